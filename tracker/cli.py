@@ -1,0 +1,279 @@
+"""The command line, ``python -m tracker COMMAND``: thin over the tracker modules.
+
+Core commands live here; larger command groups register themselves from their own modules
+(listed in ``COMMAND_MODULES``; each has ``register(subparsers)``), so that the parser is
+built in one place. Exit status: 0 success, 1 invalid input or a failed check, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from tracker import db, queries, schema, template
+from tracker.assessments import ValidationError, add_assessment
+from tracker.filters import Filters, from_query_params
+from tracker.i18n import _, set_language
+from tracker.sample import has_sample, is_empty, load_sample, remove_sample
+from tracker.states import UnknownStateError
+from tracker.vocab import STATUS_ORDER, status_label
+
+# Modules that add sub-commands (import, report, link, users, backup, ...).
+COMMAND_MODULES: list[str] = []
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """A message for the user; exit status 1."""
+
+
+def out(message: str = "") -> None:
+    print(message)
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def add_filter_arguments(p: argparse.ArgumentParser) -> None:
+    """The shared filter flags (the same names as the URL query parameters)."""
+    g = p.add_argument_group(_("filters (each may repeat)"))
+    g.add_argument(
+        "--state", action="append", default=[], help=_("state under review (name or ISO code)")
+    )
+    g.add_argument("--cycle", action="append", default=[], help=_("UPR cycle number"))
+    g.add_argument("--theme", action="append", default=[], help=_("theme / issue name"))
+    g.add_argument(
+        "--rs", action="append", default=[], help=_("recommending state or regional group")
+    )
+    g.add_argument("--response", action="append", default=[], help=_("supported, noted, ..."))
+    g.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help=_("current status, e.g. partially_implemented"),
+    )
+    g.add_argument("--q", default="", help=_("text search"))
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    """Filters from the flags; an unknown state name is an error, not an empty result."""
+    for name in getattr(args, "state", []) + [
+        r
+        for r in getattr(args, "rs", [])
+        if r.casefold()
+        not in {"weog", "grulac", "eeg", "african", "africa", "asia-pacific", "asia"}
+    ]:
+        from tracker.states import resolve_iso3
+
+        resolve_iso3(name)  # raises UnknownStateError quoting the name
+    for s in getattr(args, "status", []):
+        if s not in STATUS_ORDER:
+            raise CliError(
+                _("--status: {value!r} is not one of {allowed}").format(
+                    value=s, allowed=", ".join(STATUS_ORDER)
+                )
+            )
+    params = {
+        k: getattr(args, k, []) for k in ("state", "cycle", "theme", "rs", "response", "status")
+    }
+    params["q"] = [args.q] if getattr(args, "q", "") else []
+    return from_query_params(params)
+
+
+def engine():  # type: ignore[no-untyped-def]
+    return db.get_engine()
+
+
+def ready_engine():  # type: ignore[no-untyped-def]
+    """The engine, with the schema brought up to date (every command may be the first)."""
+    e = engine()
+    if not schema.is_up_to_date(e):
+        schema.upgrade(e)
+    return e
+
+
+# --- commands ------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    e = engine()
+    schema.upgrade(e)
+    with db.session_scope(e) as s:
+        if args.no_sample:
+            out(_("Schema is up to date; no sample loaded."))
+        elif is_empty(s):
+            summary = load_sample(s)
+            out(
+                _("Loaded the sample: {n} recommendations, {a} assessments.").format(
+                    n=summary.recommendations, a=summary.assessments
+                )
+            )
+        else:
+            out(_("Schema is up to date; the database already holds data."))
+    out(_("Database: {url}").format(url=e.url.render_as_string(hide_password=True)))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    f = filters_from_args(args)
+    with db.session_scope(ready_engine()) as s:
+        figures = queries.stats(s, f)
+    if args.json:
+        out(json.dumps(figures, indent=2, ensure_ascii=False))
+        return 0
+    out(_("Recommendations: {n}").format(n=figures["recommendations"]))
+    out(_("Recommendation-state pairs: {n}").format(n=figures["recommendation_state_pairs"]))
+    out(_("Reviews: {n}").format(n=figures["reviews"]))
+    out(_("States under review: {n}").format(n=figures["states_under_review"]))
+    out(_("Recommending states: {n}").format(n=figures["recommending_states"]))
+    out(_("Assessments: {n}").format(n=figures["assessments"]))
+    out(_("By cycle:") + " " + ", ".join(f"{k}: {v}" for k, v in figures["by_cycle"].items()))
+    out(_("By response:") + " " + ", ".join(f"{k}: {v}" for k, v in figures["by_response"].items()))
+    out(_("By current status:"))
+    for key, n in figures["by_status"].items():
+        out(f"  {status_label(key)}: {n}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    f = filters_from_args(args)
+    with db.session_scope(ready_engine()) as s:
+        try:
+            n = template.export(s, args.file, f)
+        except template.ExportError as exc:
+            raise CliError(str(exc)) from exc
+    out(_("Wrote {n} recommendations to {file}.").format(n=n, file=args.file))
+    return 0
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    with db.session_scope(ready_engine()) as s:
+        a = add_assessment(
+            s,
+            args.id,
+            status=args.status,
+            assessed_on=args.date,
+            source_org=args.source,
+            evidence=args.evidence,
+            evidence_url=args.url,
+            actor=os.environ.get("UPR_TRACKER_ACTOR"),
+        )
+        out(
+            _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
+                id=args.id,
+                status=status_label(a.status),
+                date=a.assessed_on.isoformat(),
+                source=a.source_org,
+            )
+        )
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    with db.session_scope(ready_engine()) as s:
+        if args.action == "remove":
+            if not has_sample(s):
+                out(_("There is no sample data in this database."))
+                return 0
+            summary = remove_sample(s)
+            out(
+                _("Removed the sample: {n} recommendations, {a} assessments.").format(
+                    n=summary.recommendations, a=summary.assessments
+                )
+            )
+        else:
+            if has_sample(s):
+                out(_("The sample is already loaded."))
+                return 0
+            summary = load_sample(s)
+            out(
+                _("Loaded the sample: {n} recommendations, {a} assessments.").format(
+                    n=summary.recommendations, a=summary.assessments
+                )
+            )
+    return 0
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a whole number").format(value=value)
+        ) from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a positive number").format(value=value)
+        )
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tracker",
+        description=_("UPR Tracker: follow what a state does with its UPR recommendations."),
+    )
+    parser.add_argument(
+        "--lang",
+        default=os.environ.get("UPR_TRACKER_LANG"),
+        help=_("language of messages (en, ru, ...)"),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help=_("create or upgrade the database; load the sample if empty"))
+    p.add_argument("--no-sample", action="store_true", help=_("do not load the sample data"))
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("stats", help=_("figures for the whole database or one state"))
+    add_filter_arguments(p)
+    p.add_argument("--json", action="store_true", help=_("print JSON (a stable contract)"))
+    p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("export", help=_("write the project template (.csv or .xlsx)"))
+    p.add_argument("file", metavar="FILE", help=_("output file, .csv or .xlsx"))
+    add_filter_arguments(p)
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("assess", help=_("add an implementation assessment to a recommendation"))
+    p.add_argument("--id", type=_positive_int, required=True, help=_("recommendation id"))
+    p.add_argument("--status", required=True, help=", ".join(STATUS_ORDER[:-1]))
+    p.add_argument("--date", required=True, help=_("date of the assessment, YYYY-MM-DD"))
+    p.add_argument("--source", required=True, help=_("organisation making the assessment"))
+    p.add_argument("--evidence", help=_("evidence, in a few sentences"))
+    p.add_argument("--url", help=_("link to the evidence"))
+    p.set_defaults(handler=cmd_assess)
+
+    p = sub.add_parser("sample", help=_("load or remove the bundled sample data"))
+    p.add_argument("action", choices=["load", "remove"])
+    p.set_defaults(handler=cmd_sample)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Language first, so that help texts are translated too.
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            set_language(argv[i + 1])
+        elif a.startswith("--lang="):
+            set_language(a.split("=", 1)[1])
+    if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
+        set_language(os.environ.get("UPR_TRACKER_LANG"))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (CliError, ValidationError, UnknownStateError) as exc:
+        err(_("error: {message}").format(message=exc))
+        return 1
+    except KeyboardInterrupt:
+        err(_("Interrupted; nothing was written."))
+        return 130

@@ -1,0 +1,76 @@
+"""The one translation function for every user-facing string.
+
+English is the source language. Catalogues live in ``tracker/locale/<lang>/LC_MESSAGES/
+messages.po`` (compiled to ``.mo``); a missing catalogue or message falls back to English.
+
+Use ``_("text")`` where a string is shown, and ``N_("text")`` to mark a module-level constant
+for extraction without translating it at import time (translate it with ``_()`` when shown).
+The language is held in a context variable, so each Streamlit session (its own script thread)
+and each CLI call sets its own.
+
+Extract and compile (documented in the README)::
+
+    pybabel extract -F babel.cfg -k N_ -o tracker/locale/messages.pot .
+    pybabel update -i tracker/locale/messages.pot -d tracker/locale -D messages
+    pybabel compile -d tracker/locale -D messages
+"""
+
+from __future__ import annotations
+
+import gettext
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "en"
+
+_language: ContextVar[str] = ContextVar("upr_tracker_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    if lang == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def set_language(lang: str | None) -> str:
+    """Use ``lang`` for this context; unknown or empty means English. Returns the one in force."""
+    chosen = (
+        lang
+        if lang and (lang == DEFAULT_LANGUAGE or lang in available_languages())
+        else (DEFAULT_LANGUAGE)
+    )
+    _language.set(chosen)
+    return chosen
+
+
+def get_language() -> str:
+    return _language.get()
+
+
+@cache
+def available_languages() -> tuple[str, ...]:
+    """English plus every language with a compiled catalogue."""
+    langs = [DEFAULT_LANGUAGE]
+    if LOCALE_DIR.is_dir():
+        for d in sorted(LOCALE_DIR.iterdir()):
+            if (d / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+                langs.append(d.name)
+    return tuple(langs)
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the language in force."""
+    return _translations(get_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations(get_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated later, where it is shown."""
+    return message

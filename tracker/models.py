@@ -1,0 +1,366 @@
+"""The data model (SQLAlchemy 2, typed).
+
+The schema is created and upgraded by the alembic migrations in ``tracker/migrations``;
+these classes are the one description both the migrations and the code are checked against
+(``tests/test_migrations.py`` compares them).
+
+Identity of a recommendation (used by every importer): state under review, session,
+whitespace- and case-normalised text, response and action category. ``Recommendation.
+identity`` holds a digest of those, unique, so that re-importing a file finds every row it
+already holds with one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that migrations can refer to them on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+recommendation_states = Table(
+    "recommendation_state",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("state_id", ForeignKey("state.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+recommendation_themes = Table(
+    "recommendation_theme",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+recommendation_sdgs = Table(
+    "recommendation_sdg",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("sdg_id", ForeignKey("sdg.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+recommendation_groups = Table(
+    "recommendation_group",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "group_id",
+        ForeignKey("affected_group.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class State(Base):
+    """A UN member or observer state, keyed by ISO 3166-1 alpha-3."""
+
+    __tablename__ = "state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(200))  # short name, as people write it
+    un_name: Mapped[str] = mapped_column(String(200))  # UN official short name
+    regional_group: Mapped[str | None] = mapped_column(String(20))
+
+    reviews: Mapped[list[Review]] = relationship(back_populates="state")
+
+    def __repr__(self) -> str:
+        return f"State({self.iso3} {self.name!r})"
+
+
+class Review(Base):
+    """One UPR review of one state in one cycle."""
+
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("state_id", "cycle", name="uq_review_state_cycle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="RESTRICT"))
+    cycle: Mapped[int] = mapped_column(Integer, index=True)
+    session: Mapped[int] = mapped_column(Integer, index=True)
+    review_date: Mapped[dt.date | None] = mapped_column(Date)
+    report_symbol: Mapped[str | None] = mapped_column(String(40))
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    state: Mapped[State] = relationship(back_populates="reviews")
+    recommendations: Mapped[list[Recommendation]] = relationship(back_populates="review")
+
+
+class Theme(Base):
+    """A theme or issue (UPR Info's 56 issues, OHCHR's themes)."""
+
+    __tablename__ = "theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Sdg(Base):
+    """A Sustainable Development Goal or target, e.g. ``16`` or ``16.2``."""
+
+    __tablename__ = "sdg"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    label: Mapped[str | None] = mapped_column(String(400))
+
+
+class AffectedGroup(Base):
+    """A group of affected persons (OHCHR's "Affected Persons")."""
+
+    __tablename__ = "affected_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class ImportRun(Base):
+    """One import of one file: where each recommendation came from."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Recommendation(Base):
+    """A recommendation made to a state under review, by one or more recommending states."""
+
+    __tablename__ = "recommendation"
+    __table_args__ = (
+        CheckConstraint(
+            "action_category IS NULL OR action_category BETWEEN 1 AND 5",
+            name="action_category_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="RESTRICT"), index=True)
+    paragraph: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    identity: Mapped[str] = mapped_column(String(64), unique=True)
+    response: Mapped[str | None] = mapped_column(String(20), index=True)
+    action_category: Mapped[int | None] = mapped_column(Integer)
+    # The latest assessment (by assessed_on, then created_at, then id), kept by
+    # tracker.assessments.refresh_current_status on every write that adds assessments.
+    current_assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_run.id", ondelete="SET NULL")
+    )
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own hook
+
+    review: Mapped[Review] = relationship(back_populates="recommendations")
+    recommending_states: Mapped[list[State]] = relationship(
+        secondary=recommendation_states, order_by="State.name"
+    )
+    themes: Mapped[list[Theme]] = relationship(secondary=recommendation_themes)
+    sdgs: Mapped[list[Sdg]] = relationship(secondary=recommendation_sdgs)
+    affected_groups: Mapped[list[AffectedGroup]] = relationship(secondary=recommendation_groups)
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="recommendation",
+        foreign_keys="Assessment.recommendation_id",
+        order_by="(Assessment.assessed_on, Assessment.created_at, Assessment.id)",
+        passive_deletes=True,
+    )
+    current_assessment: Mapped[Assessment | None] = relationship(
+        foreign_keys=[current_assessment_id], post_update=True
+    )
+
+
+class Assessment(Base):
+    """One source's dated judgement of how far a recommendation is implemented.
+
+    Append-only: a correction is a new assessment, or a retraction (``retracts_id`` names
+    the assessment withdrawn), never an update.
+    """
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        Index("ix_assessment_rec_date", "recommendation_id", "assessed_on", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    source_org: Mapped[str] = mapped_column(String(300))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(1000))
+    author: Mapped[str | None] = mapped_column(String(100))
+    retracts_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL")
+    )
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship(
+        back_populates="assessments", foreign_keys=[recommendation_id]
+    )
+
+
+class RecommendationLink(Base):
+    """An earlier recommendation repeated by a later one (in a later cycle)."""
+
+    __tablename__ = "recommendation_link"
+    __table_args__ = (
+        UniqueConstraint("earlier_id", "later_id", name="uq_link_pair"),
+        CheckConstraint("earlier_id <> later_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    earlier_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    later_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="suggested")  # vocab.LinkStatus
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who changed what, when: one row per write."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class User(Base):
+    """An account on a shared instance (no account at all means local single-user mode)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # vocab.Role
+    language: Mapped[str | None] = mapped_column(String(10))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SavedReport(Base):
+    """A stakeholder report's settings and the organisation's own recommendations."""
+
+    __tablename__ = "saved_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    own_recommendations: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Meta(Base):
+    """Key/value facts about the database, e.g. ``data_version`` (bumped by every write)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+__all__ = [
+    "AffectedGroup",
+    "Assessment",
+    "AuditEvent",
+    "Base",
+    "ImportRun",
+    "Meta",
+    "Recommendation",
+    "RecommendationLink",
+    "Review",
+    "SavedReport",
+    "Sdg",
+    "State",
+    "Theme",
+    "User",
+    "recommendation_groups",
+    "recommendation_sdgs",
+    "recommendation_states",
+    "recommendation_themes",
+    "utcnow",
+]

@@ -1,0 +1,175 @@
+"""The bundled sample: what a new user sees before importing anything.
+
+``data/sample/sample.json`` holds Kazakhstan's four reviews and the three recommendations an
+NGO's stakeholder report cites (real), plus illustrative records so that every page has
+something to show. Everything that is not real is stored with ``is_sample = True`` and the
+pages show a banner while any such record exists. :func:`remove_sample` takes the whole sample
+out again, keeping anything a real import has since confirmed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import Session
+
+from tracker import audit
+from tracker.assessments import refresh_current_status
+from tracker.models import (
+    AffectedGroup,
+    Assessment,
+    ImportRun,
+    Recommendation,
+    Review,
+    Sdg,
+    Theme,
+    recommendation_groups,
+    recommendation_sdgs,
+    recommendation_themes,
+)
+from tracker.settings import PROJECT_ROOT
+from tracker.store import RecommendationInput, RecommendationStore
+
+SAMPLE_FILE = PROJECT_ROOT / "data" / "sample" / "sample.json"
+SAMPLE_FORMAT = "sample"
+
+
+@dataclass
+class SampleSummary:
+    recommendations: int
+    assessments: int
+
+
+def has_sample(session: Session) -> bool:
+    """True while the database holds any sample record."""
+    return bool(
+        session.scalar(select(exists().where(Recommendation.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Assessment.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Review.is_sample.is_(True))))
+    )
+
+
+def is_empty(session: Session) -> bool:
+    return not session.scalar(select(exists().where(Recommendation.id.is_not(None))))
+
+
+def load_sample(
+    session: Session, path: Path = SAMPLE_FILE, actor: str | None = None
+) -> SampleSummary:
+    """Load the sample into the session's database (the caller commits)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    run = ImportRun(
+        filename=str(path.relative_to(PROJECT_ROOT))
+        if path.is_relative_to(PROJECT_ROOT)
+        else str(path),
+        format=SAMPLE_FORMAT,
+        actor=actor or audit.default_actor(),
+    )
+    session.add(run)
+    session.flush()
+    # Reviews first, so that real reviews are stored as real even when a sample row touches them.
+    for rv in doc["reviews"]:
+        store = RecommendationStore(session, import_run_id=run.id, is_sample=rv["sample"])
+        store.review(
+            store.states.get(rv["state"]),
+            rv["session"],
+            dt.date.fromisoformat(rv["date"]) if rv.get("date") else None,
+            rv.get("symbol"),
+        )
+    n_assessments = 0
+    rec_ids: list[int] = []
+    for i, item in enumerate(doc["recommendations"], start=1):
+        store = RecommendationStore(session, import_run_id=run.id, is_sample=item["sample"])
+        result = store.upsert(
+            RecommendationInput(
+                state_under_review=item["state"],
+                session=item["session"],
+                text=item["text"],
+                response=item["response"],
+                action_category=item.get("action"),
+                recommending_states=item["by"],
+                themes=item.get("themes", []),
+                source_row=i,
+            )
+        )
+        rec_ids.append(result.recommendation_id)
+        for a in item.get("assessments", []):
+            session.add(
+                Assessment(
+                    recommendation_id=result.recommendation_id,
+                    status=a["status"],
+                    assessed_on=dt.date.fromisoformat(a["date"]),
+                    source_org=a["source"],
+                    evidence=a.get("evidence"),
+                    evidence_url=a.get("url"),
+                    author="sample",
+                    is_sample=True,
+                )
+            )
+            n_assessments += 1
+    session.flush()
+    refresh_current_status(session, rec_ids)
+    run.rows_read = run.added = len(rec_ids)
+    audit.record(
+        session,
+        actor=actor,
+        action="sample.load",
+        entity="database",
+        summary=f"{len(rec_ids)} recommendations, {n_assessments} assessments",
+    )
+    return SampleSummary(len(rec_ids), n_assessments)
+
+
+def remove_sample(session: Session, actor: str | None = None) -> SampleSummary:
+    """Delete every sample record (the caller commits).
+
+    Removes sample assessments, sample recommendations, the real seed recommendations that
+    only the sample brought in (no real import or assessment holds them), reviews left
+    empty, and themes/SDGs/groups no longer used.
+    """
+    n_assessments = session.execute(
+        delete(Assessment).where(Assessment.is_sample.is_(True))
+    ).rowcount  # type: ignore[attr-defined]
+    sample_runs = select(ImportRun.id).where(ImportRun.format == SAMPLE_FORMAT)
+    has_assessment = exists().where(Assessment.recommendation_id == Recommendation.id)
+    doomed = select(Recommendation.id).where(
+        Recommendation.is_sample.is_(True)
+        | (Recommendation.import_run_id.in_(sample_runs) & ~has_assessment)
+    )
+    ids = list(session.scalars(doomed))
+    for start in range(0, len(ids), 500):
+        session.execute(
+            delete(Recommendation).where(Recommendation.id.in_(ids[start : start + 500]))
+        )
+    used_review = exists().where(Recommendation.review_id == Review.id)
+    session.execute(delete(Review).where(~used_review))
+    for model, col in (
+        (Theme, recommendation_themes.c.theme_id),
+        (Sdg, recommendation_sdgs.c.sdg_id),
+        (AffectedGroup, recommendation_groups.c.group_id),
+    ):
+        session.execute(delete(model).where(model.id.not_in(select(col))))
+    refresh_current_status(session)
+    audit.record(
+        session,
+        actor=actor,
+        action="sample.remove",
+        entity="database",
+        summary=f"{len(ids)} recommendations, {n_assessments} assessments",
+    )
+    return SampleSummary(len(ids), n_assessments)
+
+
+def sample_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Recommendation)
+            .where(Recommendation.is_sample.is_(True))
+        )
+        or 0
+    )

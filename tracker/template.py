@@ -1,0 +1,196 @@
+"""The project's own template: the format of ``export`` and of the template importer.
+
+One row per recommendation. Multi-valued cells (recommending states, themes, SDGs, affected
+groups) are separated by ``; ``. The XLSX file has a second sheet, ``Assessments``, with every
+assessment (``recommendation_id`` refers to the ``id`` column of the first sheet), so that an
+XLSX export imported into an empty database reproduces everything; a CSV carries each
+recommendation's current status only.
+
+Columns (sheet "Recommendations", and the CSV):
+
+==================== =====================================================================
+id                   the recommendation's id in the exporting database
+state_under_review   short name of the state reviewed
+state_iso3           its ISO 3166 alpha-3 code
+cycle, session       UPR cycle and Working Group session
+review_date          date of the review (YYYY-MM-DD), if known
+report_symbol        Working Group report, e.g. A/HRC/14/10
+paragraph            paragraph number in the report, e.g. 97.12
+recommendation       the text
+recommending_states  names, separated by "; "
+response             supported / noted / mixed / pending / not_supported
+action_category      1-5 (UPR Info)
+themes, sdgs, affected_groups   separated by "; "
+status               current status (fully_implemented / partially_implemented /
+                     not_implemented / no_information; empty = not assessed)
+assessed_on, assessment_source, evidence, evidence_url   of the current assessment
+sample               "yes" for illustrative sample records
+==================== =====================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import queries
+from tracker.filters import Filters
+from tracker.models import AffectedGroup, Sdg, recommendation_groups, recommendation_sdgs
+from tracker.vocab import NOT_ASSESSED
+
+LIST_SEPARATOR = "; "
+SHEET_RECOMMENDATIONS = "Recommendations"
+SHEET_ASSESSMENTS = "Assessments"
+
+TEMPLATE_COLUMNS = [
+    "id",
+    "state_under_review",
+    "state_iso3",
+    "cycle",
+    "session",
+    "review_date",
+    "report_symbol",
+    "paragraph",
+    "recommendation",
+    "recommending_states",
+    "response",
+    "action_category",
+    "themes",
+    "sdgs",
+    "affected_groups",
+    "status",
+    "assessed_on",
+    "assessment_source",
+    "evidence",
+    "evidence_url",
+    "sample",
+]
+ASSESSMENT_COLUMNS = [
+    "assessment_id",
+    "recommendation_id",
+    "status",
+    "assessed_on",
+    "source",
+    "evidence",
+    "evidence_url",
+    "author",
+    "created_at",
+    "retracts",
+    "sample",
+]
+
+
+class ExportError(ValueError):
+    pass
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    try:
+        import pandas as pd
+
+        if value is pd.NA or (isinstance(value, float) and value != value):
+            return ""
+    except ImportError:  # pragma: no cover
+        pass
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def template_rows(session: Session, f: Filters | None = None) -> list[list[Any]]:
+    """The template's rows (without header) for the filter."""
+    df = queries.recommendations_frame(session, f)
+    ids = df["id"].tolist()
+    sdgs: dict[int, list[str]] = {}
+    groups: dict[int, list[str]] = {}
+    for rid, code in session.execute(
+        select(recommendation_sdgs.c.recommendation_id, Sdg.code)
+        .join(Sdg, Sdg.id == recommendation_sdgs.c.sdg_id)
+        .order_by(Sdg.code)
+    ):
+        sdgs.setdefault(rid, []).append(code)
+    for rid, name in session.execute(
+        select(recommendation_groups.c.recommendation_id, AffectedGroup.name)
+        .join(AffectedGroup, AffectedGroup.id == recommendation_groups.c.group_id)
+        .order_by(AffectedGroup.name)
+    ):
+        groups.setdefault(rid, []).append(name)
+    rows = []
+    for r, rid in zip(df.itertuples(index=False), ids, strict=True):
+        status = "" if r.status == NOT_ASSESSED else r.status
+        rows.append(
+            [
+                rid,
+                r.state,
+                r.state_iso3,
+                r.cycle,
+                r.session,
+                _text(r.review_date),
+                _text(r.report_symbol),
+                _text(r.paragraph),
+                r.text,
+                r.recommending_states.replace(", ", LIST_SEPARATOR),
+                _text(r.response),
+                _text(r.action_category),
+                r.themes.replace("; ", LIST_SEPARATOR),
+                LIST_SEPARATOR.join(sdgs.get(rid, [])),
+                LIST_SEPARATOR.join(groups.get(rid, [])),
+                status,
+                _text(r.assessed_on),
+                _text(r.source_org),
+                _text(r.evidence),
+                _text(r.evidence_url),
+                "yes" if r.is_sample else "",
+            ]
+        )
+    return rows
+
+
+def export(session: Session, path: str | Path, f: Filters | None = None) -> int:
+    """Write the template for the filter to ``path`` (.csv or .xlsx); return the row count."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ExportError(f"{path}: the file name must end in .csv or .xlsx")
+    rows = template_rows(session, f)
+    tmp = path.with_name(path.name + ".part")
+    if suffix == ".csv":
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(TEMPLATE_COLUMNS)
+            w.writerows(rows)
+    else:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(SHEET_RECOMMENDATIONS)
+        ws.append(TEMPLATE_COLUMNS)
+        for row in rows:
+            ws.append(row)
+        ws2 = wb.create_sheet(SHEET_ASSESSMENTS)
+        ws2.append(ASSESSMENT_COLUMNS)
+        adf = queries.assessments_frame(session, f)
+        for a in adf.itertuples(index=False):
+            ws2.append(
+                [
+                    a.assessment_id,
+                    a.recommendation_id,
+                    a.status,
+                    _text(a.assessed_on),
+                    a.source_org,
+                    _text(a.evidence),
+                    _text(a.evidence_url),
+                    _text(a.author),
+                    _text(a.created_at),
+                    _text(a.retracts_id),
+                    "yes" if a.is_sample else "",
+                ]
+            )
+        wb.save(tmp)
+    tmp.replace(path)  # never leave a half-written export under the real name
+    return len(rows)
