@@ -1,0 +1,139 @@
+"""The running server in headless Chromium (Playwright with the system /usr/bin/chromium).
+
+``server`` starts ``streamlit run app.py`` once per test session on a free port, on its own
+temporary SQLite database holding the sample; ``page`` is a fresh browser page. Screenshots go
+to ``test-artifacts/screenshots/`` (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, skip_or_fail
+
+CHROMIUM = os.environ.get("UPR_TRACKER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",  # the closed network refuses Chromium's own traffic
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+SERVER_START_TIMEOUT_S = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
+
+
+def start_server(db_path: Path, *, sample: bool = True, env: dict[str, str] | None = None
+                 ) -> tuple[subprocess.Popen, str]:
+    """Initialise ``db_path`` and start Streamlit on it; return the process and base URL."""
+    environment = dict(os.environ)
+    environment["UPR_TRACKER_DATABASE_URL"] = f"sqlite:///{db_path}"
+    environment.update(env or {})
+    init = [sys.executable, "-m", "tracker", "init"] + ([] if sample else ["--no-sample"])
+    subprocess.run(init, cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited early:\n{out}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy in time")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running app on a temporary database holding the sample."""
+    if not _chromium_available():
+        skip_or_fail(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    proc, base = start_server(tmp_path_factory.mktemp("server") / "tracker.db")
+    yield base
+    stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    if not _chromium_available():
+        skip_or_fail(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a full-page screenshot under test-artifacts/screenshots/NAME.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def wait_for_app(page, *, charts: int = 0, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has finished the script run (and drawn ``charts`` plotly charts);
+    fail on any Streamlit exception block."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    if charts:
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+            timeout=timeout_ms,
+        )
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, errors.first.inner_text()
