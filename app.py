@@ -11,8 +11,11 @@ from tracker.i18n import _
 st.set_page_config(page_title="UPR Tracker", page_icon="🇺🇳", layout="wide")
 
 # The explicit page list (Streamlit treats pages/ as legacy auto-discovery otherwise).
+# Page files end in "_page.py" so that no url_path equals a file name in pages/: when they
+# are equal, Streamlit's legacy pages/ lookup wins on reruns under AppTest and the router
+# (this file, with the shared sidebar) is skipped.
 PAGES = [
-    st.Page("pages/overview.py", title=_("Overview"), icon=":material/dashboard:", url_path="overview",
+    st.Page("pages/overview_page.py", title=_("Overview"), icon=":material/dashboard:", url_path="overview",
             default=True),
     st.Page("pages/import_data.py", title=_("Import"), icon=":material/upload_file:", url_path="import"),
 ]

@@ -194,9 +194,7 @@ def status_counts(session: Session, f: Filters | None = None) -> pd.DataFrame:
     rows = dict(
         session.execute(
             apply_filters(base_select(status_expr(), func.count()), f).group_by(status_expr())
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return pd.DataFrame(
         {"status": list(STATUS_ORDER), "count": [int(rows.get(s, 0)) for s in STATUS_ORDER]}
@@ -240,7 +238,7 @@ def theme_options(session: Session) -> list[str]:
 
 
 def cycle_options(session: Session) -> list[int]:
-    return list(session.scalars(select(distinct(Review.cycle)).order_by(Review.cycle)))
+    return list(session.scalars(select(Review.cycle).distinct().order_by(Review.cycle)))
 
 
 def latest_assessment_date(session: Session, f: Filters | None = None) -> dt.date | None:
@@ -412,9 +410,7 @@ def supported_noted(session: Session, f: Filters | None = None) -> dict[str, int
             apply_filters(base_select(Recommendation.response, func.count()), f).group_by(
                 Recommendation.response
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     supported = int(rows.pop(Response.SUPPORTED.value, 0))
     noted = int(rows.pop(Response.NOTED.value, 0))

@@ -74,7 +74,7 @@ class RecommendationStore:
         self._sdgs = {s.code: s.id for s in session.scalars(select(Sdg))}
         self._groups = {g.name.casefold(): g.id for g in session.scalars(select(AffectedGroup))}
         self._identity: dict[str, int] = dict(
-            session.execute(select(Recommendation.identity, Recommendation.id)).tuples().all()
+            session.execute(select(Recommendation.identity, Recommendation.id)).all()
         )
         self._links: dict[int, tuple[set[int], set[int], set[int], set[int]]] = {}
 

@@ -78,16 +78,24 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
-def _cached(_fn: Callable[..., Any], key: str, url: str, version: int, lang: str,
-            args: tuple, kwargs: tuple) -> Any:
+def _cached(
+    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
+) -> Any:
     with db.session_scope(_engine_for(url)) as s:
         return _fn(s, *args, **dict(kwargs))
 
 
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(session, *args, **kwargs)``, cached until the next write to the database."""
-    return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", settings.database_url(),
-                   data_version(), get_language(), args, tuple(sorted(kwargs.items())))
+    return _cached(
+        fn,
+        f"{fn.__module__}.{fn.__qualname__}",
+        settings.database_url(),
+        data_version(),
+        get_language(),
+        args,
+        tuple(sorted(kwargs.items())),
+    )
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -97,8 +105,7 @@ def current_filters() -> Filters:
     return f if isinstance(f, Filters) else Filters()
 
 
-def _init_from_url(states: list[str], cycles: list[int], themes: list[str], rs: list[str]
-                   ) -> None:
+def _init_from_url(states: list[str], cycles: list[int], themes: list[str], rs: list[str]) -> None:
     params = {k: st.query_params.get_all(k) for k in QUERY_KEYS}
     f = from_query_params(params)
     st.session_state[_WIDGET_KEYS["state"]] = [s for s in f.states if s in states]
@@ -130,31 +137,46 @@ def sidebar_filters() -> Filters:
     with st.sidebar:
         st.subheader(_("Filters"))
         st.multiselect(
-            _("State under review"), states, key=_WIDGET_KEYS["state"],
-            format_func=lambda c: state_names.get(c, c), placeholder=_("All states"),
+            _("State under review"),
+            states,
+            key=_WIDGET_KEYS["state"],
+            format_func=lambda c: state_names.get(c, c),
+            placeholder=_("All states"),
         )
         st.multiselect(
-            _("Cycle"), cycles, key=_WIDGET_KEYS["cycle"],
-            format_func=lambda c: _("Cycle {n}").format(n=c), placeholder=_("All cycles"),
+            _("Cycle"),
+            cycles,
+            key=_WIDGET_KEYS["cycle"],
+            format_func=lambda c: _("Cycle {n}").format(n=c),
+            placeholder=_("All cycles"),
         )
-        st.multiselect(_("Theme"), themes, key=_WIDGET_KEYS["theme"],
-                       placeholder=_("All themes"))
+        st.multiselect(_("Theme"), themes, key=_WIDGET_KEYS["theme"], placeholder=_("All themes"))
         st.multiselect(
-            _("Recommending state or regional group"), rs_options, key=_WIDGET_KEYS["rs"],
-            format_func=lambda c: regional_group_label(c) if c in REGIONAL_GROUPS
-            else rs_names.get(c, c),
+            _("Recommending state or regional group"),
+            rs_options,
+            key=_WIDGET_KEYS["rs"],
+            format_func=lambda c: (
+                regional_group_label(c) if c in REGIONAL_GROUPS else rs_names.get(c, c)
+            ),
             placeholder=_("All recommending states"),
         )
         st.multiselect(
-            _("Response"), [r.value for r in Response], key=_WIDGET_KEYS["response"],
-            format_func=response_label, placeholder=_("All responses"),
+            _("Response"),
+            [r.value for r in Response],
+            key=_WIDGET_KEYS["response"],
+            format_func=response_label,
+            placeholder=_("All responses"),
         )
         st.multiselect(
-            _("Current status"), list(STATUS_ORDER), key=_WIDGET_KEYS["status"],
-            format_func=status_label, placeholder=_("All statuses"),
+            _("Current status"),
+            list(STATUS_ORDER),
+            key=_WIDGET_KEYS["status"],
+            format_func=status_label,
+            placeholder=_("All statuses"),
         )
-        st.text_input(_("Search the text"), key=_WIDGET_KEYS["q"],
-                      placeholder=_('words or "a phrase"'))
+        st.text_input(
+            _("Search the text"), key=_WIDGET_KEYS["q"], placeholder=_('words or "a phrase"')
+        )
 
     ss = st.session_state
     rs_sel = ss.get(_WIDGET_KEYS["rs"], [])
@@ -202,9 +224,14 @@ def filter_description(f: Filters) -> str:
     if f.recommending or f.regional_groups:
         rs = query(queries.recommending_state_options)
         names = dict(zip(rs["iso3"], rs["name"], strict=True))
-        parts.append(_("recommended by {who}").format(
-            who=", ".join([names.get(r, r) for r in f.recommending]
-                          + [regional_group_label(g) for g in f.regional_groups])))
+        parts.append(
+            _("recommended by {who}").format(
+                who=", ".join(
+                    [names.get(r, r) for r in f.recommending]
+                    + [regional_group_label(g) for g in f.regional_groups]
+                )
+            )
+        )
     if f.responses:
         parts.append(", ".join(response_label(r).lower() for r in f.responses))
     if f.statuses:
@@ -219,17 +246,17 @@ def sample_banner() -> None:
     """A warning banner while the database holds sample records."""
     if query(_has_sample):
         st.warning(
-            _("This database contains **sample data** for demonstration: illustrative "
-              "recommendations and assessments are marked as sample. Remove them with "
-              "`python -m tracker sample remove` before real use."),
+            _(
+                "This database contains **sample data** for demonstration: illustrative "
+                "recommendations and assessments are marked as sample. Remove them with "
+                "`python -m tracker sample remove` before real use."
+            ),
             icon="⚠️",
         )
 
 
 def _has_sample(s: Session) -> bool:
     return has_sample(s)
-
-
 
 
 def md_escape(text: str | None) -> str:

@@ -44,8 +44,9 @@ def _chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
 
 
-def start_server(db_path: Path, *, sample: bool = True, env: dict[str, str] | None = None
-                 ) -> tuple[subprocess.Popen, str]:
+def start_server(
+    db_path: Path, *, sample: bool = True, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """Initialise ``db_path`` and start Streamlit on it; return the process and base URL."""
     environment = dict(os.environ)
     environment["UPR_TRACKER_DATABASE_URL"] = f"sqlite:///{db_path}"
@@ -54,10 +55,27 @@ def start_server(db_path: Path, *, sample: bool = True, env: dict[str, str] | No
     subprocess.run(init, cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S

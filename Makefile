@@ -1,0 +1,54 @@
+# Two commands for a new user:
+#   make run   - set up .venv, create/upgrade the database (with the sample), serve the app
+#   make test  - set up .venv with the dev tools, run ruff and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8501
+
+.PHONY: run test lint format bench i18n-extract i18n-compile clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m tracker init
+	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.dev
+	$(PY) bench/run_all.py
+
+# Translations: extract new strings into the template, merge into each catalogue, compile.
+i18n-extract: $(VENV)/.dev
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+		-o tracker/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i tracker/locale/messages.pot -d tracker/locale -D messages \
+		--no-fuzzy-matching
+
+i18n-compile: $(VENV)/.dev
+	$(VENV)/bin/pybabel compile -d tracker/locale -D messages --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,83 @@
+"""The bundled sample: real seed records, everything else marked as sample."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tracker.models import Assessment, Recommendation, Review, State
+from tracker.sample import has_sample, load_sample, remove_sample
+
+SEEDS = {
+    "Malaysia": (
+        7,
+        4,
+        "Further strengthen law enforcement and the judicial system in the "
+        "effort to address impunity and prevent trafficking and domestic violence, as "
+        "well as the sexual abuse of women and girls",
+    ),
+    "Mexico": (
+        20,
+        5,
+        "Adopt legislative measures to criminalize torture, violence against "
+        "women and trafficking in persons in line with international standards",
+    ),
+    "Egypt": (
+        20,
+        2,
+        "Maintain its efforts in the area of combating trafficking in persons, "
+        "especially women and children, based on the relevant National Action Plan "
+        "endorsed in 2012",
+    ),
+}
+
+
+def test_kazakhstan_has_its_four_reviews(sample_session) -> None:  # type: ignore[no-untyped-def]
+    reviews = sample_session.execute(
+        select(Review.session, Review.cycle, Review.review_date, Review.report_symbol)
+        .join(State)
+        .where(State.iso3 == "KAZ")
+        .order_by(Review.session)
+    ).all()
+    assert [(r.session, r.cycle) for r in reviews] == [(7, 1), (20, 2), (34, 3), (48, 4)]
+    assert reviews[0].report_symbol == "A/HRC/14/10"
+    assert reviews[0].review_date.isoformat() == "2010-02-12"
+    assert reviews[1].report_symbol == "A/HRC/28/10"
+    assert reviews[3].review_date.isoformat() == "2025-01-23"
+
+
+def test_the_three_cited_recommendations_are_exact_and_real(sample_session) -> None:  # type: ignore[no-untyped-def]
+    for state, (session_no, action, text) in SEEDS.items():
+        rec = sample_session.scalars(
+            select(Recommendation).where(Recommendation.text == text)
+        ).one()
+        assert [s.name for s in rec.recommending_states] == [state]
+        assert rec.review.session == session_no
+        assert rec.action_category == action
+        assert rec.response == "supported"
+        assert rec.is_sample is False
+        assert rec.current_assessment is not None
+        assert rec.current_assessment.status == "partially_implemented"
+        assert rec.current_assessment.evidence
+
+
+def test_everything_illustrative_is_marked_sample(sample_session) -> None:  # type: ignore[no-untyped-def]
+    real_texts = {t for (_, _, t) in SEEDS.values()}
+    for rec in sample_session.scalars(select(Recommendation)):
+        assert rec.is_sample == (rec.text not in real_texts)
+    assert all(a.is_sample for a in sample_session.scalars(select(Assessment)))
+    assert has_sample(sample_session)
+
+
+def test_remove_sample_empties_the_database(sample_session) -> None:  # type: ignore[no-untyped-def]
+    remove_sample(sample_session)
+    sample_session.commit()
+    assert not has_sample(sample_session)
+    assert sample_session.scalars(select(Recommendation)).first() is None
+    assert sample_session.scalars(select(Review)).first() is None
+
+
+def test_load_sample_into_empty_database_is_complete(session) -> None:  # type: ignore[no-untyped-def]
+    summary = load_sample(session)
+    session.commit()
+    assert summary.recommendations == 30
+    assert summary.assessments == 32
