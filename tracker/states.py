@@ -20,6 +20,7 @@ from a name that does not resolve.
 from __future__ import annotations
 
 import csv
+import gettext
 import html
 import unicodedata
 from dataclasses import dataclass
@@ -151,6 +152,44 @@ class StateResolver:
             self.session.flush()
             self._by_iso3[iso3] = state
         return state
+
+
+@cache
+def _overrides(lang: str) -> dict[str, str]:
+    path = DATA_DIR / f"state_names_{lang}.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["iso3"]: row["name"] for row in csv.DictReader(f)}
+
+
+@cache
+def _iso_translations(lang: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+@cache
+def display_name(iso3: str, lang: str = "en") -> str:
+    """A state's short name in ``lang``: the UN short name where the project keeps one
+    (``data/state_names_<lang>.csv``), else pycountry's translation of the ISO name, else the
+    English short name."""
+    info = reference_states().get(iso3)
+    english = info.name if info else iso3
+    if lang == "en" or info is None:
+        return english
+    override = _overrides(lang).get(iso3)
+    if override:
+        return override
+    c = pycountry.countries.get(alpha_3=iso3)
+    if c is None:
+        return english
+    t = _iso_translations(lang)
+    for candidate in (getattr(c, "common_name", None), c.name):
+        if candidate:
+            translated = t.gettext(candidate)
+            if translated != candidate:
+                return translated
+    return english
 
 
 def find_state(session: Session, name: str) -> State | None:
