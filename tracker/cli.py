@@ -23,7 +23,13 @@ from tracker.states import UnknownStateError
 from tracker.vocab import STATUS_ORDER, status_label
 
 # Modules that add sub-commands (import, report, link, users, backup, ...).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "tracker.cli_users",
+    "tracker.cli_backup",
+    "tracker.cli_import",
+    "tracker.cli_report",
+    "tracker.cli_link",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -198,6 +204,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tracker import ui  # the one module that imports Streamlit
+
+    return ui.serve(args.streamlit_args)
+
+
 def _positive_int(value: str) -> int:
     try:
         n = int(value)
@@ -251,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["load", "remove"])
     p.set_defaults(handler=cmd_sample)
 
+    p = sub.add_parser(
+        "serve",
+        help=_("run the web app (arguments after it go to `streamlit run`)"),
+    )
+    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.set_defaults(handler=cmd_serve)
+
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return parser
@@ -267,7 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
         set_language(os.environ.get("UPR_TRACKER_LANG"))
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "serve":
+        args.streamlit_args = extra + list(args.streamlit_args)
+    elif extra:
+        parser.error(_("unrecognized arguments: {args}").format(args=" ".join(extra)))
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -1,8 +1,8 @@
 """The running server in headless Chromium (Playwright with the system /usr/bin/chromium).
 
-``server`` starts ``streamlit run app.py`` once per test session on a free port, on its own
-temporary SQLite database holding the sample; ``page`` is a fresh browser page. Screenshots go
-to ``test-artifacts/screenshots/`` (git-ignored) for people to look at.
+``server`` starts the app (``python -m tracker serve``) once per test session on a free
+port, on its own temporary SQLite database holding the sample; ``page`` is a fresh browser
+page. Screenshots go to ``test-artifacts/screenshots/`` (git-ignored) for people to look at.
 """
 
 from __future__ import annotations
@@ -58,9 +58,8 @@ def start_server(
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            "app.py",
+            "tracker",
+            "serve",  # streamlit run app.py, routed with st.navigation from the first visit
             "--server.headless",
             "true",
             "--server.port",
