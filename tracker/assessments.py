@@ -16,10 +16,10 @@ from urllib.parse import urlparse
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from tracker import audit
+from tracker import audit, auth, db
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation
-from tracker.vocab import Status, parse_status
+from tracker.vocab import Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
 MAX_URL_LENGTH = 1000
@@ -89,9 +89,16 @@ def add_assessment(
     """Append an assessment to a recommendation and update its current status.
 
     Raises :class:`ValidationError` for an unknown recommendation, status, a malformed or
-    future date, or an empty source. The caller commits.
+    future date, or an empty source, and :class:`tracker.auth.PermissionDenied` unless the
+    current actor is an editor. The caller commits.
     """
-    rec = session.get(Recommendation, recommendation_id)
+    auth.require(Role.EDITOR, _("adding an assessment"))
+    db.begin_write(session)
+    # The row lock (PostgreSQL) serialises two assessments of one recommendation, so that
+    # each computes the current status with the other's row in view.
+    rec = session.get(
+        Recommendation, recommendation_id, with_for_update=True, populate_existing=True
+    )
     if rec is None:
         raise ValidationError(
             "id", _("id: there is no recommendation with id {id}").format(id=recommendation_id)
@@ -141,6 +148,95 @@ def add_assessment(
         },
     )
     return a
+
+
+def retract_assessment(
+    session: Session, assessment_id: int, *, reason: str, actor: str | None = None
+) -> Assessment:
+    """Withdraw an assessment by appending a retraction (``retracts_id`` names it).
+
+    Nothing is deleted or overwritten: the retracted assessment stays in the history, marked
+    by the retraction, and no longer counts for the current status. ``reason`` is required.
+    Raises :class:`ValidationError` for an unknown assessment, a retraction, an assessment
+    already retracted or an empty reason; :class:`tracker.auth.PermissionDenied` unless the
+    current actor is an editor. The caller commits.
+    """
+    auth.require(Role.EDITOR, _("retracting an assessment"))
+    db.begin_write(session)
+    target = session.get(Assessment, assessment_id)
+    if target is None:
+        raise ValidationError(
+            "id", _("id: there is no assessment with id {id}").format(id=assessment_id)
+        )
+    if target.retracts_id is not None:
+        raise ValidationError(
+            "id",
+            _(
+                "id: assessment {id} is itself a retraction (of assessment {other}); "
+                "add a new assessment instead"
+            ).format(id=assessment_id, other=target.retracts_id),
+        )
+    earlier = session.scalar(
+        select(Assessment.id).where(Assessment.retracts_id == assessment_id).limit(1)
+    )
+    if earlier is not None:
+        raise ValidationError(
+            "id",
+            _("id: assessment {id} was already retracted (by assessment {other})").format(
+                id=assessment_id, other=earlier
+            ),
+        )
+    why = " ".join((reason or "").split())
+    if not why:
+        raise ValidationError("reason", _("reason: say why the assessment is withdrawn"))
+    rec = session.get(
+        Recommendation, target.recommendation_id, with_for_update=True, populate_existing=True
+    )
+    assert rec is not None  # the foreign key guarantees it
+    previous = rec.current_assessment.status if rec.current_assessment else None
+    retraction = Assessment(
+        recommendation_id=target.recommendation_id,
+        status=target.status,
+        assessed_on=dt.date.today(),
+        source_org=target.source_org,
+        evidence=why,
+        author=actor or audit.default_actor(),
+        retracts_id=target.id,
+        is_sample=target.is_sample,
+    )
+    session.add(retraction)
+    session.flush()
+    refresh_current_status(session, [target.recommendation_id])
+    rec = session.get(Recommendation, target.recommendation_id)
+    now = rec.current_assessment.status if rec and rec.current_assessment else None
+    audit.record(
+        session,
+        actor=actor,
+        action="assessment.retract",
+        entity="recommendation",
+        entity_id=target.recommendation_id,
+        summary=f"retracted assessment {target.id} ({target.status}, "
+        f"{target.assessed_on.isoformat()}, {target.source_org}): {why}",
+        before={"current_status": previous, "assessment_id": target.id},
+        after={"current_status": now, "retraction_id": retraction.id, "reason": why},
+    )
+    return retraction
+
+
+def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str]]:
+    """The assessments of a recommendation that can still be retracted, newest first, as
+    (id, "2025-01-15 · Partially implemented · Source") pairs."""
+    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
+    rows = session.execute(
+        select(Assessment.id, Assessment.assessed_on, Assessment.status, Assessment.source_org)
+        .where(
+            Assessment.recommendation_id == recommendation_id,
+            Assessment.retracts_id.is_(None),
+            Assessment.id.not_in(retracted),
+        )
+        .order_by(Assessment.assessed_on.desc(), Assessment.created_at.desc(), Assessment.id.desc())
+    ).all()
+    return [(i, f"{day.isoformat()} · {status_label(st)} · {src}") for i, day, st, src in rows]
 
 
 def refresh_current_status(

@@ -7,24 +7,25 @@ version, so a write by anyone (another browser, the CLI) is seen on the next rer
 
 from __future__ import annotations
 
-import getpass
-import os
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, select, update
+import pandas as pd
+from sqlalchemy import Integer, String, cast, func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.i18n import N_, _
 from tracker.models import AuditEvent, Meta
 
 DATA_VERSION_KEY = "data_version"
 
 
 def default_actor() -> str:
-    """Who is writing when no account is logged in: the operating-system user."""
-    try:
-        return os.environ.get("UPR_TRACKER_ACTOR") or getpass.getuser() or "local"
-    except Exception:  # getpass fails without a login name (e.g. in some containers)
-        return "local"
+    """Who is writing when no actor is named: the current actor of tracker.auth (the user
+    logged in to the app; on the command line the operating-system user)."""
+    from tracker import auth  # auth imports this module
+
+    return auth.current_actor().username
 
 
 def record(
@@ -67,3 +68,162 @@ def bump_data_version(session: Session) -> None:
 def data_version(session: Session) -> int:
     value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
     return int(value) if value else 0
+
+
+# --- the Activity page (read side) ---------------------------------------------------------
+ACTIVITY_COLUMNS = [
+    "id",
+    "at",
+    "actor",
+    "action",
+    "what",  # the action's translated name
+    "entity",
+    "entity_id",
+    "record",  # "recommendation 12", "user 3", "database"
+    "summary",
+    "changes",
+]
+ACTIVITY_LIMIT = 1000  # rows shown at once; the filters narrow further
+_CHANGE_VALUE_CHARS = 200  # a long text (a recommendation) is cut in the changes column
+
+
+# Names of the actions people see on the Activity page (others are shown as stored).
+ACTION_LABELS: dict[str, str] = {
+    "assessment.add": N_("Assessment added"),
+    "assessment.retract": N_("Assessment retracted"),
+    "recommendation.edit": N_("Recommendation edited"),
+    "import": N_("File imported"),
+    "link.suggest": N_("Repeats suggested"),
+    "link.confirm": N_("Repeat confirmed"),
+    "link.reject": N_("Repeat rejected"),
+    "report.save": N_("Report saved"),
+    "report.delete": N_("Report deleted"),
+    "settings.organisation": N_("Organisation name set"),
+    "sample.load": N_("Sample loaded"),
+    "sample.remove": N_("Sample removed"),
+    "database.restore": N_("Backup restored"),
+    "user.add": N_("Account added"),
+    "user.remove": N_("Account removed"),
+    "user.set_role": N_("Role changed"),
+    "user.set_password": N_("Password changed"),
+    "user.unlock": N_("Account unlocked"),
+    "user.lockout": N_("Account locked after failed logins"),
+    "user.set_language": N_("Language changed"),
+}
+
+
+def action_label(action: str) -> str:
+    """The translated name of an audit action ("Assessment added"), else the action itself."""
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
+
+
+def activity_options(session: Session) -> dict[str, list[str]]:
+    """The actors and actions that occur in the audit trail, for the filters."""
+    return {
+        "actors": list(
+            session.scalars(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor))
+        ),
+        "actions": list(
+            session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+        ),
+    }
+
+
+def _activity_where(
+    stmt,  # type: ignore[no-untyped-def]
+    actors: tuple[str, ...],
+    actions: tuple[str, ...],
+    start: dt.date | None,
+    end: dt.date | None,
+):
+    if actors:
+        stmt = stmt.where(AuditEvent.actor.in_(actors))
+    if actions:
+        stmt = stmt.where(AuditEvent.action.in_(actions))
+    if start:
+        stmt = stmt.where(AuditEvent.at >= dt.datetime.combine(start, dt.time()))
+    if end:
+        stmt = stmt.where(
+            AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+        )
+    return stmt
+
+
+def activity_count(
+    session: Session,
+    actors: tuple[str, ...] = (),
+    actions: tuple[str, ...] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> int:
+    """How many audit events match the filters."""
+    stmt = _activity_where(
+        select(func.count()).select_from(AuditEvent), actors, actions, start, end
+    )
+    return session.scalar(stmt) or 0
+
+
+def activity_frame(
+    session: Session,
+    actors: tuple[str, ...] = (),
+    actions: tuple[str, ...] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    limit: int = ACTIVITY_LIMIT,
+) -> pd.DataFrame:
+    """The audit trail, newest first: ``ACTIVITY_COLUMNS``; ``changes`` reads
+    "field: before → after" per changed field. Dates are UTC days, both ends included."""
+    stmt = _activity_where(select(AuditEvent), actors, actions, start, end)
+    rows = [
+        {
+            "id": e.id,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "what": action_label(e.action),
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "record": e.entity if e.entity_id is None else f"{e.entity} {e.entity_id}",
+            "summary": e.summary or "",
+            "changes": describe_changes(e.before, e.after),
+        }
+        for e in session.scalars(
+            stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+        )
+    ]
+    return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
+
+
+def event_detail(session: Session, event_id: int) -> dict[str, Any] | None:
+    """One event's before and after values in full, or None."""
+    e = session.get(AuditEvent, event_id)
+    if e is None:
+        return None
+    return {"before": e.before, "after": e.after}
+
+
+def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """One line per field: ``field: old → new`` (only ``field: new`` when nothing was before)."""
+    before = before or {}
+    after = after or {}
+    lines = []
+    for key in list(before) + [k for k in after if k not in before]:
+        old, new = before.get(key), after.get(key)
+        if key in before and key in after:
+            if old == new:
+                continue
+            lines.append(f"{key}: {_short(old)} → {_short(new)}")
+        elif key in after:
+            lines.append(f"{key}: {_short(new)}")
+        else:
+            lines.append(f"{key}: {_short(old)} → ∅")
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    text = "∅" if value is None else str(value)
+    text = " ".join(text.split())
+    if len(text) > _CHANGE_VALUE_CHARS:
+        text = text[: _CHANGE_VALUE_CHARS - 1] + "…"
+    return text

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,12 @@ from tracker import settings
 # Writers wait this long for a lock before SQLite gives up (an import of the whole corpus
 # holds the write lock for several seconds).
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+# Execution option marking a transaction that will write (see begin_write).
+WRITE_OPTION = "upr_tracker_write"
+# PostgreSQL advisory-lock key of the "exclusive writers" (imports, restores, the sample):
+# they run one at a time, so that two imports cannot both add the same recommendation.
+EXCLUSIVE_WRITE_LOCK_KEY = 0x55505254  # "UPRT"
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -37,8 +43,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     # pysqlite's own transaction handling is disabled (see create_engine_for); emit BEGIN
-    # ourselves so that every transaction, DDL included, is atomic.
-    conn.exec_driver_sql("BEGIN")
+    # ourselves so that every transaction, DDL included, is atomic. A write transaction
+    # (begin_write) takes the write lock at once: see begin_write.
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_engine_for(url: str) -> Engine:
@@ -97,3 +105,25 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def begin_write(session: Session, *, exclusive: bool = False) -> None:
+    """Declare that ``session``'s transaction will write; call it before the first read.
+
+    SQLite: a transaction that reads first and writes later fails at once with "database is
+    locked" when another connection committed in between (the busy timeout does not apply to
+    that case). Beginning with ``BEGIN IMMEDIATE`` takes the write lock up front, waiting up to
+    the busy timeout, so writers queue instead of failing. Readers are not blocked (WAL).
+    If the session already holds a transaction this cannot change it, and nothing happens.
+
+    PostgreSQL: with ``exclusive=True`` (imports, restores, the sample) the transaction takes
+    an advisory lock that is released at commit or rollback, so such writes run one at a time.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        if not session.in_transaction():
+            session.connection(execution_options={WRITE_OPTION: True})
+    elif exclusive and bind.dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": EXCLUSIVE_WRITE_LOCK_KEY}
+        )

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit
+from tracker import audit, auth, db, linking
 from tracker.assessments import refresh_current_status
+from tracker.i18n import _
 from tracker.models import (
     AffectedGroup,
     Assessment,
@@ -33,6 +34,7 @@ from tracker.models import (
 )
 from tracker.settings import PROJECT_ROOT
 from tracker.store import RecommendationInput, RecommendationStore
+from tracker.vocab import Role
 
 SAMPLE_FILE = PROJECT_ROOT / "data" / "sample" / "sample.json"
 SAMPLE_FORMAT = "sample"
@@ -60,7 +62,9 @@ def is_empty(session: Session) -> bool:
 def load_sample(
     session: Session, path: Path = SAMPLE_FILE, actor: str | None = None
 ) -> SampleSummary:
-    """Load the sample into the session's database (the caller commits)."""
+    """Load the sample into the session's database (editors; the caller commits)."""
+    auth.require(Role.EDITOR, _("loading the sample"))
+    db.begin_write(session, exclusive=True)
     doc = json.loads(path.read_text(encoding="utf-8"))
     run = ImportRun(
         filename=str(path.relative_to(PROJECT_ROOT))
@@ -113,6 +117,8 @@ def load_sample(
             n_assessments += 1
     session.flush()
     refresh_current_status(session, rec_ids)
+    # Suggest repeats across cycles, as an import does, so the demo shows the lineage feature.
+    linking.suggest_links(session, None, actor=actor)
     run.rows_read = run.added = len(rec_ids)
     audit.record(
         session,
@@ -129,8 +135,10 @@ def remove_sample(session: Session, actor: str | None = None) -> SampleSummary:
 
     Removes sample assessments, sample recommendations, the real seed recommendations that
     only the sample brought in (no real import or assessment holds them), reviews left
-    empty, and themes/SDGs/groups no longer used.
+    empty, and themes/SDGs/groups no longer used. Editors only.
     """
+    auth.require(Role.EDITOR, _("removing the sample"))
+    db.begin_write(session, exclusive=True)
     n_assessments = session.execute(
         delete(Assessment).where(Assessment.is_sample.is_(True))
     ).rowcount  # type: ignore[attr-defined]
