@@ -1,3 +1,174 @@
-"""Import (placeholder until the importers land in this session)."""
+"""Import: upload files, see how they read (format, preview, problems, what would change),
+then import them in one transaction. The work is done by tracker.importers."""
+
+from __future__ import annotations
+
+import hashlib
+
 import streamlit as st
-st.title("Import")
+
+from tracker import ui
+from tracker.auth import PermissionDenied
+from tracker.i18n import _
+from tracker.importers import (
+    FORMAT_CHOICES,
+    ImportReport,
+    ImportSource,
+    format_label,
+    import_files,
+    preview_frame,
+    problems_frame,
+)
+
+CHECK_KEY = "_import_check"
+UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "json"]
+
+
+def _format_choice(value: str) -> str:
+    return _("Detect from the header row") if value == "auto" else format_label(value)
+
+
+def _check(sources: list[ImportSource], fmt: str, skip: bool) -> ImportReport:
+    """The dry run of the uploaded files, kept until the files, options or data change."""
+    key = (
+        tuple((s.name, hashlib.sha256(s.data).hexdigest()) for s in sources),
+        fmt,
+        skip,
+        ui.data_version(),
+    )
+    kept = st.session_state.get(CHECK_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    with st.spinner(_("Checking the files…")), ui.session() as s:
+        report = import_files(s, sources, fmt, dry_run=True, skip_invalid=skip)
+    st.session_state[CHECK_KEY] = (key, report)
+    return report
+
+
+st.title(_("Import"))
+st.markdown(
+    _(
+        "Bring the files you already have: **UPR Info** database exports (CSV), **OHCHR UHRI** "
+        "exports (Excel or JSON) and the **UPR Tracker template** (CSV or Excel, as written "
+        "by *Export*). Each file is checked first; nothing is written until you press "
+        "*Import*, and then everything is written at once or not at all."
+    )
+)
+ui.flash()
+
+uploads = st.file_uploader(
+    _("Files to import"), type=UPLOAD_TYPES, accept_multiple_files=True, key="import_upload"
+)
+left, right = st.columns(2)
+fmt = left.selectbox(_("Format"), FORMAT_CHOICES, format_func=_format_choice, key="import_format")
+skip = right.toggle(
+    _("Skip invalid rows"),
+    key="import_skip",
+    help=_(
+        "Import the valid rows and leave out the invalid ones (download them below, correct "
+        "them and import them again). Without this, one invalid row stops the import."
+    ),
+)
+
+if not uploads:
+    st.info(_("Choose one or more files to see how they read."))
+    st.stop()
+
+sources = [ImportSource(u.name, u.getvalue()) for u in uploads]
+report = _check(sources, fmt, skip)
+
+for f in report.files:
+    with st.container(border=True):
+        st.subheader(f.name, anchor=False)
+        if f.fatal:
+            st.error(ui.md_escape(f.fatal), icon=":material/error:")
+            continue
+        st.markdown(_("Read as: **{format}**").format(format=ui.md_escape(f.describe())))
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric(_("Rows read"), f"{f.rows_read:,}")
+        c2.metric(_("Valid"), f"{f.rows_valid:,}")
+        c3.metric(_("Rejected"), f"{f.rows_rejected:,}")
+        c4.metric(_("Not recommendations"), f"{f.rows_skipped:,}")
+        if f.preview:
+            st.caption(_("The first rows, as they will be stored:"))
+            st.dataframe(
+                preview_frame(f),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "row": st.column_config.NumberColumn(_("Row"), format="%d"),
+                    "state_under_review": _("State under review"),
+                    "session": st.column_config.NumberColumn(_("Session"), format="%d"),
+                    "paragraph": _("Paragraph"),
+                    "recommendation": st.column_config.TextColumn(
+                        _("Recommendation"), width="large"
+                    ),
+                    "recommending_states": _("Recommending states"),
+                    "response": _("Response"),
+                    "action_category": _("Action category"),
+                    "themes": _("Themes"),
+                    "assessments": st.column_config.NumberColumn(_("Assessments"), format="%d"),
+                    "published": _("Report published"),
+                },
+            )
+
+if report.problems:
+    st.subheader(_("Problems: {n}").format(n=f"{len(report.problems):,}"), anchor=False)
+    st.dataframe(
+        problems_frame(report),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "file": _("File"),
+            "row": st.column_config.NumberColumn(_("Row"), format="%d"),
+            "column": _("Column"),
+            "message": st.column_config.TextColumn(_("Problem"), width="large"),
+        },
+    )
+if report.rows_rejected:
+    st.download_button(
+        _("Download the rejected rows (CSV)"),
+        data=report.rejects_csv(),
+        file_name="rejected_rows.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="import_rejects",
+    )
+
+st.subheader(_("What the import will do"), anchor=False)
+summary = "  \n".join(ui.md_escape(line) for line in report.summary_lines(page=True))
+if report.blocked:
+    st.error(summary, icon=":material/block:")
+elif report.changed:
+    st.info(summary, icon=":material/fact_check:")
+else:
+    st.success(summary, icon=":material/check_circle:")
+
+if st.button(
+    _("Import"),
+    type="primary",
+    disabled=report.blocked or not report.changed,
+    key="import_commit",
+    icon=":material/upload:",
+):
+    bar = st.progress(0.0, text=_("Importing…"))
+
+    def show_progress(fraction: float, message: str) -> None:
+        bar.progress(fraction, text=message or _("Importing…"))
+
+    try:
+        with ui.session() as s:
+            result = import_files(s, sources, fmt, skip_invalid=skip, progress=show_progress)
+    except PermissionDenied as exc:
+        bar.empty()
+        st.error(ui.md_escape(str(exc)), icon=":material/lock:")
+        st.stop()
+    bar.empty()
+    st.session_state.pop(CHECK_KEY, None)
+    if result.ok:
+        ui.flash(" ".join(result.summary_lines(page=True)))
+        st.rerun()
+    st.error(
+        "  \n".join(ui.md_escape(line) for line in result.summary_lines(page=True)),
+        icon=":material/block:",
+    )

@@ -259,3 +259,23 @@ def test_python_dash_m_tracker_runs_as_a_process(tmp_path: Path) -> None:
         text=True,
     )
     assert set(json.loads(done.stdout)) == CONTRACT_KEYS
+
+
+def test_xlsx_export_keeps_formula_like_text_as_text(db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tracker import db
+    from tracker.store import RecommendationInput, RecommendationStore
+
+    run(capsys, "init", "--no-sample")
+    with db.session_scope() as s:
+        RecommendationStore(s).upsert(
+            RecommendationInput(
+                "Kazakhstan", 48, '=HYPERLINK("http://x","click")', "noted", 1, ["Mexico"]
+            )
+        )
+    out_file = tmp_path / "f.xlsx"
+    assert run(capsys, "export", str(out_file))[0] == 0
+    ws = load_workbook(out_file)["Recommendations"]
+    header = [c.value for c in ws[1]]
+    cell = ws.cell(row=2, column=header.index("recommendation") + 1)
+    assert cell.data_type == "s"
+    assert cell.value.startswith("=HYPERLINK")

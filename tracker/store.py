@@ -9,7 +9,7 @@ instead of a duplicate. All work happens in the caller's session and transaction
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -48,6 +48,8 @@ class RecommendationInput:
     review_date: dt.date | None = None
     report_symbol: str | None = None
     source_row: int | None = None
+    # Whether this row is illustrative sample data; None: as the store was told.
+    is_sample: bool | None = None
 
 
 @dataclass
@@ -154,6 +156,12 @@ class RecommendationStore:
     # --- the upsert ---------------------------------------------------------------------
     def upsert(self, row: RecommendationInput) -> UpsertResult:
         """Add ``row`` under the identity rule; return what happened."""
+        if row.is_sample is not None and row.is_sample != self.is_sample:
+            saved, self.is_sample = self.is_sample, row.is_sample
+            try:
+                return self.upsert(replace(row, is_sample=None))
+            finally:
+                self.is_sample = saved
         sur = self.states.get(row.state_under_review)
         review = self.review(sur, row.session, row.review_date, row.report_symbol)
         text = clean_text(row.text)

@@ -167,29 +167,34 @@ def export(session: Session, path: str | Path, f: Filters | None = None) -> int:
             w.writerow(TEMPLATE_COLUMNS)
             w.writerows(rows)
     else:
+        from tracker.exports import xlsx_row  # here: tracker.exports imports this module
+
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(SHEET_RECOMMENDATIONS)
         ws.append(TEMPLATE_COLUMNS)
         for row in rows:
-            ws.append(row)
+            ws.append(xlsx_row(ws, row))  # text stays text: never a formula
         ws2 = wb.create_sheet(SHEET_ASSESSMENTS)
         ws2.append(ASSESSMENT_COLUMNS)
         adf = queries.assessments_frame(session, f)
         for a in adf.itertuples(index=False):
             ws2.append(
-                [
-                    a.assessment_id,
-                    a.recommendation_id,
-                    a.status,
-                    _text(a.assessed_on),
-                    a.source_org,
-                    _text(a.evidence),
-                    _text(a.evidence_url),
-                    _text(a.author),
-                    _text(a.created_at),
-                    _text(a.retracts_id),
-                    "yes" if a.is_sample else "",
-                ]
+                xlsx_row(
+                    ws2,
+                    [
+                        a.assessment_id,
+                        a.recommendation_id,
+                        a.status,
+                        _text(a.assessed_on),
+                        a.source_org,
+                        _text(a.evidence),
+                        _text(a.evidence_url),
+                        _text(a.author),
+                        _text(a.created_at),
+                        _text(a.retracts_id),
+                        "yes" if a.is_sample else "",
+                    ],
+                )
             )
         wb.save(tmp)
     tmp.replace(path)  # never leave a half-written export under the real name

@@ -1,0 +1,157 @@
+"""The set-based writer gives exactly what RecommendationStore.upsert gives, row by row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select
+
+from tests.importer_support import (
+    backups_in_tmp,  # noqa: F401 - an autouse fixture
+    new_engine,
+)
+from tracker import db
+from tracker.importers.writer import BulkWriter
+from tracker.models import (
+    AffectedGroup,
+    ImportRun,
+    Recommendation,
+    Review,
+    Sdg,
+    State,
+    Theme,
+    recommendation_groups,
+    recommendation_sdgs,
+    recommendation_states,
+    recommendation_themes,
+)
+from tracker.store import RecommendationInput, RecommendationStore
+
+rows_strategy = st.lists(
+    st.builds(
+        RecommendationInput,
+        state_under_review=st.sampled_from(["Kazakhstan", "Turkey", "Türkiye", "KGZ"]),
+        session=st.sampled_from([7, 20, 21]),
+        text=st.sampled_from(["Ratify it.", " ratify  IT.", "Adopt a law", "Adopt a\nlaw "]),
+        response=st.sampled_from([None, "supported", "noted"]),
+        action_category=st.sampled_from([None, 1, 5]),
+        recommending_states=st.lists(
+            st.sampled_from(["France", "Chile", "Côte d'Ivoire", "Cote d'Ivoire"]), max_size=3
+        ),
+        themes=st.lists(st.sampled_from(["Justice", "justice", "Women's rights"]), max_size=2),
+        sdgs=st.lists(st.sampled_from([("16", None), ("16.2", "Protect children")]), max_size=2),
+        affected_groups=st.lists(st.sampled_from(["Women", "women", "Children"]), max_size=2),
+        paragraph=st.sampled_from([None, None, "97.1", "98.2"]),
+        review_date=st.sampled_from([None, dt.date(2014, 10, 30)]),
+        report_symbol=st.sampled_from([None, "A/HRC/28/10"]),
+        source_row=st.integers(1, 9),
+        is_sample=st.sampled_from([None, True, False]),
+    ),
+    max_size=12,
+)
+
+
+def dump(engine: Engine) -> dict[str, Any]:
+    """The database content the identity rule decides, without ids."""
+    with db.session_scope(engine) as s:
+        iso = dict(s.execute(select(State.id, State.iso3)).all())
+        reviews = {
+            r.id: (iso[r.state_id], r.cycle, r.session, r.review_date, r.report_symbol, r.is_sample)
+            for r in s.scalars(select(Review))
+        }
+
+        def links(table: Any, col: str, names: dict[int, Any]) -> dict[int, list[Any]]:
+            out: dict[int, list[Any]] = {}
+            for rid, other in s.execute(select(table.c.recommendation_id, table.c[col])).all():
+                out.setdefault(rid, []).append(names[other])
+            return {k: sorted(v) for k, v in out.items()}
+
+        themes = dict(s.execute(select(Theme.id, Theme.name)).all())
+        sdgs = {i: (c, lab) for i, c, lab in s.execute(select(Sdg.id, Sdg.code, Sdg.label))}
+        groups = dict(s.execute(select(AffectedGroup.id, AffectedGroup.name)).all())
+        st_links = links(recommendation_states, "state_id", iso)
+        th_links = links(recommendation_themes, "theme_id", themes)
+        sd_links = links(recommendation_sdgs, "sdg_id", sdgs)
+        gr_links = links(recommendation_groups, "group_id", groups)
+        recs = sorted(
+            (
+                r.identity,
+                r.text,
+                r.paragraph,
+                r.response,
+                r.action_category,
+                r.is_sample,
+                r.source_row,
+                reviews[r.review_id],
+                tuple(st_links.get(r.id, [])),
+                tuple(th_links.get(r.id, [])),
+                tuple(sd_links.get(r.id, [])),
+                tuple(gr_links.get(r.id, [])),
+            )
+            for r in s.scalars(select(Recommendation))
+        )
+        return {
+            "recs": recs,
+            "reviews": sorted(reviews.values(), key=repr),
+            "states": sorted(iso.values()),
+            "themes": sorted(themes.values()),
+            "sdgs": sorted(sdgs.values(), key=repr),
+            "groups": sorted(groups.values()),
+        }
+
+
+def by_store(engine: Engine, rows: list[RecommendationInput]) -> tuple[int, int]:
+    with db.session_scope(engine) as s:
+        run = ImportRun(filename="store", format="test")
+        s.add(run)
+        s.flush()
+        store = RecommendationStore(s, import_run_id=run.id)
+        results = [store.upsert(r) for r in rows]
+    added = {r.recommendation_id for r in results if r.added}
+    updated = {r.recommendation_id for r in results if r.updated} - added
+    return len(added), len(updated)
+
+
+def by_writer(engine: Engine, rows: list[RecommendationInput]) -> tuple[int, int]:
+    with db.session_scope(engine) as s:
+        run = ImportRun(filename="bulk", format="test")
+        s.add(run)
+        s.flush()
+        writer = BulkWriter(s)
+        plan = writer.plan([[(r, []) for r in rows]])
+        writer.apply([run.id], actor="test")
+    return plan.added, plan.updated
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=rows_strategy, second=rows_strategy)
+def test_bulk_writer_agrees_with_the_row_by_row_store(first, second) -> None:  # type: ignore[no-untyped-def]
+    tmp = Path(tempfile.mkdtemp(prefix="upr-writer-"))
+    a, b = new_engine(tmp, "store.db"), new_engine(tmp, "bulk.db")
+    try:
+        for rows in (first, second):
+            assert by_store(a, rows) == by_writer(b, rows)
+            assert dump(a) == dump(b)
+    finally:
+        a.dispose()
+        b.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_real_row_confirms_a_sample_recommendation(tmp_path: Path) -> None:
+    engine = new_engine(tmp_path)
+    sample = RecommendationInput("Kazakhstan", 20, "Adopt a law.", "supported", 5, ["France"])
+    by_store(engine, [RecommendationInput(**{**sample.__dict__, "is_sample": True})])
+    assert by_writer(engine, [sample]) == (0, 1)
+    with db.session_scope(engine) as s:
+        rec = s.scalars(select(Recommendation)).one()
+        assert (rec.is_sample, rec.version) == (False, 2)
+        assert s.get(ImportRun, rec.import_run_id).filename == "bulk"  # type: ignore[union-attr]

@@ -1,0 +1,198 @@
+"""Shared machinery of the format readers: state look-ups, the one-review-per-cycle check,
+and turning a row's errors into problems and a rejected row."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tracker.i18n import _
+from tracker.importers.report import FileReport, Problem, RejectedRow
+from tracker.importers.values import CellError, as_text, decode_entities, quote
+from tracker.states import (
+    UnknownStateError,
+    clean_name,
+    is_unknown_marker,
+    reference_states,
+    resolve_iso3,
+)
+from tracker.vocab import cycle_for_session
+
+Progress = Callable[[float, str], None]
+PROGRESS_EVERY = 2000  # rows between progress reports
+
+_LIST_SPLIT_RE = re.compile(r"\s*[;,\n\r]\s*")
+
+
+class ParseContext:
+    """What the readers share across rows and files of one import: caches, and the session
+    each (state, cycle) review already has (from the database, then from earlier rows)."""
+
+    def __init__(self, review_sessions: dict[tuple[str, int], int] | None = None) -> None:
+        self._iso3: dict[str, str | None] = {}
+        # (iso3, cycle) -> (session, the row that set it, or None for the database)
+        self._reviews: dict[tuple[str, int], tuple[int, int | None]] = {
+            key: (session, None) for key, session in (review_sessions or {}).items()
+        }
+
+    def iso3(self, name: str) -> str:
+        """ISO alpha-3 of a state name in any known spelling; UnknownStateError otherwise."""
+        try:
+            got = self._iso3[name]
+        except KeyError:
+            try:
+                got = resolve_iso3(name)
+            except UnknownStateError:
+                got = None
+            self._iso3[name] = got
+        if got is None:
+            raise UnknownStateError(clean_name(name))
+        return got
+
+    def state_under_review(self, raw: Any, *, decode: bool = True) -> str:
+        """The state under review of a cell; CellError when empty or unknown."""
+        text = as_text(raw)
+        if decode:
+            text = decode_entities(text)
+        name = clean_name(text) if text else ""
+        if not name or is_unknown_marker(name):
+            if name:
+                raise CellError(
+                    _("{value} — the state under review is required").format(value=quote(name))
+                )
+            raise CellError(_("empty — the state under review is required"))
+        try:
+            return self.iso3(name)
+        except UnknownStateError:
+            raise CellError(unknown_state_message(name)) from None
+
+    def recommending_states(self, names: list[str]) -> list[str]:
+        """ISO codes of recommending states; "(Unknown)" and empty mean none. A cell that
+        does not resolve as one name is tried as a list (``"France, Germany"``)."""
+        out: list[str] = []
+        for raw in names:
+            name = clean_name(raw)
+            if not name or is_unknown_marker(name):
+                continue
+            try:
+                codes = [self.iso3(name)]
+            except UnknownStateError:
+                parts = [p for p in _LIST_SPLIT_RE.split(name) if p]
+                codes = []
+                bad = None
+                if len(parts) > 1:
+                    for part in parts:
+                        if is_unknown_marker(part):
+                            continue
+                        try:
+                            codes.append(self.iso3(part))
+                        except UnknownStateError:
+                            bad = part
+                            break
+                else:
+                    bad = name
+                if bad is not None:
+                    raise CellError(unknown_state_message(bad)) from None
+            for code in codes:
+                if code not in out:
+                    out.append(code)
+        return out
+
+    def check_review(self, iso3: str, session: int, row: int) -> str | None:
+        """A message when ``iso3`` already has another session in the same cycle (a state is
+        reviewed once per cycle); else remember this row's session and return None."""
+        key = (iso3, cycle_for_session(session))
+        known = self._reviews.get(key)
+        if known is None:
+            self._reviews[key] = (session, row)
+            return None
+        if known[0] == session:
+            return None
+        where = _("in the database") if known[1] is None else _("row {row}").format(row=known[1])
+        return _(
+            "{value} — {state}'s cycle {cycle} review is session {known} ({where}); a state is "
+            "reviewed once per cycle"
+        ).format(
+            value=quote(str(session)),
+            state=state_name(iso3),
+            cycle=key[1],
+            known=known[0],
+            where=where,
+        )
+
+
+def unknown_state_message(name: str) -> str:
+    """The message for a state name that resolves to no state."""
+    return _(
+        "{value} is not a known state (a UN member or observer state, in any usual spelling)"
+    ).format(value=quote(name))
+
+
+def state_name(iso3: str) -> str:
+    """The short name of a state, for messages and previews."""
+    info = reference_states().get(iso3)
+    return info.name if info else iso3
+
+
+class RowCheck:
+    """Collects the problems of one row; :meth:`finish` files them in the report."""
+
+    __slots__ = ("errors", "row")
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, column: str, message: str) -> None:
+        """Record a problem of ``column``."""
+        self.errors.append((column, message))
+
+    def parse(self, column: str, fn: Callable[[Any], Any], value: Any) -> Any:
+        """``fn(value)``, or None with the error recorded under ``column``."""
+        try:
+            return fn(value)
+        except CellError as exc:
+            self.add(column, str(exc))
+            return None
+
+    def reject(self, report: FileReport, header: list[str], cells: list[Any]) -> None:
+        """File this row's problems and the row itself as rejected."""
+        for column, message in self.errors:
+            report.problems.append(Problem(report.name, self.row, column, message))
+        report.rejected.append(
+            RejectedRow(
+                report.name,
+                self.row,
+                header,
+                list(cells),
+                [f"{column}: {message}" for column, message in self.errors],
+            )
+        )
+
+
+def is_blank(cells: list[Any]) -> bool:
+    """True for a row with no value at all (a blank line or an empty spreadsheet row)."""
+    for c in cells:
+        if c is None:
+            continue
+        if isinstance(c, str):
+            if c.strip():
+                return False
+        elif isinstance(c, list | tuple | dict):
+            if c:
+                return False
+        else:
+            return False
+    return True
+
+
+__all__ = [
+    "PROGRESS_EVERY",
+    "ParseContext",
+    "Progress",
+    "RowCheck",
+    "is_blank",
+    "state_name",
+    "unknown_state_message",
+]

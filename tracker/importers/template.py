@@ -1,0 +1,408 @@
+"""The project's own template (see tracker/template.py): CSV, or XLSX with an Assessments sheet.
+
+A row carries one recommendation; ``recommending_states``, ``themes``, ``sdgs`` and
+``affected_groups`` are ``;``-separated. The state may be given by name, by ISO code, or both
+(then they must agree). In a CSV (or a workbook without an Assessments sheet) the ``status``
+columns give one assessment, the current one; in a workbook the Assessments sheet gives every
+assessment, with its author, entry time and retractions, and the status columns of the first
+sheet (a copy of the current one) are not read. The ``id`` column only links the two sheets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tracker.assessments import MAX_SOURCE_LENGTH, MAX_URL_LENGTH
+from tracker.i18n import _, ngettext
+from tracker.importers.detect import ColumnMap
+from tracker.importers.report import AssessmentInput, FileReport, ParsedRow
+from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.values import (
+    CellError,
+    as_text,
+    check_length,
+    clean_cell_text,
+    parse_action_category,
+    parse_cycle,
+    parse_date_cell,
+    parse_flag,
+    parse_local_id,
+    parse_response_cell,
+    parse_sdg,
+    parse_session,
+    quote,
+    single_line,
+    split_list,
+)
+from tracker.states import clean_name
+from tracker.store import RecommendationInput
+from tracker.vocab import Status, cycle_for_session, parse_status
+
+MAX_PARAGRAPH = 20
+MAX_SYMBOL = 40
+MAX_NAME = 200
+MAX_AUTHOR = 100
+SEPARATORS = ";"  # LIST_SEPARATOR of tracker.template, without its space
+
+
+def _status(value: Any) -> str:
+    text = single_line(as_text(value))
+    status = parse_status(text) if text else None
+    if status is None:
+        allowed = ", ".join(s.value for s in Status)
+        if not text:
+            raise CellError(
+                _("empty — the status is required (one of {allowed})").format(allowed=allowed)
+            )
+        raise CellError(
+            _("{value} is not a status (one of {allowed})").format(
+                value=quote(text), allowed=allowed
+            )
+        )
+    return status.value
+
+
+def _assessed_on(value: Any) -> dt.date:
+    day = parse_date_cell(value)
+    if day is None:
+        raise CellError(_("empty — the date of the assessment is required"))
+    if day > dt.date.today():
+        raise CellError(_("{value} is in the future").format(value=quote(day.isoformat())))
+    return day
+
+
+def _source(value: Any) -> str:
+    text = single_line(as_text(value))
+    if not text:
+        raise CellError(_("empty — the organisation that made the assessment is required"))
+    check_length(text, MAX_SOURCE_LENGTH)
+    return text
+
+
+def _url(value: Any) -> str | None:
+    from urllib.parse import urlparse
+
+    text = single_line(as_text(value))
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(text) > MAX_URL_LENGTH:
+        raise CellError(
+            _("{value} is not a web address (http:// or https://)").format(value=quote(text))
+        )
+    return text
+
+
+def _created_at(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    text = single_line(as_text(value))
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        raise CellError(
+            _("{value} is not a date and time (YYYY-MM-DD HH:MM:SS)").format(value=quote(text))
+        ) from None
+
+
+def _names(value: Any) -> list[str]:
+    items = split_list(as_text(value), SEPARATORS)
+    for item in items:
+        check_length(item, MAX_NAME)
+    return items
+
+
+def _sdgs(value: Any) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for item in split_list(as_text(value), SEPARATORS):
+        code, label = parse_sdg(item)
+        if code not in {c for c, _label in out}:
+            out.append((code, label))
+    return out
+
+
+def read_rows(
+    report: FileReport,
+    rows: list[tuple[int, list[Any]]],
+    cmap: ColumnMap,
+    ctx: ParseContext,
+    progress: Progress | None = None,
+    *,
+    status_columns: bool = True,
+) -> dict[str, int]:
+    """Validate template rows; return ``id -> row`` of the rejected rows that had an id (so
+    that their assessments are rejected with a clear reason)."""
+    idx = cmap.index
+    col = cmap.name
+    header = cmap.header
+    width = len(header)
+    seen_ids: dict[str, int] = {}  # every row's id, valid or not: ids must differ
+    rejected_ids: dict[str, int] = {}
+
+    def cell(cells: list[Any], key: str) -> Any:
+        i = idx.get(key)
+        return None if i is None else cells[i]
+
+    total = len(rows) or 1
+    for n, (row_no, cells) in enumerate(rows):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n / total, _("Checking rows of {file}").format(file=report.name))
+        if len(cells) < width:
+            cells = cells + [None] * (width - len(cells))
+        if is_blank(cells):
+            continue
+        report.rows_read += 1
+        check = RowCheck(row_no)
+
+        local_id = parse_local_id(cell(cells, "id"))
+        if local_id is not None:
+            if local_id in seen_ids:
+                check.add(
+                    col("id"),
+                    _("{value} is also the id of row {row}; ids must differ").format(
+                        value=quote(local_id), row=seen_ids[local_id]
+                    ),
+                )
+            else:
+                seen_ids[local_id] = row_no
+
+        sur = None
+        name_raw = clean_name(as_text(cell(cells, "state_under_review")))
+        iso_raw = single_line(as_text(cell(cells, "state_iso3")))
+        if iso_raw:
+            sur = check.parse(col("state_iso3"), ctx.state_under_review, iso_raw)
+            if sur is not None and name_raw:
+                by_name = check.parse(col("state_under_review"), ctx.state_under_review, name_raw)
+                if by_name is not None and by_name != sur:
+                    check.add(
+                        col("state_iso3"),
+                        _("{value} is not the code of {name} ({code})").format(
+                            value=quote(iso_raw), name=quote(name_raw), code=by_name
+                        ),
+                    )
+        else:
+            sur = check.parse(col("state_under_review"), ctx.state_under_review, name_raw)
+
+        session = check.parse(col("session"), parse_session, cell(cells, "session"))
+        if "cycle" in idx and session is not None:
+            cycle = check.parse(col("cycle"), parse_cycle, cell(cells, "cycle"))
+            if cycle is not None and cycle != cycle_for_session(session):
+                check.add(
+                    col("cycle"),
+                    _("{value} does not match session {session}, which is in cycle {cycle}").format(
+                        value=quote(as_text(cell(cells, "cycle"))),
+                        session=session,
+                        cycle=cycle_for_session(session),
+                    ),
+                )
+        text = clean_cell_text(as_text(cell(cells, "recommendation")))
+        if not text:
+            check.add(col("recommendation"), _("empty — the recommendation text is required"))
+        review_date = check.parse(col("review_date"), parse_date_cell, cell(cells, "review_date"))
+        symbol = single_line(as_text(cell(cells, "report_symbol"))) or None
+        check.parse(col("report_symbol"), lambda v: check_length(v, MAX_SYMBOL), symbol)
+        paragraph = single_line(as_text(cell(cells, "paragraph"))) or None
+        check.parse(col("paragraph"), lambda v: check_length(v, MAX_PARAGRAPH), paragraph)
+        states = (
+            check.parse(
+                col("recommending_states"),
+                ctx.recommending_states,
+                split_list(as_text(cell(cells, "recommending_states")), SEPARATORS),
+            )
+            or []
+        )
+        response = check.parse(col("response"), parse_response_cell, cell(cells, "response"))
+        action = check.parse(
+            col("action_category"), parse_action_category, cell(cells, "action_category")
+        )
+        themes = check.parse(col("themes"), _names, cell(cells, "themes")) or []
+        groups = check.parse(col("affected_groups"), _names, cell(cells, "affected_groups")) or []
+        sdgs = check.parse(col("sdgs"), _sdgs, cell(cells, "sdgs")) or []
+        is_sample = bool(check.parse(col("sample"), parse_flag, cell(cells, "sample")))
+
+        assessments: list[AssessmentInput] = []
+        if status_columns:
+            a = _status_columns(check, cells, cell, col, is_sample, row_no)
+            if a is not None:
+                assessments.append(a)
+
+        if not check.errors and sur is not None and session is not None:
+            conflict = ctx.check_review(sur, session, row_no)
+            if conflict:
+                check.add(col("session"), conflict)
+
+        if check.errors:
+            if local_id is not None and seen_ids.get(local_id) == row_no:
+                rejected_ids[local_id] = row_no
+            check.reject(report, header, cells)
+            continue
+        report.parsed.append(
+            ParsedRow(
+                row_no,
+                RecommendationInput(
+                    state_under_review=sur,
+                    session=session,
+                    text=text,
+                    response=response,
+                    action_category=action,
+                    recommending_states=states,
+                    themes=themes,
+                    sdgs=sdgs,
+                    affected_groups=groups,
+                    paragraph=paragraph,
+                    review_date=review_date,
+                    report_symbol=symbol,
+                    source_row=row_no,
+                    is_sample=is_sample,
+                ),
+                local_id=local_id,
+                assessments=assessments,
+            )
+        )
+        report.rows_valid += 1
+    return rejected_ids
+
+
+def _status_columns(
+    check: RowCheck, cells: list[Any], cell: Any, col: Any, is_sample: bool, row_no: int
+) -> AssessmentInput | None:
+    """The current assessment given by the status columns of a row, if any."""
+    status_raw = single_line(as_text(cell(cells, "status")))
+    others = [
+        k
+        for k in ("assessed_on", "assessment_source", "evidence", "evidence_url")
+        if single_line(as_text(cell(cells, k)))
+    ]
+    if not status_raw:
+        if others:
+            check.add(
+                col("status"),
+                ngettext(
+                    "empty, but {columns} is filled: give the status too, or clear it",
+                    "empty, but {columns} are filled: give the status too, or clear them",
+                    len(others),
+                ).format(columns=", ".join(col(k) for k in others)),
+            )
+        return None
+    status = check.parse(col("status"), _status, status_raw)
+    day = check.parse(col("assessed_on"), _assessed_on, cell(cells, "assessed_on"))
+    source = check.parse(col("assessment_source"), _source, cell(cells, "assessment_source"))
+    url = check.parse(col("evidence_url"), _url, cell(cells, "evidence_url"))
+    evidence = clean_cell_text(as_text(cell(cells, "evidence"))) or None
+    if status is None or day is None or source is None:
+        return None
+    return AssessmentInput(
+        status=status,
+        assessed_on=day,
+        source_org=source,
+        evidence=evidence,
+        evidence_url=url,
+        is_sample=is_sample,
+        row=row_no,
+    )
+
+
+def read_assessments(
+    report: FileReport,
+    sheet_label: str,
+    rows: list[tuple[int, list[Any]]],
+    cmap: ColumnMap,
+    rejected_ids: dict[str, int],
+) -> None:
+    """Validate the Assessments sheet; each valid row goes to its recommendation's list."""
+    idx = cmap.index
+    col = cmap.name
+    header = cmap.header
+    width = len(header)
+    by_id = {p.local_id: p for p in report.parsed if p.local_id is not None}
+    seen: dict[str, int] = {}
+    pending: list[tuple[int, list[Any], RowCheck, AssessmentInput | None, ParsedRow | None]] = []
+
+    def cell(cells: list[Any], key: str) -> Any:
+        i = idx.get(key)
+        return None if i is None else cells[i]
+
+    sheet_report = FileReport(sheet_label, kind=report.kind)
+    for row_no, cells in rows:
+        if len(cells) < width:
+            cells = cells + [None] * (width - len(cells))
+        if is_blank(cells):
+            continue
+        check = RowCheck(row_no)
+        rec_id = parse_local_id(cell(cells, "recommendation_id"))
+        target = by_id.get(rec_id) if rec_id is not None else None
+        if rec_id is None:
+            check.add(col("recommendation_id"), _("empty — the recommendation's id is required"))
+        elif target is None:
+            if rec_id in rejected_ids:
+                check.add(
+                    col("recommendation_id"),
+                    _("{value}: its recommendation (row {row}) was rejected").format(
+                        value=quote(rec_id), row=rejected_ids[rec_id]
+                    ),
+                )
+            else:
+                check.add(
+                    col("recommendation_id"),
+                    _("{value} is not an id in the first sheet").format(value=quote(rec_id)),
+                )
+        local_id = parse_local_id(cell(cells, "assessment_id"))
+        if local_id is not None and local_id in seen:
+            check.add(
+                col("assessment_id"),
+                _("{value} is also the id of row {row}; ids must differ").format(
+                    value=quote(local_id), row=seen[local_id]
+                ),
+            )
+        status = check.parse(col("status"), _status, cell(cells, "status"))
+        day = check.parse(col("assessed_on"), _assessed_on, cell(cells, "assessed_on"))
+        source = check.parse(col("source"), _source, cell(cells, "source"))
+        url = check.parse(col("evidence_url"), _url, cell(cells, "evidence_url"))
+        author = single_line(as_text(cell(cells, "author"))) or None
+        check.parse(col("author"), lambda v: check_length(v, MAX_AUTHOR), author)
+        created = check.parse(col("created_at"), _created_at, cell(cells, "created_at"))
+        retracts = parse_local_id(cell(cells, "retracts"))
+        is_sample = bool(check.parse(col("sample"), parse_flag, cell(cells, "sample")))
+        a = None
+        if status is not None and day is not None and source is not None:
+            a = AssessmentInput(
+                status=status,
+                assessed_on=day,
+                source_org=source,
+                evidence=clean_cell_text(as_text(cell(cells, "evidence"))) or None,
+                evidence_url=url,
+                author=author,
+                created_at=created,
+                is_sample=is_sample,
+                local_id=local_id,
+                retracts=retracts,
+                row=row_no,
+            )
+        if local_id is not None and local_id not in seen:
+            seen[local_id] = row_no
+        pending.append((row_no, cells, check, a, target))
+    # Retractions may name any assessment of the sheet, earlier or later.
+    valid_ids = {a.local_id for _r, _c, chk, a, _t in pending if a and not chk.errors}
+    for _row_no, cells, check, a, target in pending:
+        if a is not None and a.retracts is not None and a.retracts not in valid_ids:
+            check.add(
+                col("retracts"),
+                _("{value} is not the id of a valid assessment in this sheet").format(
+                    value=quote(a.retracts)
+                ),
+            )
+        if check.errors or a is None or target is None:
+            if not check.errors:  # pragma: no cover - every None above recorded an error
+                check.add(col("status"), _("the assessment is incomplete"))
+            check.reject(sheet_report, header, cells)
+            continue
+        target.assessments.append(a)
+    report.problems.extend(sheet_report.problems)
+    report.rejected.extend(sheet_report.rejected)

@@ -1,0 +1,264 @@
+"""OHCHR Universal Human Rights Index (UHRI): "Export to Excel" workbooks and JSON dumps.
+
+The Excel export has 16 columns, spelled as OHCHR spells them: ``Text | Countries Concerned |
+Reccomending Body | Document Symbol | Themes | Affected Persons | Sdgs | Document Publication
+Date | UPR Reccomending States | UPR Position | Type | OHCHR Annotation Id | UPR Session |
+Regions Concerned | Recommending Regions | Date of publication on UHRI``. The JSON dump holds
+the same facts under ``AffectedPersons, AnnotationId, Body, Countries, PublicationDate, Sdgs,
+Symbol, Text, Themes, UprCycle, UprPositions, UprRecommendingCountry, UprSession, ...``
+(lists where the workbook has newline-separated values).
+
+* Single values carry a ``- `` prefix (``- Kazakhstan``); multi-values are newline-separated
+  ``- x`` lines. Both are stripped.
+* Only rows whose body is the UPR are recommendations; the rest (treaty bodies, special
+  procedures) are counted as skipped, not as errors.
+* ``Text`` starts with the paragraph number (``145.2``), which is kept as the paragraph; a
+  closing parenthesised list of the recommending states (``... (France) (Lithuania);``)
+  repeats ``UPR Reccomending States`` and is not part of the text.
+* ``UPR Session`` reads ``- 34 Session``; SDGs read ``16.2 - Protect children ...``; dates may
+  be Excel serial numbers. The document symbol becomes the review's report symbol.
+* Recommendations supported in part come with two positions: they are "mixed".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tracker.i18n import _
+from tracker.importers.detect import ColumnMap
+from tracker.importers.report import FileReport, ParsedRow
+from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.values import (
+    CellError,
+    as_text,
+    check_length,
+    clean_cell_text,
+    decode_entities,
+    parse_cycle,
+    parse_date_cell,
+    parse_response_cell,
+    parse_sdg,
+    parse_session,
+    quote,
+    single_line,
+    split_dashed,
+    split_paragraph,
+    strip_dash,
+    unescape_xlsx,
+)
+from tracker.states import UnknownStateError, is_unknown_marker
+from tracker.store import RecommendationInput
+from tracker.vocab import Response, cycle_for_session
+
+MAX_PARAGRAPH = 20
+MAX_SYMBOL = 40
+MAX_NAME = 200
+MAX_SDG_LABEL = 400
+UPR_BODIES = ("upr", "universal periodic review", "upr working group")
+_TRAILING_PUNCT = " \t\r\n;,."
+
+
+def is_upr_body(values: list[str]) -> bool:
+    """True when one of the body values names the Universal Periodic Review."""
+    for v in values:
+        folded = " ".join(v.casefold().replace("-", " ").split())
+        if folded in UPR_BODIES or folded.startswith(("upr ", "universal periodic review")):
+            return True
+    return False
+
+
+def strip_trailing_states(text: str, states: list[str], ctx: ParseContext) -> str:
+    """Remove closing parentheses that only name recommending states of the row:
+    ``"Ratify X (France) (Lithuania);"`` -> ``"Ratify X"``. Nested parentheses in a name
+    (``(Iran (Islamic Republic of))``) are understood."""
+    wanted = set(states)
+    if not wanted:
+        return text
+    while True:
+        end = len(text.rstrip(_TRAILING_PUNCT))
+        if end == 0 or text[end - 1] != ")":
+            return text
+        depth = 0
+        start = -1
+        for i in range(end - 1, -1, -1):
+            ch = text[i]
+            if ch == ")":
+                depth += 1
+            elif ch == "(":
+                depth -= 1
+                if depth == 0:
+                    start = i
+                    break
+        if start < 0:
+            return text
+        inner = text[start + 1 : end - 1]
+        names = [n for n in re.split(r"\s*[,;]\s*", inner) if n.strip()]
+        if not names:
+            return text
+        try:
+            codes = {ctx.iso3(n) for n in names if not is_unknown_marker(n)}
+        except UnknownStateError:
+            return text
+        if not codes or not codes <= wanted:
+            return text
+        text = text[:start].rstrip(" \t\r\n")
+
+
+def read_rows(
+    report: FileReport,
+    rows: list[tuple[int, list[Any]]],
+    cmap: ColumnMap,
+    ctx: ParseContext,
+    progress: Progress | None = None,
+) -> None:
+    """Validate UHRI rows into ``report.parsed`` / ``report.rejected``."""
+    idx = cmap.index
+    col = cmap.name
+    header = cmap.header
+    width = len(header)
+    xlsx = report.kind == "xlsx"
+
+    def cell(cells: list[Any], key: str) -> Any:
+        i = idx.get(key)
+        return None if i is None else cells[i]
+
+    def text_of(value: Any) -> str:
+        text = as_text(value)
+        if xlsx:
+            text = unescape_xlsx(text)
+        return decode_entities(text)
+
+    total = len(rows) or 1
+    for n, (row_no, cells) in enumerate(rows):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n / total, _("Checking rows of {file}").format(file=report.name))
+        if len(cells) < width:
+            cells = cells + [None] * (width - len(cells))
+        if is_blank(cells):
+            continue
+        report.rows_read += 1
+        bodies = split_dashed(text_of(cell(cells, "body")))
+        if not is_upr_body(bodies):
+            report.rows_skipped += 1
+            report.skipped_reasons[", ".join(bodies) or _("no body")] += 1
+            continue
+        check = RowCheck(row_no)
+
+        sur = None
+        countries = split_dashed(text_of(cell(cells, "countries")))
+        if len(countries) > 1:
+            check.add(
+                col("countries"),
+                _(
+                    "{value} names {n} states; a UPR recommendation concerns one state under review"
+                ).format(value=quote(", ".join(countries)), n=len(countries)),
+            )
+        else:
+            sur = check.parse(
+                col("countries"), ctx.state_under_review, countries[0] if countries else ""
+            )
+
+        states: list[str] = []
+        if "rs" in idx:
+            got = check.parse(
+                col("rs"), ctx.recommending_states, split_dashed(text_of(cell(cells, "rs")))
+            )
+            states = got or []
+
+        raw_text = clean_cell_text(text_of(cell(cells, "text")))
+        paragraph, body_text = split_paragraph(raw_text)
+        body_text = strip_trailing_states(body_text, states, ctx)
+        if not body_text:
+            check.add(col("text"), _("empty — the recommendation text is required"))
+        if paragraph is not None:
+            check.parse(col("text"), lambda v: check_length(v, MAX_PARAGRAPH), paragraph)
+
+        session = None
+        sessions = split_dashed(text_of(cell(cells, "session")))
+        if len(sessions) > 1:
+            check.add(
+                col("session"),
+                _("{value} names more than one session").format(value=quote(", ".join(sessions))),
+            )
+        else:
+            session = check.parse(col("session"), parse_session, sessions[0] if sessions else "")
+
+        response = None
+        if "position" in idx:
+            positions = split_dashed(text_of(cell(cells, "position")))
+            parsed = [check.parse(col("position"), parse_response_cell, p) for p in positions]
+            distinct = {p for p in parsed if p}
+            if len(distinct) == 1:
+                response = distinct.pop()
+            elif len(distinct) > 1:
+                response = Response.MIXED.value
+
+        if "cycle" in idx and session is not None:
+            cycles = split_dashed(text_of(cell(cells, "cycle")))
+            cycle = check.parse(col("cycle"), parse_cycle, cycles[0] if cycles else "")
+            if cycle is not None and cycle != cycle_for_session(session):
+                check.add(
+                    col("cycle"),
+                    _("{value} does not match session {session}, which is in cycle {cycle}").format(
+                        value=quote(", ".join(cycles)),
+                        session=session,
+                        cycle=cycle_for_session(session),
+                    ),
+                )
+
+        symbol = single_line(strip_dash(text_of(cell(cells, "symbol")))) or None
+        check.parse(col("symbol"), lambda v: check_length(v, MAX_SYMBOL), symbol)
+
+        themes = split_dashed(text_of(cell(cells, "themes")))
+        groups = split_dashed(text_of(cell(cells, "affected")))
+        for name in themes:
+            check.parse(col("themes"), lambda v: check_length(v, MAX_NAME), name)
+        for name in groups:
+            check.parse(col("affected"), lambda v: check_length(v, MAX_NAME), name)
+        sdgs: list[tuple[str, str | None]] = []
+        for item in split_dashed(text_of(cell(cells, "sdgs"))):
+            got_sdg = check.parse(col("sdgs"), parse_sdg, item)
+            if got_sdg is not None:
+                check.parse(col("sdgs"), lambda v: check_length(v, MAX_SDG_LABEL), got_sdg[1])
+                if got_sdg[0] not in {code for code, _label in sdgs}:
+                    sdgs.append(got_sdg)
+
+        # The report's publication date is shown in the preview but not stored (a review's
+        # date is not its report's), so a date that cannot be read rejects nothing.
+        raw_date = cell(cells, "pubdate")
+        try:
+            published = parse_date_cell(
+                strip_dash(raw_date) if isinstance(raw_date, str) else raw_date
+            )
+        except CellError:
+            published = None
+
+        if not check.errors and sur is not None and session is not None:
+            conflict = ctx.check_review(sur, session, row_no)
+            if conflict:
+                check.add(col("session"), conflict)
+
+        if check.errors:
+            check.reject(report, header, cells)
+            continue
+        report.parsed.append(
+            ParsedRow(
+                row_no,
+                RecommendationInput(
+                    state_under_review=sur,
+                    session=session,
+                    text=body_text,
+                    response=response,
+                    recommending_states=states,
+                    themes=themes,
+                    sdgs=sdgs,
+                    affected_groups=groups,
+                    paragraph=paragraph,
+                    report_symbol=symbol,
+                    source_row=row_no,
+                ),
+                extra={"published": published},
+            )
+        )
+        report.rows_valid += 1
