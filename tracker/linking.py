@@ -1,0 +1,836 @@
+"""Repeats across cycles: which recommendation of a later cycle asks again for what an
+earlier one asked.
+
+States often receive the same recommendation again in the next cycle, from the same or other
+states and in other words. :func:`suggest_links` proposes such pairs, per state under review,
+as :class:`~tracker.models.RecommendationLink` rows with status ``suggested``; a person then
+confirms or rejects each one (:func:`decide_link`, audited). A confirmed chain is the
+recommendation's *lineage* (:func:`lineage`), shown with the status at each cycle.
+
+How a pair is scored (0-100), tuned on a labelled set of Kazakhstan's session 7 -> 20 pairs
+(``tests/test_linking.py`` reads the real file and states the figures):
+
+1. Both texts are normalised: case, punctuation, treaty names and their abbreviations
+   ("Convention on the Rights of Persons with Disabilities" = "CRPD"), UPR phrases ("national
+   human rights institution" = "NHRI", Ombudsman = NHRI), verbs that mean the same step
+   ("accede to", "become a party to", "ratification of" = "ratify"), leading boilerplate
+   ("Continue to", "Consider", "Take measures to"), stop words, and a light stemmer.
+2. Word overlap weighted by rarity within the state's recommendations (IDF): a shared
+   "torture" or "CRPD" counts, a shared "measures" does not. The score mixes the weighted
+   Dice coefficient (how much of both texts is shared), the weighted overlap coefficient (a
+   short repeat of a long recommendation, "Abolish the death penalty") and rapidfuzz's
+   ``token_sort_ratio`` on the normalised texts (wording and order).
+3. A pair whose texts name different treaties and no treaty in common ("ratify the OP to
+   ICESCR" vs "ratify the Second OP to ICCPR") scores 0.
+4. A suggestion needs ``threshold`` (default 45). Each recommendation keeps at most
+   ``MAX_PER_RECOMMENDATION`` suggestions in each direction, best first, so a generic text
+   ("Continue to promote human rights") does not flood the review list; pairs scoring
+   ``STRONG_SCORE`` or more are always kept (seven rewordings of "ratify the CRPD" are all
+   real repeats).
+
+Cycle ``c`` is compared with ``c + 1`` first; a later cycle ``c + n`` only for pairs where
+neither recommendation is already linked across the cycles in between (a chain c1 -> c2 -> c3
+needs no extra c1 -> c3 suggestion). Re-running never changes a person's decision and never
+suggests a pair again, whatever its status: it adds only pairs that are new.
+
+Everything is vectorised per state and cycle pair (an inverted index and ``numpy.bincount``
+for the weighted overlap, ``rapidfuzz.process.cdist`` for the fuzzy ratio): the whole
+61k-recommendation UPR Info export (193 states) is compared in about 6 s of CPU time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import Session
+
+from tracker import audit, auth, db, queries
+from tracker.assessments import ValidationError
+from tracker.filters import Filters
+from tracker.i18n import _
+from tracker.models import (
+    Recommendation,
+    RecommendationLink,
+    Review,
+    State,
+    utcnow,
+)
+from tracker.vocab import NOT_ASSESSED, LinkStatus, Role, Status
+
+# --- tuning (see the module docstring and tests/test_linking.py) ---------------------------
+DEFAULT_THRESHOLD = 45.0  # precision 0.94 on the labelled Kazakhstan pairs (see the tests)
+STRONG_SCORE = 70.0  # at or above: always suggested, whatever the per-recommendation limit
+MAX_PER_RECOMMENDATION = 5  # below STRONG_SCORE: the best 5 per recommendation and direction
+WEIGHT_DICE, WEIGHT_OVERLAP, WEIGHT_FUZZY = 0.4, 0.3, 0.3
+IN_LIST_LIMIT = 5000  # ids per IN (...) list when reading back many recommendations
+
+# Treaties: full names and abbreviations become one token each, so that a shared treaty
+# counts as one strong word and different treaties can be told apart (rule 3).
+_TREATIES: list[tuple[str, str]] = [
+    (
+        r"second optional protocol to (?:the )?(?:international covenant on civil and "
+        r"political rights|iccpr)|iccpr[- ]op ?2",
+        "iccpr2",
+    ),
+    (r"international covenant on civil and political rights|iccpr", "iccpr"),
+    (r"international covenant on economic,? social and cultural rights|icescr", "icescr"),
+    (r"convention on the rights of persons with disabilities|crpd|cprd", "crpd"),
+    (r"convention on the rights of the child|crc", "crc"),
+    (r"convention on the elimination of all forms of discrimination against women|cedaw", "cedaw"),
+    (
+        r"(?:international )?convention on the elimination of all forms of racial "
+        r"discrimination|icerd|cerd",
+        "icerd",
+    ),
+    (
+        r"convention against torture(?: and other cruel,? inhuman or degrading treatment "
+        r"or punishment)?|cat",
+        "cat",
+    ),
+    (
+        r"international convention on the protection of the rights of all migrant workers "
+        r"and (?:members of )?their famil(?:y|ies)(?: members)?|icrmw|icmw",
+        "icrmw",
+    ),
+    (
+        r"international convention for the protection of all persons from enforced "
+        r"disappearance|icppedc?|cped|ced",
+        "cped",
+    ),
+    (r"rome statute(?: of the international criminal court)?", "romestatute"),
+    (r"opcat", "op cat"),
+]
+# UPR phrases that mean one thing, and the words that name the same step or subject.
+_PHRASES: list[tuple[str, str]] = [
+    (
+        r"(?:national )?ombudsman (?:for|on) (?:the )?rights of (?:the )?child(?:ren)?|"
+        r"children's ombudsman|child(?:ren)? ombudsman",
+        "childombudsman",
+    ),
+    (
+        r"national (?:human rights )?action plan (?:on|for) human rights|"
+        r"(?:national )?human rights action plan",
+        "nhrap",
+    ),
+    (
+        r"national human rights institutions?|nhri|ombudsman|ombudsperson|"
+        r"(?:office of the )?human rights commissioner|commissioner for human rights|"
+        r"human rights commission",
+        "nhri",
+    ),
+    (r"national preventi(?:ve|on) mechanism|npm", "npm"),
+    (r"optional protocols?|op", "op"),
+    (r"paris principles", "parisprinciples"),
+    (r"death penalty|capital punishment", "deathpenalty"),
+    (r"human rights defenders?", "hrd"),
+    (r"trafficking in (?:human beings|persons)|human trafficking|trafficking", "trafficking"),
+    (r"domestic violence|violence (?:against women )?(?:with)?in the family", "domesticviolence"),
+    (r"violence against women", "vaw"),
+    (r"freedom of (?:opinion and )?expression|free speech|freedom of speech", "freeexpression"),
+    (r"freedom of religion(?: (?:or|and) belief)?|religious freedom", "freereligion"),
+    (
+        r"freedom of (?:peaceful )?assembly|right to (?:freedom of )?peaceful assembly",
+        "freeassembly",
+    ),
+    (r"special procedures?", "specialprocedures"),
+    (r"special rapporteurs?", "specialrapporteur"),
+    (r"universal periodic review|upr", "upr"),
+    (r"persons with disabilities|disabled persons|people with disabilities", "disabled"),
+    (r"non-refoulement", "nonrefoulement"),
+    (
+        r"sign(?:ing)? and ratif\w*|accede|acceding|accession|adhere|adhering|"
+        r"become (?:a )?party|becoming (?:a )?party|ratif\w*",
+        "ratify",
+    ),
+    (r"decriminali[sz]\w*", "decriminalize"),
+    (r"criminali[sz]\w*", "criminalize"),
+    (r"abol\w*", "abolish"),
+    (r"independen\w*", "independent"),
+    (r"investigat\w*", "investigate"),
+    (r"discriminat\w*", "discrimination"),
+    (r"defam\w*", "defamation"),
+    (r"tortur\w*", "torture"),
+    (r"religio\w*", "religion"),
+    (r"implement\w*", "implement"),
+    (r"prevent\w*", "prevent"),
+    (r"prosecut\w*", "prosecute"),
+    (r"judicia\w*|judges?", "judiciary"),
+]
+_CANONICAL = _TREATIES + _PHRASES
+_CANONICAL_TOKENS = frozenset(t for _p, rep in _CANONICAL for t in rep.split())
+_REGEX_META = frozenset(".^$*+?{}[]\\|()")
+
+
+def _literal_prefixes(pattern: str) -> list[str] | None:
+    """The literal text each top-level alternative of ``pattern`` starts with, or None when
+    one has none: a cheap ``in`` test that skips the regex on texts that cannot match."""
+    alternatives, depth, current = [], 0, ""
+    for ch in pattern:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += ch
+    alternatives.append(current)
+    prefixes = []
+    for alt in alternatives:
+        optional = re.match(r"\(\?:[^()]*\)\?", alt)  # "(?:national )?ombudsman": "ombudsman"
+        if optional:
+            alt = alt[optional.end() :]
+        n = 0
+        while n < len(alt) and alt[n] not in _REGEX_META:
+            n += 1
+        if n < len(alt) and alt[n] in "?*{":  # the last literal character is optional
+            n -= 1
+        if n < 2:
+            return None
+        prefixes.append(alt[:n])
+    return prefixes
+
+
+# Applied in order (treaties first: the Second Optional Protocol before "optional protocol").
+_CANONICAL_RULES = [
+    (re.compile(rf"\b(?:{pattern})\b"), f" {rep} ", _literal_prefixes(pattern))
+    for pattern, rep in _CANONICAL
+]
+TREATY_TOKENS = frozenset(rep for _p, rep in _TREATIES if " " not in rep)
+_TREATY_BITS = {t: 1 << k for k, t in enumerate(sorted(TREATY_TOKENS))}
+
+# How a UPR recommendation opens says how firmly, not what: "Continue to", "Consider",
+# "Take all necessary measures to", "May".
+_LEADING_BOILERPLATE = re.compile(
+    r"^(?:(?:continue|continuously|pursue|maintain|intensify|strengthen|step up|redouble|"
+    r"increase|enhance|further|make|undertake|take)(?: (?:to|its|the|further|current|ongoing|"
+    r"existing|all|necessary|concrete|appropriate|effective|additional|specific|best|positive|"
+    r"government's|efforts?|work|measures|steps|actions?|endeavou?rs|process|practice|of|in|"
+    r"on|aimed at|towards|for|regarding|directed towards|with a view to|in order to))*"
+    r"|(?:consider|examine|study)(?: (?:the possibility of|favourably|positively|seriously|"
+    r"taking))*|may)\b"
+)
+# Words that say nothing about what is asked, in UPR texts.
+_STOP_WORDS_TEXT = """
+    a an the of to and or in its their his her with for on by as all at from that which this
+    these those be is are was were it into any such also including include includes particular
+    particularly especially notably other well both should would may can must ensure effective
+    effectively further country state government national own order view regard regards
+    respect within through accordance line keeping conformity compliance fully full need
+    necessary measures steps efforts effort continue take human rights right improve improving
+    improvement promote promoting promotion protect protecting protection strengthen
+    strengthening enhance"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_SUFFIXES = ("ations", "ation", "ities", "ity", "ments", "ment", "ings", "ing", "ies", "ive")
+_SUFFIXES += ("ed", "es", "s", "al", "ly", "e")
+_NON_WORD = re.compile(r"[^\w\s]")
+_POSSESSIVE = re.compile(r"'s\b")
+
+
+@functools.cache
+def _stem(word: str) -> str:
+    """A light suffix stripper: "violations" and "violation" meet, stems keep 4+ letters."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
+    """The words of ``text`` that say what is asked, in a canonical form, space-separated.
+
+    >>> normalise_for_matching("Consider ratifying the Convention on the Rights of Persons "
+    ...                        "with Disabilities")
+    'ratify crpd'
+    """
+    t = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+    for rule, replacement, prefixes in _CANONICAL_RULES:
+        if prefixes is not None:
+            for p in prefixes:  # a plain loop: twice as fast as any() or a regex search here
+                if p in t:
+                    break
+            else:
+                continue
+        t = rule.sub(replacement, t)
+    t = _POSSESSIVE.sub("", t)
+    t = " ".join(_NON_WORD.sub(" ", t).split())
+    t = _LEADING_BOILERPLATE.sub("", t)
+    skip = STOP_WORDS | frozenset(state_words)
+    words = []
+    for w in t.split():
+        if w in skip or w.isdigit():
+            continue
+        words.append(w if w in _CANONICAL_TOKENS else _stem(w))
+    return " ".join(words)
+
+
+# --- scoring -----------------------------------------------------------------------------
+def idf_weights(documents: Sequence[str]) -> dict[str, float]:
+    """Rarity of each word among ``documents`` (normalised texts): log((N + 1) / (df + 0.5))."""
+    n = len(documents)
+    df = Counter(w for d in documents for w in set(d.split()))
+    return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+
+
+def similarity_matrix(
+    earlier: Sequence[str],
+    later: Sequence[str],
+    idf: dict[str, float],
+    threshold: float | None = None,
+) -> np.ndarray:
+    """Scores (0-100) of every earlier x later pair of normalised texts (see the docstring).
+
+    With ``threshold``, the fuzzy ratio (at most ``WEIGHT_FUZZY * 100`` points) is computed
+    only for the pairs whose shared words alone could bring them to ``threshold``: every pair
+    scoring ``threshold`` or more gets its exact score, the others a lower one. On the whole
+    UPR Info export that is about 3 % of the pairs, and the ratio was half of the run time.
+    """
+    shape = (len(earlier), len(later))
+    if not earlier or not later:
+        return np.zeros(shape, dtype=np.float32)
+    sets_a = [set(d.split()) for d in earlier]
+    sets_b = [set(d.split()) for d in later]
+    # Weighted count of shared words for every pair, from an inverted index: each word adds
+    # its weight to the (earlier, later) pairs that both contain it. Sparse by nature (a text
+    # has ~15 words), so this stays fast without a BLAS matrix product.
+    rows_a: dict[str, list[int]] = defaultdict(list)
+    rows_b: dict[str, list[int]] = defaultdict(list)
+    for i, words in enumerate(sets_a):
+        for w in words:
+            rows_a[w].append(i)
+    for j, words in enumerate(sets_b):
+        for w in words:
+            rows_b[w].append(j)
+    shared = [w for w in rows_a if w in rows_b and idf.get(w, 0.0) > 0]
+    if not shared:
+        return np.zeros(shape, dtype=np.float32)
+    cells, weights = [], []
+    for w in shared:
+        a = np.asarray(rows_a[w], dtype=np.int64)
+        b = np.asarray(rows_b[w], dtype=np.int64)
+        cells.append((a[:, None] * shape[1] + b[None, :]).ravel())
+        weights.append(np.full(a.size * b.size, idf[w], dtype=np.float64))
+    common = np.bincount(
+        np.concatenate(cells), weights=np.concatenate(weights), minlength=shape[0] * shape[1]
+    ).reshape(shape)
+    mass_a = np.array([math.fsum(idf.get(w, 0.0) for w in s) for s in sets_a], dtype=np.float32)
+    mass_b = np.array([math.fsum(idf.get(w, 0.0) for w in s) for s in sets_b], dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dice = np.nan_to_num(2 * common / (mass_a[:, None] + mass_b[None, :])) * 100
+        overlap = np.nan_to_num(common / np.minimum(mass_a[:, None], mass_b[None, :])) * 100
+    base = WEIGHT_DICE * dice + WEIGHT_OVERLAP * overlap
+    if threshold is None:
+        fuzzy = process.cdist(earlier, later, scorer=fuzz.token_sort_ratio, dtype=np.float32)
+    else:
+        fuzzy = np.zeros(shape, dtype=np.float32)
+        # One point of margin against rounding: a pair just below never loses its ratio.
+        rows, cols = np.nonzero(base + WEIGHT_FUZZY * 100 + 1 >= threshold)
+        ratio = fuzz.token_sort_ratio
+        fuzzy[rows, cols] = [
+            ratio(earlier[i], later[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+        ]
+    score = base + WEIGHT_FUZZY * fuzzy
+    # Treaties named, as bit masks: both name some, and none in common -> not a repeat.
+    ta = np.array([sum(_TREATY_BITS[t] for t in s & TREATY_TOKENS) for s in sets_a], np.int64)
+    tb = np.array([sum(_TREATY_BITS[t] for t in s & TREATY_TOKENS) for s in sets_b], np.int64)
+    different = (ta[:, None] != 0) & (tb[None, :] != 0) & ((ta[:, None] & tb[None, :]) == 0)
+    score[different] = 0.0
+    return np.clip(score, 0, 100).astype(np.float32)
+
+
+def select_pairs(
+    scores: np.ndarray,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    per_recommendation: int = MAX_PER_RECOMMENDATION,
+    strong: float = STRONG_SCORE,
+) -> list[tuple[int, int]]:
+    """(row, column) pairs to suggest: at least ``threshold``; below ``strong``, only the
+    ``per_recommendation`` best of their row and of their column."""
+    if scores.size == 0:
+        return []
+    keep = scores >= threshold
+    if not keep.any():
+        return []
+    # Only the rows holding a pair at the threshold can give a pair; ranks are taken within
+    # whole rows, so leaving the other rows out changes nothing (and saves most of the sort).
+    row_ids = np.flatnonzero(keep.any(axis=1))
+    scores, keep = scores[row_ids], keep[row_ids]
+    row_rank = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1, kind="stable")
+    keep &= (scores >= strong) | (row_rank < per_recommendation)
+    masked = np.where(keep, scores, -1.0)
+    col_rank = np.argsort(np.argsort(-masked, axis=0, kind="stable"), axis=0, kind="stable")
+    keep &= (scores >= strong) | (col_rank < per_recommendation)
+    rows, cols = np.nonzero(keep)
+    return list(zip(row_ids[rows].tolist(), cols.tolist(), strict=True))
+
+
+# --- suggestions -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LinkCandidate:
+    earlier_id: int
+    later_id: int
+    score: float
+
+
+@dataclass
+class SuggestResult:
+    """What a run of :func:`suggest` found."""
+
+    added: int = 0  # new suggestions written
+    known: int = 0  # candidates already linked (suggested, confirmed or rejected before)
+    states: int = 0  # states under review with at least two cycles
+    recommendations: int = 0  # recommendations compared
+    new: list[LinkCandidate] = field(default_factory=list)
+
+
+def _state_words(name: str, un_name: str) -> set[str]:
+    """The state's own name, which says nothing about what is asked ("Kazakhstan's ...")."""
+    return set(_NON_WORD.sub(" ", f"{name} {un_name}".casefold()).split())
+
+
+def candidate_links(
+    session: Session,
+    state_ids: Iterable[int] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[list[LinkCandidate], SuggestResult]:
+    """Candidate repeats for the states (all when None), including pairs already linked."""
+    stmt = (
+        select(Recommendation.id, Review.state_id, Review.cycle, Recommendation.text)
+        .join(Review, Review.id == Recommendation.review_id)
+        .order_by(Review.state_id, Review.cycle, Recommendation.id)
+    )
+    wanted = None if state_ids is None else set(state_ids)
+    if wanted is not None:
+        stmt = stmt.where(Review.state_id.in_(wanted))
+    by_state: dict[int, dict[int, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+    for rec_id, state_id, cycle, text in session.execute(stmt):
+        by_state[state_id][cycle].append((rec_id, text))
+    names = {
+        sid: _state_words(name, un_name)
+        for sid, name, un_name in session.execute(select(State.id, State.name, State.un_name))
+        if sid in by_state
+    }
+    existing = _existing_pairs(session, by_state)
+    result = SuggestResult()
+    candidates: list[LinkCandidate] = []
+    for state_id, cycles in by_state.items():
+        if len(cycles) < 2:
+            continue
+        result.states += 1
+        norm: dict[int, str] = {}
+        for items in cycles.values():
+            for rec_id, text in items:
+                norm[rec_id] = normalise_for_matching(text, names.get(state_id, ()))
+        result.recommendations += len(norm)
+        idf = idf_weights(list(norm.values()))
+        cycle_of = {rec_id: c for c, items in cycles.items() for rec_id, _t in items}
+        links_out: dict[int, set[int]] = defaultdict(set)  # rec -> cycles it repeats into
+        links_in: dict[int, set[int]] = defaultdict(set)  # rec -> cycles repeated from
+        for a, b in existing.get(state_id, ()):
+            if a in cycle_of and b in cycle_of:
+                links_out[a].add(cycle_of[b])
+                links_in[b].add(cycle_of[a])
+        order = sorted(cycles)
+        pairs = sorted(
+            ((c1, c2) for i, c1 in enumerate(order) for c2 in order[i + 1 :]),
+            key=lambda p: (p[1] - p[0], p[0]),
+        )
+        for c1, c2 in pairs:
+            between = set(range(c1 + 1, c2))
+            a_ids = [r for r, _t in cycles[c1] if not links_out[r] & between]
+            b_ids = [r for r, _t in cycles[c2] if not links_in[r] & between]
+            scores = similarity_matrix(
+                [norm[r] for r in a_ids], [norm[r] for r in b_ids], idf, threshold
+            )
+            for i, j in select_pairs(scores, threshold):
+                a, b = a_ids[i], b_ids[j]
+                candidates.append(LinkCandidate(a, b, round(float(scores[i, j]), 1)))
+                links_out[a].add(c2)
+                links_in[b].add(c1)
+    return candidates, result
+
+
+def _existing_pairs(
+    session: Session, by_state: dict[int, dict[int, list[tuple[int, str]]]]
+) -> dict[int, set[tuple[int, int]]]:
+    """Suggested and confirmed links already stored, per state (a rejected pair is no repeat:
+    it does not stand in for a link across the cycles in between)."""
+    state_of = {
+        rec_id: sid
+        for sid, cycles in by_state.items()
+        for items in cycles.values()
+        for rec_id, _t in items
+    }
+    out: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    rows = session.execute(
+        select(RecommendationLink.earlier_id, RecommendationLink.later_id).where(
+            RecommendationLink.status != LinkStatus.REJECTED.value
+        )
+    )
+    for a, b in rows:
+        sid = state_of.get(a)
+        if sid is not None:
+            out[sid].add((a, b))
+    return out
+
+
+def suggest(
+    session: Session,
+    state_ids: Iterable[int] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    actor: str | None = None,
+) -> SuggestResult:
+    """Write new link suggestions for the states (all when None) and return what happened.
+
+    Pairs already in the link table, whatever their status, are left as they are. One audit
+    event records the run when it added anything. Needs the editor role
+    (:class:`tracker.auth.PermissionDenied`). The caller commits.
+    """
+    auth.require(Role.EDITOR, _("suggesting repeats"))
+    if not 0 <= threshold <= 100:
+        raise ValidationError(
+            "threshold",
+            _("threshold: {value!r} is not a score between 0 and 100").format(value=threshold),
+        )
+    # Exclusive: two runs at once would both insert the same new pairs (PostgreSQL; SQLite
+    # writers queue anyway).
+    db.begin_write(session, exclusive=True)
+    candidates, result = candidate_links(session, state_ids, threshold=threshold)
+    known = set(session.execute(select(RecommendationLink.earlier_id, RecommendationLink.later_id)))
+    new = [c for c in candidates if (c.earlier_id, c.later_id) not in known]
+    result.known = len(candidates) - len(new)
+    result.added = len(new)
+    result.new = new
+    if new:
+        now = utcnow()
+        session.execute(
+            insert(RecommendationLink),
+            [
+                {
+                    "earlier_id": c.earlier_id,
+                    "later_id": c.later_id,
+                    "score": c.score,
+                    "status": LinkStatus.SUGGESTED.value,
+                    "created_at": now,
+                }
+                for c in new
+            ],
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="link.suggest",
+            entity="recommendation_link",
+            summary=f"{len(new)} suggested repeat(s), threshold {threshold:g}",
+            after={
+                "added": len(new),
+                "threshold": threshold,
+                "state_ids": None if state_ids is None else sorted(set(state_ids)),
+            },
+        )
+    return result
+
+
+def suggest_links(
+    session: Session,
+    state_ids: Iterable[int] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    actor: str | None = None,
+) -> int:
+    """Suggest repeats for the states (all when None); return how many suggestions are new.
+
+    The hook for importers: call it after an import with the ids of the states the import
+    touched, in the same transaction.
+    """
+    return suggest(session, state_ids, threshold=threshold, actor=actor).added
+
+
+# --- decisions ---------------------------------------------------------------------------
+def decide_link(
+    session: Session, link_id: int, confirm: bool, actor: str | None = None
+) -> RecommendationLink:
+    """Confirm (or reject) a suggested link; a decision can be changed later. Audited; needs
+    the editor role (:class:`tracker.auth.PermissionDenied`); the caller commits."""
+    auth.require(Role.EDITOR, _("confirming or rejecting a repeat"))
+    db.begin_write(session)
+    link = session.get(RecommendationLink, link_id, populate_existing=True)
+    if link is None:
+        raise ValidationError(
+            "link", _("link: there is no suggested repeat with id {id}").format(id=link_id)
+        )
+    before = link.status
+    link.status = (LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED).value
+    link.decided_by = actor or audit.default_actor()
+    link.decided_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="link.confirm" if confirm else "link.reject",
+        entity="recommendation_link",
+        entity_id=link.id,
+        summary=f"{link.earlier_id} -> {link.later_id}: {before} -> {link.status}",
+        before={"status": before},
+        after={"status": link.status, "earlier_id": link.earlier_id, "later_id": link.later_id},
+    )
+    session.flush()
+    return link
+
+
+# --- reading -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineageStep:
+    """One recommendation of a confirmed chain of repeats."""
+
+    recommendation_id: int
+    state: str
+    cycle: int
+    session: int
+    paragraph: str | None
+    text: str
+    recommending_states: str
+    response: str | None
+    status: str  # a vocab.Status value or "not_assessed"
+    assessed_on: dt.date | None
+    source_org: str | None
+
+
+def _chain_ids(session: Session, rec_id: int, statuses: Sequence[str]) -> set[int]:
+    seen = {rec_id}
+    frontier = {rec_id}
+    while frontier:
+        rows = session.execute(
+            select(RecommendationLink.earlier_id, RecommendationLink.later_id).where(
+                RecommendationLink.status.in_(statuses),
+                or_(
+                    RecommendationLink.earlier_id.in_(frontier),
+                    RecommendationLink.later_id.in_(frontier),
+                ),
+            )
+        ).all()
+        frontier = {i for pair in rows for i in pair} - seen
+        seen |= frontier
+    return seen
+
+
+def lineage(session: Session, rec_id: int) -> list[LineageStep]:
+    """The confirmed chain through ``rec_id`` (earlier and later repeats, transitively),
+    oldest cycle first; just the recommendation itself when nothing is confirmed."""
+    ids = _chain_ids(session, rec_id, [LinkStatus.CONFIRMED.value])
+    df = queries.recommendations_frame(session, ids=sorted(ids))
+    df = df.sort_values(["cycle", "session", "id"])
+    return [
+        LineageStep(
+            recommendation_id=int(r.id),
+            state=r.state,
+            cycle=int(r.cycle),
+            session=int(r.session),
+            paragraph=r.paragraph,
+            text=r.text,
+            recommending_states=r.recommending_states,
+            response=r.response,
+            status=r.status,
+            assessed_on=r.assessed_on if pd.notna(r.assessed_on) else None,
+            source_org=r.source_org,
+        )
+        for r in df.itertuples()
+    ]
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A link seen from one recommendation: the other side, and what people decided."""
+
+    link_id: int
+    status: str  # vocab.LinkStatus
+    score: float
+    direction: str  # "earlier": the other one is the earlier recommendation; or "later"
+    other_id: int
+    other_cycle: int
+    other_session: int
+    other_text: str
+    other_states: str
+    other_status: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
+def links_for(session: Session, rec_id: int) -> list[LinkView]:
+    """Every link (suggested, confirmed, rejected) touching ``rec_id``, best score first."""
+    links = session.scalars(
+        select(RecommendationLink).where(
+            or_(RecommendationLink.earlier_id == rec_id, RecommendationLink.later_id == rec_id)
+        )
+    ).all()
+    if not links:
+        return []
+    others = {lk.later_id if lk.earlier_id == rec_id else lk.earlier_id for lk in links}
+    df = queries.recommendations_frame(session, ids=sorted(others)).set_index("id")
+    out = []
+    for lk in links:
+        earlier = lk.later_id == rec_id
+        other = lk.earlier_id if earlier else lk.later_id
+        if other not in df.index:
+            continue
+        row = df.loc[other]
+        out.append(
+            LinkView(
+                link_id=lk.id,
+                status=lk.status,
+                score=float(lk.score),
+                direction="earlier" if earlier else "later",
+                other_id=int(other),
+                other_cycle=int(row["cycle"]),
+                other_session=int(row["session"]),
+                other_text=row["text"],
+                other_states=row["recommending_states"],
+                other_status=row["status"],
+                decided_by=lk.decided_by,
+                decided_at=lk.decided_at,
+            )
+        )
+    out.sort(key=lambda v: (-v.score, v.other_cycle, v.other_id))
+    return out
+
+
+def links_list(
+    session: Session, state_ids: Iterable[int] | None = None, *, include_rejected: bool = False
+) -> list[dict[str, object]]:
+    """Links as plain dicts (the ``link --json`` contract): earlier_id, later_id, score,
+    confirmed, earlier_text, later_text; suggested and confirmed only unless asked."""
+    earlier = Recommendation.__table__.alias("earlier")
+    later = Recommendation.__table__.alias("later")
+    review = Review.__table__.alias("earlier_review")
+    stmt = (
+        select(
+            RecommendationLink.earlier_id,
+            RecommendationLink.later_id,
+            RecommendationLink.score,
+            RecommendationLink.status,
+            earlier.c.text,
+            later.c.text,
+        )
+        .join(earlier, earlier.c.id == RecommendationLink.earlier_id)
+        .join(later, later.c.id == RecommendationLink.later_id)
+        .join(review, review.c.id == earlier.c.review_id)
+        .order_by(RecommendationLink.earlier_id, RecommendationLink.score.desc())
+    )
+    if state_ids is not None:
+        stmt = stmt.where(review.c.state_id.in_(list(state_ids)))
+    if not include_rejected:
+        stmt = stmt.where(RecommendationLink.status != LinkStatus.REJECTED.value)
+    return [
+        {
+            "earlier_id": a,
+            "later_id": b,
+            "score": float(score),
+            "confirmed": status == LinkStatus.CONFIRMED.value,
+            "earlier_text": ta,
+            "later_text": tb,
+        }
+        for a, b, score, status, ta, tb in session.execute(stmt)
+    ]
+
+
+def repeated_not_implemented(
+    session: Session,
+    f: Filters | None = None,
+    *,
+    include_suggested: bool = False,
+) -> pd.DataFrame:
+    """Recommendations that repeat an earlier one (a confirmed link; suggested ones too when
+    ``include_suggested``) and are not assessed as fully implemented.
+
+    Columns: queries.RECOMMENDATION_COLUMNS plus ``repeats`` (ids of the earlier
+    recommendations it repeats, ``"12, 40"``), ``first_cycle`` (the cycle in which the chain
+    started) and ``times`` (how many cycles the chain spans up to this one).
+    """
+    statuses = [LinkStatus.CONFIRMED.value]
+    if include_suggested:
+        statuses.append(LinkStatus.SUGGESTED.value)
+    later_ids = select(RecommendationLink.later_id).where(RecommendationLink.status.in_(statuses))
+    stmt = (
+        queries.apply_filters(queries.base_select(Recommendation.id), f)
+        .where(Recommendation.id.in_(later_ids))
+        .where(queries.status_expr() != Status.FULLY_IMPLEMENTED.value)
+    )
+    ids = list(session.scalars(stmt))
+    columns = [*queries.RECOMMENDATION_COLUMNS, "repeats", "first_cycle", "times"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    frames = [
+        queries.recommendations_frame(session, f, ids=ids[i : i + IN_LIST_LIMIT])
+        for i in range(0, len(ids), IN_LIST_LIMIT)
+    ]
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    links = session.execute(
+        select(RecommendationLink.earlier_id, RecommendationLink.later_id).where(
+            RecommendationLink.status.in_(statuses)
+        )
+    ).all()
+    earlier_of: dict[int, list[int]] = defaultdict(list)
+    for a, b in links:
+        earlier_of[b].append(a)
+    involved = {a for a, _b in links} | {b for _a, b in links}
+    cycle_of = dict(
+        session.execute(
+            select(Recommendation.id, Review.cycle)
+            .join(Review, Review.id == Recommendation.review_id)
+            .where(Recommendation.id.in_(select(RecommendationLink.earlier_id)))
+        ).all()
+    )
+    cycle_of.update(zip(df["id"].tolist(), df["cycle"].tolist(), strict=True))
+
+    def chain_cycles(rec: int, seen: set[int]) -> set[int]:
+        cycles = {cycle_of[rec]} if rec in cycle_of else set()
+        for a in earlier_of.get(rec, ()):
+            if a not in seen and a in involved:
+                seen.add(a)
+                cycles |= chain_cycles(a, seen)
+        return cycles
+
+    firsts, times = [], []
+    for rec in df["id"].tolist():
+        cycles = chain_cycles(rec, {rec})
+        firsts.append(min(cycles) if cycles else None)
+        times.append(len(cycles))
+    df["repeats"] = [", ".join(str(a) for a in sorted(earlier_of[r])) for r in df["id"]]
+    df["first_cycle"] = pd.array(firsts, dtype="Int64")
+    df["times"] = pd.array(times, dtype="Int64")
+    df["status"] = df["status"].fillna(NOT_ASSESSED)
+    return df[columns]
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MAX_PER_RECOMMENDATION",
+    "STRONG_SCORE",
+    "LineageStep",
+    "LinkCandidate",
+    "LinkView",
+    "SuggestResult",
+    "candidate_links",
+    "decide_link",
+    "idf_weights",
+    "lineage",
+    "links_for",
+    "links_list",
+    "normalise_for_matching",
+    "repeated_not_implemented",
+    "select_pairs",
+    "similarity_matrix",
+    "suggest",
+    "suggest_links",
+]
