@@ -1,19 +1,20 @@
-"""Overview: headline numbers, status breakdown and the partially implemented items."""
+"""Overview: headline numbers, status breakdown, supported vs noted, flags, latest assessment."""
+
+import datetime as dt
 
 import streamlit as st
 
-from tracker import charts, queries, ui
+from tracker import charts, flags, queries, tables, ui
 from tracker.i18n import _
 from tracker.vocab import Status, status_label
 
-f = ui.current_filters()
-where = ui.filter_description(f)
-st.title(_("Overview"))
-st.caption(where)
+OVERVIEW_LIST_LIMIT = 50  # the Flagged page has the whole list
+
+f, where = ui.page_header(_("Overview"))
 
 figures = ui.query(queries.stats, f)
 if figures["recommendations"] == 0:
-    st.info(_("No recommendations match these filters."))
+    ui.no_match()
     st.stop()
 
 resp = figures["by_response"]
@@ -23,44 +24,82 @@ c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(_("Recommendations"), f"{figures['recommendations']:,}")
 c2.metric(_("Supported"), f"{resp.get('supported', 0):,}")
 c3.metric(_("Noted"), f"{resp.get('noted', 0):,}")
-c4.metric(status_label(Status.PARTIALLY_IMPLEMENTED),
-          f"{by_status[Status.PARTIALLY_IMPLEMENTED]:,}")
+c4.metric(
+    status_label(Status.PARTIALLY_IMPLEMENTED), f"{by_status[Status.PARTIALLY_IMPLEMENTED]:,}"
+)
 c5.metric(_("Latest assessment"), latest.isoformat() if latest else _("none yet"))
+st.caption(
+    _(
+        "Reviews: {reviews} · States under review: {states} · Recommending states: {rs} · "
+        "Assessments: {n}"
+    ).format(
+        reviews=f"{figures['reviews']:,}",
+        states=f"{figures['states_under_review']:,}",
+        rs=f"{figures['recommending_states']:,}",
+        n=f"{figures['assessments']:,}",
+    )
+)
 
-as_of = latest.isoformat() if latest else _("no assessment yet")
-caption = _("Source: UPR Tracker database, current status = latest assessment; as of {date}"
-            ).format(date=as_of)
+opts = flags.FlagOptions(today=dt.date.today())
+counts = ui.query(flags.flag_counts, f, opts)
+st.subheader(_("Needs attention"))
+for col, (flag, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
+    with col:
+        st.page_link(
+            "pages/flagged_page.py",
+            label=f"{flags.flag_label(flag)}: **{n:,}**",
+            icon=":material/flag:",
+            query_params={"flag": flag},
+            help=flags.flag_help(flag, opts.stale_months),
+        )
+
+caption = ui.source_caption(f)
 left, right = st.columns(2)
 with left:
-    ui.plotly(charts.status_bar(ui.query(queries.status_counts, f),
-                               _("Current status — {where}").format(where=where), caption),
-              key="status_chart")
+    ui.plotly(
+        charts.status_bar(
+            ui.query(queries.status_counts, f),
+            _("Current status — {where}").format(where=where),
+            caption,
+        ),
+        key="status_chart",
+    )
 with right:
-    ui.plotly(charts.response_status_bar(ui.query(queries.response_status_counts, f),
-                                         _("Supported and noted, by status — {where}").format(
-                                             where=where), caption),
-              key="response_chart")
+    ui.plotly(
+        charts.response_status_bar(
+            ui.query(queries.response_status_counts, f),
+            _("Supported and noted, by status — {where}").format(where=where),
+            caption,
+        ),
+        key="response_chart",
+    )
 
 n_partial = by_status[Status.PARTIALLY_IMPLEMENTED]
-st.subheader(_("Partially implemented: {n}").format(n=n_partial))
+st.subheader(_("Partially implemented: {n}").format(n=f"{n_partial:,}"))
 if n_partial:
-    partial = ui.query(queries.recommendations_frame,
-                       f.with_(statuses=(Status.PARTIALLY_IMPLEMENTED.value,)))
-    with st.expander(_("List the {n} partially implemented recommendations").format(
-            n=n_partial), expanded=n_partial <= 10):
-        st.dataframe(
-            partial[["id", "state", "cycle", "session", "text", "recommending_states",
-                     "assessed_on", "source_org", "evidence"]],
-            hide_index=True,
-            column_config={
-                "id": st.column_config.NumberColumn(_("Id"), format="%d"),
-                "state": _("State under review"),
-                "cycle": st.column_config.NumberColumn(_("Cycle"), format="%d"),
-                "session": st.column_config.NumberColumn(_("Session"), format="%d"),
-                "text": st.column_config.TextColumn(_("Recommendation"), width="large"),
-                "recommending_states": _("Recommended by"),
-                "assessed_on": st.column_config.DateColumn(_("Assessed on")),
-                "source_org": _("Source"),
-                "evidence": st.column_config.TextColumn(_("Evidence"), width="large"),
-            },
+    partial = ui.query(
+        queries.recommendations_frame,
+        f.with_(statuses=(Status.PARTIALLY_IMPLEMENTED.value,)),
+        limit=OVERVIEW_LIST_LIMIT,
+    )
+    with st.expander(
+        _("List the {n} partially implemented recommendations").format(n=f"{n_partial:,}"),
+        expanded=n_partial <= 10,
+    ):
+        if n_partial > OVERVIEW_LIST_LIMIT:
+            st.caption(
+                _(
+                    "The first {shown} of {n}; the Flagged page lists and downloads them all."
+                ).format(shown=OVERVIEW_LIST_LIMIT, n=f"{n_partial:,}")
+            )
+        ui.table(
+            tables.labelled(partial),
+            ["link", "state", "cycle", "text", "recommending_states", "assessed_on", "evidence"],
+            key="partial_table",
+        )
+        st.page_link(
+            "pages/flagged_page.py",
+            label=_("Group them by theme and cycle, download the list"),
+            icon=":material/arrow_forward:",
+            query_params={"flag": flags.Flag.PARTIAL.value},
         )

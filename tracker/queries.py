@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -59,7 +60,9 @@ RECOMMENDATION_COLUMNS = [
 
 def status_expr():  # type: ignore[no-untyped-def]
     """SQL expression: the current status, or 'not_assessed'."""
-    return func.coalesce(CURRENT.status, literal(NOT_ASSESSED))
+    # Rendered inline, not as a bound parameter: PostgreSQL only accepts "GROUP BY" on this
+    # expression when SELECT and GROUP BY spell it identically.
+    return func.coalesce(CURRENT.status, literal(NOT_ASSESSED, literal_execute=True))
 
 
 def base_select(*columns: Any) -> Select:
@@ -261,9 +264,11 @@ def recommendations_frame(
     limit: int | None = None,
     offset: int = 0,
     ids: list[int] | None = None,
+    order_by: Sequence[Any] | None = None,
 ) -> pd.DataFrame:
     """One row per recommendation matching ``f`` (columns: RECOMMENDATION_COLUMNS), ordered by
-    state, cycle, paragraph, id."""
+    ``order_by`` (SQL expressions on :func:`base_select`'s tables), by default by state,
+    cycle, id; ``limit``/``offset`` page through the result."""
     stmt = apply_filters(
         base_select(
             Recommendation.id,
@@ -285,7 +290,7 @@ def recommendations_frame(
             Recommendation.is_sample,
         ),
         f,
-    ).order_by(SUR.name, Review.cycle, Recommendation.id)
+    ).order_by(*(order_by or (SUR.name, Review.cycle, Recommendation.id)))
     if ids is not None:
         stmt = stmt.where(Recommendation.id.in_(ids))
     if limit is not None:

@@ -12,6 +12,17 @@ from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+# Search index objects of migration 0002 that the models do not describe (the FTS5 table and
+# its shadow tables on SQLite, the GIN expression index on PostgreSQL).
+SEARCH_INDEX_PREFIXES = ("recommendation_fts", "ix_recommendation_text_fts")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic ``include_name`` hook: leave the search index out of model/schema comparisons
+    (autogenerate would otherwise propose dropping it). Pass it as
+    ``MigrationContext.configure(conn, opts={"include_name": include_name})``."""
+    return not (type_ in ("table", "index") and (name or "").startswith(SEARCH_INDEX_PREFIXES))
+
 
 def _config() -> Config:
     cfg = Config()

@@ -7,6 +7,7 @@ from alembic import context
 
 from tracker.db import get_engine
 from tracker.models import Base
+from tracker.schema import include_name
 
 target_metadata = Base.metadata
 
@@ -27,6 +28,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # ALTER TABLE on SQLite
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

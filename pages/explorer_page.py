@@ -1,0 +1,80 @@
+"""Explorer: every recommendation matching the filters, searchable, sortable, paginated and
+downloadable; choosing a row opens its detail page."""
+
+import streamlit as st
+
+from tracker import explorer, exports, queries, tables, ui
+from tracker.i18n import _
+
+f, where = ui.page_header(_("Explorer"))
+ui.search_box()
+
+total = ui.query(queries.count, f)
+if total == 0:
+    ui.no_match()
+    st.stop()
+
+sort_col, desc_col, size_col, page_col = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+ui.url_value("sort", ui.parse_choice(explorer.SORT_LABELS), explorer.DEFAULT_SORT)
+sort = sort_col.selectbox(
+    _("Sort by"), list(explorer.SORT_LABELS), format_func=explorer.sort_label, key="sort"
+)
+ui.keep_in_url("sort", sort, explorer.DEFAULT_SORT)
+ui.url_value("desc", ui.parse_bool, False)
+descending = desc_col.toggle(_("Descending"), key="desc")
+ui.keep_in_url("desc", descending, False)
+ui.url_value("size", ui.parse_choice(explorer.PAGE_SIZES), explorer.DEFAULT_PAGE_SIZE)
+size = size_col.selectbox(_("Rows per page"), explorer.PAGE_SIZES, key="size")
+ui.keep_in_url("size", size, explorer.DEFAULT_PAGE_SIZE)
+
+pages = explorer.page_count(total, size)
+ui.url_value("page", ui.parse_int(1, pages), 1)
+# A new search, filter, sort or page size starts again at page 1.
+signature = (f.cache_key(), sort, descending, size)
+if st.session_state.get("_explorer_signature", signature) != signature:
+    st.session_state["page"] = 1
+st.session_state["_explorer_signature"] = signature
+st.session_state["page"] = min(st.session_state["page"], pages)
+page = page_col.number_input(
+    _("Page (of {n})").format(n=f"{pages:,}"), min_value=1, max_value=pages, step=1, key="page"
+)
+ui.keep_in_url("page", page, 1)
+
+rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size)
+first = (int(page) - 1) * size + 1
+st.markdown(
+    _("**{first}–{last}** of **{total}** recommendations. Choose a row to open it.").format(
+        first=f"{first:,}", last=f"{first + len(rows) - 1:,}", total=f"{total:,}"
+    )
+)
+chosen = ui.table(
+    tables.labelled(rows),
+    [
+        "link",
+        "state",
+        "cycle",
+        "text",
+        "status",
+        "recommending_states",
+        "response",
+        "assessed_on",
+        "paragraph",
+        "themes",
+    ],
+    key="explorer_table",
+    select=True,
+)
+if chosen is not None:
+    ui.open_recommendation(chosen)
+
+st.caption(
+    _(
+        "The downloads hold all {total} recommendations matching the filters (not only this "
+        "page), in the project's template, which can be imported again."
+    ).format(total=f"{total:,}")
+)
+ui.downloads(
+    ui.file_stem("upr-recommendations", f),
+    lambda s, fmt: exports.filtered_export(s, f, fmt),  # type: ignore[arg-type]
+    key="explorer_download",
+)

@@ -1,0 +1,122 @@
+"""Flagged: partially implemented recommendations grouped by theme and cycle, and the
+stale, regressed and contested ones; counts per flag and downloads of each list."""
+
+import datetime as dt
+
+import streamlit as st
+
+from tracker import exports, flags, queries, tables, ui
+from tracker.i18n import _
+
+f, where = ui.page_header(_("Flagged recommendations"))
+if ui.query(queries.count, f) == 0:
+    ui.no_match()
+    st.stop()
+ui.render_repeated_not_implemented(f)  # made again in a later cycle (tracker.linking)
+
+with st.expander(_("Settings"), icon=":material/tune:"):
+    ui.url_value("months", ui.parse_int(1, 120), flags.DEFAULT_STALE_MONTHS)
+    months = st.number_input(
+        _("Stale after (months without an assessment)"),
+        min_value=1,
+        max_value=120,
+        step=1,
+        key="months",
+        help=_("Also the window within which different sources' assessments are compared."),
+    )
+    ui.keep_in_url("months", months, flags.DEFAULT_STALE_MONTHS)
+    ui.url_value("unassessed", ui.parse_bool, False)
+    unassessed = st.toggle(
+        _("Count supported recommendations that were never assessed as stale"),
+        key="unassessed",
+    )
+    ui.keep_in_url("unassessed", unassessed, False)
+opts = flags.FlagOptions(
+    stale_months=int(months), include_unassessed=unassessed, today=dt.date.today()
+)
+counts = ui.query(flags.flag_counts, f, opts)
+
+flag_keys = [fl.value for fl in flags.Flag]
+ui.url_value("flag", ui.parse_choice(flag_keys), flags.Flag.PARTIAL.value)
+flag = st.segmented_control(
+    _("Flag"),
+    flag_keys,
+    format_func=lambda k: f"{flags.flag_label(k)} ({counts[k]:,})",
+    key="flag",
+    required=True,
+)
+flag = flag or flags.Flag.PARTIAL.value
+ui.keep_in_url("flag", flag, flags.Flag.PARTIAL.value)
+st.caption(flags.flag_help(flag, opts.stale_months))
+
+rows = ui.query(flags.flagged_frame, f, flag, opts)
+if rows.empty:
+    st.info(
+        _("No recommendation matching these filters is flagged “{flag}”.").format(
+            flag=flags.flag_label(flag)
+        ),
+        icon=":material/check_circle:",
+    )
+    st.stop()
+
+ui.downloads(
+    ui.file_stem(f"upr-flagged-{flag}", f),
+    lambda s, fmt: exports.flagged_export(s, f, flag, opts, fmt),  # type: ignore[arg-type]
+    key="flagged_download",
+)
+
+if flag == flags.Flag.PARTIAL.value:
+    grouped = flags.by_theme_and_cycle(rows)
+    st.subheader(_("By theme and cycle"))
+    st.caption(
+        _(
+            "A recommendation with several themes is listed under each. Choose a row to open "
+            "the recommendation."
+        )
+    )
+    st.dataframe(
+        tables.labelled(flags.theme_cycle_counts(grouped)),
+        hide_index=True,
+        column_config={"theme": _("Theme"), "total": _("Total")},
+        key="theme_cycle_counts",
+    )
+    chosen = ui.table(
+        tables.labelled(grouped),
+        [
+            "theme",
+            "cycle",
+            "link",
+            "text",
+            "evidence",
+            "age_months",
+            "assessed_on",
+            "source_org",
+            "recommending_states",
+            "response",
+            "state",
+        ],
+        key="flagged_table",
+        select=True,
+    )
+else:
+    st.caption(_("Choose a row to open the recommendation."))
+    chosen = ui.table(
+        tables.labelled(rows),
+        [
+            "link",
+            "cycle",
+            "text",
+            "detail",
+            "status",
+            "age_months",
+            "assessed_on",
+            "evidence",
+            "recommending_states",
+            "response",
+            "state",
+        ],
+        key="flagged_table",
+        select=True,
+    )
+if chosen is not None:
+    ui.open_recommendation(chosen)

@@ -1,0 +1,119 @@
+"""Progress: current status by cycle, theme, recommending state and regional group, over
+time, and for supported vs noted recommendations."""
+
+import streamlit as st
+
+from tracker import charts, progress, queries, ui
+from tracker.i18n import _
+
+f, where = ui.page_header(_("Progress"))
+if ui.query(queries.count, f) == 0:
+    ui.no_match()
+    st.stop()
+
+caption = ui.source_caption(f)
+mode = st.segmented_control(
+    _("Bars show"),
+    ["count", "share"],
+    default="count",
+    format_func=lambda m: _("Numbers") if m == "count" else _("Shares (100 %)"),
+    key="progress_mode",
+    required=True,
+)
+share = mode == "share"
+
+left, right = st.columns(2)
+with left:
+    ui.plotly(
+        charts.status_stack(
+            ui.query(progress.status_by_cycle, f),
+            "cycle",
+            _("Current status by cycle — {where}").format(where=where),
+            caption,
+            label=charts.cycle_label,
+            horizontal=False,
+            share=share,
+            width="half",
+        ),
+        key="by_cycle",
+    )
+with right:
+    ui.plotly(
+        charts.implementation_by_response(
+            ui.query(progress.implementation_by_response, f),
+            _("Implementation of supported and noted recommendations — {where}").format(
+                where=where
+            ),
+            caption,
+            width="half",
+        ),
+        key="by_response",
+    )
+
+history = ui.query(progress.status_over_time, f)
+if history.empty:
+    st.info(_("No assessment history for these recommendations yet."), icon=":material/history:")
+else:
+    ui.plotly(
+        charts.status_over_time(
+            history,
+            _("Status over time, share of the assessed recommendations — {where}").format(
+                where=where
+            ),
+            _(
+                "{caption}. At each date, each recommendation counts with its latest assessment."
+            ).format(caption=caption),
+        ),
+        key="over_time",
+    )
+
+st.subheader(_("By theme"))
+n_themes = st.slider(_("Themes shown"), 5, 40, 12, key="progress_top_themes")
+themes = progress.top_categories(ui.query(progress.status_by_theme, f), "theme", n_themes)
+ui.plotly(
+    charts.status_stack(
+        themes,
+        "theme",
+        _("Current status by theme (top {n} and other themes) — {where}").format(
+            n=n_themes, where=where
+        ),
+        _("{caption}. A recommendation counts once under each of its themes.").format(
+            caption=caption
+        ),
+        label=lambda t: _("Other themes") if t == progress.OTHER else (t or _("(no theme)")),
+        share=share,
+    ),
+    key="by_theme",
+)
+
+st.subheader(_("By recommending state and regional group"))
+n_states = st.slider(_("Recommending states shown"), 5, 60, 15, key="progress_top_states")
+by_state = ui.query(progress.status_by_recommending_state, f)
+ui.plotly(
+    charts.status_stack(
+        progress.top_categories(by_state, "name", n_states),
+        "name",
+        _("Current status by recommending state (top {n}) — {where}").format(
+            n=n_states, where=where
+        ),
+        _("{caption}. A recommendation made by several states counts for each.").format(
+            caption=caption
+        ),
+        label=lambda c: _("Other states") if c == progress.OTHER else c,
+        share=share,
+    ),
+    key="by_state",
+)
+ui.plotly(
+    charts.status_stack(
+        ui.query(progress.status_by_regional_group, f),
+        "regional_group",
+        _("Current status by regional group of the recommending states — {where}").format(
+            where=where
+        ),
+        _("{caption}. A recommendation counts once per group.").format(caption=caption),
+        label=charts.group_label,
+        share=share,
+    ),
+    key="by_group",
+)

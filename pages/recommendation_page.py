@@ -1,0 +1,137 @@
+"""One recommendation (``/recommendation?id=ID``): its text and review, recommending states,
+response, themes, the assessment timeline from every source, repeats in other cycles, and
+a form to add an assessment."""
+
+import datetime as dt
+
+import streamlit as st
+
+from tracker import charts, detail, tables, ui
+from tracker.assessments import ValidationError, add_assessment
+from tracker.auth import PermissionDenied
+from tracker.i18n import _
+from tracker.vocab import Status, status_label
+
+raw_id = st.query_params.get("id", "")
+rec_id = int(raw_id) if raw_id.isdigit() else None
+rec = ui.query(detail.recommendation_detail, rec_id) if rec_id else None
+if rec is None:
+    st.title(_("Recommendation"))
+    if raw_id:
+        st.error(_("There is no recommendation with id {id}.").format(id=ui.md_escape(raw_id)))
+    else:
+        st.info(_("Choose a recommendation in the Explorer or on the Flagged page."))
+    st.page_link("pages/explorer_page.py", label=_("Open the Explorer"), icon=":material/search:")
+    st.stop()
+
+st.title(_("Recommendation {id}").format(id=rec.id))
+badges = st.container(horizontal=True)
+with badges:
+    st.badge(
+        _("Current status: {status}").format(status=status_label(rec.status)),
+        color=ui.STATUS_BADGE_COLOURS[rec.status],
+    )
+    if rec.is_sample:
+        st.badge(_("Sample record"), color="gray", icon=":material/science:")
+
+with st.container(border=True):
+    ui.text(rec.text)
+
+for label, value in tables.detail_facts(rec):
+    st.markdown(f"**{label}:** {ui.md_escape(value)}")
+
+st.subheader(_("Assessments"))
+ui.flash()
+history = rec.assessments
+if history.empty:
+    st.info(_("Not assessed yet. Add the first assessment below."), icon=":material/info:")
+else:
+    ui.plotly(
+        charts.timeline(
+            history,
+            _("Assessment timeline of recommendation {id}, by source").format(id=rec.id),
+            _("Source: UPR Tracker database; {n} assessments, the latest on {date}").format(
+                n=len(history), date=history["assessed_on"].max().isoformat()
+            ),
+        ),
+        key="timeline",
+    )
+    for a in tables.assessment_rows(history).itertuples(index=False):
+        with st.container(border=True):
+            with st.container(horizontal=True, vertical_alignment="center"):
+                st.markdown(f"**{a.assessed_on.isoformat()}**", width="content")
+                st.badge(a.status, color=ui.STATUS_BADGE_COLOURS[a.status_code])
+                st.markdown(ui.md_escape(a.source_org), width="content")
+                if a.note:
+                    st.caption(ui.md_escape(a.note), width="content")
+            if a.evidence:
+                ui.text(a.evidence)
+            if a.evidence_link:
+                st.link_button(
+                    _("Open the evidence"), a.evidence_link, icon=":material/open_in_new:"
+                )
+            if a.author:
+                st.caption(_("Entered by {author}").format(author=ui.md_escape(a.author)))
+
+st.subheader(_("Repeats in other cycles"))
+ui.render_repeats(rec.id)  # lineage, suggestions with Confirm / Not a repeat (tracker.linking)
+
+if not ui.can_write():
+    # Viewers see no write action; tracker.assessments refuses them anyway.
+    st.stop()
+
+st.subheader(_("Add an assessment"))
+form_no = st.session_state.setdefault("assessment_form_no", 0)
+with st.form(f"assessment_form_{form_no}"):
+    left, right = st.columns(2)
+    status = left.selectbox(
+        _("Status"),
+        [s.value for s in Status],
+        index=None,
+        format_func=status_label,
+        placeholder=_("Choose a status"),
+    )
+    day = right.date_input(
+        _("Date of the assessment"),
+        value=dt.date.today(),
+        max_value=dt.date.today(),
+        format="YYYY-MM-DD",
+    )
+    source = st.text_input(
+        _("Source organisation"),
+        max_chars=300,
+        placeholder=_("e.g. Ombudsman of Kazakhstan, or your organisation"),
+    )
+    evidence = st.text_area(
+        _("Evidence"),
+        placeholder=_("What happened, with dates and figures"),
+    )
+    url = st.text_input(_("Link to the evidence"), placeholder="https://")
+    submitted = st.form_submit_button(_("Add assessment"), type="primary")
+
+if submitted:
+    try:
+        ui.write(
+            add_assessment,
+            rec.id,
+            status=status or "",
+            assessed_on=day,
+            source_org=source,
+            evidence=evidence,
+            evidence_url=url,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        st.error(ui.md_escape(str(exc)), icon=":material/error:")
+    else:
+        ui.flash(
+            _("Assessment added: {status} as of {date} ({source}).").format(
+                status=status_label(status),
+                date=day.isoformat(),
+                source=" ".join(source.split()),
+            )
+        )
+        st.session_state["assessment_form_no"] = form_no + 1  # a fresh, empty form
+        st.rerun()
+
+ui.retraction_form(rec.id)
+ui.edit_recommendation_form(rec.id)

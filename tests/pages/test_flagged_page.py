@@ -1,0 +1,52 @@
+"""The Flagged page under AppTest."""
+
+from __future__ import annotations
+
+from tests.pages.dashboard_support import open_page, texts
+
+PAGE = "pages/flagged_page.py"
+
+
+def test_partially_implemented_grouped_by_theme_and_cycle(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, state="KAZ")
+    assert at.button_group(key="flag").value == "partial"
+    counts_table = at.dataframe[0].value  # themes x cycles
+    assert counts_table.iloc[0]["theme"] == "Women's rights"
+    table = at.dataframe(key="flagged_table")
+    assert list(table.proto.column_order[:2]) == ["theme", "cycle"]  # grouped by these
+    rows = table.value
+    assert set(rows["status"]) == {"Partially implemented"}
+    malaysia = rows[rows["recommending_states"] == "Malaysia"]
+    assert malaysia["evidence"].notna().all()  # the latest evidence is shown
+    assert len(at.get("download_button")) == 2
+
+
+def test_other_flags_from_the_url_and_the_control(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, state="KAZ", flag="regressed")
+    assert at.button_group(key="flag").value == "regressed"
+    rows = at.dataframe(key="flagged_table").value
+    assert len(rows) == 2
+    assert all("→" in d for d in rows["detail"])
+    at.button_group(key="flag").set_value("contested").run()
+    assert at.query_params["flag"] in ("contested", ["contested"])
+    rows = at.dataframe(key="flagged_table").value
+    assert len(rows) == 1
+    assert "Ombudsman" in rows["detail"].iloc[0]
+
+
+def test_stale_months_are_configurable(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, state="KAZ", flag="stale")
+    twelve = len(at.dataframe(key="flagged_table").value)
+    at.number_input(key="months").set_value(100).run()
+    assert at.query_params["months"] in ("100", ["100"])
+    hundred = len(at.dataframe(key="flagged_table").value)
+    assert hundred < twelve
+    at.toggle(key="unassessed").set_value(True).run()
+    assert len(at.dataframe(key="flagged_table").value) > hundred
+
+
+def test_flagged_explains_empty_results(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, q="no such words anywhere")
+    assert "No recommendations match these filters" in texts(at)
+    at = open_page(PAGE, state="KAZ", status="fully_implemented")
+    assert "is flagged" in texts(at)

@@ -1,0 +1,66 @@
+"""The detail page (/recommendation?id=ID) under AppTest, with the add-assessment form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.pages.dashboard_support import chart_titles, open_page, texts, unescape, widget
+
+PAGE = "pages/recommendation_page.py"
+
+
+def _form(at, *, status=None, day=None, source="", url="") -> None:  # type: ignore[no-untyped-def]
+    widget(at.selectbox, "Status").set_value(status)
+    if day:
+        widget(at.date_input, "Date of the assessment").set_value(day)
+    widget(at.text_input, "Source organisation").input(source)
+    widget(at.text_area, "Evidence").input("Shelters opened in 3 more regions (2024).")
+    widget(at.text_input, "Link to the evidence").input(url)
+    widget(at.button, "Add assessment").click().run()
+
+
+def test_detail_shows_the_recommendation_and_its_timeline(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, id="1")
+    said = texts(at)
+    assert "Recommendation 1" in said
+    assert "Further strengthen law enforcement" in said
+    assert "Kazakhstan, cycle 1, session 7, 2010-02-12, report A/HRC/14/10" in said
+    assert "Malaysia" in said
+    assert "4 – General action" in said
+    assert "Trafficking" in said
+    assert chart_titles(at) == ["Assessment timeline of recommendation 1, by source"]
+    assert "No earlier or later repeat" in said
+
+
+def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, id="1")
+    _form(at, status="not_implemented", source="")
+    assert any("source organisation is required" in e.value for e in at.error)
+    _form(at, status="not_implemented", source="NGO", url="javascript:alert(1)")
+    assert any("not a web address" in e.value for e in at.error)
+    _form(at, status=None, source="NGO")
+    assert any("status" in e.value for e in at.error)
+    _form(
+        at,
+        status="not_implemented",
+        day=dt.date(2025, 9, 30),
+        source="Our NGO",
+        url="https://example.org/report",
+    )
+    assert not at.error
+    assert any(
+        "Assessment added: Not implemented as of 2025-09-30 (Our NGO)" in unescape(s.value)
+        for s in at.success
+    )
+    assert ":red-badge[Current status: Not implemented]" in texts(at)  # the status badge
+    assert "Shelters opened in 3 more regions" in texts(at)
+    assert widget(at.text_input, "Source organisation").value == ""  # a fresh form
+
+
+def test_unknown_or_missing_id_is_explained(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, id="999999")
+    assert any("no recommendation with id 999999" in e.value for e in at.error)
+    at = open_page(PAGE, id="<script>")
+    assert any("&lt;script&gt;" in e.value for e in at.error)
+    at = open_page(PAGE)
+    assert "Choose a recommendation" in texts(at)

@@ -1,0 +1,214 @@
+"""Read side of the recommendation detail page: everything known about one recommendation.
+
+:func:`recommendation_detail` returns plain, picklable data (dicts, lists, DataFrames) so
+that the page can cache it until the next write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from tracker.models import (
+    Assessment,
+    Recommendation,
+    RecommendationLink,
+    Review,
+    State,
+)
+from tracker.vocab import NOT_ASSESSED, LinkStatus
+
+ASSESSMENT_COLUMNS = [
+    "assessment_id",
+    "assessed_on",
+    "status",
+    "source_org",
+    "evidence",
+    "evidence_url",
+    "author",
+    "created_at",
+    "retracts_id",
+    "retracted",
+    "is_current",
+    "is_sample",
+]
+LINK_COLUMNS = [
+    "direction",  # "earlier": this one repeats it; "later": it repeats this one
+    "id",
+    "state",
+    "cycle",
+    "session",
+    "paragraph",
+    "text",
+    "status",
+    "score",
+    "link_status",
+]
+
+
+@dataclass
+class RecommendationDetail:
+    """One recommendation, its review, links and full assessment history."""
+
+    id: int
+    text: str
+    paragraph: str | None
+    response: str | None
+    action_category: int | None
+    state: str
+    state_iso3: str
+    cycle: int
+    session: int
+    review_date: dt.date | None
+    report_symbol: str | None
+    status: str  # current status, or "not_assessed"
+    is_sample: bool
+    version: int
+    recommending_states: list[dict[str, str | None]] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    sdgs: list[tuple[str, str | None]] = field(default_factory=list)
+    affected_groups: list[str] = field(default_factory=list)
+    assessments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+    links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+
+
+def recommendation_detail(session: Session, rec_id: int) -> RecommendationDetail | None:
+    """The recommendation with id ``rec_id``, or None if there is none.
+
+    ``assessments`` holds every assessment from every source, newest first (by assessment
+    date, then entry time), retracted ones marked; ``links`` the earlier and later repeats
+    (rejected links left out), earlier ones first.
+    """
+    rec = session.scalar(
+        select(Recommendation)
+        .where(Recommendation.id == rec_id)
+        .options(
+            selectinload(Recommendation.review).selectinload(Review.state),
+            selectinload(Recommendation.recommending_states),
+            selectinload(Recommendation.themes),
+            selectinload(Recommendation.sdgs),
+            selectinload(Recommendation.affected_groups),
+            selectinload(Recommendation.current_assessment),
+        )
+    )
+    if rec is None:
+        return None
+    review = rec.review
+    return RecommendationDetail(
+        id=rec.id,
+        text=rec.text,
+        paragraph=rec.paragraph,
+        response=rec.response,
+        action_category=rec.action_category,
+        state=review.state.name,
+        state_iso3=review.state.iso3,
+        cycle=review.cycle,
+        session=review.session,
+        review_date=review.review_date,
+        report_symbol=review.report_symbol,
+        status=rec.current_assessment.status if rec.current_assessment else NOT_ASSESSED,
+        is_sample=rec.is_sample,
+        version=rec.version,
+        recommending_states=[
+            {"name": s.name, "iso3": s.iso3, "regional_group": s.regional_group}
+            for s in rec.recommending_states
+        ],
+        themes=sorted((t.name for t in rec.themes), key=str.casefold),
+        sdgs=sorted(((s.code, s.label) for s in rec.sdgs), key=lambda s: _sdg_key(s[0])),
+        affected_groups=sorted((g.name for g in rec.affected_groups), key=str.casefold),
+        assessments=_assessments(session, rec.id, rec.current_assessment_id),
+        links=_links(session, rec.id),
+    )
+
+
+def _sdg_key(code: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in code.split("."))
+    except ValueError:
+        return (999,)
+
+
+def _assessments(session: Session, rec_id: int, current_id: int | None) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            Assessment.id,
+            Assessment.assessed_on,
+            Assessment.status,
+            Assessment.source_org,
+            Assessment.evidence,
+            Assessment.evidence_url,
+            Assessment.author,
+            Assessment.created_at,
+            Assessment.retracts_id,
+            Assessment.is_sample,
+        )
+        .where(Assessment.recommendation_id == rec_id)
+        .order_by(Assessment.assessed_on.desc(), Assessment.created_at.desc(), Assessment.id.desc())
+    ).all()
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "assessment_id",
+            "assessed_on",
+            "status",
+            "source_org",
+            "evidence",
+            "evidence_url",
+            "author",
+            "created_at",
+            "retracts_id",
+            "is_sample",
+        ],
+    )
+    retracted = set(df["retracts_id"].dropna().astype(int))
+    df["retracted"] = df["assessment_id"].isin(retracted)
+    df["is_current"] = df["assessment_id"] == current_id
+    df["retracts_id"] = df["retracts_id"].astype("Int64")
+    return df[ASSESSMENT_COLUMNS]
+
+
+def _links(session: Session, rec_id: int) -> pd.DataFrame:
+    other = aliased(Recommendation, name="other")
+    current = aliased(Assessment, name="other_current")
+    rows = []
+    for direction, mine, theirs in (
+        ("earlier", RecommendationLink.later_id, RecommendationLink.earlier_id),
+        ("later", RecommendationLink.earlier_id, RecommendationLink.later_id),
+    ):
+        stmt = (
+            select(
+                other.id,
+                State.name,
+                Review.cycle,
+                Review.session,
+                other.paragraph,
+                other.text,
+                current.status,
+                RecommendationLink.score,
+                RecommendationLink.status,
+            )
+            .select_from(RecommendationLink)
+            .join(other, other.id == theirs)
+            .join(Review, Review.id == other.review_id)
+            .join(State, State.id == Review.state_id)
+            .outerjoin(current, current.id == other.current_assessment_id)
+            .where(mine == rec_id)
+            .where(
+                or_(
+                    RecommendationLink.status.is_(None),
+                    RecommendationLink.status != LinkStatus.REJECTED.value,
+                )
+            )
+            .order_by(Review.cycle, other.id)
+        )
+        rows += [(direction, *r) for r in session.execute(stmt).all()]
+    df = pd.DataFrame(rows, columns=LINK_COLUMNS)
+    df["status"] = df["status"].fillna(NOT_ASSESSED)
+    return df
+
+
+__all__ = ["ASSESSMENT_COLUMNS", "LINK_COLUMNS", "RecommendationDetail", "recommendation_detail"]

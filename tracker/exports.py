@@ -1,0 +1,141 @@
+"""Downloads of what a page shows: CSV and XLSX bytes.
+
+* :func:`filtered_export` — the recommendations matching a filter in the project template
+  (tracker.template; the same file as ``python -m tracker export``, so that it can be
+  imported again);
+* :func:`flagged_export` — a Flagged list with readable, translated column names and labels.
+
+XLSX cells holding text are always written as text: a recommendation that starts with ``=``
+must not become a formula in the reader's spreadsheet (see :func:`xlsx_row`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from sqlalchemy.orm import Session
+
+from tracker import flags, template
+from tracker.filters import Filters
+from tracker.i18n import _
+from tracker.vocab import action_category_label, response_label, status_label
+
+Format = Literal["csv", "xlsx"]
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+XLSX_MAX_CELL_CHARS = 32_767  # Excel's limit; longer text is cut (never in UPR data so far)
+
+
+def xlsx_row(ws: WriteOnlyWorksheet, values: Iterable[Any]) -> list[Any]:
+    """Cells for ``ws.append``: strings are typed as text (never formulas)."""
+    row: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(ws, value=value[:XLSX_MAX_CELL_CHARS])
+            cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return value.item()
+    return value
+
+
+def frame_bytes(df: pd.DataFrame, fmt: Format, sheet: str = "Sheet1") -> bytes:
+    """``df`` as a CSV (UTF-8 with BOM, for Excel) or XLSX file, header = column names."""
+    rows = [[_cell(v) for v in row] for row in df.itertuples(index=False)]
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow([str(c) for c in df.columns])
+        w.writerows(rows)
+        return buf.getvalue().encode("utf-8-sig")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    ws.append(xlsx_row(ws, [str(c) for c in df.columns]))
+    for row in rows:
+        ws.append(xlsx_row(ws, row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def filtered_export(session: Session, f: Filters | None, fmt: Format) -> bytes:
+    """The recommendations matching ``f`` in the project template (CSV, or XLSX with the
+    Assessments sheet): every matching row, no cap."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"export.{fmt}"
+        template.export(session, path, f)
+        return path.read_bytes()
+
+
+def flagged_table(df: pd.DataFrame, flag: str) -> pd.DataFrame:
+    """A flagged_frame with readable labels and translated column names (for downloads)."""
+    out = pd.DataFrame(
+        {
+            _("Flag"): flags.flag_label(flag),
+            _("Id"): df["id"],
+            _("State under review"): df["state"],
+            _("Cycle"): df["cycle"],
+            _("Session"): df["session"],
+            _("Paragraph"): df["paragraph"],
+            _("Recommendation"): df["text"],
+            _("Recommended by"): df["recommending_states"],
+            _("Response"): df["response"].map(response_label),
+            _("Themes"): df["themes"],
+            _("Current status"): df["status"].map(status_label),
+            _("Assessed on"): df["assessed_on"].map(lambda d: d.isoformat() if d else ""),
+            _("Age of the assessment (months)"): df["age_months"],
+            _("Source"): df["source_org"],
+            _("Evidence"): df["evidence"],
+            _("Evidence URL"): df["evidence_url"],
+            _("Details"): df["detail"],
+        }
+    )
+    return out
+
+
+def flagged_export(
+    session: Session,
+    f: Filters | None,
+    flag: str,
+    opts: flags.FlagOptions,
+    fmt: Format,
+) -> bytes:
+    """The recommendations under ``flag`` as a readable CSV / XLSX."""
+    df = flags.flagged_frame(session, f, flag, opts)
+    return frame_bytes(flagged_table(df, flag), fmt, sheet=flags.flag_label(flag))
+
+
+def action_label_or_blank(value: Any) -> str:
+    """An action category's label, "" when unknown."""
+    return "" if value is None or value is pd.NA else action_category_label(int(value))
+
+
+__all__ = [
+    "MIME",
+    "Format",
+    "action_label_or_blank",
+    "filtered_export",
+    "flagged_export",
+    "flagged_table",
+    "frame_bytes",
+    "xlsx_row",
+]

@@ -1,0 +1,323 @@
+"""Flags: the recommendations that need an advocate's attention.
+
+* **partially implemented** — the current status is partially implemented (the first ask of
+  the NGO that started this project: what is half done, and what is the evidence?);
+* **stale** — supported, not fully implemented, and the latest assessment is older than
+  ``stale_months`` (12 by default); with ``include_unassessed`` also the supported ones never
+  assessed (off by default: on a whole corpus that is almost everything);
+* **regressed** — the latest status is worse than the latest one dated before it
+  (fully > partially > not implemented; "no information" is no judgement and is skipped);
+* **contested** — sources disagree: the latest assessments of two sources, both made
+  within ``stale_months`` of the most recent one, give different statuses ("no
+  information" again skipped).
+
+Retracted assessments and retractions never count (as for the current status).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import groupby
+from operator import itemgetter
+
+import pandas as pd
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.filters import Filters
+from tracker.i18n import N_, _
+from tracker.models import Assessment, Recommendation
+from tracker.queries import CURRENT, apply_filters, base_select, recommendations_frame, status_expr
+from tracker.vocab import STATUS_RANK, Response, Status, status_label
+
+DEFAULT_STALE_MONTHS = 12  # UPR Info's mid-term cycle: a year without news is worth a look
+DAYS_PER_MONTH = 30.4375
+ID_CHUNK = 5000  # ids per query when fetching the flagged rows
+
+
+class Flag(StrEnum):
+    PARTIAL = "partial"
+    STALE = "stale"
+    REGRESSED = "regressed"
+    CONTESTED = "contested"
+
+
+FLAG_LABELS: dict[Flag, str] = {
+    Flag.PARTIAL: N_("Partially implemented"),
+    Flag.STALE: N_("Stale"),
+    Flag.REGRESSED: N_("Regressed"),
+    Flag.CONTESTED: N_("Contested"),
+}
+
+FLAG_HELP: dict[Flag, str] = {
+    Flag.PARTIAL: N_("The latest assessment says partially implemented."),
+    Flag.STALE: N_(
+        "Supported, not fully implemented, and not assessed in the last {months} months."
+    ),
+    Flag.REGRESSED: N_("The latest status is worse than the one assessed before it."),
+    Flag.CONTESTED: N_(
+        "Sources disagree: their latest assessments (within {months} months of each other) "
+        "give different statuses."
+    ),
+}
+
+
+def flag_label(flag: str) -> str:
+    """Readable, translated name of a flag."""
+    return _(FLAG_LABELS[Flag(flag)])
+
+
+def flag_help(flag: str, months: int = DEFAULT_STALE_MONTHS) -> str:
+    """One-sentence, translated definition of a flag."""
+    return _(FLAG_HELP[Flag(flag)]).format(months=months)
+
+
+@dataclass(frozen=True)
+class FlagOptions:
+    """The settings of the flags (hashable: part of the cache key)."""
+
+    stale_months: int = DEFAULT_STALE_MONTHS
+    include_unassessed: bool = False
+    today: dt.date | None = None  # None: today
+
+    def day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+    def cutoff(self) -> dt.date:
+        """Assessments before this date are stale."""
+        return (pd.Timestamp(self.day()) - pd.DateOffset(months=self.stale_months)).date()
+
+
+def _partial_ids(session: Session, f: Filters | None) -> list[int]:
+    stmt = apply_filters(base_select(Recommendation.id), f).where(
+        CURRENT.status == Status.PARTIALLY_IMPLEMENTED.value
+    )
+    return list(session.scalars(stmt))
+
+
+def _stale_ids(session: Session, f: Filters | None, opts: FlagOptions) -> list[int]:
+    old = CURRENT.assessed_on < opts.cutoff()
+    stmt = (
+        apply_filters(base_select(Recommendation.id), f)
+        .where(Recommendation.response == Response.SUPPORTED.value)
+        .where(status_expr() != Status.FULLY_IMPLEMENTED.value)
+        .where(or_(old, CURRENT.id.is_(None)) if opts.include_unassessed else old)
+    )
+    return list(session.scalars(stmt))
+
+
+def _history(session: Session, f: Filters | None) -> pd.DataFrame:
+    """Effective assessments of the filtered recommendations that have at least two, oldest
+    first. Columns: recommendation_id, status, assessed_on, source_org."""
+    ids = apply_filters(base_select(Recommendation.id), f).subquery()
+    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
+    effective = (
+        Assessment.retracts_id.is_(None),
+        Assessment.id.not_in(retracted),
+    )
+    several = (
+        select(Assessment.recommendation_id)
+        .where(*effective)
+        .group_by(Assessment.recommendation_id)
+        .having(func.count() > 1)
+    )
+    rows = session.execute(
+        select(
+            Assessment.recommendation_id,
+            Assessment.status,
+            Assessment.assessed_on,
+            Assessment.source_org,
+        )
+        .where(*effective)
+        .where(Assessment.recommendation_id.in_(select(ids.c.id)))
+        .where(Assessment.recommendation_id.in_(several))
+        .order_by(
+            Assessment.recommendation_id,
+            Assessment.assessed_on,
+            Assessment.created_at,
+            Assessment.id,
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["recommendation_id", "status", "assessed_on", "source_org"])
+
+
+def _source_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _history_flags(
+    history: pd.DataFrame, opts: FlagOptions
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Regressed and contested recommendations, each with a one-line explanation.
+
+    One pass over plain Python lists (pandas' per-group overhead made 40,000 assessments
+    take seconds); ``history`` is ordered by recommendation, date, entry time, id.
+    """
+    regressed: dict[int, str] = {}
+    contested: dict[int, str] = {}
+    if history.empty:
+        return regressed, contested
+    window = dt.timedelta(days=round(opts.stale_months * DAYS_PER_MONTH))
+    records = zip(
+        history["recommendation_id"].tolist(),
+        history["status"].tolist(),
+        history["assessed_on"].tolist(),
+        history["source_org"].tolist(),
+        strict=True,
+    )
+    for rec_id, group in groupby(records, key=itemgetter(0)):
+        rows = list(group)
+        status, latest_on = rows[-1][1], rows[-1][2]
+        if status in STATUS_RANK:
+            before = [r for r in rows if r[2] < latest_on and r[1] in STATUS_RANK]
+            if before and STATUS_RANK[status] < STATUS_RANK[before[-1][1]]:
+                prev = before[-1]
+                regressed[int(rec_id)] = _("{before} ({date}, {source}) → {after}").format(
+                    before=status_label(prev[1]),
+                    date=prev[2].isoformat(),
+                    source=prev[3],
+                    after=status_label(status),
+                )
+        by_source = {_source_key(r[3]): r for r in rows}  # the last one per source wins
+        views = [
+            r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= window
+        ]
+        if len({r[1] for r in views}) > 1:
+            contested[int(rec_id)] = "; ".join(
+                _("{source}: {status} ({date})").format(
+                    source=r[3], status=status_label(r[1]), date=r[2].isoformat()
+                )
+                for r in sorted(views, key=itemgetter(2))
+            )
+    return regressed, contested
+
+
+def _flag_ids(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions) -> dict[int, str]:
+    if flag is Flag.PARTIAL:
+        return dict.fromkeys(_partial_ids(session, f), "")
+    if flag is Flag.STALE:
+        return dict.fromkeys(_stale_ids(session, f, opts), "")
+    regressed, contested = _history_flags(_history(session, f), opts)
+    return regressed if flag is Flag.REGRESSED else contested
+
+
+def flag_details(
+    session: Session, f: Filters | None = None, opts: FlagOptions | None = None
+) -> dict[str, dict[int, str]]:
+    """For each flag, the flagged recommendation ids, each with an explanation ("" for the
+    flags that need none)."""
+    opts = opts or FlagOptions()
+    regressed, contested = _history_flags(_history(session, f), opts)
+    return {
+        Flag.PARTIAL.value: dict.fromkeys(_partial_ids(session, f), ""),
+        Flag.STALE.value: dict.fromkeys(_stale_ids(session, f, opts), ""),
+        Flag.REGRESSED.value: regressed,
+        Flag.CONTESTED.value: contested,
+    }
+
+
+def flag_counts(
+    session: Session, f: Filters | None = None, opts: FlagOptions | None = None
+) -> dict[str, int]:
+    """Number of recommendations under each flag, in the order of :class:`Flag`."""
+    return {k: len(v) for k, v in flag_details(session, f, opts).items()}
+
+
+# Columns of flagged_frame: the recommendation's, then the flag's.
+FLAGGED_COLUMNS = [
+    "id",
+    "state",
+    "cycle",
+    "session",
+    "paragraph",
+    "text",
+    "recommending_states",
+    "response",
+    "themes",
+    "status",
+    "assessed_on",
+    "age_months",
+    "source_org",
+    "evidence",
+    "evidence_url",
+    "detail",
+]
+
+
+def _frame_for_ids(session: Session, ids: Iterable[int]) -> pd.DataFrame:
+    ids = list(ids)
+    parts = [
+        recommendations_frame(session, None, ids=ids[i : i + ID_CHUNK])
+        for i in range(0, len(ids), ID_CHUNK)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else recommendations_frame(session, ids=[])
+
+
+def flagged_frame(
+    session: Session,
+    f: Filters | None = None,
+    flag: str = Flag.PARTIAL.value,
+    opts: FlagOptions | None = None,
+) -> pd.DataFrame:
+    """The recommendations under ``flag`` (columns: FLAGGED_COLUMNS), ordered by cycle,
+    state and id; ``age_months`` is the age of the latest assessment (whole months, <NA>
+    when never assessed), ``detail`` the flag's explanation."""
+    opts = opts or FlagOptions()
+    details = _flag_ids(session, f, Flag(flag), opts)
+    df = _frame_for_ids(session, details)
+    df["detail"] = [details.get(int(i), "") for i in df["id"]]
+    today = pd.Timestamp(opts.day())
+    assessed = pd.to_datetime(df["assessed_on"])
+    df["age_months"] = ((today - assessed).dt.days // DAYS_PER_MONTH).astype("Int64")
+    df = df.sort_values(["cycle", "state", "id"], kind="stable").reset_index(drop=True)
+    return df[FLAGGED_COLUMNS]
+
+
+NO_THEME = ""  # the theme key of recommendations without a theme
+
+
+def by_theme_and_cycle(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (a flagged_frame) with one row per recommendation and theme, column ``theme``
+    first, sorted by theme (no theme last), cycle and id: the grouping of the Flagged page."""
+    out = df.copy()
+    out.insert(0, "theme", out["themes"].map(lambda t: t.split("; ") if t else [NO_THEME]))
+    out = out.explode("theme", ignore_index=True)
+    out["_last"] = out["theme"] == NO_THEME
+    out["_key"] = out["theme"].str.casefold()
+    out = out.sort_values(["_last", "_key", "cycle", "id"], kind="stable")
+    return out.drop(columns=["_last", "_key"]).reset_index(drop=True)
+
+
+def theme_cycle_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts of a by_theme_and_cycle frame: one row per theme, one column per cycle (named
+    "Cycle 1", ...) and a total, themes with most recommendations first (no theme last)."""
+    if df.empty:
+        return pd.DataFrame(columns=["theme", "total"])
+    table = df.pivot_table(index="theme", columns="cycle", values="id", aggfunc="count")
+    table = table.fillna(0).astype(int)
+    table.columns = [_("Cycle {n}").format(n=c) for c in table.columns]
+    table["total"] = table.sum(axis=1)
+    table = table.reset_index()
+    table["_last"] = table["theme"] == NO_THEME
+    table["_key"] = table["theme"].str.casefold()
+    table = table.sort_values(["_last", "total", "_key"], ascending=[True, False, True])
+    return table.drop(columns=["_last", "_key"]).reset_index(drop=True)
+
+
+__all__ = [
+    "DEFAULT_STALE_MONTHS",
+    "FLAGGED_COLUMNS",
+    "NO_THEME",
+    "Flag",
+    "FlagOptions",
+    "by_theme_and_cycle",
+    "flag_counts",
+    "flag_details",
+    "flag_help",
+    "flag_label",
+    "flagged_frame",
+    "theme_cycle_counts",
+]
