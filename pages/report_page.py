@@ -1,0 +1,289 @@
+"""Report: the stakeholder ("shadow") submission builder — choose the state, themes, cycles,
+statuses and organisations, write your own recommendations, check the word count, download
+.docx / .md / .csv, and save the whole report to regenerate it later."""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from tracker import queries, reports, ui
+from tracker.assessments import ValidationError
+from tracker.auth import PermissionDenied
+from tracker.i18n import _, get_language, set_language
+from tracker.vocab import STATUS_ORDER, status_label
+
+K = "rp_"  # widget keys of this page
+MIME_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _load_saved() -> None:
+    """Fill the form from the saved report chosen (a callback: runs before the widgets)."""
+    name = st.session_state.get(K + "saved")
+    if not name:
+        return
+    with ui.session() as s:
+        settings, own = reports.load_saved_report(s, name)
+    ss = st.session_state
+    ss[K + "state"] = settings.state
+    ss[K + "orgs"] = "\n".join(settings.organisations)
+    ss[K + "session"] = settings.session
+    ss[K + "cycles"] = list(settings.cycles)
+    ss[K + "themes"] = list(settings.themes)
+    ss[K + "statuses"] = list(settings.statuses)
+    ss[K + "keywords"] = "; ".join(settings.keywords)
+    ss[K + "intro"] = settings.introduction
+    ss[K + "evidence"] = settings.evidence
+    ss[K + "limit"] = settings.word_limit
+    ss[K + "own"] = "\n".join(own)
+    ss[K + "name"] = name
+
+
+st.title(_("Stakeholder report"))
+st.caption(
+    _(
+        "A UPR stakeholder (shadow) submission on the earlier recommendations to one state, "
+        "in the form OHCHR asks for: numbered paragraphs, a section per theme, each "
+        "recommendation with its recommending states and current status, the evidence, and "
+        "your own recommendations."
+    )
+)
+ui.flash()
+
+state_df = ui.query(queries.states_under_review)
+if state_df.empty:
+    st.info(_("Import recommendations first: the database holds none yet."))
+    st.stop()
+names = dict(zip(state_df["iso3"], state_df["name"], strict=True))
+organisation = ui.query(reports.organisation_name)
+
+ss = st.session_state
+if K + "state" not in ss or ss[K + "state"] not in names:
+    chosen = [s for s in ui.current_filters().states if s in names]
+    ss[K + "state"] = chosen[0] if chosen else state_df["iso3"].iloc[0]
+ss.setdefault(K + "orgs", organisation or "")
+
+saved_names = ui.query(reports.saved_report_names)
+if saved_names:
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    opened = c1.selectbox(
+        _("Open a saved report"),
+        saved_names,
+        index=None,
+        key=K + "saved",
+        on_change=_load_saved,
+        placeholder=_("New report"),
+    )
+    if opened and c2.button(_("Delete this saved report"), icon=":material/delete:"):
+        try:
+            ui.write(reports.delete_saved_report, opened)
+        except (ValidationError, PermissionDenied) as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            del ss[K + "saved"]
+            ui.flash(_("Deleted the saved report {name!r}.").format(name=opened))
+            st.rerun()
+
+left, right = st.columns(2)
+with left:
+    iso3 = st.selectbox(
+        _("State under review"), list(names), key=K + "state", format_func=names.get
+    )
+    next_session = ui.query(reports.next_review_session, iso3)
+    st.number_input(
+        _("UPR session the report is for"),
+        min_value=1,
+        max_value=200,
+        step=1,
+        value=None,
+        key=K + "session",
+        placeholder=(
+            _("{n} (the next review)").format(n=next_session)
+            if next_session
+            else _("enter the session number")
+        ),
+        help=_("Leave empty for the state's next review: its latest session plus one cycle."),
+    )
+    st.text_area(
+        _("Submitting organisation(s), one per line"),
+        key=K + "orgs",
+        height=90,
+        help=_("One organisation makes an individual submission, several a joint one."),
+    )
+with right:
+    st.multiselect(
+        _("Cycles"),
+        ui.query(queries.cycle_options),
+        key=K + "cycles",
+        format_func=lambda c: _("Cycle {n}").format(n=c),
+        placeholder=_("Every cycle before the one the report is for"),
+    )
+    st.multiselect(
+        _("Themes (one section each, in this order)"),
+        ui.query(queries.theme_options),
+        key=K + "themes",
+        placeholder=_("All themes"),
+    )
+    st.multiselect(
+        _("Current status"),
+        list(STATUS_ORDER),
+        key=K + "statuses",
+        format_func=status_label,
+        placeholder=_("All statuses"),
+    )
+
+with st.expander(_("Introduction, key words, evidence and word limit")):
+    st.text_area(
+        _("Introduction (your organisation, your method; a blank line between paragraphs)"),
+        key=K + "intro",
+        height=120,
+    )
+    st.text_input(
+        _("Key words, separated by ;"),
+        key=K + "keywords",
+        placeholder=_("Default: the themes of the sections"),
+    )
+    c1, c2 = st.columns(2)
+    c1.radio(
+        _("Evidence under each recommendation"),
+        list(reports.EVIDENCE_CHOICES),
+        key=K + "evidence",
+        format_func=lambda e: {
+            "all": _("Every assessment"),
+            "latest": _("The latest assessment"),
+            "none": _("None"),
+        }[e],
+        horizontal=True,
+    )
+    c2.number_input(
+        _("Word limit"),
+        min_value=1,
+        step=100,
+        value=None,
+        key=K + "limit",
+        placeholder=_("{individual:,} individual / {joint:,} joint").format(
+            individual=reports.WORD_LIMIT_INDIVIDUAL, joint=reports.WORD_LIMIT_JOINT
+        ),
+    )
+
+st.text_area(
+    _("Your recommendations to the state, one per line"),
+    key=K + "own",
+    height=140,
+    placeholder=_("e.g. Adopt a law that criminalises domestic violence as a separate offence"),
+)
+
+settings = reports.ReportSettings(
+    state=iso3,
+    themes=tuple(ss.get(K + "themes", [])),
+    cycles=tuple(ss.get(K + "cycles", [])),
+    statuses=tuple(ss.get(K + "statuses", [])),
+    organisations=tuple(_lines(ss.get(K + "orgs", ""))),
+    session=ss.get(K + "session"),
+    word_limit=ss.get(K + "limit"),
+    keywords=tuple(k.strip() for k in ss.get(K + "keywords", "").split(";") if k.strip()),
+    introduction=ss.get(K + "intro", ""),
+    evidence=ss.get(K + "evidence", "all"),
+)
+own = tuple(_lines(ss.get(K + "own", "")))
+try:
+    report = ui.query(reports.build_report, settings, own)
+except ValidationError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+st.divider()
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(_("Recommendations"), f"{report.recommendation_count:,}")
+m2.metric(_("For session"), str(report.session))
+m3.metric(_("Your recommendations"), str(len(report.own_recommendations)))
+m4.metric(_("Words"), f"{report.word_count:,} / {report.word_limit:,}")
+if report.over_limit:
+    st.error(report.word_count_message(), icon=":material/warning:")
+else:
+    st.success(report.word_count_message(), icon=":material/check_circle:")
+if not report.organisations:
+    st.warning(_("Name the submitting organisation(s): the title block needs them."))
+if report.is_sample:
+    st.warning(
+        _("The selection contains sample data: the document is marked “sample data”."),
+        icon=":material/science:",
+    )
+
+lang = get_language()
+
+
+def _maker(render: Callable[[reports.Report], bytes]) -> Callable[[], bytes]:
+    def make() -> bytes:
+        set_language(lang)  # the download thread has its own context
+        return render(report)
+
+    return make
+
+
+stem = f"upr-{report.settings.state.lower()}-session-{report.session}"
+with st.container(horizontal=True, gap="small"):
+    st.download_button(
+        _("Word document"),
+        _maker(reports.to_docx),
+        file_name=f"{stem}.docx",
+        mime=MIME_DOCX,
+        key=K + "dl_docx",
+        on_click="ignore",
+        icon=":material/description:",
+        type="primary",
+    )
+    st.download_button(
+        _("Markdown"),
+        _maker(lambda r: reports.to_markdown(r).encode("utf-8")),
+        file_name=f"{stem}.md",
+        mime="text/markdown",
+        key=K + "dl_md",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.download_button(
+        _("CSV of the recommendations"),
+        _maker(reports.to_csv),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=K + "dl_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+with st.form(K + "save_form", border=False):
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    name = c1.text_input(_("Save as"), key=K + "name", placeholder=_("e.g. Kazakhstan 2026"))
+    if c2.form_submit_button(_("Save report"), icon=":material/save:"):
+        try:
+            ui.write(reports.save_report, name, settings, list(own))
+        except (ValidationError, PermissionDenied) as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            ui.flash(_("Saved the report {name!r}.").format(name=" ".join(name.split())))
+            st.rerun()
+
+with st.container(border=True, height=640):
+    st.markdown(reports.to_markdown(report))
+
+with st.expander(_("Your organisation's name (reports and chart images)")):
+    st.caption(
+        _(
+            "Shown as “Prepared by …” on every downloaded chart and snapshot, and proposed as "
+            "the submitting organisation. Currently: {name}."
+        ).format(name=organisation or _("not set"))
+    )
+    with st.form(K + "org_form", border=False):
+        new_org = st.text_input(_("Organisation"), value=organisation or "")
+        if st.form_submit_button(_("Save the name")):
+            try:
+                ui.write(reports.set_organisation_name, new_org)
+            except (ValidationError, PermissionDenied) as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                ui.flash(_("Saved the organisation's name."))
+                st.rerun()

@@ -1,0 +1,89 @@
+"""Snapshot: one country's headline numbers and three charts in one 16:9 image (PNG,
+1920 × 1080) or a one-page PDF, ready to paste into a donor report."""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from tracker import queries, reports, snapshot, ui
+from tracker.assessments import ValidationError
+from tracker.i18n import _
+
+PREVIEW_SCALE = 0.56  # the page shows the snapshot at about the width of the main column
+
+st.title(_("Country snapshot"))
+st.caption(
+    _(
+        "Headline numbers and three charts for one state under review, composed into one "
+        "16:9 image (1920 × 1080 px) or a one-page PDF for a donor report or a slide."
+    )
+)
+
+state_df = ui.query(queries.states_under_review)
+if state_df.empty:
+    st.info(_("Import recommendations first: the database holds none yet."))
+    st.stop()
+names = dict(zip(state_df["iso3"], state_df["name"], strict=True))
+if st.session_state.get("snap_state") not in names:
+    chosen = [s for s in ui.current_filters().states if s in names]
+    st.session_state["snap_state"] = chosen[0] if chosen else state_df["iso3"].iloc[0]
+iso3 = st.selectbox(_("State under review"), list(names), key="snap_state", format_func=names.get)
+
+try:
+    data = ui.query(snapshot.snapshot_data, iso3)
+except ValidationError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+full = snapshot.snapshot_figure(data)
+
+
+def _maker(fmt: str) -> Callable[[], bytes]:
+    return lambda: snapshot.snapshot_image(full, fmt)
+
+
+stem = f"upr-snapshot-{iso3.lower()}"
+with st.container(horizontal=True, gap="small"):
+    st.download_button(
+        _("PNG image (1920 × 1080)"),
+        _maker("png"),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        key="snap_png",
+        on_click="ignore",
+        icon=":material/image:",
+        type="primary",
+    )
+    st.download_button(
+        _("PDF (one page)"),
+        _maker("pdf"),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        key="snap_pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )
+if data.is_sample:
+    st.warning(
+        _("This state's records include sample data: the images are watermarked “sample data”."),
+        icon=":material/science:",
+    )
+if not data.organisation:
+    st.info(
+        _("Set your organisation's name on the Report page to have “Prepared by …” on the images."),
+        icon=":material/badge:",
+    )
+
+# The same layout at a smaller scale: nothing is rendered on the server until a download.
+st.plotly_chart(
+    snapshot.snapshot_figure(data, scale=PREVIEW_SCALE),
+    config={**ui.PLOTLY_CONFIG, "staticPlot": True},
+    theme=None,
+    width="content",
+    key="snap_preview",
+)
+st.caption(
+    _("Source: UPR Tracker database; status as of {date}.").format(
+        date=reports.long_date(data.as_of) if data.as_of else _("no assessment yet")
+    )
+)

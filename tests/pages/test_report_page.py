@@ -1,0 +1,112 @@
+"""The Report page under AppTest: build a submission, see the word count, save and reopen it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from tracker import db, reports
+from tracker.models import SavedReport
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/report_page.py"
+
+
+def open_page(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def downloads(at: AppTest) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def test_report_for_the_state_in_the_filter_with_word_count_and_downloads(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(state="KAZ")
+    assert at.selectbox(key="rp_state").value == "KAZ"
+    m = metrics(at)
+    assert m["Recommendations"] == "26"
+    assert m["For session"] == "62"
+    assert m["Words"].endswith("/ 2,815")
+    assert any("of 2,815 words (individual submission)" in s.value for s in at.success)
+    assert any("sample data" in w.value for w in at.warning)
+    assert downloads(at) == ["Word document", "Markdown", "CSV of the recommendations"]
+    preview = "\n".join(md.value for md in at.markdown)
+    assert "(Malaysia) — **partially implemented**" in preview
+    assert "# Universal Periodic Review of Kazakhstan" in preview
+
+
+def test_choosing_themes_statuses_and_a_joint_submission(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(state="KAZ")
+    at.multiselect(key="rp_themes").select("Trafficking")
+    at.multiselect(key="rp_statuses").select("partially_implemented")
+    at.text_area(key="rp_orgs").input("Legal centre\nCoalition for equality").run()
+    assert not at.exception
+    assert metrics(at)["Recommendations"] == "4"  # one trafficking item is not implemented
+    assert metrics(at)["Words"].endswith("/ 5,630")  # joint submission
+    preview = "\n".join(md.value for md in at.markdown)
+    assert "Joint submission by Legal centre and Coalition for equality" in preview
+    assert "## Trafficking" in preview
+
+
+def test_over_the_word_limit_is_a_clear_warning(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(state="KAZ")
+    at.number_input(key="rp_limit").set_value(200).run()
+    errors = [e.value for e in at.error]
+    assert any("over the limit of 200" in e for e in errors), errors
+    assert metrics(at)["Words"].endswith("/ 200")
+
+
+def test_own_recommendations_are_saved_with_the_report_and_reopened(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(state="KAZ")
+    at.text_area(key="rp_orgs").input("Legal centre")
+    at.multiselect(key="rp_cycles").select(2)
+    at.text_area(key="rp_own").input("Open shelters to foreign victims\nCriminalise battery").run()
+    assert metrics(at)["Your recommendations"] == "2"
+    at.text_input(key="rp_name").input("KAZ 2026")
+    button(at, "Save report").click().run()
+    assert not at.exception
+    assert any("Saved the report 'KAZ 2026'" in s.value for s in at.success)
+    with db.session_scope(db.get_engine(sample_url)) as s:
+        row = s.scalar(select(SavedReport).where(SavedReport.name == "KAZ 2026"))
+        assert row is not None
+        assert row.own_recommendations == [
+            "Open shelters to foreign victims",
+            "Criminalise battery",
+        ]
+        assert row.settings["cycles"] == [2]
+
+    again = open_page()
+    again.selectbox(key="rp_saved").select("KAZ 2026").run()
+    assert not again.exception
+    assert again.text_area(key="rp_own").value == (
+        "Open shelters to foreign victims\nCriminalise battery"
+    )
+    assert metrics(again)["Recommendations"] == "8"  # cycle 2 only (26 in all cycles)
+    assert metrics(again)["Your recommendations"] == "2"
+
+
+def test_organisation_name_is_saved_for_images_and_reports(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page()
+    org_input = next(t for t in at.text_input if t.label == "Organisation")
+    org_input.input("Legal centre")
+    button(at, "Save the name").click().run()
+    assert not at.exception
+    with db.session_scope(db.get_engine(sample_url)) as s:
+        assert reports.organisation_name(s) == "Legal centre"
+    fresh = open_page()
+    assert fresh.text_area(key="rp_orgs").value == "Legal centre"

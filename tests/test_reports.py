@@ -1,0 +1,456 @@
+"""The stakeholder report: the .docx opened with python-docx as the NGO would open it in
+Word, the Markdown and CSV of the same selection, saved reports, the organisation's name and
+the ``report`` command."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import db, reports, schema
+from tracker.assessments import ValidationError, add_assessment, refresh_current_status
+from tracker.cli import main
+from tracker.models import Assessment, AuditEvent
+from tracker.reports import ReportSettings, build_report
+from tracker.sample import load_sample
+from tracker.states import UnknownStateError
+from tracker.store import RecommendationInput, RecommendationStore
+
+ORG = "Women's rights legal centre"
+OWN = [
+    "Adopt a law that criminalises domestic violence as a separate offence",
+    "Give foreign victims of trafficking access to state shelters",
+]
+SEEDS = {
+    "Malaysia": "as well as the sexual abuse of women and girls.",
+    "Mexico": "trafficking in persons in line with international standards.",
+    "Egypt": "based on the relevant National Action Plan endorsed in 2012.",
+}
+
+
+@pytest.fixture(scope="module")
+def kaz_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """One database with the sample for the tests that only read (building it costs ~1 s)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'sample.db'}"
+    engine = db.create_engine_for(url)
+    schema.upgrade(engine)
+    with db.session_scope(engine) as s:
+        load_sample(s)
+    s = db.session_factory(engine)()
+    try:
+        yield s
+    finally:
+        s.close()
+        engine.dispose()
+
+
+def kaz(**changes: object) -> ReportSettings:
+    return ReportSettings(state="Kazakhstan", organisations=(ORG,), **changes)  # type: ignore[arg-type]
+
+
+def open_docx(data: bytes):  # type: ignore[no-untyped-def]
+    return Document(io.BytesIO(data))
+
+
+def numbered(doc) -> list:  # type: ignore[no-untyped-def]
+    """Body paragraphs that carry Word numbering (w:numPr), in order."""
+    return [p for p in doc.paragraphs if p._p.find(qn("w:pPr") + "/" + qn("w:numPr")) is not None]
+
+
+def test_docx_is_a_stakeholder_submission_with_the_three_seed_recommendations(
+    kaz_sample: Session,
+) -> None:
+    report = build_report(kaz_sample, kaz(), OWN, today=dt.date(2026, 3, 1))
+    doc = open_docx(reports.to_docx(report))
+    texts = [p.text for p in doc.paragraphs]
+
+    # Title block: organisation, country, the session it is for, date, key words.
+    assert texts[0] == f"SUBMISSION BY {ORG.upper()}"
+    assert "Universal Periodic Review of Kazakhstan" in texts
+    assert "Cycle 5, session 62 of the UPR Working Group" in texts
+    assert "1 March 2026" in texts
+    keywords = next(t for t in texts if t.startswith("Key words:"))
+    assert "Women's rights" in keywords
+    assert "Trafficking" in keywords
+
+    # The seed recommendations: quoted, recommending state in parentheses, status after a dash.
+    for state, ending in SEEDS.items():
+        line = next(t for t in texts if f"({state})" in t)
+        assert line.endswith(f"{ending} ({state}) — partially implemented"), line
+    # ... under a heading with the cycle and session, inside a theme section.
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Cycle 1, session 7 (February 2010, A/HRC/14/10)" in headings
+    assert "Cycle 2, session 20 (October 2014, A/HRC/28/10)" in headings
+    assert headings[0] == "Introduction"
+    assert "Women's rights" in headings
+    assert headings[-1] == "Recommendations"
+
+    # Evidence: a compact table per assessed recommendation, with dates and sources.
+    header = [c.text for c in doc.tables[0].rows[0].cells]
+    assert header == ["Date", "Source", "Status", "Evidence"]
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert any("a shelter in Shymkent helped 44 trafficked Kazakh citizens" in c for c in cells)
+    assert "2024-07-15" in cells
+
+    # The organisation's own recommendations close the document, numbered too.
+    assert [p.text for p in numbered(doc)[-2:]] == [t + "." for t in OWN]
+
+
+def test_docx_paragraphs_use_real_word_numbering_and_the_footer_has_a_page_field(
+    kaz_sample: Session,
+) -> None:
+    report = build_report(kaz_sample, kaz(), OWN)
+    doc = open_docx(reports.to_docx(report))
+    paras = numbered(doc)
+    # Intro (2) + one per recommendation + own recommendations, and no typed "1." text.
+    assert len(paras) == 2 + report.recommendation_count + len(OWN)
+    assert not any(re.match(r"\d+\.\s", p.text) for p in doc.paragraphs)
+    num_ids = {p._p.pPr.numPr.numId.val for p in paras}
+    assert len(num_ids) == 1  # one list: the paragraphs are numbered consecutively
+    numbering = doc.part.numbering_part.element
+    num_id = num_ids.pop()
+    num = next(n for n in numbering.findall(qn("w:num")) if n.numId == num_id)
+    abstract_id = num.abstractNumId.val
+    abstract = next(
+        a
+        for a in numbering.findall(qn("w:abstractNum"))
+        if int(a.get(qn("w:abstractNumId"))) == abstract_id
+    )
+    lvl = abstract.find(qn("w:lvl"))
+    assert lvl.find(qn("w:numFmt")).get(qn("w:val")) == "decimal"
+    assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == "%1."
+
+    footer = doc.sections[0].footer._element
+    instructions = [i.text.strip() for i in footer.iter(qn("w:instrText"))]
+    assert "PAGE" in instructions
+    assert "NUMPAGES" in instructions
+    assert "Kazakhstan — UPR session 62" in footer.xml
+
+
+def test_sample_data_is_watermarked(kaz_sample: Session) -> None:
+    report = build_report(kaz_sample, kaz())
+    header = open_docx(reports.to_docx(report)).sections[0].header._element.xml
+    assert "Sample data: this document contains illustrative records" in header
+    assert 'string="SAMPLE DATA"' in header  # Word's diagonal watermark (VML text path)
+    assert "> **Sample data: this document contains illustrative records" in reports.to_markdown(
+        report
+    )
+
+
+def test_real_data_is_not_watermarked(session: Session) -> None:
+    real = _real_database(session)
+    report = build_report(session, ReportSettings(state="Kazakhstan", organisations=(ORG,)))
+    assert not report.is_sample
+    assert "SAMPLE" not in open_docx(reports.to_docx(report)).sections[0].header._element.xml
+    assert "Sample data" not in reports.to_markdown(report)
+    assert real == report.recommendation_count
+
+
+def _real_database(session: Session) -> int:
+    """Two real recommendations to Kazakhstan, one assessed; returns how many."""
+    store = RecommendationStore(session)
+    a = store.upsert(
+        RecommendationInput(
+            state_under_review="Kazakhstan",
+            session=20,
+            text="Ratify the Istanbul Convention",
+            response="noted",
+            recommending_states=["Spain", "France"],
+            themes=["Women's rights"],
+            paragraph="120.5",
+        )
+    )
+    store.upsert(
+        RecommendationInput(
+            state_under_review="Kazakhstan",
+            session=34,
+            text="Decriminalise defamation",
+            response="supported",
+            recommending_states=["Sweden"],
+            themes=["Freedom of opinion and expression"],
+        )
+    )
+    session.flush()
+    add_assessment(
+        session,
+        a.recommendation_id,
+        status="not_implemented",
+        assessed_on="2024-02-01",
+        source_org="Legal centre",
+        evidence="Not signed.",
+        evidence_url="https://example.org/istanbul",
+    )
+    session.commit()
+    return 2
+
+
+def test_real_data_report_cites_paragraph_numbers_and_links_the_evidence(
+    session: Session,
+) -> None:
+    _real_database(session)
+    report = build_report(session, ReportSettings(state="KAZ", organisations=("A", "B", "C")))
+    assert report.session == 48  # latest review 34 + one cycle
+    assert report.cycles == (1, 2, 3)
+    assert report.byline == "Joint submission by A, B and C"
+    assert report.joint
+    assert report.word_limit == reports.WORD_LIMIT_JOINT
+    doc = open_docx(reports.to_docx(report))
+    line = next(p.text for p in doc.paragraphs if "Istanbul" in p.text)
+    assert line == "120.5 Ratify the Istanbul Convention. (France, Spain) — not implemented"
+    assert "Response of Kazakhstan: noted." in [p.text for p in doc.paragraphs]
+    rels = [r.target_ref for r in doc.part.rels.values() if r.is_external]
+    assert "https://example.org/istanbul" in rels
+    assert "[Legal centre](<https://example.org/istanbul>)" in reports.to_markdown(report)
+    # Not assessed yet: said so, and no empty table.
+    assert any("No assessment recorded yet." in p.text for p in doc.paragraphs)
+    assert len(doc.tables) == 1
+
+
+def test_next_session_and_default_cycles_follow_the_state_history(
+    kaz_sample: Session,
+) -> None:
+    report = build_report(kaz_sample, kaz())
+    assert (report.session, report.cycle, report.cycles) == (62, 5, (1, 2, 3, 4))
+    assert set(report.frame["cycle"]) == {1, 2, 3, 4}
+    # A report for the 4th cycle review covers cycles 1-3 only.
+    earlier = build_report(kaz_sample, kaz(session=48))
+    assert (earlier.cycle, earlier.cycles) == (4, (1, 2, 3))
+    assert set(earlier.frame["cycle"]) == {1, 2, 3}
+    # Cycle 1 reviews had 12 sessions: Kyrgyzstan (8, 21, 35) is next reviewed at 49.
+    assert reports.next_review_session(kaz_sample, "KGZ") == 49
+
+
+def test_each_recommendation_is_listed_once_under_the_first_chosen_theme(
+    kaz_sample: Session,
+) -> None:
+    report = build_report(kaz_sample, kaz(themes=("Trafficking", "Women's rights")))
+    frame = report.frame
+    assert frame["id"].is_unique
+    assert list(dict.fromkeys(frame["section"])) == ["Trafficking", "Women's rights"]
+    # Malaysia's recommendation has both themes: it goes under Trafficking, chosen first.
+    malaysia = frame[frame["recommending_states"] == "Malaysia"]
+    assert list(malaysia["section"]) == ["Trafficking"]
+    headings = [b.text for b in report.blocks if isinstance(b, reports.Heading) and b.level == 1]
+    assert headings == ["Introduction", "Trafficking", "Women's rights"]
+
+
+def test_status_filter_and_csv_and_markdown_hold_the_same_selection(
+    kaz_sample: Session,
+) -> None:
+    report = build_report(kaz_sample, kaz(statuses=("partially_implemented",)), OWN)
+    assert set(report.frame["status"]) == {"partially_implemented"}
+    rows = list(csv.DictReader(io.StringIO(reports.to_csv(report).decode("utf-8-sig"))))
+    assert [int(r["id"]) for r in rows] == list(report.frame["id"])
+    assert list(rows[0]) == reports.CSV_COLUMNS
+    egypt = next(r for r in rows if r["recommending_states"] == "Egypt")
+    assert egypt["status"] == "partially_implemented"
+    assert egypt["sample"] == ""
+    md = reports.to_markdown(report)
+    for state in SEEDS:
+        assert f"({state}) — **partially implemented**" in md
+    items = re.findall(r"^(\d+)\. ", md, flags=re.MULTILINE)
+    assert [int(n) for n in items] == list(range(1, 3 + len(rows) + len(OWN)))
+    assert md.count("| Date | Source | Status | Evidence |") == len(rows)
+
+
+def test_markdown_shows_database_text_literally(session: Session) -> None:
+    store = RecommendationStore(session)
+    store.upsert(
+        RecommendationInput(
+            state_under_review="Kazakhstan",
+            session=34,
+            text="Repeal *article* 174 <b>now</b> [x](javascript:alert(1))",
+            response="supported",
+            recommending_states=["Sweden"],
+        )
+    )
+    session.commit()
+    md = reports.to_markdown(
+        build_report(session, ReportSettings(state="KAZ", organisations=("A_B",)))
+    )
+    assert r"Repeal \*article\* 174 \<b\>now\</b\> \[x\](javascript:alert(1))" in md
+    assert r"Submission by A\_B" in md
+
+
+def test_word_count_against_the_limit(kaz_sample: Session) -> None:
+    report = build_report(kaz_sample, kaz(), OWN)
+    assert report.word_limit == reports.WORD_LIMIT_INDIVIDUAL
+    assert 500 < report.word_count < report.word_limit
+    assert not report.over_limit
+    assert report.word_count_message().endswith("of 2,815 words (individual submission).")
+    tight = build_report(kaz_sample, kaz(word_limit=300), OWN)
+    assert tight.over_limit
+    message = tight.word_count_message()
+    assert f"{tight.word_count - 300:,} over the limit of 300" in message
+    # Evidence choices change the count: the latest assessment only is shorter.
+    latest = build_report(kaz_sample, kaz(evidence="latest"), OWN)
+    none = build_report(kaz_sample, kaz(evidence="none"), OWN)
+    assert none.word_count < latest.word_count < report.word_count
+
+
+def test_count_words_ignores_dashes_and_bullets() -> None:
+    assert reports.count_words("Adopt a law — now. (Malaysia) – 2016-2018: 44 • x") == 8
+
+
+def test_invalid_settings_name_the_field_and_quote_the_value(kaz_sample: Session) -> None:
+    with pytest.raises(ValidationError, match=r"theme: 'Nutrition' is not a theme"):
+        build_report(kaz_sample, kaz(themes=("Nutrition",)))
+    with pytest.raises(ValidationError, match=r"status: 'done' is not one of"):
+        build_report(kaz_sample, kaz(statuses=("done",)))
+    with pytest.raises(ValidationError, match=r"evidence: 'some' is not one of all, latest"):
+        build_report(kaz_sample, kaz(evidence="some"))
+    with pytest.raises(UnknownStateError, match="Narnia"):
+        build_report(kaz_sample, ReportSettings(state="Narnia"))
+    with pytest.raises(ValidationError, match="holds no review of France"):
+        build_report(kaz_sample, ReportSettings(state="France"))
+    empty = build_report(kaz_sample, ReportSettings(state="France", session=55))
+    assert empty.recommendation_count == 0
+    assert "holds no recommendation to France" in reports.to_markdown(empty)
+
+
+def test_retracted_assessments_are_not_cited(session: Session) -> None:
+    _real_database(session)
+    first = session.scalar(select(Assessment))
+    assert first is not None
+    session.add(
+        Assessment(
+            recommendation_id=first.recommendation_id,
+            status="fully_implemented",
+            assessed_on=dt.date(2024, 3, 1),
+            source_org="Wrong source",
+            evidence="Entered by mistake.",
+        )
+    )
+    session.flush()
+    wrong = session.scalar(select(Assessment).where(Assessment.source_org == "Wrong source"))
+    session.add(
+        Assessment(
+            recommendation_id=first.recommendation_id,
+            status="fully_implemented",
+            assessed_on=dt.date(2024, 3, 2),
+            source_org="Legal centre",
+            retracts_id=wrong.id,  # type: ignore[union-attr]
+        )
+    )
+    session.flush()
+    refresh_current_status(session)
+    session.commit()
+    md = reports.to_markdown(build_report(session, ReportSettings(state="KAZ")))
+    assert "Entered by mistake" not in md
+    assert "Wrong source" not in md
+    assert "(France, Spain) — **not implemented**" in md
+
+
+def test_saved_report_round_trip_is_audited(sample_session: Session) -> None:
+    settings = kaz(themes=("Trafficking",), cycles=(2,), introduction="We are a centre.")
+    reports.save_report(sample_session, "  KAZ   2026 ", settings, [*OWN, "  "])
+    sample_session.commit()
+    assert reports.saved_report_names(sample_session) == ["KAZ 2026"]
+    loaded, own = reports.load_saved_report(sample_session, "KAZ 2026")
+    assert loaded.state == "KAZ"
+    assert loaded.themes == ("Trafficking",)
+    assert loaded.cycles == (2,)
+    assert own == OWN
+    again = build_report(sample_session, loaded, own)
+    assert again.recommendation_count == 2  # Mexico's and Egypt's, cycle 2
+    reports.save_report(sample_session, "KAZ 2026", loaded, OWN[:1])
+    reports.delete_saved_report(sample_session, "KAZ 2026")
+    sample_session.commit()
+    actions = list(
+        sample_session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.entity == "saved_report")
+            .order_by(AuditEvent.id)
+        )
+    )
+    assert actions == ["report.save", "report.save", "report.delete"]
+    with pytest.raises(ValidationError, match="no saved report named 'KAZ 2026'"):
+        reports.load_saved_report(sample_session, "KAZ 2026")
+    with pytest.raises(ValidationError, match="name: a saved report needs a name"):
+        reports.save_report(sample_session, " ", settings, [])
+
+
+def test_organisation_name_from_the_environment_or_the_app(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert reports.organisation_name(session) is None
+    monkeypatch.setenv(reports.ORGANISATION_ENV, "  Env   Org ")
+    assert reports.organisation_name(session) == "Env Org"
+    reports.set_organisation_name(session, "Legal centre")
+    session.commit()
+    assert reports.organisation_name(session) == "Legal centre"
+    reports.set_organisation_name(session, "")
+    session.commit()
+    assert reports.organisation_name(session) == "Env Org"
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "settings.organisation")
+    ).all()
+    assert [e.after for e in events] == [{"organisation": "Legal centre"}, {"organisation": None}]
+    with pytest.raises(ValidationError, match="organisation: at most 200 characters"):
+        reports.set_organisation_name(session, "x" * 201)
+
+
+def test_report_command_writes_docx_md_csv_and_regenerates_a_saved_report(
+    sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.txt"
+    own.write_text("\n".join(OWN) + "\n", encoding="utf-8")
+    out = tmp_path / "kaz.docx"
+    code = main(
+        [
+            "report",
+            "--state",
+            "Kazakhstan",
+            "--org",
+            ORG,
+            "--theme",
+            "Trafficking",
+            "--own",
+            str(own),
+            "--save",
+            "KAZ",
+            "--out",
+            str(out),
+        ]
+    )
+    stdout, stderr = capsys.readouterr()
+    assert code == 0, stderr
+    assert "5 recommendations of Kazakhstan for session 62, 2 own recommendations" in stdout
+    assert "of 2,815 words (individual submission)." in stdout
+    assert "sample data" in stderr
+    doc = open_docx(out.read_bytes())
+    assert any("(Egypt) — partially implemented" in p.text for p in doc.paragraphs)
+
+    md = tmp_path / "kaz.md"
+    assert main(["report", "--saved", "KAZ", "--word-limit", "100", "--out", str(md)]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert "over the limit of 100" in stderr
+    text = md.read_text(encoding="utf-8")
+    assert "## Trafficking" in text
+    assert OWN[1] in text
+    assert main(["report", "--saved", "KAZ", "--out", str(tmp_path / "kaz.csv")]) == 0
+    assert len((tmp_path / "kaz.csv").read_text(encoding="utf-8-sig").splitlines()) == 6
+
+
+def test_report_command_errors_are_clear(
+    sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args, message in (
+        (["--state", "KAZ", "--out", "x.pdf"], "--out: 'x.pdf' must end in .docx, .md, .csv"),
+        (["--state", "KAZ", "--theme", "Nope", "--out", "x.md"], "theme: 'Nope' is not a theme"),
+        (["--out", "x.md"], "--state is required"),
+        (["--saved", "Nope", "--out", "x.md"], "no saved report named 'Nope'"),
+        (["--state", "KAZ", "--own", "missing.txt", "--out", "x.md"], "--own: cannot read"),
+    ):
+        assert main(["report", *args]) == 1
+        assert message in capsys.readouterr().err

@@ -1,0 +1,243 @@
+"""``python -m tracker report`` (the stakeholder submission) and ``snapshot`` (the donor
+image): thin over :mod:`tracker.reports` and :mod:`tracker.snapshot`.
+
+Examples::
+
+    python -m tracker report --state Kazakhstan --org "Legal centre" --theme Trafficking \\
+        --own my-recommendations.txt --save "KAZ 2026" --out kazakhstan.docx
+    python -m tracker report --saved "KAZ 2026" --out kazakhstan.md
+    python -m tracker snapshot --state Kazakhstan --out kazakhstan.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from tracker import db, reports
+from tracker.cli import CliError, err, out, ready_engine
+from tracker.i18n import _
+
+REPORT_FORMATS = {".docx": "docx", ".md": "md", ".csv": "csv"}
+SNAPSHOT_FORMATS = {".png": "png", ".pdf": "pdf"}
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a whole number").format(value=value)
+        ) from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a positive number").format(value=value)
+        )
+    return n
+
+
+def _read_own(path: str) -> list[str]:
+    """The organisation's recommendations from a text file: one per line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CliError(
+            _("--own: cannot read {path!r}: {error}").format(path=path, error=exc.strerror)
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise CliError(_("--own: {path!r} is not UTF-8 text").format(path=path)) from exc
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _settings_from_args(
+    args: argparse.Namespace, base: reports.ReportSettings | None
+) -> reports.ReportSettings:
+    """The saved settings (if any) with every flag given on the command line replacing them."""
+    if base is None and not args.state:
+        raise CliError(_("--state is required (or --saved NAME)"))
+    settings = base or reports.ReportSettings(state=args.state)
+    changes: dict[str, object] = {}
+    if args.state:
+        changes["state"] = args.state
+    for flag, attr in (
+        ("theme", "themes"),
+        ("status", "statuses"),
+        ("org", "organisations"),
+        ("keyword", "keywords"),
+    ):
+        if getattr(args, flag):
+            changes[attr] = tuple(getattr(args, flag))
+    if args.cycle:
+        changes["cycles"] = tuple(args.cycle)
+    if args.session:
+        changes["session"] = args.session
+    if args.word_limit:
+        changes["word_limit"] = args.word_limit
+    if args.evidence:
+        changes["evidence"] = args.evidence
+    if args.introduction:
+        try:
+            changes["introduction"] = Path(args.introduction).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(
+                _("--introduction: cannot read {path!r}").format(path=args.introduction)
+            ) from exc
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    fmt = REPORT_FORMATS.get(Path(args.out).suffix.lower())
+    if fmt is None:
+        raise CliError(
+            _("--out: {path!r} must end in {allowed}").format(
+                path=args.out, allowed=", ".join(REPORT_FORMATS)
+            )
+        )
+    actor = os.environ.get("UPR_TRACKER_ACTOR")
+    with db.session_scope(ready_engine()) as s:
+        base, own = None, []
+        if args.saved:
+            base, own = reports.load_saved_report(s, args.saved)
+        settings = _settings_from_args(args, base)
+        if not settings.organisations:
+            name = reports.organisation_name(s)
+            if name:
+                settings = replace(settings, organisations=(name,))
+        if args.own:
+            own = _read_own(args.own)
+        report = reports.build_report(s, settings, own)
+    if args.save:
+        with db.session_scope(ready_engine()) as s:
+            reports.save_report(s, args.save, settings, own, actor=actor)
+    data: bytes
+    if fmt == "docx":
+        data = reports.to_docx(report)
+    elif fmt == "md":
+        data = reports.to_markdown(report).encode("utf-8")
+    else:
+        data = reports.to_csv(report)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:
+        raise CliError(
+            _("--out: cannot write {path!r}: {error}").format(path=args.out, error=exc.strerror)
+        ) from exc
+    out(
+        _(
+            "Wrote {file}: {n} recommendations of {state} for session {session}, "
+            "{own} own recommendations."
+        ).format(
+            file=args.out,
+            n=report.recommendation_count,
+            state=report.state_name,
+            session=report.session,
+            own=len(report.own_recommendations),
+        )
+    )
+    if args.save:
+        out(_("Saved the report settings as {name!r}.").format(name=" ".join(args.save.split())))
+    if report.is_sample:
+        err(_("warning: the selection contains sample data; the document is marked as such."))
+    if report.over_limit:
+        err(_("warning: {message}").format(message=report.word_count_message()))
+    else:
+        out(report.word_count_message())
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from tracker import images, snapshot  # plotly and kaleido: only for this command
+
+    fmt = SNAPSHOT_FORMATS.get(Path(args.out).suffix.lower())
+    if fmt is None:
+        raise CliError(
+            _("--out: {path!r} must end in {allowed}").format(
+                path=args.out, allowed=", ".join(SNAPSHOT_FORMATS)
+            )
+        )
+    with db.session_scope(ready_engine()) as s:
+        data = snapshot.snapshot_data(s, args.state, organisation=args.org)
+    try:
+        image = snapshot.snapshot_image(snapshot.snapshot_figure(data), fmt)
+    except images.ImageExportError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        Path(args.out).write_bytes(image)
+    except OSError as exc:
+        raise CliError(
+            _("--out: cannot write {path!r}: {error}").format(path=args.out, error=exc.strerror)
+        ) from exc
+    out(_("Wrote the snapshot of {state} to {file}.").format(state=data.state_name, file=args.out))
+    if data.is_sample:
+        err(_("warning: the snapshot contains sample data and is watermarked as such."))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` and ``snapshot`` commands."""
+    p = sub.add_parser(
+        "report",
+        help=_("write a stakeholder (shadow) report: .docx, .md or .csv"),
+        description=_(
+            "A UPR stakeholder submission on the earlier recommendations to one state: "
+            "numbered paragraphs, a section per theme, each recommendation with its "
+            "recommending states and current status, the evidence, and your own "
+            "recommendations. Flags given here replace those of --saved."
+        ),
+    )
+    p.add_argument("--state", help=_("state under review (name or ISO code)"))
+    p.add_argument("--theme", action="append", default=[], help=_("theme (repeat; default: all)"))
+    p.add_argument(
+        "--cycle",
+        action="append",
+        default=[],
+        type=_positive,
+        help=_("cycle (repeat; default: every cycle before the one the report is for)"),
+    )
+    p.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help=_("current status, e.g. partially_implemented (repeat; default: all)"),
+    )
+    p.add_argument(
+        "--org",
+        action="append",
+        default=[],
+        help=_("submitting organisation (repeat for a joint submission)"),
+    )
+    p.add_argument(
+        "--session",
+        type=_positive,
+        help=_("the UPR session the report is for (default: the state's next review)"),
+    )
+    p.add_argument(
+        "--word-limit",
+        type=_positive,
+        help=_("word limit (default: 2,815 individual, 5,630 joint)"),
+    )
+    p.add_argument("--keyword", action="append", default=[], help=_("key word (repeat)"))
+    p.add_argument(
+        "--evidence",
+        choices=reports.EVIDENCE_CHOICES,
+        help=_("assessments listed per recommendation (default: all)"),
+    )
+    p.add_argument("--introduction", metavar="FILE", help=_("text file with your introduction"))
+    p.add_argument(
+        "--own", metavar="FILE", help=_("text file with your own recommendations, one per line")
+    )
+    p.add_argument("--saved", metavar="NAME", help=_("start from this saved report"))
+    p.add_argument("--save", metavar="NAME", help=_("save the settings under this name"))
+    p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.docx, FILE.md or FILE.csv"))
+    p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser(
+        "snapshot",
+        help=_("write a one-page country snapshot for donors: .png (1920×1080) or .pdf"),
+    )
+    p.add_argument("--state", required=True, help=_("state under review (name or ISO code)"))
+    p.add_argument("--org", help=_("organisation named on the image (default: the saved one)"))
+    p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.png or FILE.pdf"))
+    p.set_defaults(handler=cmd_snapshot)
