@@ -27,7 +27,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto  # one worker per core; browser and PostgreSQL fixtures are per worker
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -40,12 +40,14 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
 
-# Translations: extract new strings into the template, merge into each catalogue, compile.
+# Translations (see README, "Languages"): extract every marked string into the template and
+# merge it into each catalogue (new strings arrive with an empty msgstr), then compile the .mo
+# files that the app reads. The compiled .mo files are committed, so `make run` needs no step.
 i18n-extract: $(VENV)/.dev
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
-		-o tracker/locale/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location \
+		--sort-output --project "UPR Tracker" -o tracker/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i tracker/locale/messages.pot -d tracker/locale -D messages \
-		--no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete --width 100
 
 i18n-compile: $(VENV)/.dev
 	$(VENV)/bin/pybabel compile -d tracker/locale -D messages --statistics
