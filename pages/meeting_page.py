@@ -14,6 +14,7 @@ from tracker import detail, linking, meeting, ui
 from tracker.assessments import ValidationError
 from tracker.auth import PermissionDenied
 from tracker.i18n import _, ngettext
+from tracker.states import shown_name
 from tracker.vocab import Status, response_label, status_label
 
 STATE = "meeting"  # session state: {"meeting", "ids", "pos", "visited", "scope", "summary"}
@@ -239,13 +240,15 @@ if rec is None:
 
 with st.container(key="meeting_facts"):
     facts = [
-        rec.state,
+        shown_name(rec.state),
         _("cycle {n}").format(n=rec.cycle),
         _("session {n}").format(n=rec.session),
     ]
     if rec.paragraph:
         facts.append(_("paragraph {p}").format(p=rec.paragraph))
-    who = ", ".join(s["name"] or "" for s in rec.recommending_states) or _("no recommending state")
+    who = ", ".join(shown_name(s["name"]) for s in rec.recommending_states) or _(
+        "no recommending state"
+    )
     st.markdown(
         ui.md_escape(" · ".join(facts))
         + "  \n"

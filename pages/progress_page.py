@@ -5,6 +5,8 @@ import streamlit as st
 
 from tracker import charts, progress, queries, ui
 from tracker.i18n import _
+from tracker.states import shown_name
+from tracker.vocab import theme_label
 
 f, where = ui.page_header(_("Progress"))
 if ui.query(queries.count, f) == 0:
@@ -80,7 +82,9 @@ ui.plotly(
         _("{caption}. A recommendation counts once under each of its themes.").format(
             caption=caption
         ),
-        label=lambda t: _("Other themes") if t == progress.OTHER else (t or _("(no theme)")),
+        label=lambda t: (
+            _("Other themes") if t == progress.OTHER else (theme_label(t) or _("(no theme)"))
+        ),
         share=share,
     ),
     key="by_theme",
@@ -99,7 +103,7 @@ ui.plotly(
         _("{caption}. A recommendation made by several states counts for each.").format(
             caption=caption
         ),
-        label=lambda c: _("Other states") if c == progress.OTHER else c,
+        label=lambda c: _("Other states") if c == progress.OTHER else shown_name(c),
         share=share,
     ),
     key="by_state",

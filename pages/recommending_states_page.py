@@ -5,6 +5,7 @@ import streamlit as st
 
 from tracker import charts, progress, queries, tables, ui
 from tracker.i18n import _
+from tracker.states import shown_name
 
 f, where = ui.page_header(_("Recommending states"))
 totals = ui.query(progress.recommending_state_totals, f)
@@ -38,7 +39,7 @@ ui.plotly(
         _("{caption}. A recommendation made by several states counts for each.").format(
             caption=caption
         ),
-        label=lambda c: _("Other states") if c == progress.OTHER else c,
+        label=lambda c: _("Other states") if c == progress.OTHER else shown_name(c),
     ),
     key="rs_bars",
 )

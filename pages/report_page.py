@@ -10,7 +10,8 @@ from tracker import queries, reports, ui
 from tracker.assessments import ValidationError
 from tracker.auth import PermissionDenied
 from tracker.i18n import _, get_language, set_language
-from tracker.vocab import STATUS_ORDER, status_label
+from tracker.states import shown_name
+from tracker.vocab import STATUS_ORDER, status_label, theme_label
 
 K = "rp_"  # widget keys of this page
 MIME_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -90,7 +91,10 @@ if saved_names:
 left, right = st.columns(2)
 with left:
     iso3 = st.selectbox(
-        _("State under review"), list(names), key=K + "state", format_func=names.get
+        _("State under review"),
+        list(names),
+        key=K + "state",
+        format_func=lambda c: shown_name(names.get(c, c)),
     )
     next_session = ui.query(reports.next_review_session, iso3)
     st.number_input(
@@ -121,10 +125,12 @@ with right:
         format_func=lambda c: _("Cycle {n}").format(n=c),
         placeholder=_("Every cycle before the one the report is for"),
     )
+    theme_options = ui.query(queries.theme_options)
     st.multiselect(
         _("Themes (one section each, in this order)"),
-        ui.query(queries.theme_options),
+        theme_options,
         key=K + "themes",
+        format_func=ui.format_now(theme_options, theme_label),
         placeholder=_("All themes"),
     )
     st.multiselect(

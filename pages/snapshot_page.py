@@ -8,6 +8,7 @@ import streamlit as st
 from tracker import queries, reports, snapshot, ui
 from tracker.assessments import ValidationError
 from tracker.i18n import _
+from tracker.states import shown_name
 
 PREVIEW_SCALE = 0.56  # the page shows the snapshot at about the width of the main column
 
@@ -27,7 +28,12 @@ names = dict(zip(state_df["iso3"], state_df["name"], strict=True))
 if st.session_state.get("snap_state") not in names:
     chosen = [s for s in ui.current_filters().states if s in names]
     st.session_state["snap_state"] = chosen[0] if chosen else state_df["iso3"].iloc[0]
-iso3 = st.selectbox(_("State under review"), list(names), key="snap_state", format_func=names.get)
+iso3 = st.selectbox(
+    _("State under review"),
+    list(names),
+    key="snap_state",
+    format_func=lambda c: shown_name(names.get(c, c)),
+)
 
 try:
     data = ui.query(snapshot.snapshot_data, iso3)

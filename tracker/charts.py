@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from tracker.i18n import _
+from tracker.states import shown_name
 from tracker.vocab import (
     STATUS_COLOURS,
     STATUS_ORDER,
@@ -554,7 +555,7 @@ def world_map(
             "zmax": max(1, int(df["recommendations"].max())),
             "marker": {"line": {"color": "#777", "width": 0.4}},
             "customdata": [
-                [plain(n), int(p)]
+                [plain(shown_name(n)), int(p)]
                 for n, p in zip(df["name"], df["partially_implemented"], strict=True)
             ],
             "hovertemplate": "%{customdata[0]}: %{z:,} "

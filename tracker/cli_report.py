@@ -231,6 +231,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--saved", metavar="NAME", help=_("start from this saved report"))
     p.add_argument("--save", metavar="NAME", help=_("save the settings under this name"))
     p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.docx, FILE.md or FILE.csv"))
+    _lang_option(p)
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser(
@@ -240,4 +241,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--state", required=True, help=_("state under review (name or ISO code)"))
     p.add_argument("--org", help=_("organisation named on the image (default: the saved one)"))
     p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.png or FILE.pdf"))
+    _lang_option(p)
     p.set_defaults(handler=cmd_snapshot)
+
+
+def _lang_option(p: argparse.ArgumentParser) -> None:
+    # tracker.cli.main sets the language from --lang wherever it stands (before parsing, so
+    # help texts are translated too); accepted here so that `report --lang ru` parses.
+    p.add_argument(
+        "--lang",
+        default=argparse.SUPPRESS,
+        help=_("language of the document (en, ru, ...; default: the messages' language)"),
+    )

@@ -8,11 +8,10 @@ for extraction without translating it at import time (translate it with ``_()`` 
 The language is held in a context variable, so each Streamlit session (its own script thread)
 and each CLI call sets its own.
 
-Extract and compile (documented in the README)::
+Extract and compile (documented in the README, "Languages")::
 
-    pybabel extract -F babel.cfg -k N_ -o tracker/locale/messages.pot .
-    pybabel update -i tracker/locale/messages.pot -d tracker/locale -D messages
-    pybabel compile -d tracker/locale -D messages
+    make i18n-extract   # pybabel extract (-k N_ -k _ -k ngettext:1,2) + update every catalogue
+    make i18n-compile   # pybabel compile: the .mo files, which are committed
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ from pathlib import Path
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
+# Languages written right to left: the app switches its layout for them (tracker.ui).
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
 _language: ContextVar[str] = ContextVar("upr_tracker_language", default=DEFAULT_LANGUAGE)
 
@@ -48,7 +49,13 @@ def set_language(lang: str | None) -> str:
 
 
 def get_language() -> str:
+    """The language in force in this context ("en", "ru", ...)."""
     return _language.get()
+
+
+def is_rtl(lang: str | None = None) -> bool:
+    """True when ``lang`` (default: the language in force) is written right to left."""
+    return (lang or get_language()).split("_")[0] in RTL_LANGUAGES
 
 
 @cache
@@ -68,6 +75,7 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message with a number: the plural form the language needs for ``n``."""
     return _translations(get_language()).ngettext(singular, plural, n)
 
 

@@ -17,6 +17,7 @@ builders in :mod:`tracker.charts` draw. Counting rules:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 import pandas as pd
 from sqlalchemy import distinct, func, select
@@ -32,7 +33,8 @@ from tracker.models import (
     recommendation_states,
     recommendation_themes,
 )
-from tracker.queries import apply_filters, base_select, filtered_ids, status_expr
+from tracker.queries import apply_filters, base_select, matches, status_expr
+from tracker.states import shown_name
 from tracker.vocab import REGIONAL_GROUPS, STATUS_ORDER, Status
 
 RS = aliased(State, name="recommending")
@@ -131,7 +133,7 @@ def state_choices(totals: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """ISO code -> (name, "Name (count)") for a recommending_state_totals frame, in its
     order (most recommendations first)."""
     return {
-        iso: (name, f"{name} ({n:,})")
+        iso: (shown_name(name), f"{shown_name(name)} ({n:,})")
         for iso, name, n in zip(
             totals["iso3"], totals["name"], totals["recommendations"], strict=True
         )
@@ -164,19 +166,48 @@ def _sort_key(col: pd.Series) -> pd.Series:
     return col.map(lambda v: v.casefold() if isinstance(v, str) else v)
 
 
-def _effective_assessments(session: Session, f: Filters | None) -> pd.DataFrame:
-    """Assessments that count (not retracted, not retractions) of the filtered
-    recommendations, oldest first. Columns: recommendation_id, status, assessed_on."""
-    ids = filtered_ids(f).subquery()
+def _status_changes(
+    session: Session, f: Filters | None
+) -> tuple[dict[dt.date, dict[str, int]], dict[dt.date, int]]:
+    """The assessment history as changes per day, counted in the database.
+
+    Each assessment that counts (not retracted, not a retraction) of a filtered
+    recommendation adds one to its status on its day and takes one from the status of the
+    recommendation's previous assessment (window function LAG, in the order of the current
+    status: date, entry time, id); a first assessment adds one to "assessed". Summing the
+    changes up to a day gives each recommendation's latest status by then. Returns
+    ({day: {status: change}}, {day: recommendations first assessed that day})."""
     retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
-    rows = session.execute(
-        select(Assessment.recommendation_id, Assessment.status, Assessment.assessed_on)
-        .where(Assessment.recommendation_id.in_(select(ids.c.id)))
+    history = (
+        select(
+            Assessment.assessed_on.label("day"),
+            Assessment.status.label("status"),
+            func.lag(Assessment.status)
+            .over(
+                partition_by=Assessment.recommendation_id,
+                order_by=(Assessment.assessed_on, Assessment.created_at, Assessment.id),
+            )
+            .label("before"),
+        )
         .where(Assessment.retracts_id.is_(None))
         .where(Assessment.id.not_in(retracted))
-        .order_by(Assessment.assessed_on, Assessment.created_at, Assessment.id)
+        .where(matches(Assessment.recommendation_id, f))
+        .subquery()
+    )
+    rows = session.execute(
+        select(history.c.day, history.c.status, history.c.before, func.count()).group_by(
+            history.c.day, history.c.status, history.c.before
+        )
     ).all()
-    return pd.DataFrame(rows, columns=["recommendation_id", "status", "assessed_on"])
+    changes: dict[dt.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    first: dict[dt.date, int] = defaultdict(int)
+    for day, status, before, n in rows:
+        changes[day][status] += n
+        if before is None:
+            first[day] += n
+        else:
+            changes[day][before] -= n
+    return changes, first
 
 
 def _time_grid(dates: list[dt.date], max_points: int) -> list[dt.date]:
@@ -204,26 +235,22 @@ def status_over_time(
     display order), count, assessed (recommendations assessed by that date), share
     (count / assessed).
     """
-    events = _effective_assessments(session, f)
+    changes, first = _status_changes(session, f)
     columns = ["date", "status", "count", "assessed", "share"]
-    if events.empty:
+    if not changes:
         return pd.DataFrame(columns=columns)
-    grid = _time_grid(list(events["assessed_on"]), max_points)
-    current: dict[int, str] = {}
+    days = sorted(changes)
+    grid = _time_grid(days, max_points)
     counts = dict.fromkeys(ASSESSED_STATUSES, 0)
     rows: list[tuple] = []
-    records = list(events.itertuples(index=False))
+    assessed = 0
     i = 0
     for day in grid:
-        while i < len(records) and records[i].assessed_on <= day:
-            rec_id, status = records[i].recommendation_id, records[i].status
-            before = current.get(rec_id)
-            if before is not None:
-                counts[before] -= 1
-            current[rec_id] = status
-            counts[status] = counts.get(status, 0) + 1
+        while i < len(days) and days[i] <= day:
+            for status, n in changes[days[i]].items():
+                counts[status] = counts.get(status, 0) + n
+            assessed += first.get(days[i], 0)
             i += 1
-        assessed = len(current)
         for s in STATUS_ORDER:
             if s in counts:
                 n = counts[s]

@@ -69,7 +69,7 @@ from tracker.models import (
     Theme,
     recommendation_themes,
 )
-from tracker.states import display_name, resolve_iso3
+from tracker.states import display_name, resolve_iso3, shown_name
 from tracker.vocab import (
     FIRST_CYCLE_LAST_SESSION,
     NOT_ASSESSED,
@@ -81,6 +81,7 @@ from tracker.vocab import (
     parse_status,
     response_label,
     status_phrase,
+    theme_label,
 )
 
 # OHCHR's limits for stakeholder submissions (later cycles; UPR_REFERENCE.md marks them
@@ -176,14 +177,20 @@ def set_organisation_name(session: Session, name: str | None, actor: str | None 
 def selection_has_sample(session: Session, f: Filters | None = None) -> bool:
     """True when a recommendation matching ``f``, or one of its assessments, is sample data
     (reports and images of such a selection are marked "sample data")."""
-    ids = queries.filtered_ids(f).subquery()
-    in_ids = Recommendation.id.in_(select(ids.c.id))
+    # queries.matches: no IN list at all without filters; the partial is_sample indexes
+    # (migration 0003) make both tests one look-up when there is no sample.
     return bool(
-        session.scalar(select(exists().where(in_ids, Recommendation.is_sample.is_(True))))
+        session.scalar(
+            select(
+                exists().where(
+                    queries.matches(Recommendation.id, f), Recommendation.is_sample.is_(True)
+                )
+            )
+        )
         or session.scalar(
             select(
                 exists().where(
-                    Assessment.recommendation_id.in_(select(ids.c.id)),
+                    queries.matches(Assessment.recommendation_id, f),
                     Assessment.is_sample.is_(True),
                 )
             )
@@ -533,7 +540,8 @@ def long_date(day: dt.date) -> str:
 
 
 def _month_year(day: dt.date) -> str:
-    return format_date(day, format="MMMM y", locale=_locale())
+    # LLLL: the stand-alone month ("февраль 2010", not the genitive "февраля").
+    return format_date(day, format="LLLL y", locale=_locale())
 
 
 def _join_names(names: Sequence[str]) -> str:
@@ -685,7 +693,7 @@ def build_report(
         part = frame[frame["section"] == section]
         if part.empty:
             continue
-        blocks.append(Heading(section or _("Other recommendations"), 1))
+        blocks.append(Heading(theme_label(section) or _("Other recommendations"), 1))
         for (cyc, sess), group in part.groupby(["cycle", "session"], sort=True):
             first = group.iloc[0]
             blocks.append(Heading(_review_heading(int(cyc), int(sess), first), 2))
@@ -725,7 +733,7 @@ def build_report(
         byline = _("Stakeholder submission")
     keywords = (
         settings.keywords
-        or tuple(s for s in section_order if s != OTHER_SECTION)[:MAX_DEFAULT_KEYWORDS]
+        or tuple(theme_label(s) for s in section_order if s != OTHER_SECTION)[:MAX_DEFAULT_KEYWORDS]
     )
     csv_frame = frame.rename(columns={"text": "recommendation"})
     csv_frame["sample"] = csv_frame["is_sample"].map({True: "yes", False: ""})
@@ -829,7 +837,8 @@ def _recommendation_blocks(
         runs.append(Run(f"{row.paragraph} "))
     runs.append(Run(_sentence(str(row.text)), italic=True))
     if row.recommending_states:
-        runs.append(Run(f" ({row.recommending_states})"))
+        names = ", ".join(shown_name(n) for n in str(row.recommending_states).split(", "))
+        runs.append(Run(f" ({names})"))
     runs.append(Run(" — "))
     runs.append(Run(status_phrase(row.status), bold=True))
     blocks: list[Block] = [Para(tuple(runs), keep_with_next=True)]

@@ -21,7 +21,7 @@ from tracker.charts import FONT_FAMILY
 from tracker.filters import Filters
 from tracker.i18n import _, get_language
 from tracker.states import display_name, resolve_iso3
-from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label
+from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label, theme_label
 
 WIDTH, HEIGHT = 1920, 1080  # 16:9, full HD: pastes into slides and A4 landscape reports
 TOP_THEMES = 6  # themes shown in the theme chart (the rest would be unreadable at this size)
@@ -262,7 +262,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         fig.add_bar(
             name=status_label(s),
             x=[int(tpart.get(t, 0)) for t in themes],
-            y=[images.html_text(_shorten(t)) for t in themes],
+            y=[images.html_text(_shorten(theme_label(t))) for t in themes],
             orientation="h",
             marker_color=STATUS_COLOURS[s],
             legendgroup=s,

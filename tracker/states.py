@@ -31,7 +31,7 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.i18n import _
+from tracker.i18n import _, get_language
 from tracker.models import State
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -190,6 +190,32 @@ def display_name(iso3: str, lang: str = "en") -> str:
             if translated != candidate:
                 return translated
     return english
+
+
+@cache
+def _iso3_by_name(name: str) -> str | None:
+    info = reference_states()
+    if name in info:
+        return name
+    by_name = {i.name: i.iso3 for i in info.values()}
+    if name in by_name:
+        return by_name[name]
+    try:
+        return resolve_iso3(name)
+    except ValueError:
+        return None
+
+
+def shown_name(name: str | None) -> str:
+    """A state's name (as stored, English, or its ISO code) in the language in force, for
+    display at the presentation edge; names that do not resolve are shown as stored."""
+    if not name:
+        return ""
+    lang = get_language()
+    if lang == "en":
+        return name
+    iso3 = _iso3_by_name(name)
+    return display_name(iso3, lang) if iso3 else name
 
 
 def find_state(session: Session, name: str) -> State | None:

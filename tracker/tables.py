@@ -9,12 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from tracker.detail import RecommendationDetail
-from tracker.i18n import _
+from tracker.i18n import _, get_language
+from tracker.states import shown_name
 from tracker.vocab import (
     action_category_label,
     regional_group_label,
     response_label,
     status_label,
+    theme_label,
 )
 
 
@@ -38,7 +40,19 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
             lambda v: "" if pd.isna(v) else action_category_label(int(v))
         )
     if "theme" in out:
-        out["theme"] = out["theme"].map(lambda t: t or _("(no theme)"))
+        out["theme"] = out["theme"].map(lambda t: theme_label(t) if t else _("(no theme)"))
+    # Names in the language in force (stored names and filter values stay English).
+    if get_language() != "en":
+        if "state" in out:
+            out["state"] = out["state"].map(shown_name)
+        if "recommending_states" in out:
+            out["recommending_states"] = out["recommending_states"].map(
+                lambda v: ", ".join(shown_name(n) for n in str(v).split(", ")) if v else v
+            )
+        if "themes" in out:
+            out["themes"] = out["themes"].map(
+                lambda v: "; ".join(theme_label(t) for t in str(v).split("; ")) if v else v
+            )
     return out
 
 
@@ -86,7 +100,7 @@ def link_rows(df: pd.DataFrame) -> pd.DataFrame:
 def detail_facts(d: RecommendationDetail) -> list[tuple[str, str]]:
     """The facts of the detail page as (label, plain text) pairs, empty ones left out."""
     review = [
-        d.state,
+        shown_name(d.state),
         _("cycle {n}").format(n=d.cycle),
         _("session {n}").format(n=d.session),
     ]
@@ -95,9 +109,9 @@ def detail_facts(d: RecommendationDetail) -> list[tuple[str, str]]:
     if d.report_symbol:
         review.append(_("report {symbol}").format(symbol=d.report_symbol))
     states = [
-        f"{s['name']} ({regional_group_label(s['regional_group'])})"
+        f"{shown_name(s['name'])} ({regional_group_label(s['regional_group'])})"
         if s.get("regional_group")
-        else str(s["name"])
+        else shown_name(str(s["name"]))
         for s in d.recommending_states
     ]
     sdgs = [f"{code} {label}".strip() if label else code for code, label in d.sdgs]
@@ -110,7 +124,7 @@ def detail_facts(d: RecommendationDetail) -> list[tuple[str, str]]:
             _("Action category"),
             action_category_label(d.action_category) if d.action_category else "",
         ),
-        (_("Themes"), "; ".join(d.themes)),
+        (_("Themes"), "; ".join(theme_label(t) for t in d.themes)),
         (_("SDGs"), "; ".join(sdgs)),
         (_("Affected persons"), "; ".join(d.affected_groups)),
     ]

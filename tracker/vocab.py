@@ -6,9 +6,12 @@ people go through the translation function at the moment they are shown.
 
 from __future__ import annotations
 
+import csv
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 
-from tracker.i18n import N_, _
+from tracker.i18n import N_, _, get_language
 
 
 class Response(StrEnum):
@@ -220,3 +223,25 @@ def regional_group_label(group: str | None) -> str:
     if not group:
         return _("No regional group")
     return _(REGIONAL_GROUPS.get(group, group))
+
+
+# --- UPR Info issue (theme) names ------------------------------------------------------------
+_THEMES_DIR = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def _theme_names(lang: str) -> dict[str, str]:
+    path = _THEMES_DIR / f"themes_{lang}.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["name"]: row["translation"] for row in csv.DictReader(f) if row["translation"]}
+
+
+def theme_label(name: str | None) -> str:
+    """A theme (UPR Info issue) name in the language in force, from
+    ``tracker/data/themes_<lang>.csv``; names without a translation are shown as stored.
+    Filters and stored data keep the English names."""
+    if not name:
+        return ""
+    return _theme_names(get_language()).get(name, name)

@@ -1,0 +1,229 @@
+"""Translations: the catalogues are complete and consistent, and Russian reaches the user
+(labels, plurals, state and theme names, the report, the account's language)."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import auth, cli
+from tracker.i18n import LOCALE_DIR, _, available_languages, is_rtl, ngettext, set_language
+from tracker.models import AuditEvent
+from tracker.states import shown_name
+from tracker.vocab import STATUS_ORDER, status_label, status_phrase, theme_label
+
+ROOT = Path(__file__).resolve().parents[1]
+FIELD = re.compile(r"\{([^{}:!]*)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def _catalog(lang: str):  # type: ignore[no-untyped-def]
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f)
+
+
+def _pairs(message) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(msgid, msgstr) for every form: plural msgstrs are checked against the plural msgid
+    (the singular for the first form)."""
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    strs = message.string if isinstance(message.string, tuple) else (message.string,)
+    for i, s in enumerate(strs):
+        yield ids[min(i, len(ids) - 1)], s
+
+
+def _fields(text: str) -> set[str]:
+    """The str.format fields of a message ("{n:,}" and "{n}" are the same field)."""
+    return set(FIELD.findall(text))
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    yield
+    set_language("en")
+
+
+def test_the_catalogues_are_compiled_and_offered() -> None:
+    assert set(available_languages()) >= {"en", "ru", "fr"}
+
+
+def test_every_russian_message_is_translated_and_none_is_fuzzy() -> None:
+    catalog = _catalog("ru")
+    untranslated = [m.id for m in catalog if m.id and not all(s for _id, s in _pairs(m))]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+    assert len([m for m in catalog if m.id]) > 700
+
+
+def test_russian_plural_messages_have_the_three_forms() -> None:
+    catalog = _catalog("ru")
+    assert catalog.num_plurals == 3
+    plurals = [m for m in catalog if isinstance(m.id, tuple)]
+    assert plurals
+    for m in plurals:
+        assert len(m.string) == 3, m.id
+        assert all(m.string), m.id
+
+
+@pytest.mark.parametrize("lang", ["ru", "fr"])
+def test_translations_keep_the_placeholders(lang: str) -> None:
+    """A translation that drops or renames {n} breaks at .format(); one that adds a field
+    raises KeyError. Format specs may differ ("{n:,}" can be "{n}" in Russian)."""
+    wrong = [
+        (msgid, msgstr)
+        for m in _catalog(lang)
+        if m.id
+        for msgid, msgstr in _pairs(m)
+        if msgstr and _fields(msgid) != _fields(msgstr)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("lang", ["ru", "fr"])
+def test_the_committed_mo_files_match_the_po_files(lang: str) -> None:
+    """The .mo files are committed (``make run`` needs no compile step); they must be the
+    compiled form of the .po files: run ``make i18n-compile`` after editing a catalogue."""
+    buf = io.BytesIO()
+    write_mo(buf, _catalog(lang))
+    buf.seek(0)
+    expected = gettext.GNUTranslations(buf)._catalog  # type: ignore[attr-defined]
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.mo").open("rb") as f:
+        committed = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+    assert {k: v for k, v in committed.items() if k} == {k: v for k, v in expected.items() if k}
+
+
+def test_every_string_marked_in_the_code_has_a_russian_translation() -> None:
+    """A new _("...") without a Russian translation fails here: run ``make i18n-extract``,
+    translate the new entries of tracker/locale/ru/LC_MESSAGES/messages.po, then
+    ``make i18n-compile``."""
+    method_map = [("tracker/**.py", "python"), ("pages/**.py", "python"), ("app.py", "python")]
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    marked = {
+        (msg if isinstance(msg, str) else msg[0])
+        for _file, _line, msg, _comments, _ctx in extract_from_dir(
+            str(ROOT), method_map, keywords=keywords
+        )
+    }
+    translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in _catalog("ru") if m.id}
+    assert sorted(marked - translated) == []
+
+
+def test_russian_labels_and_status_phrases() -> None:
+    set_language("ru")
+    assert status_label("partially_implemented") == "Частично выполнена"
+    assert status_phrase("partially_implemented") == "частично выполнена"
+    assert status_phrase("fully_implemented") == "полностью выполнена"
+    # One consistent set: every label is its phrase with a capital letter.
+    for s in STATUS_ORDER:
+        assert status_label(s) == status_phrase(s)[:1].upper() + status_phrase(s)[1:]
+    assert _("Overview") == "Обзор"
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, "1 рекомендация"),
+        (3, "3 рекомендации"),
+        (5, "5 рекомендаций"),
+        (11, "11 рекомендаций"),
+        (21, "21 рекомендация"),
+        (24, "24 рекомендации"),
+    ],
+)
+def test_russian_plurals_follow_the_number(n: int, expected: str) -> None:
+    set_language("ru")
+    assert ngettext("{n} recommendation", "{n} recommendations", n).format(n=n) == expected
+
+
+def test_french_partial_catalogue_falls_back_to_english() -> None:
+    assert set_language("fr") == "fr"
+    assert _("Overview") == "Vue d'ensemble"
+    assert status_label("partially_implemented") == "Partiellement mise en œuvre"
+    assert _("By theme") == "By theme"  # not in the French catalogue yet: English
+    assert ngettext("{n} row", "{n} rows", 2).format(n=2) == "2 rows"
+
+
+def test_unknown_language_means_english_and_rtl_is_known() -> None:
+    assert set_language("xx") == "en"
+    assert _("Overview") == "Overview"
+    assert is_rtl("ar")
+    assert not is_rtl("ru")
+    assert not is_rtl("en")
+
+
+def test_state_and_theme_names_in_russian_stored_names_untouched() -> None:
+    set_language("ru")
+    assert shown_name("Kazakhstan") == "Казахстан"
+    assert shown_name("KAZ") == "Казахстан"
+    assert shown_name("Not a state anywhere") == "Not a state anywhere"
+    assert theme_label("Women's rights") == "Права женщин"
+    assert theme_label("A theme nobody translated") == "A theme nobody translated"
+    set_language("en")
+    assert shown_name("Kazakhstan") == "Kazakhstan"
+    assert theme_label("Women's rights") == "Women's rights"
+
+
+def test_every_theme_of_the_sample_has_a_russian_name(sample_session: Session) -> None:
+    from tracker.queries import theme_options
+
+    set_language("ru")
+    missing = [t for t in theme_options(sample_session) if theme_label(t) == t]
+    assert missing == []
+
+
+@pytest.mark.realdata
+def test_every_upr_info_issue_has_a_russian_name(shared_data: Path) -> None:
+    import pandas as pd
+
+    issues: set[str] = set()
+    for path in sorted(shared_data.glob("upr_info_*.csv")):
+        df = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, usecols=["Issue"])
+        for value in df["Issue"].dropna():
+            issues.update(t.strip() for t in value.split(",") if t.strip())
+    assert len(issues) > 40
+    set_language("ru")
+    assert sorted(t for t in issues if theme_label(t) == t) == []
+
+
+def test_an_account_keeps_its_language_with_an_audit_event(session: Session) -> None:
+    with auth.acting_as("admin", "admin"):
+        auth.create_user(session, "aigerim", "a long enough password", "admin")
+    auth.set_user_language(session, "aigerim", "ru")
+    session.commit()
+    assert auth.user_language(session, "aigerim") == "ru"
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.set_language")
+    ).all()
+    assert len(events) == 1
+    assert events[0].after == {"language": "ru"}
+    with pytest.raises(auth.AccountError, match="'xx'"):
+        auth.set_user_language(session, "aigerim", "xx")
+
+
+def test_report_lang_ru_writes_the_submission_frame_in_russian(
+    sample_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "submission.docx"
+    assert cli.main(["report", "--state", "KAZ", "--lang", "ru", "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    text = re.sub(r"<[^>]+>", "", xml)
+    assert "Универсальный периодический обзор: Казахстан" in text
+    assert "Введение" in text
+    assert "частично выполнена" in text
+    assert "Ключевые слова:" in text
+    assert "Права женщин" in text  # a theme section heading
+    assert "(Малайзия)" in text  # recommending states in Russian
+    # Recommendation texts stay as imported: they are quotations.
+    assert "Further strengthen law enforcement" in text
+    assert "Universal Periodic Review of" not in text
