@@ -24,8 +24,8 @@ from itertools import groupby
 from operator import itemgetter
 
 import pandas as pd
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, distinct, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from tracker.filters import Filters
 from tracker.i18n import N_, _
@@ -109,20 +109,97 @@ def _stale_ids(session: Session, f: Filters | None, opts: FlagOptions) -> list[i
     return list(session.scalars(stmt))
 
 
-def _history(session: Session, f: Filters | None) -> pd.DataFrame:
-    """Effective assessments of the filtered recommendations that have at least two, oldest
-    first. Columns: recommendation_id, status, assessed_on, source_org."""
-    ids = apply_filters(base_select(Recommendation.id), f).subquery()
+# The statuses that have a progress rank ("no information" is no judgement).
+RANKED: tuple[str, ...] = tuple(str(s.value) for s in STATUS_RANK)
+
+
+def _rank(status: ColumnElement[str]) -> ColumnElement[int]:
+    return case({str(s.value): r for s, r in STATUS_RANK.items()}, value=status)
+
+
+def _effective(a: type[Assessment]) -> tuple[ColumnElement[bool], ...]:
+    """Conditions: the assessment ``a`` counts (no retraction, and not retracted)."""
     retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
-    effective = (
-        Assessment.retracts_id.is_(None),
-        Assessment.id.not_in(retracted),
+    return (a.retracts_id.is_(None), a.id.not_in(retracted))
+
+
+def _days_before(session: Session, day: ColumnElement[dt.date], days: int) -> ColumnElement:
+    """SQL: the date ``days`` days before ``day``."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(day, f"-{days} days")  # dates are stored as YYYY-MM-DD text
+    return day - days  # PostgreSQL: date - integer is a date
+
+
+def _regressed(session: Session, f: Filters | None) -> dict[int, str]:
+    """Recommendations whose current status ranks below the latest ranked status assessed
+    on an earlier day, each with "before (date, source) → after".
+
+    Set-based: the current assessment is kept on the recommendation, and the earlier one is
+    one index look-up per recommendation (ix_assessment_rec_date), so nothing but the
+    regressed rows leaves the database."""
+    earlier = aliased(Assessment, name="earlier")
+    previous_id = (
+        select(earlier.id)
+        .where(
+            earlier.recommendation_id == Recommendation.id,
+            earlier.assessed_on < CURRENT.assessed_on,
+            earlier.status.in_(RANKED),
+            *_effective(earlier),
+        )
+        .order_by(earlier.assessed_on.desc(), earlier.created_at.desc(), earlier.id.desc())
+        .limit(1)
+        .correlate(Recommendation, CURRENT)
+        .scalar_subquery()
     )
-    several = (
-        select(Assessment.recommendation_id)
-        .where(*effective)
-        .group_by(Assessment.recommendation_id)
-        .having(func.count() > 1)
+    latest = (
+        apply_filters(
+            base_select(
+                Recommendation.id.label("id"),
+                CURRENT.status.label("status"),
+                previous_id.label("previous_id"),
+            ),
+            f,
+        )
+        .where(CURRENT.status.in_(RANKED))
+        .subquery()
+    )
+    previous = aliased(Assessment, name="previous")
+    rows = session.execute(
+        select(
+            latest.c.id, latest.c.status, previous.status, previous.assessed_on, previous.source_org
+        )
+        .join(previous, previous.id == latest.c.previous_id)
+        .where(_rank(latest.c.status) < _rank(previous.status))
+        .order_by(latest.c.id)
+    ).all()
+    return {
+        int(rec_id): _("{before} ({date}, {source}) → {after}").format(
+            before=status_label(before),
+            date=day.isoformat(),
+            source=source,
+            after=status_label(status),
+        )
+        for rec_id, status, before, day, source in rows
+    }
+
+
+def _contested(session: Session, f: Filters | None, opts: FlagOptions) -> dict[int, str]:
+    """Recommendations whose sources disagree: the latest assessment of each source (names
+    compared without case and extra spaces), among those made within ``stale_months`` of
+    the recommendation's latest one, give different ranked statuses; each with the views.
+
+    The database first narrows to the recommendations with two source names and two ranked
+    statuses in that window (a necessary condition); only their histories are read."""
+    window = round(opts.stale_months * DAYS_PER_MONTH)
+    recent = aliased(Assessment, name="recent")
+    candidates = (
+        apply_filters(base_select(Recommendation.id), f)
+        .join(recent, recent.recommendation_id == Recommendation.id)
+        .where(recent.assessed_on >= _days_before(session, CURRENT.assessed_on, window))
+        .where(*_effective(recent))
+        .group_by(Recommendation.id)
+        .having(func.count(distinct(recent.source_org)) > 1)
+        .having(func.count(distinct(case((recent.status.in_(RANKED), recent.status)))) > 1)
     )
     rows = session.execute(
         select(
@@ -131,9 +208,8 @@ def _history(session: Session, f: Filters | None) -> pd.DataFrame:
             Assessment.assessed_on,
             Assessment.source_org,
         )
-        .where(*effective)
-        .where(Assessment.recommendation_id.in_(select(ids.c.id)))
-        .where(Assessment.recommendation_id.in_(several))
+        .where(*_effective(Assessment))
+        .where(Assessment.recommendation_id.in_(candidates.subquery().select()))
         .order_by(
             Assessment.recommendation_id,
             Assessment.assessed_on,
@@ -141,50 +217,13 @@ def _history(session: Session, f: Filters | None) -> pd.DataFrame:
             Assessment.id,
         )
     ).all()
-    return pd.DataFrame(rows, columns=["recommendation_id", "status", "assessed_on", "source_org"])
-
-
-def _source_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def _history_flags(
-    history: pd.DataFrame, opts: FlagOptions
-) -> tuple[dict[int, str], dict[int, str]]:
-    """Regressed and contested recommendations, each with a one-line explanation.
-
-    One pass over plain Python lists (pandas' per-group overhead made 40,000 assessments
-    take seconds); ``history`` is ordered by recommendation, date, entry time, id.
-    """
-    regressed: dict[int, str] = {}
+    limit = dt.timedelta(days=window)
     contested: dict[int, str] = {}
-    if history.empty:
-        return regressed, contested
-    window = dt.timedelta(days=round(opts.stale_months * DAYS_PER_MONTH))
-    records = zip(
-        history["recommendation_id"].tolist(),
-        history["status"].tolist(),
-        history["assessed_on"].tolist(),
-        history["source_org"].tolist(),
-        strict=True,
-    )
-    for rec_id, group in groupby(records, key=itemgetter(0)):
-        rows = list(group)
-        status, latest_on = rows[-1][1], rows[-1][2]
-        if status in STATUS_RANK:
-            before = [r for r in rows if r[2] < latest_on and r[1] in STATUS_RANK]
-            if before and STATUS_RANK[status] < STATUS_RANK[before[-1][1]]:
-                prev = before[-1]
-                regressed[int(rec_id)] = _("{before} ({date}, {source}) → {after}").format(
-                    before=status_label(prev[1]),
-                    date=prev[2].isoformat(),
-                    source=prev[3],
-                    after=status_label(status),
-                )
-        by_source = {_source_key(r[3]): r for r in rows}  # the last one per source wins
-        views = [
-            r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= window
-        ]
+    for rec_id, group in groupby(rows, key=itemgetter(0)):
+        history = list(group)
+        latest_on = history[-1][2]
+        by_source = {_source_key(r[3]): r for r in history}  # the last one per source wins
+        views = [r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= limit]
         if len({r[1] for r in views}) > 1:
             contested[int(rec_id)] = "; ".join(
                 _("{source}: {status} ({date})").format(
@@ -192,7 +231,11 @@ def _history_flags(
                 )
                 for r in sorted(views, key=itemgetter(2))
             )
-    return regressed, contested
+    return contested
+
+
+def _source_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _flag_ids(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions) -> dict[int, str]:
@@ -200,8 +243,9 @@ def _flag_ids(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions
         return dict.fromkeys(_partial_ids(session, f), "")
     if flag is Flag.STALE:
         return dict.fromkeys(_stale_ids(session, f, opts), "")
-    regressed, contested = _history_flags(_history(session, f), opts)
-    return regressed if flag is Flag.REGRESSED else contested
+    if flag is Flag.REGRESSED:
+        return _regressed(session, f)
+    return _contested(session, f, opts)
 
 
 def flag_details(
@@ -210,13 +254,7 @@ def flag_details(
     """For each flag, the flagged recommendation ids, each with an explanation ("" for the
     flags that need none)."""
     opts = opts or FlagOptions()
-    regressed, contested = _history_flags(_history(session, f), opts)
-    return {
-        Flag.PARTIAL.value: dict.fromkeys(_partial_ids(session, f), ""),
-        Flag.STALE.value: dict.fromkeys(_stale_ids(session, f, opts), ""),
-        Flag.REGRESSED.value: regressed,
-        Flag.CONTESTED.value: contested,
-    }
+    return {flag.value: _flag_ids(session, f, flag, opts) for flag in Flag}
 
 
 def flag_counts(

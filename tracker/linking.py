@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import math
 import re
 import unicodedata
@@ -172,9 +173,8 @@ _CANONICAL_TOKENS = frozenset(t for _p, rep in _CANONICAL for t in rep.split())
 _REGEX_META = frozenset(".^$*+?{}[]\\|()")
 
 
-def _literal_prefixes(pattern: str) -> list[str] | None:
-    """The literal text each top-level alternative of ``pattern`` starts with, or None when
-    one has none: a cheap ``in`` test that skips the regex on texts that cannot match."""
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (split on ``|`` outside groups)."""
     alternatives, depth, current = [], 0, ""
     for ch in pattern:
         depth += (ch == "(") - (ch == ")")
@@ -184,8 +184,14 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
         else:
             current += ch
     alternatives.append(current)
+    return alternatives
+
+
+def _literal_prefixes(pattern: str) -> list[str] | None:
+    """The literal text each top-level alternative of ``pattern`` starts with, or None when
+    one has none: a cheap ``in`` test that skips the regex on texts that cannot match."""
     prefixes = []
-    for alt in alternatives:
+    for alt in _alternatives(pattern):
         optional = re.match(r"\(\?:[^()]*\)\?", alt)  # "(?:national )?ombudsman": "ombudsman"
         if optional:
             alt = alt[optional.end() :]
@@ -200,11 +206,56 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
     return prefixes
 
 
+_WORD = re.compile(r"\w+")
+_START = 3  # characters of a word start that index the rules (see _word_starts)
+
+
+def _word_starts(pattern: str, prefixes: list[str] | None) -> frozenset[str] | None:
+    """The first ``_START`` characters of the words at which a match of
+    ``\\b(?:pattern)\\b`` can begin its literal prefix, or None when that cannot be told.
+
+    A prefix begins a word when it opens the match (``\\b`` before a letter) or follows an
+    optional group ending in a space ("(?:national )?ombudsman"). So a text none of whose
+    words starts so cannot match, and the rule is skipped without a substring search."""
+    if prefixes is None:
+        return None
+    for alt in _alternatives(pattern):
+        optional = re.match(r"\(\?:([^()]*)\)\?", alt)
+        if optional and not all(o.endswith(" ") for o in optional.group(1).split("|")):
+            return None
+    if any(len(p) < _START or not _WORD.fullmatch(p[:_START]) for p in prefixes):
+        return None
+    return frozenset(p[:_START] for p in prefixes)
+
+
 # Applied in order (treaties first: the Second Optional Protocol before "optional protocol").
+# Each: the regex, its replacement, and its literal prefixes.
 _CANONICAL_RULES = [
     (re.compile(rf"\b(?:{pattern})\b"), f" {rep} ", _literal_prefixes(pattern))
     for pattern, rep in _CANONICAL
 ]
+
+
+def _rule_index() -> tuple[dict[str, list[int]], list[int], list[list[int]]]:
+    """Rules by the word starts they need; the rules every text must try; and, per rule, the
+    later rules that its replacement's own words may bring into play (a rewrite replaces a
+    whole-word match by " replacement ": it adds no other word start)."""
+    by_start: dict[str, list[int]] = defaultdict(list)
+    always: list[int] = []
+    for i, (pattern, _rep) in enumerate(_CANONICAL):
+        starts = _word_starts(pattern, _CANONICAL_RULES[i][2])
+        if starts is None:
+            always.append(i)
+        for key in starts or ():
+            by_start[key].append(i)
+    triggers = [
+        sorted({j for w in _WORD.findall(rep) for j in by_start.get(w[:_START], ()) if j > i})
+        for i, (_rule, rep, _p) in enumerate(_CANONICAL_RULES)
+    ]
+    return dict(by_start), always, triggers
+
+
+_RULES_BY_START, _RULES_ALWAYS, _RULES_TRIGGERED = _rule_index()
 TREATY_TOKENS = frozenset(rep for _p, rep in _TREATIES if " " not in rep)
 _TREATY_BITS = {t: 1 << k for k, t in enumerate(sorted(TREATY_TOKENS))}
 
@@ -253,14 +304,32 @@ def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
     'ratify crpd'
     """
     t = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
-    for rule, replacement, prefixes in _CANONICAL_RULES:
+    # Only the rules indexed under a word start of the text can match (see _rule_index),
+    # tried in their order; a rewrite may bring later rules into play.
+    todo = set(_RULES_ALWAYS)
+    for w in _WORD.findall(t):
+        found = _RULES_BY_START.get(w[:_START])
+        if found:
+            todo.update(found)
+    pending = sorted(todo)  # a sorted list is a heap
+    last = -1
+    while pending:
+        i = heapq.heappop(pending)
+        if i == last:
+            continue
+        last = i
+        rule, replacement, prefixes = _CANONICAL_RULES[i]
         if prefixes is not None:
             for p in prefixes:  # a plain loop: twice as fast as any() or a regex search here
                 if p in t:
                     break
             else:
                 continue
-        t = rule.sub(replacement, t)
+        rewritten = rule.sub(replacement, t)
+        if rewritten != t:
+            t = rewritten
+            for j in _RULES_TRIGGERED[i]:
+                heapq.heappush(pending, j)
     t = _POSSESSIVE.sub("", t)
     t = " ".join(_NON_WORD.sub(" ", t).split())
     t = _LEADING_BOILERPLATE.sub("", t)

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -192,6 +193,14 @@ class Recommendation(Base):
             "action_category IS NULL OR action_category BETWEEN 1 AND 5",
             name="action_category_range",
         ),
+        # Partial: holds only the sample records, so "is there sample data?" (asked on every
+        # page) is one look-up instead of a scan of the whole table (migration 0003).
+        Index(
+            "ix_recommendation_is_sample",
+            "is_sample",
+            sqlite_where=text("is_sample IS 1"),
+            postgresql_where=text("is_sample IS TRUE"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,6 +254,20 @@ class Assessment(Base):
     __tablename__ = "assessment"
     __table_args__ = (
         Index("ix_assessment_rec_date", "recommendation_id", "assessed_on", "created_at"),
+        # Partial indexes (migration 0003): the few retractions, read by every "does this
+        # assessment count?" test, and the sample assessments.
+        Index(
+            "ix_assessment_retracts_id",
+            "retracts_id",
+            sqlite_where=text("retracts_id IS NOT NULL"),
+            postgresql_where=text("retracts_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_assessment_is_sample",
+            "is_sample",
+            sqlite_where=text("is_sample IS 1"),
+            postgresql_where=text("is_sample IS TRUE"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

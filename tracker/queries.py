@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, distinct, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, distinct, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from tracker.filters import Filters
@@ -118,75 +118,71 @@ def filtered_ids(f: Filters | None) -> Select:
     return apply_filters(base_select(Recommendation.id), f)
 
 
+def matches(column: Any, f: Filters | None) -> ColumnElement[bool]:
+    """``column IN (ids of the recommendations matching f)``, or simply true when ``f``
+    restricts nothing: every recommendation matches then (each has a review and a state),
+    and the IN list would read the whole recommendation table for nothing."""
+    if f is None or f.is_empty():
+        return true()
+    ids = filtered_ids(f).subquery()  # a subquery: never correlated with the outer query
+    return column.in_(select(ids.c.id))
+
+
 def _count(session: Session, stmt: Select) -> int:
     return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 def stats(session: Session, f: Filters | None = None) -> dict[str, Any]:
-    """The figures of ``stats --json`` (exactly the contract's keys) for the filter."""
-    ids = filtered_ids(f).subquery()
-    in_ids = Recommendation.id.in_(select(ids.c.id))
-    recommendations = session.scalar(select(func.count()).select_from(ids)) or 0
-    pairs = (
-        session.scalar(
-            select(func.count())
-            .select_from(recommendation_states)
-            .where(recommendation_states.c.recommendation_id.in_(select(ids.c.id)))
+    """The figures of ``stats --json`` (exactly the contract's keys) for the filter.
+
+    Three queries: one grouped pass over the matching recommendations (by review, response
+    and status, from which the counts per cycle, response and status, the reviews and the
+    states are summed), one over their recommending states, one counting assessments."""
+    grouped = session.execute(
+        apply_filters(
+            base_select(
+                Review.id,
+                Review.state_id,
+                Review.cycle,
+                Recommendation.response,
+                status_expr(),
+                func.count(),
+            ),
+            f,
+        ).group_by(Review.id, Review.state_id, Review.cycle, Recommendation.response, status_expr())
+    ).all()
+    pairs, recommending = session.execute(
+        select(func.count(), func.count(distinct(recommendation_states.c.state_id))).where(
+            matches(recommendation_states.c.recommendation_id, f)
         )
-        or 0
-    )
-    reviews = (
-        session.scalar(select(func.count(distinct(Recommendation.review_id))).where(in_ids)) or 0
-    )
-    states_under_review = (
-        session.scalar(
-            select(func.count(distinct(Review.state_id)))
-            .join(Recommendation, Recommendation.review_id == Review.id)
-            .where(in_ids)
-        )
-        or 0
-    )
-    recommending = (
-        session.scalar(
-            select(func.count(distinct(recommendation_states.c.state_id))).where(
-                recommendation_states.c.recommendation_id.in_(select(ids.c.id))
-            )
-        )
-        or 0
-    )
+    ).one()
     assessments = (
         session.scalar(
             select(func.count())
             .select_from(Assessment)
-            .where(Assessment.recommendation_id.in_(select(ids.c.id)))
+            .where(matches(Assessment.recommendation_id, f))
         )
         or 0
     )
-    by_cycle_rows = session.execute(
-        apply_filters(base_select(Review.cycle, func.count()), f).group_by(Review.cycle)
-    ).all()
-    by_response_rows = session.execute(
-        apply_filters(base_select(Recommendation.response, func.count()), f).group_by(
-            Recommendation.response
-        )
-    ).all()
-    by_status_rows = session.execute(
-        apply_filters(base_select(status_expr(), func.count()), f).group_by(status_expr())
-    ).all()
+    by_cycle: dict[int, int] = defaultdict(int)
     by_response: dict[str, int] = {"supported": 0, "noted": 0}
-    for resp, n in by_response_rows:
-        by_response[resp or "unknown"] = by_response.get(resp or "unknown", 0) + n
     by_status = dict.fromkeys(STATUS_ORDER, 0)
-    for st, n in by_status_rows:
+    reviews: set[int] = set()
+    states: set[int] = set()
+    for review_id, state_id, cycle, resp, st, n in grouped:
+        reviews.add(review_id)
+        states.add(state_id)
+        by_cycle[cycle] += n
+        by_response[resp or "unknown"] = by_response.get(resp or "unknown", 0) + n
         by_status[st] = by_status.get(st, 0) + n
     return {
-        "recommendations": recommendations,
-        "recommendation_state_pairs": pairs,
-        "reviews": reviews,
-        "states_under_review": states_under_review,
-        "recommending_states": recommending,
+        "recommendations": sum(by_cycle.values()),
+        "recommendation_state_pairs": pairs or 0,
+        "reviews": len(reviews),
+        "states_under_review": len(states),
+        "recommending_states": recommending or 0,
         "assessments": assessments,
-        "by_cycle": {str(c): n for c, n in sorted(by_cycle_rows)},
+        "by_cycle": {str(c): n for c, n in sorted(by_cycle.items())},
         "by_response": by_response,
         "by_status": by_status,
     }
@@ -216,14 +212,24 @@ def response_status_counts(session: Session, f: Filters | None = None) -> pd.Dat
 
 def states_under_review(session: Session) -> pd.DataFrame:
     """Columns: iso3, name, recommendations — states with at least one recommendation."""
+    # Counted per review first: one pass over the review_id index, in its order (grouping
+    # the joined rows by state instead sorted the whole corpus; 0.1 s at 150k).
+    per_review = (
+        select(Recommendation.review_id, func.count().label("n"))
+        .group_by(Recommendation.review_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(State.iso3, State.name, func.count(Recommendation.id))
+        select(State.iso3, State.name, func.sum(per_review.c.n))
         .join(Review, Review.state_id == State.id)
-        .join(Recommendation, Recommendation.review_id == Review.id)
+        .join(per_review, per_review.c.review_id == Review.id)
         .group_by(State.iso3, State.name)
         .order_by(State.name)
     ).all()
-    return pd.DataFrame(rows, columns=["iso3", "name", "recommendations"])
+    return pd.DataFrame(
+        [(iso3, name, int(n)) for iso3, name, n in rows],
+        columns=["iso3", "name", "recommendations"],
+    )
 
 
 def recommending_state_options(session: Session) -> pd.DataFrame:
@@ -245,11 +251,8 @@ def cycle_options(session: Session) -> list[int]:
 
 
 def latest_assessment_date(session: Session, f: Filters | None = None) -> dt.date | None:
-    ids = filtered_ids(f).subquery()
     return session.scalar(
-        select(func.max(Assessment.assessed_on)).where(
-            Assessment.recommendation_id.in_(select(ids.c.id))
-        )
+        select(func.max(Assessment.assessed_on)).where(matches(Assessment.recommendation_id, f))
     )
 
 
@@ -367,7 +370,6 @@ def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFram
     Columns: recommendation_id, assessment_id, status, assessed_on, source_org, evidence,
     evidence_url, author, created_at, retracts_id, is_sample.
     """
-    ids = filtered_ids(f).subquery()
     rows = session.execute(
         select(
             Assessment.recommendation_id,
@@ -382,7 +384,7 @@ def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFram
             Assessment.retracts_id,
             Assessment.is_sample,
         )
-        .where(Assessment.recommendation_id.in_(select(ids.c.id)))
+        .where(matches(Assessment.recommendation_id, f))
         .order_by(
             Assessment.recommendation_id,
             Assessment.assessed_on,
@@ -433,6 +435,7 @@ __all__ = [
     "cycle_options",
     "filtered_ids",
     "latest_assessment_date",
+    "matches",
     "recommendations_frame",
     "recommending_state_options",
     "response_status_counts",
