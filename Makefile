@@ -27,7 +27,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -n auto  # one worker per core; browser and PostgreSQL fixtures are per worker
+	$(PY) -m pytest -n auto --dist loadgroup  # a worker per core; browser tests share one
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

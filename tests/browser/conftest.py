@@ -146,11 +146,25 @@ def wait_for_app(page, *, charts: int = 0, timeout_ms: int = 30_000) -> None:  #
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     if charts:
         page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+            # A drawn plot has its .main-svg layers (several per plot: count plots, not layers).
+            "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            f".filter(p => p.querySelector('.main-svg')).length >= {charts}",
             timeout=timeout_ms,
         )
+    # Streamlit marks its root with the script state; "notRunning" once the run has finished.
+    page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=timeout_ms)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
     )
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, errors.first.inner_text()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) every browser test runs on one worker: one
+    app server and one Chromium at a time, while the other workers take the rest of the
+    suite. Two Chromiums and servers on a 2-core machine made timing-dependent waits flaky."""
+    browser_dir = Path(__file__).resolve().parent
+    for item in items:
+        if browser_dir in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -96,12 +96,15 @@ def test_login_logout_and_reload_in_chromium(shared_server: str, page) -> None: 
 
     _log_in(page, shared_server + "/activity")
     page.wait_for_selector("text=Logged in as", timeout=60_000)
+    # The login form stays on screen until the rerun after the login has drawn the page.
+    page.wait_for_selector('[data-testid="stMain"] h1:has-text("Activity")', timeout=60_000)
     wait_for_app(page, timeout_ms=60_000)
     assert "Activity" in _main_text(page)
     screenshot(page, "logged_in")
 
     page.reload()  # a new browser session: the signed cookie keeps the login
     page.wait_for_selector("text=Logged in as", timeout=60_000)
+    page.wait_for_selector('[data-testid="stMain"] >> text=changes match', timeout=60_000)
     wait_for_app(page, timeout_ms=60_000)
     assert "changes match" in _main_text(page)
 
