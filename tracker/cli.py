@@ -210,7 +210,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return ui.serve(args.streamlit_args)
 
 
-def _positive_int(value: str) -> int:
+def positive_int(value: str) -> int:
+    """argparse type: a whole number of at least 1, with a clear message otherwise."""
     try:
         n = int(value)
     except ValueError:
@@ -251,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("assess", help=_("add an implementation assessment to a recommendation"))
-    p.add_argument("--id", type=_positive_int, required=True, help=_("recommendation id"))
+    p.add_argument("--id", type=positive_int, required=True, help=_("recommendation id"))
     p.add_argument("--status", required=True, help=", ".join(STATUS_ORDER[:-1]))
     p.add_argument("--date", required=True, help=_("date of the assessment, YYYY-MM-DD"))
     p.add_argument("--source", required=True, help=_("organisation making the assessment"))

@@ -17,25 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracker import db, reports
-from tracker.cli import CliError, err, out, ready_engine
+from tracker.cli import CliError, err, out, positive_int, ready_engine
 from tracker.i18n import _
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".csv": "csv"}
 SNAPSHOT_FORMATS = {".png": "png", ".pdf": "pdf"}
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{value!r} is not a whole number").format(value=value)
-        ) from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(
-            _("{value!r} is not a positive number").format(value=value)
-        )
-    return n
 
 
 def _read_own(path: str) -> list[str]:
@@ -193,7 +179,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--cycle",
         action="append",
         default=[],
-        type=_positive,
+        type=positive_int,
         help=_("cycle (repeat; default: every cycle before the one the report is for)"),
     )
     p.add_argument(
@@ -210,12 +196,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--session",
-        type=_positive,
+        type=positive_int,
         help=_("the UPR session the report is for (default: the state's next review)"),
     )
     p.add_argument(
         "--word-limit",
-        type=_positive,
+        type=positive_int,
         help=_("word limit (default: 2,815 individual, 5,630 joint)"),
     )
     p.add_argument("--keyword", action="append", default=[], help=_("key word (repeat)"))
