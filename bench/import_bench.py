@@ -1,15 +1,20 @@
-"""Benchmark: import the real 61,014-row UPR Info export into a fresh SQLite database.
+"""Benchmark: import files into a fresh database, beside the floor of any import.
 
 Prints one JSON object: the import time (``import_files`` in one transaction, commit
-included) and, measured in the same run on the same machine, a floor: the same file parsed
-with the ``csv`` module and its rows inserted with one ``executemany`` into a bare table.
-The ratio of the two says how much the importer's work (validation, state names, the
-identity rule, links, the search index) costs over the least any importer must do.
+included: reading and checking every row, the identity rule, the search index, the current
+status, the automatic backup and the suggestion of repeats across cycles) and, measured in
+the same run on the same machine, a floor: the same files parsed with the ``csv`` module and
+their rows inserted with one ``executemany`` per file into a bare table of text columns. The
+ratio says how much the importer's work costs over the least any importer must do.
 
-Targets (issue #3): at most 15 s on a 2-core machine, at most 10 times the floor. Each figure
-is the best of ``--repeat`` runs (the machine may be shared).
+By default the real 61,014-row UPR Info export into SQLite. Targets (issue #7): at most
+15 s on a 2-core machine and at most 10 times the floor. Each figure is the best and the
+median of ``--repeat`` runs (the machine may be shared).
 
-    .venv/bin/python bench/import_bench.py [FILE] [--repeat N]
+    .venv/bin/python bench/import_bench.py [FILE ...] [--repeat N] [--keep PATH]
+        [--postgres | --pg-port PORT]
+
+With ``--pg-port`` the last import is kept as the database ``imported`` of that server.
 """
 
 from __future__ import annotations
@@ -17,38 +22,34 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
+import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import REAL_FILE, emit, load, summary  # noqa: E402
 from tracker import db, queries, schema  # noqa: E402
 from tracker.importers import import_files  # noqa: E402
 
-DEFAULT_FILE = (
-    ROOT.parent
-    / "shared"
-    / "data"
-    / "upr"
-    / "upr_info_recommendations_sessions01-27_export2018-07-25.csv"
-)
+DEFAULT_FILE = REAL_FILE
 TARGET_SECONDS = 15.0
 TARGET_RATIO = 10.0
 
 
-def time_import(path: Path, workdir: Path, n: int) -> tuple[float, dict[str, object]]:
-    """Seconds to import ``path`` into a new, migrated SQLite database (schema not timed)."""
-    url = f"sqlite:///{workdir / f'bench_{n}.db'}"
+def time_import(paths: Sequence[Path], url: str) -> tuple[float, dict[str, object]]:
+    """Seconds to import ``paths`` into the empty database at ``url`` (its schema is
+    created first, not timed); and what the import read and wrote."""
     engine = db.create_engine_for(url)
     schema.upgrade(engine)
     start = time.perf_counter()
     with db.session_scope(engine) as session:
-        report = import_files(session, [path], skip_invalid=True)
+        report = import_files(session, list(paths), skip_invalid=True)
     elapsed = time.perf_counter() - start
     with db.session_scope(engine) as session:
         stats = queries.stats(session)
@@ -58,62 +59,134 @@ def time_import(path: Path, workdir: Path, n: int) -> tuple[float, dict[str, obj
         "rows_rejected": report.rows_rejected,
         "recommendations": stats["recommendations"],
         "recommendation_state_pairs": stats["recommendation_state_pairs"],
+        "assessments": stats["assessments"],
+        "links_suggested": report.links_suggested,
     }
 
 
-def time_floor(path: Path, workdir: Path, n: int) -> float:
-    """Seconds to parse ``path`` with csv and executemany its rows into a bare table."""
-    con = sqlite3.connect(workdir / f"floor_{n}.db", isolation_level=None)
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV file, read as the importer reads it (UTF-8, BOM or not)."""
+    text = path.read_bytes().decode("utf-8-sig")
+    first = text[: text.find("\n")]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return rows[0], rows[1:]
+
+
+def time_floor_sqlite(paths: Sequence[Path], db_path: Path) -> float:
+    """Seconds to parse ``paths`` with csv and executemany their rows into bare tables of a
+    new SQLite file (WAL, synchronous NORMAL: the app's settings), one transaction."""
+    con = sqlite3.connect(db_path, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     start = time.perf_counter()
-    text = path.read_bytes().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-    header, body = rows[0], rows[1:]
-    columns = ", ".join(f"c{i} TEXT" for i in range(len(header)))
-    con.execute(f"CREATE TABLE raw ({columns})")
-    marks = ", ".join("?" for _ in header)
     con.execute("BEGIN")
-    con.executemany(f"INSERT INTO raw VALUES ({marks})", body)
+    for n, path in enumerate(paths):
+        header, body = _rows(path)
+        columns = ", ".join(f"c{i} TEXT" for i in range(len(header)))
+        con.execute(f"CREATE TABLE raw{n} ({columns})")
+        marks = ", ".join("?" for _ in header)
+        con.executemany(f"INSERT INTO raw{n} VALUES ({marks})", body)
     con.execute("COMMIT")
     elapsed = time.perf_counter() - start
     con.close()
     return elapsed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_FILE)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best counts")
-    args = parser.parse_args(argv)
-    if not args.file.is_file():
-        print(json.dumps({"error": f"no such file: {args.file}"}))
-        return 1
+def time_floor_postgres(paths: Sequence[Path], dsn: str) -> float:
+    """The same floor on PostgreSQL (psycopg's executemany, one transaction)."""
+    import psycopg
+
+    with psycopg.connect(dsn) as con:
+        start = time.perf_counter()
+        with con.cursor() as cur:
+            for n, path in enumerate(paths):
+                header, body = _rows(path)
+                columns = ", ".join(f"c{i} TEXT" for i in range(len(header)))
+                cur.execute(f"DROP TABLE IF EXISTS raw{n}")  # type: ignore[arg-type]
+                cur.execute(f"CREATE TABLE raw{n} ({columns})")  # type: ignore[arg-type]
+                marks = ", ".join("%s" for _ in header)
+                cur.executemany(f"INSERT INTO raw{n} VALUES ({marks})", body)  # type: ignore[arg-type]
+        con.commit()
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def benchmark(
+    paths: Sequence[Path],
+    repeat: int = 3,
+    *,
+    postgres: object | None = None,
+    keep: Path | None = None,
+) -> dict[str, object]:
+    """Import and floor, alternated ``repeat`` times, into SQLite (default) or into the
+    ``bench.pgserver.PostgresServer`` given; ``keep`` copies the last SQLite database there."""
     imports: list[float] = []
     floors: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="upr-bench-") as tmp:
+    figures: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="upr-bench-import-") as tmp:
         workdir = Path(tmp)
-        figures: dict[str, object] = {}
-        for n in range(max(1, args.repeat)):
-            floors.append(time_floor(args.file, workdir, n))
-            seconds, figures = time_import(args.file, workdir, n)
+        for n in range(max(1, repeat)):
+            if postgres is None:
+                floors.append(time_floor_sqlite(paths, workdir / f"floor_{n}.db"))
+                target = workdir / f"bench_{n}.db"
+                seconds, figures = time_import(paths, f"sqlite:///{target}")
+                if keep is not None and n == max(1, repeat) - 1:
+                    keep.parent.mkdir(parents=True, exist_ok=True)
+                    for suffix in ("", "-wal", "-shm"):
+                        if Path(f"{target}{suffix}").exists():
+                            shutil.copy(f"{target}{suffix}", f"{keep}{suffix}")
+                (workdir / f"bench_{n}.db").unlink(missing_ok=True)
+            else:
+                pg = postgres
+                pg.create_database("floor")  # type: ignore[attr-defined]
+                floors.append(time_floor_postgres(paths, pg.dsn("floor")))  # type: ignore[attr-defined]
+                name = "imported" if n == max(1, repeat) - 1 else f"import_{n}"
+                seconds, figures = time_import(paths, pg.create_database(name))  # type: ignore[attr-defined]
+                if name != "imported":
+                    pg.admin(f"DROP DATABASE {name} WITH (FORCE)")  # type: ignore[attr-defined]
             imports.append(seconds)
     best_import, best_floor = min(imports), min(floors)
     ratio = best_import / best_floor if best_floor else float("inf")
-    result = {
+    return {
         "benchmark": "import",
-        "file": args.file.name,
+        "database": "postgresql" if postgres is not None else "sqlite",
+        "files": [p.name for p in paths],
         **figures,
-        "import_seconds": round(best_import, 3),
-        "floor_seconds": round(best_floor, 3),
+        "import_seconds": summary(imports),
+        "floor_seconds": summary(floors),
         "ratio_to_floor": round(ratio, 2),
-        "import_runs": [round(x, 3) for x in imports],
-        "floor_runs": [round(x, 3) for x in floors],
         "target_seconds": TARGET_SECONDS,
         "target_ratio": TARGET_RATIO,
-        "ok": best_import <= TARGET_SECONDS and ratio <= TARGET_RATIO,
+        "load": load(),
     }
-    print(json.dumps(result, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT_FILE])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each")
+    parser.add_argument("--postgres", action="store_true", help="into a throwaway PostgreSQL")
+    parser.add_argument(
+        "--pg-port", type=int, help="into the PostgreSQL server on this port (run_all.py's)"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the imported SQLite database here")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.files if not p.is_file()]
+    if missing:
+        emit({"error": f"no such file: {', '.join(missing)}"})
+        return 1
+    if args.pg_port:
+        from bench.pgserver import PostgresServer
+
+        emit(benchmark(args.files, args.repeat, postgres=PostgresServer.attach(args.pg_port)))
+    elif args.postgres:
+        from bench.pgserver import PostgresServer
+
+        with PostgresServer() as pg:
+            emit(benchmark(args.files, args.repeat, postgres=pg))
+    else:
+        emit(benchmark(args.files, args.repeat, keep=args.keep))
     return 0
 
 

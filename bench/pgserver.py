@@ -49,6 +49,15 @@ def _free_port() -> int:
 class PostgresServer:
     """Start on ``__enter__``, stop and delete on ``__exit__``."""
 
+    @classmethod
+    def attach(cls, port: int) -> PostgresServer:
+        """The server already listening on ``port`` (started by another process): its
+        databases can be made and copied, nothing is started or stopped."""
+        self = cls.__new__(cls)
+        self.port = port
+        self.base = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        return self
+
     def __init__(self) -> None:
         bindir = pg_bindir()
         if bindir is None:

@@ -49,8 +49,8 @@ flag = flag or flags.Flag.PARTIAL.value
 ui.keep_in_url("flag", flag, flags.Flag.PARTIAL.value)
 st.caption(flags.flag_help(flag, opts.stale_months))
 
-rows = ui.query(flags.flagged_frame, f, flag, opts)
-if rows.empty:
+view = ui.query(flags.flagged_view, f, flag, opts)
+if view.total == 0:
     st.info(
         _("No recommendation matching these filters is flagged “{flag}”.").format(
             flag=flags.flag_label(flag)
@@ -65,8 +65,14 @@ ui.downloads(
     key="flagged_download",
 )
 
+if len(view.rows) < view.rows_total:
+    st.caption(
+        _(
+            "The tables show the first {shown} of {n} rows; narrow the filters, or download "
+            "the whole list."
+        ).format(shown=f"{len(view.rows):,}", n=f"{view.rows_total:,}")
+    )
 if flag == flags.Flag.PARTIAL.value:
-    grouped = flags.by_theme_and_cycle(rows)
     st.subheader(_("By theme and cycle"))
     st.caption(
         _(
@@ -75,13 +81,13 @@ if flag == flags.Flag.PARTIAL.value:
         )
     )
     st.dataframe(
-        tables.labelled(flags.theme_cycle_counts(grouped)),
+        tables.labelled(view.theme_cycle),
         hide_index=True,
         column_config={"theme": _("Theme"), "total": _("Total")},
         key="theme_cycle_counts",
     )
     chosen = ui.table(
-        tables.labelled(grouped),
+        tables.labelled(view.rows),
         [
             "theme",
             "cycle",
@@ -101,7 +107,7 @@ if flag == flags.Flag.PARTIAL.value:
 else:
     st.caption(_("Choose a row to open the recommendation."))
     chosen = ui.table(
-        tables.labelled(rows),
+        tables.labelled(view.rows),
         [
             "link",
             "cycle",

@@ -41,11 +41,10 @@ except ValidationError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
 
-full = snapshot.snapshot_figure(data)
-
 
 def _maker(fmt: str) -> Callable[[], bytes]:
-    return lambda: snapshot.snapshot_image(full, fmt)
+    # The full-size figure is composed on click only (0.3 s per run otherwise).
+    return lambda: snapshot.snapshot_image(snapshot.snapshot_figure(data), fmt)
 
 
 stem = f"upr-snapshot-{iso3.lower()}"

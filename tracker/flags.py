@@ -24,7 +24,7 @@ from itertools import groupby
 from operator import itemgetter
 
 import pandas as pd
-from sqlalchemy import ColumnElement, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.filters import Filters
@@ -91,22 +91,32 @@ class FlagOptions:
         return (pd.Timestamp(self.day()) - pd.DateOffset(months=self.stale_months)).date()
 
 
-def _partial_ids(session: Session, f: Filters | None) -> list[int]:
-    stmt = apply_filters(base_select(Recommendation.id), f).where(
+def _partial(f: Filters | None) -> Select:
+    return apply_filters(base_select(Recommendation.id), f).where(
         CURRENT.status == Status.PARTIALLY_IMPLEMENTED.value
     )
-    return list(session.scalars(stmt))
 
 
-def _stale_ids(session: Session, f: Filters | None, opts: FlagOptions) -> list[int]:
+def _partial_ids(session: Session, f: Filters | None) -> list[int]:
+    return list(session.scalars(_partial(f)))
+
+
+def _stale(f: Filters | None, opts: FlagOptions) -> Select:
     old = CURRENT.assessed_on < opts.cutoff()
-    stmt = (
+    return (
         apply_filters(base_select(Recommendation.id), f)
         .where(Recommendation.response == Response.SUPPORTED.value)
         .where(status_expr() != Status.FULLY_IMPLEMENTED.value)
         .where(or_(old, CURRENT.id.is_(None)) if opts.include_unassessed else old)
     )
-    return list(session.scalars(stmt))
+
+
+def _stale_ids(session: Session, f: Filters | None, opts: FlagOptions) -> list[int]:
+    return list(session.scalars(_stale(f, opts)))
+
+
+def _count(session: Session, stmt: Select) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 # The statuses that have a progress rank ("no information" is no judgement).
@@ -130,9 +140,9 @@ def _days_before(session: Session, day: ColumnElement[dt.date], days: int) -> Co
     return day - days  # PostgreSQL: date - integer is a date
 
 
-def _regressed(session: Session, f: Filters | None) -> dict[int, str]:
+def _regressed(f: Filters | None) -> Select:
     """Recommendations whose current status ranks below the latest ranked status assessed
-    on an earlier day, each with "before (date, source) → after".
+    on an earlier day: (id, status, and the earlier status, date and source), by id.
 
     Set-based: the current assessment is kept on the recommendation, and the earlier one is
     one index look-up per recommendation (ix_assessment_rec_date), so nothing but the
@@ -164,14 +174,18 @@ def _regressed(session: Session, f: Filters | None) -> dict[int, str]:
         .subquery()
     )
     previous = aliased(Assessment, name="previous")
-    rows = session.execute(
+    return (
         select(
             latest.c.id, latest.c.status, previous.status, previous.assessed_on, previous.source_org
         )
         .join(previous, previous.id == latest.c.previous_id)
         .where(_rank(latest.c.status) < _rank(previous.status))
         .order_by(latest.c.id)
-    ).all()
+    )
+
+
+def _regressed_ids(session: Session, f: Filters | None) -> dict[int, str]:
+    """The regressed recommendations, each with "before (date, source) → after"."""
     return {
         int(rec_id): _("{before} ({date}, {source}) → {after}").format(
             before=status_label(before),
@@ -179,17 +193,20 @@ def _regressed(session: Session, f: Filters | None) -> dict[int, str]:
             source=source,
             after=status_label(status),
         )
-        for rec_id, status, before, day, source in rows
+        for rec_id, status, before, day, source in session.execute(_regressed(f))
     }
 
 
-def _contested(session: Session, f: Filters | None, opts: FlagOptions) -> dict[int, str]:
+def _contested(
+    session: Session, f: Filters | None, opts: FlagOptions, *, explain: bool = True
+) -> dict[int, str]:
     """Recommendations whose sources disagree: the latest assessment of each source (names
     compared without case and extra spaces), among those made within ``stale_months`` of
     the recommendation's latest one, give different ranked statuses; each with the views.
 
     The database first narrows to the recommendations with two source names and two ranked
-    statuses in that window (a necessary condition); only their histories are read."""
+    statuses in that window (a necessary condition); only their histories are read. Without
+    ``explain`` the views are not written out (each is "")."""
     window = round(opts.stale_months * DAYS_PER_MONTH)
     recent = aliased(Assessment, name="recent")
     candidates = (
@@ -218,18 +235,28 @@ def _contested(session: Session, f: Filters | None, opts: FlagOptions) -> dict[i
         )
     ).all()
     limit = dt.timedelta(days=window)
+    keys: dict[str, str] = {}  # source name -> its key (names repeat)
+    view = _("{source}: {status} ({date})")
+    labels = {s: status_label(s) for s in STATUS_RANK}
     contested: dict[int, str] = {}
     for rec_id, group in groupby(rows, key=itemgetter(0)):
         history = list(group)
         latest_on = history[-1][2]
-        by_source = {_source_key(r[3]): r for r in history}  # the last one per source wins
+        by_source = {}  # the last one per source wins
+        for r in history:
+            key = keys.get(r[3])
+            if key is None:
+                key = keys[r[3]] = _source_key(r[3])
+            by_source[key] = r
         views = [r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= limit]
         if len({r[1] for r in views}) > 1:
-            contested[int(rec_id)] = "; ".join(
-                _("{source}: {status} ({date})").format(
-                    source=r[3], status=status_label(r[1]), date=r[2].isoformat()
+            contested[int(rec_id)] = (
+                "; ".join(
+                    view.format(source=r[3], status=labels[r[1]], date=r[2].isoformat())
+                    for r in sorted(views, key=itemgetter(2))
                 )
-                for r in sorted(views, key=itemgetter(2))
+                if explain
+                else ""
             )
     return contested
 
@@ -244,7 +271,7 @@ def _flag_ids(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions
     if flag is Flag.STALE:
         return dict.fromkeys(_stale_ids(session, f, opts), "")
     if flag is Flag.REGRESSED:
-        return _regressed(session, f)
+        return _regressed_ids(session, f)
     return _contested(session, f, opts)
 
 
@@ -260,8 +287,15 @@ def flag_details(
 def flag_counts(
     session: Session, f: Filters | None = None, opts: FlagOptions | None = None
 ) -> dict[str, int]:
-    """Number of recommendations under each flag, in the order of :class:`Flag`."""
-    return {k: len(v) for k, v in flag_details(session, f, opts).items()}
+    """Number of recommendations under each flag, in the order of :class:`Flag` (counted in
+    the database where it can; the explanations of flag_details are not written)."""
+    opts = opts or FlagOptions()
+    return {
+        Flag.PARTIAL.value: _count(session, _partial(f)),
+        Flag.STALE.value: _count(session, _stale(f, opts)),
+        Flag.REGRESSED.value: _count(session, _regressed(f)),
+        Flag.CONTESTED.value: len(_contested(session, f, opts, explain=False)),
+    }
 
 
 # Columns of flagged_frame: the recommendation's, then the flag's.
@@ -314,6 +348,39 @@ def flagged_frame(
     return df[FLAGGED_COLUMNS]
 
 
+# Rows a Flagged table shows at most: serialising and sending 100,000 rows took 1.5 s and
+# 300 MB of the server on every rerun (docs/performance.md); the downloads hold them all.
+FLAGGED_SHOWN = 2_000
+
+
+@dataclass(frozen=True)
+class FlaggedView:
+    """What the Flagged page shows of one flag (one cached object per filter and flag)."""
+
+    total: int  # recommendations under the flag
+    rows: pd.DataFrame  # the table's first rows (partial: by_theme_and_cycle's)
+    rows_total: int  # rows of the whole table (partial: one per recommendation and theme)
+    theme_cycle: pd.DataFrame  # partial: theme_cycle_counts of the whole table; else empty
+
+
+def flagged_view(
+    session: Session,
+    f: Filters | None = None,
+    flag: str = Flag.PARTIAL.value,
+    opts: FlagOptions | None = None,
+    shown: int = FLAGGED_SHOWN,
+) -> FlaggedView:
+    """The Flagged page's table (at most ``shown`` rows) and counts for ``flag``: for
+    partially implemented, grouped by theme and cycle (:func:`by_theme_and_cycle`) with the
+    theme x cycle counts; for the other flags, :func:`flagged_frame`'s rows."""
+    rows = flagged_frame(session, f, flag, opts)
+    if flag == Flag.PARTIAL.value and not rows.empty:
+        grouped = by_theme_and_cycle(rows)
+        counts = theme_cycle_counts(grouped)
+        return FlaggedView(len(rows), grouped.head(shown), len(grouped), counts)
+    return FlaggedView(len(rows), rows.head(shown), len(rows), pd.DataFrame())
+
+
 NO_THEME = ""  # the theme key of recommendations without a theme
 
 
@@ -348,14 +415,17 @@ def theme_cycle_counts(df: pd.DataFrame) -> pd.DataFrame:
 __all__ = [
     "DEFAULT_STALE_MONTHS",
     "FLAGGED_COLUMNS",
+    "FLAGGED_SHOWN",
     "NO_THEME",
     "Flag",
     "FlagOptions",
+    "FlaggedView",
     "by_theme_and_cycle",
     "flag_counts",
     "flag_details",
     "flag_help",
     "flag_label",
     "flagged_frame",
+    "flagged_view",
     "theme_cycle_counts",
 ]

@@ -256,6 +256,9 @@ def _rule_index() -> tuple[dict[str, list[int]], list[int], list[list[int]]]:
 
 
 _RULES_BY_START, _RULES_ALWAYS, _RULES_TRIGGERED = _rule_index()
+# The indexed word starts, found in one pass over a text (a word start is a word boundary
+# followed by a word character; every key is _START word characters).
+_STARTS_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _RULES_BY_START))) + ")")
 TREATY_TOKENS = frozenset(rep for _p, rep in _TREATIES if " " not in rep)
 _TREATY_BITS = {t: 1 << k for k, t in enumerate(sorted(TREATY_TOKENS))}
 
@@ -307,10 +310,8 @@ def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
     # Only the rules indexed under a word start of the text can match (see _rule_index),
     # tried in their order; a rewrite may bring later rules into play.
     todo = set(_RULES_ALWAYS)
-    for w in _WORD.findall(t):
-        found = _RULES_BY_START.get(w[:_START])
-        if found:
-            todo.update(found)
+    for key in _STARTS_RE.findall(t):
+        todo.update(_RULES_BY_START[key])
     pending = sorted(todo)  # a sorted list is a heap
     last = -1
     while pending:
@@ -350,6 +351,26 @@ def idf_weights(documents: Sequence[str]) -> dict[str, float]:
     return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
 
 
+@dataclass(frozen=True)
+class _Features:
+    """What the score needs of one normalised text, computed once per text."""
+
+    text: str
+    words: frozenset[str]
+    mass: float  # the sum of its words' weights
+    treaties: int  # the treaties it names, as bits
+
+
+def _features(text: str, idf: dict[str, float]) -> _Features:
+    words = frozenset(text.split())
+    return _Features(
+        text,
+        words,
+        math.fsum(idf.get(w, 0.0) for w in words),
+        sum(_TREATY_BITS[t] for t in words & TREATY_TOKENS),
+    )
+
+
 def similarity_matrix(
     earlier: Sequence[str],
     later: Sequence[str],
@@ -363,57 +384,116 @@ def similarity_matrix(
     scoring ``threshold`` or more gets its exact score, the others a lower one. On the whole
     UPR Info export that is about 3 % of the pairs, and the ratio was half of the run time.
     """
+    return _similarity(
+        [_features(t, idf) for t in earlier], [_features(t, idf) for t in later], idf, threshold
+    )
+
+
+def _similarity(
+    earlier: Sequence[_Features],
+    later: Sequence[_Features],
+    idf: dict[str, float],
+    threshold: float | None = None,
+) -> np.ndarray:
+    """:func:`similarity_matrix` of texts whose features are known."""
     shape = (len(earlier), len(later))
     if not earlier or not later:
         return np.zeros(shape, dtype=np.float32)
-    sets_a = [set(d.split()) for d in earlier]
-    sets_b = [set(d.split()) for d in later]
     # Weighted count of shared words for every pair, from an inverted index: each word adds
     # its weight to the (earlier, later) pairs that both contain it. Sparse by nature (a text
     # has ~15 words), so this stays fast without a BLAS matrix product.
     rows_a: dict[str, list[int]] = defaultdict(list)
     rows_b: dict[str, list[int]] = defaultdict(list)
-    for i, words in enumerate(sets_a):
-        for w in words:
+    for i, fa in enumerate(earlier):
+        for w in fa.words:
             rows_a[w].append(i)
-    for j, words in enumerate(sets_b):
-        for w in words:
+    for j, fb in enumerate(later):
+        for w in fb.words:
             rows_b[w].append(j)
     shared = [w for w in rows_a if w in rows_b and idf.get(w, 0.0) > 0]
     if not shared:
         return np.zeros(shape, dtype=np.float32)
-    cells, weights = [], []
+    cells, sizes = [], []
     for w in shared:
         a = np.asarray(rows_a[w], dtype=np.int64)
         b = np.asarray(rows_b[w], dtype=np.int64)
         cells.append((a[:, None] * shape[1] + b[None, :]).ravel())
-        weights.append(np.full(a.size * b.size, idf[w], dtype=np.float64))
-    common = np.bincount(
-        np.concatenate(cells), weights=np.concatenate(weights), minlength=shape[0] * shape[1]
-    ).reshape(shape)
-    mass_a = np.array([math.fsum(idf.get(w, 0.0) for w in s) for s in sets_a], dtype=np.float32)
-    mass_b = np.array([math.fsum(idf.get(w, 0.0) for w in s) for s in sets_b], dtype=np.float32)
+        sizes.append(a.size * b.size)
+    weights = np.repeat(np.array([idf[w] for w in shared], dtype=np.float64), sizes)
+    common = np.bincount(np.concatenate(cells), weights=weights, minlength=shape[0] * shape[1])
+    mass_a = np.array([fa.mass for fa in earlier], dtype=np.float32)
+    mass_b = np.array([fb.mass for fb in later], dtype=np.float32)
+    ta = np.array([fa.treaties for fa in earlier], np.int64)
+    tb = np.array([fb.treaties for fb in later], np.int64)
+    if threshold is not None and threshold > WEIGHT_FUZZY * 100 + 1:
+        # Only the pairs sharing a word can reach the threshold (the ratio alone cannot):
+        # score those; the others are 0 in either way of computing (the ratio is not taken
+        # for a pair that cannot reach the threshold).
+        cell = np.flatnonzero(common)
+        i, j = np.divmod(cell, shape[1])
+        score = _score(
+            common[cell], mass_a[i], mass_b[j], ta[i], tb[j], earlier, later, i, j,
+            threshold=threshold,
+        )  # fmt: skip
+        out = np.zeros(shape[0] * shape[1], dtype=np.float32)
+        out[cell] = np.clip(score, 0, 100).astype(np.float32)
+        return out.reshape(shape)
+    i, j = np.indices(shape)
+    score = _score(
+        common.reshape(shape),
+        mass_a[:, None],
+        mass_b[None, :],
+        ta[:, None],
+        tb[None, :],
+        earlier,
+        later,
+        i,
+        j,
+        threshold=threshold,
+        every_ratio=threshold is None,
+    )
+    return np.clip(score, 0, 100).astype(np.float32)
+
+
+def _score(
+    common: np.ndarray,
+    mass_a: np.ndarray,
+    mass_b: np.ndarray,
+    ta: np.ndarray,
+    tb: np.ndarray,
+    earlier: Sequence[_Features],
+    later: Sequence[_Features],
+    i: np.ndarray,
+    j: np.ndarray,
+    *,
+    threshold: float | None = None,
+    every_ratio: bool = False,
+) -> np.ndarray:
+    """The scores of the pairs (i, j) (arrays of one shape), before clipping."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        dice = np.nan_to_num(2 * common / (mass_a[:, None] + mass_b[None, :])) * 100
-        overlap = np.nan_to_num(common / np.minimum(mass_a[:, None], mass_b[None, :])) * 100
+        dice = np.nan_to_num(2 * common / (mass_a + mass_b)) * 100
+        overlap = np.nan_to_num(common / np.minimum(mass_a, mass_b)) * 100
     base = WEIGHT_DICE * dice + WEIGHT_OVERLAP * overlap
-    if threshold is None:
-        fuzzy = process.cdist(earlier, later, scorer=fuzz.token_sort_ratio, dtype=np.float32)
+    if every_ratio:
+        fuzzy = process.cdist(
+            [fa.text for fa in earlier],
+            [fb.text for fb in later],
+            scorer=fuzz.token_sort_ratio,
+            dtype=np.float32,
+        )
     else:
-        fuzzy = np.zeros(shape, dtype=np.float32)
+        fuzzy = np.zeros(base.shape, dtype=np.float32)
         # One point of margin against rounding: a pair just below never loses its ratio.
-        rows, cols = np.nonzero(base + WEIGHT_FUZZY * 100 + 1 >= threshold)
+        need = base + WEIGHT_FUZZY * 100 + 1 >= (threshold or 0)
         ratio = fuzz.token_sort_ratio
-        fuzzy[rows, cols] = [
-            ratio(earlier[i], later[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+        fuzzy[need] = [
+            ratio(earlier[a].text, later[b].text)
+            for a, b in zip(i[need].tolist(), j[need].tolist(), strict=True)
         ]
     score = base + WEIGHT_FUZZY * fuzzy
     # Treaties named, as bit masks: both name some, and none in common -> not a repeat.
-    ta = np.array([sum(_TREATY_BITS[t] for t in s & TREATY_TOKENS) for s in sets_a], np.int64)
-    tb = np.array([sum(_TREATY_BITS[t] for t in s & TREATY_TOKENS) for s in sets_b], np.int64)
-    different = (ta[:, None] != 0) & (tb[None, :] != 0) & ((ta[:, None] & tb[None, :]) == 0)
-    score[different] = 0.0
-    return np.clip(score, 0, 100).astype(np.float32)
+    score[(ta != 0) & (tb != 0) & ((ta & tb) == 0)] = 0.0
+    return score
 
 
 def select_pairs(
@@ -503,6 +583,7 @@ def candidate_links(
                 norm[rec_id] = normalise_for_matching(text, names.get(state_id, ()))
         result.recommendations += len(norm)
         idf = idf_weights(list(norm.values()))
+        features = {rec_id: _features(text, idf) for rec_id, text in norm.items()}
         cycle_of = {rec_id: c for c, items in cycles.items() for rec_id, _t in items}
         links_out: dict[int, set[int]] = defaultdict(set)  # rec -> cycles it repeats into
         links_in: dict[int, set[int]] = defaultdict(set)  # rec -> cycles repeated from
@@ -519,8 +600,8 @@ def candidate_links(
             between = set(range(c1 + 1, c2))
             a_ids = [r for r, _t in cycles[c1] if not links_out[r] & between]
             b_ids = [r for r, _t in cycles[c2] if not links_in[r] & between]
-            scores = similarity_matrix(
-                [norm[r] for r in a_ids], [norm[r] for r in b_ids], idf, threshold
+            scores = _similarity(
+                [features[r] for r in a_ids], [features[r] for r in b_ids], idf, threshold
             )
             for i, j in select_pairs(scores, threshold):
                 a, b = a_ids[i], b_ids[j]

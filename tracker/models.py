@@ -208,7 +208,9 @@ class Recommendation(Base):
     paragraph: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     identity: Mapped[str] = mapped_column(String(64), unique=True)
-    response: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Not indexed: five values, and an index on it misled SQLite's planner into reading half
+    # the table for one country's supported recommendations (migration 0003 drops it).
+    response: Mapped[str | None] = mapped_column(String(20))
     action_category: Mapped[int | None] = mapped_column(Integer)
     # The latest assessment (by assessed_on, then created_at, then id), kept by
     # tracker.assessments.refresh_current_status on every write that adds assessments.
@@ -274,7 +276,7 @@ class Assessment(Base):
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE")
     )
-    status: Mapped[str] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(30))  # four values: not indexed (0003)
     assessed_on: Mapped[dt.date] = mapped_column(Date, index=True)
     source_org: Mapped[str] = mapped_column(String(300))
     evidence: Mapped[str | None] = mapped_column(Text)

@@ -109,7 +109,7 @@ def apply_filters(stmt: Select, f: Filters | None) -> Select:
             .where(or_(*conds))
         )
     if f.q:
-        stmt = stmt.where(text_condition(f.q))
+        stmt = stmt.where(text_condition(f.q, lead=not f.states))
     return stmt
 
 

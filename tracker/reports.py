@@ -37,8 +37,12 @@ import datetime as dt
 import io
 import os
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 import pandas as pd
@@ -482,8 +486,9 @@ class Report:
             return self.settings.word_limit
         return WORD_LIMIT_JOINT if self.joint else WORD_LIMIT_INDIVIDUAL
 
-    @property
+    @cached_property
     def word_count(self) -> int:
+        # Cached: a page asks four times, and counting a long report takes 0.05 s each time.
         return count_words(self.all_text())
 
     @property
@@ -590,13 +595,15 @@ def _assign_sections(
     return out
 
 
-def _evidence_rows(assessments: pd.DataFrame, how: str) -> tuple[tuple[tuple[Run, ...], ...], ...]:
-    if how == "none" or assessments.empty:
+def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Run, ...], ...], ...]:
+    """The evidence table of a recommendation from its assessments (rows of
+    assessments_frame, oldest first)."""
+    if how == "none" or not assessments:
         return ()
     if how == "latest":
-        assessments = assessments.tail(1)
+        assessments = assessments[-1:]
     rows = []
-    for a in assessments.itertuples(index=False):
+    for a in assessments:
         url = a.evidence_url if isinstance(a.evidence_url, str) and a.evidence_url else None
         rows.append(
             (
@@ -663,11 +670,12 @@ def build_report(
     themes_of = _rec_themes(session, ids)
     section_of = _assign_sections(frame, themes_of, settings.themes)
     assessments = _effective_assessments(session, f) if ids else pd.DataFrame()
-    by_rec = (
-        {int(k): g for k, g in assessments.groupby("recommendation_id")}
-        if not assessments.empty
-        else {}
-    )
+    # Plain rows per recommendation, in one pass: a pandas group per recommendation cost
+    # 1 s for one country's 400 (docs/performance.md).
+    by_rec: dict[int, list[Any]] = defaultdict(list)
+    if not assessments.empty:
+        for a in assessments.itertuples(index=False):
+            by_rec[int(a.recommendation_id)].append(a)
     is_sample = bool(frame["is_sample"].any()) if ids else False
     if not is_sample and not assessments.empty:
         is_sample = bool(assessments["is_sample"].any())
@@ -689,15 +697,18 @@ def build_report(
             blocks.append(Para((Run(" ".join(text.split())),)))
     blocks.extend(_scope_paragraphs(state_name, frame, cycles, settings, totals))
 
+    # One pass over plain rows (sorted by section, cycle, session): a pandas group and a
+    # row iterator per review cost a second for one country (docs/performance.md).
+    rows = list(frame.itertuples(index=False))
     for section in section_order:
-        part = frame[frame["section"] == section]
-        if part.empty:
+        part = [r for r in rows if r.section == section]
+        if not part:
             continue
         blocks.append(Heading(theme_label(section) or _("Other recommendations"), 1))
-        for (cyc, sess), group in part.groupby(["cycle", "session"], sort=True):
-            first = group.iloc[0]
-            blocks.append(Heading(_review_heading(int(cyc), int(sess), first), 2))
-            for row in group.itertuples(index=False):
+        for (cyc, sess), review_rows in groupby(part, key=attrgetter("cycle", "session")):
+            group = list(review_rows)
+            blocks.append(Heading(_review_heading(int(cyc), int(sess), group[0]), 2))
+            for row in group:
                 blocks.extend(_recommendation_blocks(row, state_name, by_rec, settings))
 
     if own:
@@ -818,19 +829,19 @@ def _scope_paragraphs(
     return [Para((Run(scope),)), Para((Run(summary),))]
 
 
-def _review_heading(cycle: int, session: int, row: pd.Series) -> str:
+def _review_heading(cycle: int, session: int, row: Any) -> str:
     text = _("Cycle {cycle}, session {session}").format(cycle=cycle, session=session)
     details = []
-    review_date = row["review_date"]
+    review_date = row.review_date
     if isinstance(review_date, dt.date):
         details.append(_month_year(review_date))
-    if isinstance(row["report_symbol"], str) and row["report_symbol"]:
-        details.append(row["report_symbol"])
+    if isinstance(row.report_symbol, str) and row.report_symbol:
+        details.append(row.report_symbol)
     return f"{text} ({', '.join(details)})" if details else text
 
 
 def _recommendation_blocks(
-    row: Any, state_name: str, by_rec: dict[int, pd.DataFrame], settings: ReportSettings
+    row: Any, state_name: str, by_rec: dict[int, list[Any]], settings: ReportSettings
 ) -> list[Block]:
     runs: list[Run] = []
     if isinstance(row.paragraph, str) and row.paragraph:
@@ -842,12 +853,12 @@ def _recommendation_blocks(
     runs.append(Run(" — "))
     runs.append(Run(status_phrase(row.status), bold=True))
     blocks: list[Block] = [Para(tuple(runs), keep_with_next=True)]
-    history = by_rec.get(int(row.id), pd.DataFrame())
+    history = by_rec.get(int(row.id), [])
     note = _("Response of {state}: {response}.").format(
         state=state_name, response=response_label(row.response).lower()
     )
     rows = _evidence_rows(history, settings.evidence)
-    if settings.evidence != "none" and history.empty:
+    if settings.evidence != "none" and not history:
         note += " " + _("No assessment recorded yet.")
     blocks.append(Para((Run(note),), numbered=False, note=True))
     if rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -97,36 +98,41 @@ def _share(n: int, total: int) -> str:
 
 
 def _card(
-    fig: go.Figure,
+    layout: dict[str, list[dict[str, Any]]],
     x0: float,
     x1: float,
     texts: tuple[str, str, str],
     colour: str,
     scale: float,
 ) -> None:
+    """Add a number card's shapes and annotations to ``layout`` (lists of dicts)."""
     number, label, note = texts
-    fig.add_shape(
-        type="rect",
-        xref="paper",
-        yref="paper",
-        x0=x0,
-        x1=x1,
-        y0=CARDS_BOTTOM,
-        y1=CARDS_TOP,
-        fillcolor=CARD_FILL,
-        line={"width": 0},
-        layer="below",
+    layout["shapes"].append(
+        {
+            "type": "rect",
+            "xref": "paper",
+            "yref": "paper",
+            "x0": x0,
+            "x1": x1,
+            "y0": CARDS_BOTTOM,
+            "y1": CARDS_TOP,
+            "fillcolor": CARD_FILL,
+            "line": {"width": 0},
+            "layer": "below",
+        }
     )
-    fig.add_shape(
-        type="rect",
-        xref="paper",
-        yref="paper",
-        x0=x0,
-        x1=x1,
-        y0=CARDS_TOP - 0.012,
-        y1=CARDS_TOP,
-        fillcolor=colour,
-        line={"width": 0},
+    layout["shapes"].append(
+        {
+            "type": "rect",
+            "xref": "paper",
+            "yref": "paper",
+            "x0": x0,
+            "x1": x1,
+            "y0": CARDS_TOP - 0.012,
+            "y1": CARDS_TOP,
+            "fillcolor": colour,
+            "line": {"width": 0},
+        }
     )
     middle = (x0 + x1) / 2
     span = CARDS_TOP - CARDS_BOTTOM
@@ -135,16 +141,18 @@ def _card(
         (label, CARDS_BOTTOM + span * 0.27, 22 * scale, TEXT),
         (note, CARDS_BOTTOM + span * 0.10, 17 * scale, MUTED),
     ):
-        fig.add_annotation(
-            text=text,
-            xref="paper",
-            yref="paper",
-            x=middle,
-            y=y,
-            showarrow=False,
-            xanchor="center",
-            yanchor="middle",
-            font={"size": size, "color": colour_},
+        layout["annotations"].append(
+            {
+                "text": text,
+                "xref": "paper",
+                "yref": "paper",
+                "x": middle,
+                "y": y,
+                "showarrow": False,
+                "xanchor": "center",
+                "yanchor": "middle",
+                "font": {"size": size, "color": colour_},
+            }
         )
 
 
@@ -225,9 +233,12 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         )
     gap = 0.02
     width = (1 - gap * (len(cards) - 1)) / len(cards)
+    # Shapes and annotations are collected and set at once: plotly checks the whole list
+    # again at every add_annotation (0.3 s per figure; docs/performance.md).
+    layout: dict[str, list[dict[str, Any]]] = {"shapes": [], "annotations": []}
     for i, (number, label, note, colour) in enumerate(cards):
         x0 = i * (width + gap)
-        _card(fig, x0, x0 + width, (number, label, note), colour, scale)
+        _card(layout, x0, x0 + width, (number, label, note), colour, scale)
 
     # Chart 1: current status.
     counts = data.status_counts.set_index("status")["count"].reindex(STATUS_ORDER, fill_value=0)
@@ -306,47 +317,54 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         ),
         strict=True,
     ):
-        fig.add_annotation(
-            text=f"<b>{text}</b>",
-            xref="paper",
-            yref="paper",
-            x=start / PAPER_WIDTH,
-            y=CHART_TOP + 0.04,
-            xanchor="left",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": px(22), "color": TEXT},
+        layout["annotations"].append(
+            {
+                "text": f"<b>{text}</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": start / PAPER_WIDTH,
+                "y": CHART_TOP + 0.04,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": px(22), "color": TEXT},
+            }
         )
 
     caption = _(
         "Source: UPR Tracker database; current status = the latest assessment of each "
         "recommendation; as of {date}. A recommendation counts once under each of its themes."
     ).format(date=as_of)
-    fig.add_annotation(
-        text=caption,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0.0,
-        xanchor="left",
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": px(16), "color": MUTED},
+    layout["annotations"].append(
+        {
+            "text": caption,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0.0,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": px(16), "color": MUTED},
+        }
     )
     if data.organisation:
-        fig.add_annotation(
-            text=_("Prepared by {organisation}").format(
-                organisation=f"<b>{images.html_text(data.organisation)}</b>"
-            ),
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=0.0,
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": px(18), "color": TEXT},
+        layout["annotations"].append(
+            {
+                "text": _("Prepared by {organisation}").format(
+                    organisation=f"<b>{images.html_text(data.organisation)}</b>"
+                ),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 0.0,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": px(18), "color": TEXT},
+            }
         )
+    fig.update_layout(layout)
     if data.is_sample:
         images.add_watermark(fig)
     return fig

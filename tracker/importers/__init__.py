@@ -260,6 +260,10 @@ def _import_files(
         result.links_suggested = linking.suggest_links(session, touched, actor=who)
     result.written = True
     result.import_run_ids = run_ids
+    for r in reports:
+        # The rows are in the database now. Let them go before the garbage collector is back
+        # (_gc_paused): its first pass would walk every one of them (0.4 s per 60,000 rows).
+        r.parsed = []
     report_progress(1.0, _("Done"))
     return result
 

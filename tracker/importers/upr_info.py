@@ -65,7 +65,9 @@ class _Cached:
             try:
                 got = self.fn(value)
             except CellError as exc:
-                got = exc
+                # Without its traceback: kept, the traceback would hold this import's frames
+                # (every row read) alive in a cycle until the garbage collector runs.
+                got = exc.with_traceback(None)
             self.cache[value] = got
         return got
 

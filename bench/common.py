@@ -1,0 +1,123 @@
+"""Shared helpers of the benchmarks: paths, repeated timings, the machine, subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+REAL_FILE = (
+    ROOT.parent
+    / "shared"
+    / "data"
+    / "upr"
+    / "upr_info_recommendations_sessions01-27_export2018-07-25.csv"
+)
+# Generated corpora and databases are kept here between runs (rebuilt when they change).
+DEFAULT_WORKDIR = Path(os.environ.get("UPR_BENCH_DIR", Path(tempfile.gettempdir()) / "upr-bench"))
+ONE_STATE = "KAZ"  # the "one country" scope: Kazakhstan, the project's first user's country
+
+
+def summary(runs: Sequence[float], digits: int = 3) -> dict[str, Any]:
+    """Best and median of repeated timings (the machine may be shared: the best is the
+    least disturbed run, the median the typical one)."""
+    return {
+        "best": round(min(runs), digits),
+        "median": round(statistics.median(runs), digits),
+        "runs": [round(r, digits) for r in runs],
+    }
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[dict[str, Any], Any]:
+    """Run ``fn`` ``repeat`` times; the summary of the timings and the last result."""
+    runs, result = [], None
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - start)
+    return summary(runs), result
+
+
+def load() -> list[float]:
+    """The load averages (1, 5, 15 minutes): how busy the machine was."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    os_name = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    import sqlite3
+
+    import pandas
+    import sqlalchemy
+    import streamlit
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": mem_gb,
+        "os": os_name,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "pandas": pandas.__version__,
+        "streamlit": streamlit.__version__,
+    }
+
+
+def run_json(args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 3600) -> Any:
+    """Run a benchmark script in its own process; its stdout is one JSON document."""
+    environment = dict(os.environ)
+    environment.update(env or {})
+    done = subprocess.run(
+        [PYTHON, *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
+            f"{done.stderr[-4000:]}"
+        )
+    return json.loads(done.stdout)
+
+
+def emit(result: Any) -> None:
+    """Print a benchmark's result as JSON (the only thing on stdout)."""
+    print(json.dumps(result, indent=2, default=str))

@@ -1,0 +1,253 @@
+"""The set-based rewrites of issue #7 give what a plain replay of the history gives, and the
+database reads what the fix intended (indexes, no whole-table reads for one country).
+
+The replays below are the straightforward per-recommendation definitions of the flags and
+of "status over time" (what the code did before it was made set-based); random histories
+with same-day assessments, retractions and source names spelled differently must agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import unicodedata
+from itertools import groupby
+from operator import itemgetter
+
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from tracker import flags, linking, progress, queries
+from tracker.assessments import refresh_current_status
+from tracker.filters import Filters
+from tracker.models import Assessment, Recommendation
+from tracker.sample import has_sample
+from tracker.vocab import STATUS_RANK, status_label
+
+TODAY = dt.date(2025, 10, 1)
+SOURCES = ["NGO A", "ngo a", "NGO  A", "Ombudsman", "OMBUDSMAN", "Université", "UNIVERSITÉ"]
+STATUSES = ["fully_implemented", "partially_implemented", "not_implemented", "no_information"]
+
+
+def _random_history(session: Session, seed: int) -> None:
+    """Replace the sample's assessments by random ones: ties on the same day and entry time,
+    retractions, sources that differ only in case or spaces."""
+    rng = random.Random(seed)
+    ids = list(session.scalars(select(Recommendation.id)))
+    session.execute(text("UPDATE recommendation SET current_assessment_id = NULL"))
+    session.execute(text("DELETE FROM assessment"))
+    for rid in rng.sample(ids, min(len(ids), 40)):
+        made = []
+        for _ in range(rng.randint(1, 6)):
+            row = {
+                "recommendation_id": rid,
+                "status": rng.choice(STATUSES),
+                "assessed_on": dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 700)),
+                "source_org": rng.choice(SOURCES),
+                "created_at": dt.datetime(2025, 1, 1, 0, rng.randrange(0, 3)),
+                "author": "test",
+            }
+            made.append(
+                session.execute(insert(Assessment).returning(Assessment.id), [row]).scalar()
+            )
+        if rng.random() < 0.3:
+            session.execute(
+                insert(Assessment),
+                [
+                    {
+                        "recommendation_id": rid,
+                        "status": "no_information",
+                        "assessed_on": dt.date(2025, 2, 1),
+                        "source_org": "Editor",
+                        "retracts_id": rng.choice(made),
+                        "created_at": dt.datetime(2025, 3, 1),
+                        "author": "test",
+                    }
+                ],
+            )
+    refresh_current_status(session)
+    session.commit()
+
+
+def _histories(session: Session, f: Filters | None) -> dict[int, list[tuple]]:
+    """Every counting assessment of the filtered recommendations, oldest first."""
+    df = queries.assessments_frame(session, f)
+    retracted = set(df["retracts_id"].dropna().astype(int))
+    df = df[df["retracts_id"].isna() & ~df["assessment_id"].isin(retracted)]
+    # assessments_frame's order: recommendation, date, entry time, id (the current status')
+    rows = df[["recommendation_id", "status", "assessed_on", "source_org"]].itertuples(
+        index=False, name=None
+    )
+    return {rid: list(g) for rid, g in groupby(rows, key=itemgetter(0))}
+
+
+def _replay_flags(histories: dict[int, list[tuple]], months: int) -> tuple[dict, dict]:
+    """Regressed and contested, one recommendation at a time (the flags' definitions)."""
+    window = dt.timedelta(days=round(months * flags.DAYS_PER_MONTH))
+    regressed, contested = {}, {}
+    for rid, rows in histories.items():
+        if len(rows) < 2:
+            continue
+        status, latest_on = rows[-1][1], rows[-1][2]
+        if status in STATUS_RANK:
+            before = [r for r in rows if r[2] < latest_on and r[1] in STATUS_RANK]
+            if before and STATUS_RANK[status] < STATUS_RANK[before[-1][1]]:
+                p = before[-1]
+                regressed[rid] = (
+                    f"{status_label(p[1])} ({p[2].isoformat()}, {p[3]}) → {status_label(status)}"
+                )
+        by_source = {" ".join(r[3].split()).casefold(): r for r in rows}
+        views = [
+            r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= window
+        ]
+        if len({r[1] for r in views}) > 1:
+            contested[rid] = "; ".join(
+                f"{r[3]}: {status_label(r[1])} ({r[2].isoformat()})"
+                for r in sorted(views, key=itemgetter(2))
+            )
+    return regressed, contested
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_flags_agree_with_a_replay_of_each_history(sample_session, seed: int) -> None:  # type: ignore[no-untyped-def]
+    _random_history(sample_session, seed)
+    for f in (None, Filters(states=("KAZ",)), Filters(cycles=(2,))):
+        for months in (12, 3):
+            opts = flags.FlagOptions(stale_months=months, today=TODAY)
+            regressed, contested = _replay_flags(_histories(sample_session, f), months)
+            details = flags.flag_details(sample_session, f, opts)
+            assert details["regressed"] == regressed
+            assert details["contested"] == contested
+            counts = flags.flag_counts(sample_session, f, opts)
+            assert counts == {k: len(v) for k, v in details.items()}
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_status_over_time_agrees_with_a_replay(sample_session, seed: int) -> None:  # type: ignore[no-untyped-def]
+    _random_history(sample_session, seed)
+    histories = _histories(sample_session, None)
+    events = sorted((r for rows in histories.values() for r in rows), key=itemgetter(2))
+    got = progress.status_over_time(sample_session, None, max_points=10_000)
+    assert sorted(set(got["date"])) == sorted({r[2] for r in events})
+    for day in sorted({r[2] for r in events}):
+        latest = {}
+        for rid, rows in histories.items():
+            seen = [r for r in rows if r[2] <= day]
+            if seen:
+                latest[rid] = seen[-1][1]
+        at_day = got[got["date"] == day].set_index("status")
+        for status in STATUSES:
+            assert at_day.loc[status, "count"] == sum(1 for s in latest.values() if s == status)
+            assert at_day.loc[status, "assessed"] == len(latest)
+
+
+def test_the_flagged_table_is_capped_and_the_total_kept(sample_session) -> None:  # type: ignore[no-untyped-def]
+    opts = flags.FlagOptions(today=TODAY)
+    everything = flags.flagged_view(sample_session, None, "partial", opts)
+    capped = flags.flagged_view(sample_session, None, "partial", opts, shown=3)
+    assert len(capped.rows) == 3 < capped.rows_total == everything.rows_total
+    assert (
+        capped.total == everything.total == flags.flag_counts(sample_session, None, opts)["partial"]
+    )
+    assert capped.rows.equals(everything.rows.head(3))
+    assert capped.theme_cycle.equals(everything.theme_cycle)  # counted over every row
+
+
+def _plan(session: Session, stmt) -> list[str]:  # type: ignore[no-untyped-def]
+    sql = str(
+        stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    )
+    return [row[-1] for row in session.execute(text("EXPLAIN QUERY PLAN " + sql))]
+
+
+def test_a_search_reads_its_matches_and_one_country_reads_its_reviews(sample_session) -> None:  # type: ignore[no-untyped-def]
+    everywhere = _plan(sample_session, queries.filtered_ids(Filters(q="torture")))
+    assert everywhere[0].startswith("SEARCH recommendation USING INTEGER PRIMARY KEY")
+    one_state = _plan(sample_session, queries.filtered_ids(Filters(q="torture", states=("KAZ",))))
+    assert one_state[0].startswith("SEARCH sur USING")  # the state first, then its reviews
+    assert not any(re.match(r"SCAN recommendation\b(?!_fts)", p) for p in everywhere + one_state)
+    everyone = queries.recommendations_frame(sample_session, Filters(q="torture"))
+    assert queries.count(sample_session, Filters(q="torture", states=("KAZ",))) == int(
+        (everyone["state_iso3"] == "KAZ").sum()
+    )  # both ways of reading find the same recommendations
+
+
+def test_is_there_sample_data_is_one_index_look_up(sample_session) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import exists
+
+    plan = _plan(sample_session, select(exists().where(Recommendation.is_sample.is_(True))))
+    assert any("ix_recommendation_is_sample" in p for p in plan)
+    assert has_sample(sample_session)
+
+
+def test_one_country_never_reads_the_whole_corpus(sample_session) -> None:  # type: ignore[no-untyped-def]
+    kaz = Filters(states=("KAZ",), responses=("supported",))
+    opts = flags.FlagOptions(today=TODAY)
+    for stmt in (flags._stale(kaz, opts), flags._partial(kaz), flags._regressed(kaz)):
+        plan = _plan(sample_session, stmt)
+        assert plan[0].startswith("SEARCH sur USING"), plan
+        assert not any(p.startswith("SCAN") for p in plan), plan
+
+
+def test_stats_without_filters_match_stats_of_every_state(sample_session) -> None:  # type: ignore[no-untyped-def]
+    everything = queries.stats(sample_session)
+    states = tuple(queries.states_under_review(sample_session)["iso3"])
+    assert queries.stats(sample_session, Filters(states=states)) == everything
+    assert everything["assessments"] == sample_session.scalar(
+        select(func.count()).select_from(Assessment)
+    )
+
+
+# --- repeats across cycles ----------------------------------------------------------------------
+def _normalise_trying_every_rule(text_: str) -> str:
+    """normalise_for_matching as it was: every rule tried in turn on every text."""
+    t = unicodedata.normalize("NFKC", text_).casefold().replace("\u2019", "'")
+    for rule, replacement, prefixes in linking._CANONICAL_RULES:
+        if prefixes is None or any(p in t for p in prefixes):
+            t = rule.sub(replacement, t)
+    t = linking._POSSESSIVE.sub("", t)
+    t = " ".join(linking._NON_WORD.sub(" ", t).split())
+    t = linking._LEADING_BOILERPLATE.sub("", t)
+    return " ".join(
+        w if w in linking._CANONICAL_TOKENS else linking._stem(w)
+        for w in t.split()
+        if not (w in linking.STOP_WORDS or w.isdigit())
+    )
+
+
+def test_the_rule_index_changes_no_normalised_text(sample_session) -> None:  # type: ignore[no-untyped-def]
+    texts = list(sample_session.scalars(select(Recommendation.text)))
+    texts += [
+        "Consider ratifying the Convention on the Rights of Persons with Disabilities",
+        "Sign and ratify the Second Optional Protocol to the ICCPR, and OPCAT",
+        "Strengthen the Ombudsman (national human rights institution) – Paris Principles",
+        "Become a party to the Rome Statute; abolish the death penalty; decriminalize defamation",
+        "Accede to ICRMW and CPED; combat trafficking in persons and domestic violence",
+        "Investigate torture by judges' order; prevent discrimination against persons with "
+        "disabilities; implement UPR recommendations on human rights defenders",
+    ]
+    rng = random.Random(7)
+    words = re.findall(r"\w+|\W+", " ".join(texts))
+    texts += ["".join(rng.choice(words) for _ in range(40)) for _ in range(300)]
+    for t in texts:
+        assert linking.normalise_for_matching(t) == _normalise_trying_every_rule(t), t
+
+
+def test_scores_at_the_threshold_are_exact() -> None:
+    rng = random.Random(3)
+    vocabulary = "ratify crpd torture prevent nhri parisprinciples trafficking children women "
+    vocabulary += "violence law police judiciary independent education health land water"
+    pool = vocabulary.split()
+    earlier = [" ".join(rng.sample(pool, rng.randint(2, 8))) for _ in range(60)]
+    later = [" ".join(rng.sample(pool, rng.randint(2, 8))) for _ in range(50)]
+    idf = linking.idf_weights(earlier + later)
+    full = linking.similarity_matrix(earlier, later, idf)
+    for threshold in (45.0, 70.0):
+        fast = linking.similarity_matrix(earlier, later, idf, threshold)
+        at = full >= threshold
+        assert at.any()
+        assert (fast[at] == full[at]).all()
+        assert (fast[~at] < threshold).all()
+        assert linking.select_pairs(fast, threshold) == linking.select_pairs(full, threshold)
