@@ -8,14 +8,16 @@ version, so a write by anyone (another browser, the CLI) is seen on the next rer
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Integer, String, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.i18n import N_, _
 from tracker.models import AuditEvent, Meta
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported by the functions that use it: 0.5 s that `stats` saves
 
 DATA_VERSION_KEY = "data_version"
 
@@ -174,6 +176,8 @@ def activity_frame(
 ) -> pd.DataFrame:
     """The audit trail, newest first: ``ACTIVITY_COLUMNS``; ``changes`` reads
     "field: before → after" per changed field. Dates are UTC days, both ends included."""
+    import pandas as pd
+
     stmt = _activity_where(select(AuditEvent), actors, actions, start, end)
     rows = [
         {

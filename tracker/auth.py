@@ -42,8 +42,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import exists, func, select
@@ -53,6 +53,9 @@ from tracker import audit, db
 from tracker.i18n import N_, _, available_languages
 from tracker.models import Meta, User, utcnow
 from tracker.vocab import Role
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported by users_frame: every command imports this module
 
 # --- settings --------------------------------------------------------------------------------
 PASSWORD_ENV = "UPR_TRACKER_PASSWORD"
@@ -333,6 +336,8 @@ def list_users(session: Session) -> list[UserInfo]:
 def users_frame(session: Session) -> pd.DataFrame:
     """Columns: username, role, role_name (translated), created_at, locked_until (None
     unless locked now)."""
+    import pandas as pd
+
     now = utcnow()
     rows = [
         {

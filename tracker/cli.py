@@ -14,14 +14,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tracker import db, queries, schema, template
+from tracker import db, queries, schema
 from tracker.assessments import ValidationError, add_assessment
 from tracker.filters import Filters, from_query_params
 from tracker.i18n import _, set_language
-from tracker.sample import has_sample, is_empty, load_sample, remove_sample
 from tracker.states import UnknownStateError
 from tracker.vocab import STATUS_ORDER, status_label
 
+# The commands defined here: for them the modules below are not imported (importers, reports,
+# linking: 0.5 s of a `stats --json` run; docs/performance.md). Template export and the
+# sample are imported by their commands too.
+CORE_COMMANDS = frozenset({"init", "stats", "export", "assess", "sample", "serve"})
 # Modules that add sub-commands (import, report, link, users, backup, ...).
 COMMAND_MODULES: list[str] = [
     "tracker.cli_users",
@@ -106,6 +109,8 @@ def ready_engine():  # type: ignore[no-untyped-def]
 
 # --- commands ------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
+    from tracker.sample import is_empty, load_sample
+
     e = engine()
     schema.upgrade(e)
     with db.session_scope(e) as s:
@@ -146,6 +151,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from tracker import template
+
     f = filters_from_args(args)
     with db.session_scope(ready_engine()) as s:
         try:
@@ -180,6 +187,8 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    from tracker.sample import has_sample, load_sample, remove_sample
+
     with db.session_scope(ready_engine()) as s:
         if args.action == "remove":
             if not has_sample(s):
@@ -225,7 +234,9 @@ def positive_int(value: str) -> int:
     return n
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command (only of the core ones when ``command`` is one of them:
+    the other command modules are not imported then)."""
     parser = argparse.ArgumentParser(
         prog="python -m tracker",
         description=_("UPR Tracker: follow what a state does with its UPR recommendations."),
@@ -271,9 +282,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_serve)
 
-    for module in COMMAND_MODULES:
-        importlib.import_module(module).register(sub)
+    if command not in CORE_COMMANDS:
+        for module in COMMAND_MODULES:
+            importlib.import_module(module).register(sub)
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (its first word that is no option or option value)."""
+    value_follows = False
+    for a in argv:
+        if value_follows:
+            value_follows = False
+        elif a == "--lang":
+            value_follows = True
+        elif not a.startswith("-"):
+            return a
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -286,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             set_language(a.split("=", 1)[1])
     if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
         set_language(os.environ.get("UPR_TRACKER_LANG"))
-    parser = build_parser()
+    parser = build_parser(_command(argv))
     args, extra = parser.parse_known_args(argv)
     if args.command == "serve":
         args.streamlit_args = extra + list(args.streamlit_args)
