@@ -12,7 +12,8 @@ OVERVIEW_LIST_LIMIT = 50  # the Flagged page has the whole list
 
 f, where = ui.page_header(_("Overview"))
 
-figures = ui.query(queries.stats, f)
+counted = ui.query(queries.overview, f)
+figures = counted.figures
 if figures["recommendations"] == 0:
     ui.no_match()
     st.stop()
@@ -58,7 +59,7 @@ left, right = st.columns(2)
 with left:
     ui.plotly(
         charts.status_bar(
-            ui.query(queries.status_counts, f),
+            counted.status_counts,
             _("Current status — {where}").format(where=where),
             caption,
         ),
@@ -67,7 +68,7 @@ with left:
 with right:
     ui.plotly(
         charts.response_status_bar(
-            ui.query(queries.response_status_counts, f),
+            counted.response_status,
             _("Supported and noted, by status — {where}").format(where=where),
             caption,
         ),

@@ -1,15 +1,21 @@
 """Progress: current status by cycle, theme, recommending state and regional group, over
-time, and for supported vs noted recommendations."""
+time, and for supported vs noted recommendations.
+
+Every breakdown and the status over time come from one cached call (progress.progress_data:
+five grouped passes run at the same time instead of a query per chart), which also tells
+whether anything matches."""
 
 import streamlit as st
 
-from tracker import charts, progress, queries, ui
+from tracker import charts, progress, ui
 from tracker.i18n import _
 from tracker.states import shown_name
 from tracker.vocab import theme_label
 
 f, where = ui.page_header(_("Progress"))
-if ui.query(queries.count, f) == 0:
+data = ui.query(progress.progress_data, f)
+breakdowns = data.breakdowns
+if breakdowns.recommendations == 0:
     ui.no_match()
     st.stop()
 
@@ -28,7 +34,7 @@ left, right = st.columns(2)
 with left:
     ui.plotly(
         charts.status_stack(
-            ui.query(progress.status_by_cycle, f),
+            breakdowns.by_cycle,
             "cycle",
             _("Current status by cycle — {where}").format(where=where),
             caption,
@@ -42,7 +48,7 @@ with left:
 with right:
     ui.plotly(
         charts.implementation_by_response(
-            ui.query(progress.implementation_by_response, f),
+            breakdowns.by_response,
             _("Implementation of supported and noted recommendations — {where}").format(
                 where=where
             ),
@@ -52,7 +58,7 @@ with right:
         key="by_response",
     )
 
-history = ui.query(progress.status_over_time, f)
+history = data.history
 if history.empty:
     st.info(_("No assessment history for these recommendations yet."), icon=":material/history:")
 else:
@@ -71,7 +77,7 @@ else:
 
 st.subheader(_("By theme"))
 n_themes = st.slider(_("Themes shown"), 5, 40, 12, key="progress_top_themes")
-themes = progress.top_categories(ui.query(progress.status_by_theme, f), "theme", n_themes)
+themes = progress.top_categories(breakdowns.by_theme, "theme", n_themes)
 ui.plotly(
     charts.status_stack(
         themes,
@@ -92,10 +98,9 @@ ui.plotly(
 
 st.subheader(_("By recommending state and regional group"))
 n_states = st.slider(_("Recommending states shown"), 5, 60, 15, key="progress_top_states")
-by_state = ui.query(progress.status_by_recommending_state, f)
 ui.plotly(
     charts.status_stack(
-        progress.top_categories(by_state, "name", n_states),
+        progress.top_categories(breakdowns.by_state, "name", n_states),
         "name",
         _("Current status by recommending state (top {n}) — {where}").format(
             n=n_states, where=where
@@ -110,7 +115,7 @@ ui.plotly(
 )
 ui.plotly(
     charts.status_stack(
-        ui.query(progress.status_by_regional_group, f),
+        breakdowns.by_group,
         "regional_group",
         _("Current status by regional group of the recommending states — {where}").format(
             where=where

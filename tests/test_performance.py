@@ -15,12 +15,13 @@ import unicodedata
 from itertools import groupby
 from operator import itemgetter
 
+import pandas.testing as pd_testing
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from tracker import flags, linking, progress, queries
-from tracker.assessments import refresh_current_status
+from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
 from tracker.models import Assessment, Recommendation
 from tracker.sample import has_sample
@@ -85,7 +86,7 @@ def _histories(session: Session, f: Filters | None) -> dict[int, list[tuple]]:
 
 def _replay_flags(histories: dict[int, list[tuple]], months: int) -> tuple[dict, dict]:
     """Regressed and contested, one recommendation at a time (the flags' definitions)."""
-    window = dt.timedelta(days=round(months * flags.DAYS_PER_MONTH))
+    window = dt.timedelta(days=round(months * DAYS_PER_MONTH))
     regressed, contested = {}, {}
     for rid, rows in histories.items():
         if len(rows) < 2:
@@ -185,7 +186,8 @@ def test_is_there_sample_data_is_one_index_look_up(sample_session) -> None:  # t
 def test_one_country_never_reads_the_whole_corpus(sample_session) -> None:  # type: ignore[no-untyped-def]
     kaz = Filters(states=("KAZ",), responses=("supported",))
     opts = flags.FlagOptions(today=TODAY)
-    for stmt in (flags._stale(kaz, opts), flags._partial(kaz), flags._regressed(kaz)):
+    for condition in (flags._is_stale(opts), flags._is_partial(), flags._is_regressed()):
+        stmt = flags._flagged(kaz, condition)
         plan = _plan(sample_session, stmt)
         assert plan[0].startswith("SEARCH sur USING"), plan
         assert not any(p.startswith("SCAN") for p in plan), plan
@@ -251,3 +253,115 @@ def test_scores_at_the_threshold_are_exact() -> None:
         assert (fast[at] == full[at]).all()
         assert (fast[~at] < threshold).all()
         assert linking.select_pairs(fast, threshold) == linking.select_pairs(full, threshold)
+
+
+# --- the fields kept on each recommendation (migration 0004) ---------------------------------
+KEPT = (
+    Recommendation.id,
+    Recommendation.current_assessment_id,
+    Recommendation.current_status,
+    Recommendation.current_assessed_on,
+    Recommendation.regressed_from_id,
+    Recommendation.contested,
+)
+
+
+def _kept(session: Session) -> dict[object, tuple]:
+    """The derived fields: per recommendation, and each assessment's previous status."""
+    session.expire_all()
+    kept: dict[object, tuple] = {r[0]: tuple(r[1:]) for r in session.execute(select(*KEPT))}
+    for a_id, before in session.execute(select(Assessment.id, Assessment.previous_status)):
+        kept[f"assessment {a_id}"] = (before,)
+    return kept
+
+
+def _recomputed(session: Session) -> dict[int, tuple]:
+    """The kept fields as a refresh of every recommendation makes them (rolled back)."""
+    nested = session.begin_nested()
+    refresh_current_status(session)
+    fresh = _kept(session)
+    nested.rollback()
+    return fresh
+
+
+def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_session) -> None:  # type: ignore[no-untyped-def]
+    from tracker.assessments import add_assessment, retract_assessment, retractable
+
+    s = sample_session
+    _random_history(s, 7)
+    rng = random.Random(7)
+    ids = sorted(i for i in _kept(s) if isinstance(i, int))
+    flagged_before = flags.flag_counts(s, None, flags.FlagOptions(today=TODAY))
+    for step in range(30):
+        rid = rng.choice(ids)
+        options = retractable(s, rid)
+        if options and rng.random() < 0.3:
+            retract_assessment(s, options[0][0], reason=f"step {step}")
+        else:
+            add_assessment(
+                s,
+                rid,
+                status=rng.choice(STATUSES),
+                assessed_on=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 800)),
+                source_org=rng.choice(SOURCES),
+            )
+        s.flush()
+        assert _kept(s) == _recomputed(s), f"step {step}"
+    s.commit()
+    # ... and the flags read from them moved with the writes
+    assert flags.flag_counts(s, None, flags.FlagOptions(today=TODAY)) != flagged_before
+
+
+def test_migration_0004_fills_the_fields_of_an_existing_database(db_url) -> None:  # type: ignore[no-untyped-def]
+    """A database made before 0004, with assessments, gets the fields filled on upgrade."""
+    from alembic import command
+
+    from tracker import db, schema
+
+    engine = db.get_engine(db_url)
+    with db.session_scope(engine) as s:  # the sample, then back to the schema before 0004
+        from tracker.sample import load_sample
+
+        load_sample(s)
+        expected = _kept(s)
+    assert any(len(v) > 1 and v[1] for v in expected.values())  # some statuses
+    assert any(len(v) == 1 and v[0] for v in expected.values())  # some previous statuses
+    cfg = schema._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    with engine.connect() as conn:
+        columns = {r[1] for r in conn.execute(text("PRAGMA table_info(recommendation)"))}
+    assert "current_status" not in columns
+    schema.upgrade(engine)
+    with db.session_scope(engine) as s:
+        assert _kept(s) == expected
+
+
+@pytest.mark.parametrize("flag", [f.value for f in flags.Flag])
+def test_the_flagged_view_shows_the_head_of_the_whole_list(sample_session, flag: str) -> None:  # type: ignore[no-untyped-def]
+    """What the page shows (read light, then only its rows) is the head of the download."""
+    _random_history(sample_session, 11)
+    for months in (12, 3):
+        opts = flags.FlagOptions(stale_months=months, today=TODAY)
+        whole = flags.flagged_frame(sample_session, None, flag, opts)
+        if flag == "partial":
+            whole = flags.by_theme_and_cycle(whole)
+        assert len(whole) > 2, "the random history flags a few"
+        view = flags.flagged_view(sample_session, None, flag, opts, shown=2)
+        assert view.rows_total == len(whole)
+        assert view.total == whole["id"].nunique()
+        pd_testing.assert_frame_equal(view.rows, whole.head(2), check_dtype=False)
+
+
+def test_the_overview_counts_equal_the_separate_counts(sample_session) -> None:  # type: ignore[no-untyped-def]
+    _random_history(sample_session, 3)
+    for f in (None, Filters(states=("KAZ",)), Filters(responses=("noted",)), Filters(q="women")):
+        got = queries.overview(sample_session, f)
+        assert got.figures == queries.stats(sample_session, f)
+        assert got.status_counts.equals(queries.status_counts(sample_session, f))
+        pd_testing.assert_frame_equal(
+            got.response_status.reset_index(drop=True),
+            queries.response_status_counts(sample_session, f).reset_index(drop=True),
+            check_dtype=False,
+        )

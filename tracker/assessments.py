@@ -11,15 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from urllib.parse import urlparse
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Update,
+    case,
+    distinct,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from tracker import audit, auth, db
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation
-from tracker.vocab import Role, Status, parse_status, status_label
+from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
 MAX_URL_LENGTH = 1000
@@ -239,36 +254,251 @@ def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str
     return [(i, f"{day.isoformat()} · {status_label(st)} · {src}") for i, day, st, src in rows]
 
 
+# --- the current status and the fields derived from the history -------------------------------
+# The statuses that have a progress rank ("no information" is no judgement).
+RANKED: tuple[str, ...] = tuple(str(s.value) for s in STATUS_RANK)
+# Sources are compared within this many months of a recommendation's latest assessment; the
+# ``contested`` column holds the answer for this window (tracker.flags computes others live).
+CONTESTED_MONTHS = 12
+DAYS_PER_MONTH = 30.4375
+REFRESH_CHUNK = 500  # ids per statement: under SQLite's bound-parameter limit
+REFRESH_ALL_FROM = 20_000  # from this many ids on, every recommendation is refreshed
+
+
+def window_days(months: int) -> int:
+    """The comparison window of the "contested" flag, in days."""
+    return round(months * DAYS_PER_MONTH)
+
+
+def rank(status: ColumnElement[str]) -> ColumnElement[int]:
+    """SQL: the progress rank of a status (fully 2 > partially 1 > not 0; else NULL)."""
+    return case({str(s.value): r for s, r in STATUS_RANK.items()}, value=status)
+
+
+def effective(a: type[Assessment]) -> tuple[ColumnElement[bool], ...]:
+    """Conditions: the assessment ``a`` counts (no retraction, and not retracted)."""
+    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
+    return (a.retracts_id.is_(None), a.id.not_in(retracted))
+
+
+def days_before(session: Session, day: ColumnElement[dt.date], days: int) -> ColumnElement:
+    """SQL: the date ``days`` days before ``day``."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(day, f"-{days} days")  # dates are stored as YYYY-MM-DD text
+    return day - days  # PostgreSQL: date - integer is a date
+
+
 def refresh_current_status(
     session: Session, recommendation_ids: Iterable[int] | None = None
 ) -> None:
-    """Recompute ``current_assessment_id`` (all recommendations when ids is None), set-based."""
+    """Recompute the current assessment of recommendations (all when ids is None) and what
+    is derived from their histories, set-based, in the caller's transaction:
+
+    * ``current_assessment_id``, ``current_status``, ``current_assessed_on``;
+    * ``regressed_from_id``: the latest ranked assessment dated before the current one, when
+      the current status ranks below it (the "regressed" flag);
+    * ``contested``: the latest assessments of two sources, both made within
+      :data:`CONTESTED_MONTHS` of the most recent one, give different ranked statuses;
+    * each counting assessment's ``previous_status`` (the status history by day).
+
+    Every write that adds, retracts, removes or restores assessments calls this; nothing
+    else writes these columns (pages and counts read them instead of the histories)."""
+    ids = None if recommendation_ids is None else sorted(set(recommendation_ids))
+    if ids is not None and len(ids) >= REFRESH_ALL_FROM:
+        ids = None  # an import of a corpus: one pass over the tables beats 100s of chunks
+    if ids is None and session.get_bind().dialect.name == "postgresql":
+        # Statistics first: right after a bulk load (an import, a restore, in this same
+        # transaction) PostgreSQL has none, and its plan for the "contested" candidates
+        # then ran for minutes instead of seconds. (SQLite: not needed, see migration 0003.)
+        session.execute(text("ANALYZE recommendation, assessment"))
+    if ids is None:
+        _refresh(session, None)
+    else:
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            _refresh(session, ids[start : start + REFRESH_CHUNK])
+    session.expire_all()
+
+
+def _refresh(session: Session, ids: list[int] | None) -> None:
+    """refresh_current_status for ``ids`` (every recommendation when None)."""
+
+    def run(stmt: Update) -> None:
+        if ids is not None:
+            stmt = stmt.where(Recommendation.id.in_(ids))
+        session.execute(stmt, execution_options={"synchronize_session": False})
+
     a = aliased(Assessment)
-    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
     latest = (
         select(a.id)
-        .where(
-            and_(
-                a.recommendation_id == Recommendation.id,
-                a.retracts_id.is_(None),
-                a.id.not_in(retracted),
-            )
-        )
+        .where(a.recommendation_id == Recommendation.id, *effective(a))
         .order_by(a.assessed_on.desc(), a.created_at.desc(), a.id.desc())
         .limit(1)
         .correlate(Recommendation)
         .scalar_subquery()
     )
-    stmt = update(Recommendation).values(current_assessment_id=latest)
-    if recommendation_ids is not None:
-        ids = list(recommendation_ids)
-        if not ids:
-            return
-        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
-            session.execute(
-                stmt.where(Recommendation.id.in_(ids[start : start + 500])),
-                execution_options={"synchronize_session": False},
+    run(update(Recommendation).values(current_assessment_id=latest))
+    # Two look-ups by primary key (UPDATE ... SET sees the row as it was before the SET).
+    cur = aliased(Assessment)
+
+    def of_current(column: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+        return (
+            select(column)
+            .where(cur.id == Recommendation.current_assessment_id)
+            .correlate(Recommendation)
+            .scalar_subquery()
+        )
+
+    run(
+        update(Recommendation).values(
+            current_status=of_current(cur.status), current_assessed_on=of_current(cur.assessed_on)
+        )
+    )
+    # Regressed: first the latest ranked assessment of an earlier day, then kept only where
+    # the current status ranks below it.
+    earlier = aliased(Assessment)
+    previous = (
+        select(earlier.id)
+        .where(
+            earlier.recommendation_id == Recommendation.id,
+            earlier.assessed_on < Recommendation.current_assessed_on,
+            earlier.status.in_(RANKED),
+            *effective(earlier),
+        )
+        .order_by(earlier.assessed_on.desc(), earlier.created_at.desc(), earlier.id.desc())
+        .limit(1)
+        .correlate(Recommendation)
+        .scalar_subquery()
+    )
+    run(
+        update(Recommendation)
+        .values(regressed_from_id=case((Recommendation.current_status.in_(RANKED), previous)))
+        .where(
+            or_(
+                Recommendation.current_status.is_not(None),
+                Recommendation.regressed_from_id.is_not(None),
             )
-    else:
-        session.execute(stmt, execution_options={"synchronize_session": False})
-    session.expire_all()
+        )
+    )
+    before = aliased(Assessment)
+    run(
+        update(Recommendation)
+        .values(regressed_from_id=None)
+        .where(Recommendation.regressed_from_id.is_not(None))
+        .where(
+            ~exists()
+            .where(before.id == Recommendation.regressed_from_id)
+            .where(rank(Recommendation.current_status) < rank(before.status))
+        )
+    )
+    # Each counting assessment's previous status: LAG over the recommendation's counting
+    # assessments in the order of the current status; written only where it changes.
+    counting = aliased(Assessment)
+    history = select(
+        counting.id,
+        func.lag(counting.status)
+        .over(
+            partition_by=counting.recommendation_id,
+            order_by=(counting.assessed_on, counting.created_at, counting.id),
+        )
+        .label("before"),
+    ).where(*effective(counting))
+    if ids is not None:
+        history = history.where(counting.recommendation_id.in_(ids))
+    lagged = history.subquery()
+    session.execute(
+        update(Assessment)
+        .values(previous_status=lagged.c.before)
+        .where(Assessment.id == lagged.c.id)
+        .where(Assessment.previous_status.is_distinct_from(lagged.c.before)),
+        execution_options={"synchronize_session": False},
+    )
+    # Contested: the candidates narrowed in SQL, decided over their histories in Python.
+    scope = None if ids is None else select(Recommendation.id).where(Recommendation.id.in_(ids))
+    contested = list(disagreements(session, scope, window_days(CONTESTED_MONTHS)))
+    run(
+        update(Recommendation)
+        .values(contested=False)
+        .where(Recommendation.contested.is_(True))
+        .where(Recommendation.id.not_in(contested) if contested else true())
+    )
+    for start in range(0, len(contested), REFRESH_CHUNK):
+        chunk = contested[start : start + REFRESH_CHUNK]
+        session.execute(
+            update(Recommendation)
+            .values(contested=True)
+            .where(Recommendation.id.in_(chunk), Recommendation.contested.is_(False)),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _source_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def disagreements(
+    session: Session, scope: Select | None, window: int, *, explain: bool = False
+) -> dict[int, str]:
+    """The recommendations (among the ids ``scope`` selects; all when None) whose sources
+    disagree: the latest assessment of each source (names compared without case and extra
+    spaces), among those made within ``window`` days of the recommendation's latest one,
+    give different ranked statuses. With ``explain``, each with the views ("Source: status
+    (date); ..."), else "".
+
+    The database first narrows to the recommendations with two source names and two ranked
+    statuses in that window (a necessary condition); only their histories are read. Reads
+    ``current_assessed_on``: call after the current assessment is up to date."""
+    recent = aliased(Assessment, name="recent")
+    candidates = (
+        select(Recommendation.id)
+        .join(recent, recent.recommendation_id == Recommendation.id)
+        .where(
+            recent.assessed_on >= days_before(session, Recommendation.current_assessed_on, window)
+        )
+        .where(*effective(recent))
+        .group_by(Recommendation.id)
+        .having(func.count(distinct(recent.source_org)) > 1)
+        .having(func.count(distinct(case((recent.status.in_(RANKED), recent.status)))) > 1)
+    )
+    if scope is not None:
+        candidates = candidates.where(Recommendation.id.in_(scope.scalar_subquery()))
+    rows = session.execute(
+        select(
+            Assessment.recommendation_id,
+            Assessment.status,
+            Assessment.assessed_on,
+            Assessment.source_org,
+        )
+        .where(*effective(Assessment))
+        .where(Assessment.recommendation_id.in_(candidates.subquery().select()))
+        .order_by(
+            Assessment.recommendation_id,
+            Assessment.assessed_on,
+            Assessment.created_at,
+            Assessment.id,
+        )
+    ).all()
+    limit = dt.timedelta(days=window)
+    keys: dict[str, str] = {}  # source name -> its key (names repeat)
+    view = _("{source}: {status} ({date})")
+    labels = {s: status_label(s) for s in STATUS_RANK}
+    found: dict[int, str] = {}
+    for rec_id, group in groupby(rows, key=itemgetter(0)):
+        history = list(group)
+        latest_on = history[-1][2]
+        by_source = {}  # the last one per source wins
+        for r in history:
+            key = keys.get(r[3])
+            if key is None:
+                key = keys[r[3]] = _source_key(r[3])
+            by_source[key] = r
+        views = [r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= limit]
+        if len({r[1] for r in views}) > 1:
+            found[int(rec_id)] = (
+                "; ".join(
+                    view.format(source=r[3], status=labels[r[1]], date=r[2].isoformat())
+                    for r in sorted(views, key=itemgetter(2))
+                )
+                if explain
+                else ""
+            )
+    return found

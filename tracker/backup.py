@@ -60,6 +60,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db, queries, schema
+from tracker.assessments import refresh_current_status
 from tracker.i18n import _
 from tracker.models import Base, Meta
 from tracker.settings import PROJECT_ROOT
@@ -437,6 +438,9 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
                     conn.execute(stmt, values)
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, order)
+        # What is derived from the assessments is recomputed (a backup made before migration
+        # 0004 has none of it; one made after holds the same values).
+        refresh_current_status(s)
         restored_version = audit.data_version(s)
         s.execute(
             Meta.__table__.update()

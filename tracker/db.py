@@ -8,9 +8,11 @@ failing with "database is locked".
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -24,6 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 # Execution option marking a transaction that will write (see begin_write).
 WRITE_OPTION = "upr_tracker_write"
+T = TypeVar("T")
 # PostgreSQL advisory-lock key of the "exclusive writers" (imports, restores, the sample):
 # they run one at a time, so that two imports cannot both add the same recommendation.
 EXCLUSIVE_WRITE_LOCK_KEY = 0x55505254  # "UPRT"
@@ -127,3 +130,33 @@ def begin_write(session: Session, *, exclusive: bool = False) -> None:
         session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": EXCLUSIVE_WRITE_LOCK_KEY}
         )
+
+
+# Threads of concurrently(): the machines this runs on have two cores or more; more threads
+# than cores only queue in the database.
+CONCURRENT_READS = 4
+
+
+def concurrently(session: Session, calls: Sequence[Callable[[Session], T]]) -> list[T]:
+    """The results of read-only ``calls``, each run in its own thread with its own session
+    on ``session``'s engine, in the order given.
+
+    A page that counts several independent things (the Progress page: five grouped passes
+    over the corpus) waits for the slowest instead of the sum: the database works while
+    the Python thread that asked waits (SQLite's driver releases the interpreter lock during
+    a query; PostgreSQL is another process). Each call sees a committed state of the
+    database; a write landing between two of them may show in one and not the other (the
+    next run, keyed on the new data version, shows it in both). Runs them one after another
+    in ``session`` instead when that session has begun a transaction (it may hold changes
+    no other session sees) and for an in-memory SQLite database (one per connection)."""
+    engine = session.get_bind()
+    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    if len(calls) < 2 or in_memory or session.in_transaction():
+        return [call(session) for call in calls]
+
+    def run(call: Callable[[Session], T]) -> T:
+        with session_scope(engine) as s:  # type: ignore[arg-type]
+            return call(s)
+
+    with ThreadPoolExecutor(max_workers=min(len(calls), CONCURRENT_READS)) as pool:
+        return list(pool.map(run, calls))

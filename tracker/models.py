@@ -201,10 +201,35 @@ class Recommendation(Base):
             sqlite_where=text("is_sample IS 1"),
             postgresql_where=text("is_sample IS TRUE"),
         ),
+        # Covering for the counts by review, response and status (every chart, `stats`) and
+        # the partially implemented and stale lists:
+        # they read this index instead of the table with its texts; it serves the look-ups
+        # by review as the plain review_id index did (migration 0004 replaces that one).
+        Index(
+            "ix_recommendation_review_status",
+            "review_id",
+            "response",
+            "current_status",
+            "current_assessed_on",
+        ),
+        # Partial: the few regressed and contested recommendations (migration 0004).
+        Index(
+            "ix_recommendation_regressed",
+            "regressed_from_id",
+            sqlite_where=text("regressed_from_id IS NOT NULL"),
+            postgresql_where=text("regressed_from_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_recommendation_contested",
+            "contested",
+            sqlite_where=text("contested IS 1"),
+            postgresql_where=text("contested IS TRUE"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="RESTRICT"), index=True)
+    # Indexed with response and current_status (ix_recommendation_review_status, below).
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="RESTRICT"))
     paragraph: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     identity: Mapped[str] = mapped_column(String(64), unique=True)
@@ -217,6 +242,16 @@ class Recommendation(Base):
     current_assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True), index=True
     )
+    # Derived from the assessments, kept with current_assessment_id by the same function
+    # (migration 0004): the charts, counts and flags of a whole corpus read one table instead
+    # of joining 500,000 assessments or walking each recommendation's history per page view.
+    # Never written anywhere else; no version bump (an assessment is no edit of the text).
+    current_status: Mapped[str | None] = mapped_column(String(30))  # the current one's status
+    current_assessed_on: Mapped[dt.date | None] = mapped_column(Date)  # and its date
+    # The earlier assessment this one regressed from (tracker.flags: "regressed"), or None.
+    regressed_from_id: Mapped[int | None] = mapped_column(Integer)
+    # Sources disagree within the default window (tracker.flags: "contested").
+    contested: Mapped[bool] = mapped_column(Boolean, server_default="0")
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_run.id", ondelete="SET NULL")
     )
@@ -250,12 +285,22 @@ class Assessment(Base):
     """One source's dated judgement of how far a recommendation is implemented.
 
     Append-only: a correction is a new assessment, or a retraction (``retracts_id`` names
-    the assessment withdrawn), never an update.
+    the assessment withdrawn), never an update (but for the derived ``previous_status``).
     """
 
     __tablename__ = "assessment"
     __table_args__ = (
         Index("ix_assessment_rec_date", "recommendation_id", "assessed_on", "created_at"),
+        # Covering for the status history by day (tracker.progress.status_over_time): read in
+        # date order with no table access, no sort and no window (migration 0004; it replaces
+        # the plain assessed_on index, its first column).
+        Index(
+            "ix_assessment_history",
+            "assessed_on",
+            "status",
+            "previous_status",
+            "recommendation_id",
+        ),
         # Partial indexes (migration 0003): the few retractions, read by every "does this
         # assessment count?" test, and the sample assessments.
         Index(
@@ -277,7 +322,7 @@ class Assessment(Base):
         ForeignKey("recommendation.id", ondelete="CASCADE")
     )
     status: Mapped[str] = mapped_column(String(30))  # four values: not indexed (0003)
-    assessed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)  # indexed: ix_assessment_history
     source_org: Mapped[str] = mapped_column(String(300))
     evidence: Mapped[str | None] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(String(1000))
@@ -287,6 +332,10 @@ class Assessment(Base):
     )
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Derived, kept by tracker.assessments.refresh_current_status: the status of the
+    # recommendation's counting assessment just before this one (None: the first). Read
+    # only for counting assessments (no retraction, not retracted).
+    previous_status: Mapped[str | None] = mapped_column(String(30))
 
     recommendation: Mapped[Recommendation] = relationship(
         back_populates="assessments", foreign_keys=[recommendation_id]

@@ -24,6 +24,7 @@ import tracker.auth as auth
 from tracker import audit, db, images, queries, reports, schema, settings
 from tracker.filters import QUERY_KEYS, Filters, from_query_params, to_query_params
 from tracker.i18n import _, available_languages, get_language, is_rtl, set_language
+from tracker.memory import gc_paused
 from tracker.sample import has_sample
 from tracker.states import shown_name
 from tracker.vocab import (
@@ -104,7 +105,7 @@ def _run_version() -> int:
 def _cached(
     _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
 ) -> Any:
-    with db.session_scope(_engine_for(url)) as s:
+    with gc_paused(), db.session_scope(_engine_for(url)) as s:  # tracker.memory: why
         return _fn(s, *args, **dict(kwargs))
 
 
