@@ -454,3 +454,17 @@ def test_report_command_errors_are_clear(
     ):
         assert main(["report", *args]) == 1
         assert message in capsys.readouterr().err
+
+
+def test_count_words_counts_as_a_token_by_token_reading_would() -> None:
+    """The regex counts exactly the whitespace-separated tokens holding a letter or digit."""
+    import random
+
+    def by_token(text: str) -> int:
+        return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+    rng = random.Random(5)
+    alphabet = [*"aБé1²_-—•.,() \n\t", "\u0654", "\u0663", "\u00a0"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert reports.count_words(text) == by_token(text), repr(text)

@@ -529,10 +529,16 @@ class Report:
         return _("{n:,} of {limit:,} words ({kind}).").format(n=n, limit=limit, kind=kind)
 
 
+# A whitespace-separated token holding a letter or digit ([^\W_]: what str.isalnum accepts),
+# matched whole from its first character; the regex engine counts them in C (a report of a
+# country's 800 recommendations: 70 ms token by token in Python).
+_WORD = re.compile(r"\S*[^\W_]\S*")
+
+
 def count_words(text: str) -> int:
     """Words as a word processor counts them: whitespace-separated tokens holding a letter or
     digit (a lone dash or bullet is not a word)."""
-    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+    return sum(1 for _match in _WORD.finditer(text))
 
 
 def _locale() -> str:

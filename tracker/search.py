@@ -34,7 +34,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, bindparam, func, literal_column, select, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import column, table
 
@@ -158,7 +169,15 @@ def _compile_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
         for t in indexed[1:]:
             query = query.op("&&")(_tsquery(t))
         # The literal configuration (not a bound parameter) lets the planner use the index.
-        vector = func.to_tsvector(literal_column(f"'{PG_TS_CONFIG}'"), Recommendation.text)
+        # When another condition selects fewer rows (lead=False: one country), a bound one
+        # keeps it from the index: PostgreSQL then checks that country's few hundred texts
+        # instead of reading every match of a common word (0.29 s -> 0.03 s for "rights").
+        config: ColumnElement[Any] = (
+            literal_column(f"'{PG_TS_CONFIG}'")
+            if element.lead
+            else cast(bindparam(None, PG_TS_CONFIG, unique=True), REGCONFIG)
+        )
+        vector = func.to_tsvector(config, Recommendation.text)
         conds.insert(0, vector.op("@@")(query))
     return compiler.process(and_(true(), *conds), **kw)
 
