@@ -94,9 +94,13 @@ def test_long_titles_wrap_and_leave_room_for_the_legend() -> None:
     assert fig.layout.margin.t >= 24 * len(lines) + 25
 
 
-@pytest.mark.parametrize(("largest", "step"), [(0, 1), (3, 1), (14, 2), (58_000, 10_000)])
+@pytest.mark.parametrize(
+    ("largest", "step"), [(0, 1), (3, 1), (14, 5), (7_596, 2_000), (58_000, 20_000)]
+)
 def test_count_axes_have_whole_number_ticks(largest: int, step: int) -> None:
+    """Whole numbers, and few enough ticks to stay level on a half-width chart."""
     assert charts._count_ticks(largest)["dtick"] == step
+    assert largest / step <= 5
 
 
 def test_timeline_of_one_date_has_room_around_it() -> None:
