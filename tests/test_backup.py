@@ -295,3 +295,63 @@ def test_backup_and_restore_commands(worked_url, tmp_path, capsys, monkeypatch) 
 class _Tty(io.StringIO):
     def isatty(self) -> bool:
         return True
+
+
+# Columns migration 0004 added: derived from the assessments, absent from older backups.
+DERIVED_0004 = {
+    "recommendation": {"current_status", "current_assessed_on", "regressed_from_id", "contested"},
+    "assessment": {"previous_status"},
+}
+
+
+def _as_made_before_0004(source: Path, target: Path) -> None:
+    """``source`` rewritten as a backup made before migration 0004 would be: without the
+    derived columns, at revision 0003, checksums recomputed."""
+    with zipfile.ZipFile(source) as zin:
+        manifest = json.loads(zin.read("manifest.json"))
+        files = {name: zin.read(name) for name in zin.namelist() if name != "manifest.json"}
+    manifest["schema_revision"] = "0003"
+    for entry in manifest["tables"]:
+        drop = DERIVED_0004.get(entry["name"])
+        if not drop:
+            continue
+        rows = [json.loads(line) for line in files[entry["file"]].decode().splitlines() if line]
+        data = "".join(
+            json.dumps({k: v for k, v in row.items() if k not in drop}) + "\n" for row in rows
+        ).encode()
+        files[entry["file"]] = data
+        entry["columns"] = [c for c in entry["columns"] if c not in drop]
+        entry["sha256"] = hashlib.sha256(data).hexdigest()
+    with zipfile.ZipFile(target, "w") as zout:
+        zout.writestr("manifest.json", json.dumps(manifest))
+        for name, data in files.items():
+            zout.writestr(name, data)
+
+
+def test_a_backup_made_before_the_derived_columns_restores_them(worked_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The current status, flags and previous statuses are recomputed on restore."""
+    engine = db.get_engine(worked_url)
+    derived = (
+        select(
+            Recommendation.id,
+            Recommendation.current_status,
+            Recommendation.current_assessed_on,
+            Recommendation.regressed_from_id,
+            Recommendation.contested,
+        ).order_by(Recommendation.id),
+        select(Assessment.id, Assessment.previous_status).order_by(Assessment.id),
+    )
+    with db.session_scope(engine) as s:
+        figures = queries.stats(s)
+        expected = [s.execute(q).all() for q in derived]
+    assert any(row[1] for row in expected[0])
+    assert any(row[1] for row in expected[1])
+    backup.write_backup(engine, tmp_path / "now.zip")
+    _as_made_before_0004(tmp_path / "now.zip", tmp_path / "old.zip")
+    with db.session_scope(engine) as s:  # the derived columns emptied, to be sure
+        s.execute(Recommendation.__table__.update().values(current_status=None, contested=False))
+        s.execute(Assessment.__table__.update().values(previous_status=None))
+    backup.restore(engine, tmp_path / "old.zip")
+    with db.session_scope(engine) as s:
+        assert queries.stats(s) == figures
+        assert [s.execute(q).all() for q in derived] == expected

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Update,
+    and_,
     case,
     distinct,
     exists,
@@ -412,6 +413,16 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
         .where(Assessment.previous_status.is_distinct_from(lagged.c.before)),
         execution_options={"synchronize_session": False},
     )
+    # ... and none for the ones that do not count (a retraction, a retracted one), so that
+    # the field depends on the assessments alone (a restore recomputes the same values).
+    not_counting = (
+        update(Assessment)
+        .values(previous_status=None)
+        .where(Assessment.previous_status.is_not(None), ~and_(*effective(Assessment)))
+    )
+    if ids is not None:
+        not_counting = not_counting.where(Assessment.recommendation_id.in_(ids))
+    session.execute(not_counting, execution_options={"synchronize_session": False})
     # Contested: the candidates narrowed in SQL, decided over their histories in Python.
     scope = None if ids is None else select(Recommendation.id).where(Recommendation.id.in_(ids))
     contested = list(disagreements(session, scope, window_days(CONTESTED_MONTHS)))

@@ -334,7 +334,7 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # Derived, kept by tracker.assessments.refresh_current_status: the status of the
     # recommendation's counting assessment just before this one (None: the first). Read
-    # only for counting assessments (no retraction, not retracted).
+    # only for counting assessments (no retraction, not retracted); None for the others.
     previous_status: Mapped[str | None] = mapped_column(String(30))
 
     recommendation: Mapped[Recommendation] = relationship(

@@ -7,6 +7,7 @@ page. Screenshots go to ``test-artifacts/screenshots/`` (git-ignored) for people
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -142,7 +143,18 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 def wait_for_app(page, *, charts: int = 0, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until Streamlit has finished the script run (and drawn ``charts`` plotly charts);
-    fail on any Streamlit exception block."""
+    fail on any Streamlit exception block. On a timeout the page is saved as a screenshot
+    (test-artifacts/screenshots/timeout-*.png) before the error is raised."""
+    try:
+        _wait_for_app(page, charts=charts, timeout_ms=timeout_ms)
+    except Exception:
+        name = "timeout-" + "".join(c if c.isalnum() else "_" for c in page.url)[-80:]
+        with contextlib.suppress(Exception):  # the original error matters more
+            screenshot(page, name)
+        raise
+
+
+def _wait_for_app(page, *, charts: int, timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     if charts:
         page.wait_for_function(

@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     wait_for_app,
 )
 from tests.conftest import skip_or_fail
+from tracker.ui import COOKIE
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +78,14 @@ def _log_in(page, url: str, password: str = PASSWORD) -> None:  # type: ignore[n
     page.get_by_role("button", name="Log in").click()
 
 
+def _wait_logged_in(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the login to show and for the browser to hold its cookie: the script that
+    sets it runs just after the page shows "Logged in as", and a page opened before that
+    starts a session without it (the login form again)."""
+    page.wait_for_selector("text=Logged in as", timeout=60_000)
+    page.wait_for_function(f"document.cookie.indexOf('{COOKIE}=') >= 0", timeout=60_000)
+
+
 def _main_text(page) -> str:  # type: ignore[no-untyped-def]
     return page.locator('[data-testid="stMain"]').inner_text()
 
@@ -95,7 +104,7 @@ def test_login_logout_and_reload_in_chromium(shared_server: str, page) -> None: 
     assert page.get_by_label("Password", exact=True).input_value() == ""  # typed afresh
 
     _log_in(page, shared_server + "/activity")
-    page.wait_for_selector("text=Logged in as", timeout=60_000)
+    _wait_logged_in(page)
     # The login form stays on screen until the rerun after the login has drawn the page.
     page.wait_for_selector('[data-testid="stMain"] h1:has-text("Activity")', timeout=60_000)
     wait_for_app(page, timeout_ms=60_000)
@@ -122,7 +131,7 @@ def test_login_logout_and_reload_in_chromium(shared_server: str, page) -> None: 
 def test_html_in_text_fields_is_shown_as_text_and_never_runs(shared_server: str, page) -> None:  # type: ignore[no-untyped-def]
     page.add_init_script("window.__xss = undefined;")
     _log_in(page, shared_server + "/activity")
-    page.wait_for_selector("text=Logged in as", timeout=60_000)
+    _wait_logged_in(page)
     for path, charts in (("/recommendation?id=1", 1), ("/activity", 0), ("/explorer", 0)):
         page.goto(shared_server + path)
         wait_for_app(page, charts=charts, timeout_ms=60_000)
