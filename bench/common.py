@@ -121,3 +121,46 @@ def run_json(args: Sequence[str], env: dict[str, str] | None = None, timeout: fl
 def emit(result: Any) -> None:
     """Print a benchmark's result as JSON (the only thing on stdout)."""
     print(json.dumps(result, indent=2, default=str))
+
+
+# --- a running app server (the benchmarks and the browser tests) ---------------------------------
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(env: dict[str, str], *, timeout_s: float = 60) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``python -m tracker serve`` with ``env`` on a free port of 127.0.0.1 and wait
+    until it answers its health check; return the process and its base URL. Its output goes
+    to a temporary file, quoted in the error when it exits early."""
+    import urllib.request
+
+    port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the server runs
+    proc = subprocess.Popen(
+        [
+            PYTHON, "-m", "tracker", "serve",  # streamlit run app.py, routed by st.navigation
+            "--server.headless", "true", "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"the server exited early:\n{log.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the server did not become healthy in time")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 from types import TracebackType
 
-PG_BIN_ENV = "UPR_TRACKER_PGBIN"  # the same variable as the test suite
+from bench.common import free_port
+
+PG_BIN_ENV = "UPR_TRACKER_PGBIN"  # folder holding initdb/pg_ctl, if not /usr/lib/postgresql/*/bin
 
 
 def pg_bindir() -> Path | None:
@@ -40,12 +41,6 @@ def pg_bindir() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresServer:
     """Start on ``__enter__``, stop and delete on ``__exit__``."""
 
@@ -63,7 +58,7 @@ class PostgresServer:
         if bindir is None:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
         self.bindir = bindir
-        self.port = _free_port()
+        self.port = free_port()
         self.data = Path(tempfile.mkdtemp(prefix="upr-bench-pg-"))
         self.prefix: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root

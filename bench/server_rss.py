@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ONE_STATE, PYTHON, emit, load, summary  # noqa: E402
+from bench.common import ONE_STATE, emit, load, serve, summary  # noqa: E402
 from tracker import db, schema  # noqa: E402
 from tracker.models import Recommendation  # noqa: E402
 from tracker.settings import DATABASE_URL_ENV  # noqa: E402
@@ -59,12 +57,6 @@ PAGES = [
     "users",
 ]
 PAGE_TIMEOUT_MS = 180_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tree(pid: int) -> list[int]:
@@ -100,30 +92,7 @@ def rss_mb(pid: int) -> float:
 
 
 def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    env = dict(os.environ)
-    env[DATABASE_URL_ENV] = url
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            PYTHON, "-m", "tracker", "serve", "--server.headless", "true",
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("the server exited early")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, base
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("the server did not become healthy in time")
+    return serve({**os.environ, DATABASE_URL_ENV: url})
 
 
 def _wait(page) -> None:  # type: ignore[no-untyped-def]

@@ -28,17 +28,8 @@ size = size_col.selectbox(_("Rows per page"), explorer.PAGE_SIZES, key="size")
 ui.keep_in_url("size", size, explorer.DEFAULT_PAGE_SIZE)
 
 pages = explorer.page_count(total, size)
-ui.url_value("page", ui.parse_int(1, pages), 1)
 # A new search, filter, sort or page size starts again at page 1.
-signature = (f.cache_key(), sort, descending, size)
-if st.session_state.get("_explorer_signature", signature) != signature:
-    st.session_state["page"] = 1
-st.session_state["_explorer_signature"] = signature
-st.session_state["page"] = min(st.session_state["page"], pages)
-page = page_col.number_input(
-    _("Page (of {n})").format(n=f"{pages:,}"), min_value=1, max_value=pages, step=1, key="page"
-)
-ui.keep_in_url("page", page, 1)
+page = ui.page_number("page", pages, (f.cache_key(), sort, descending, size), where=page_col)
 
 rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size)
 first = (int(page) - 1) * size + 1

@@ -9,9 +9,9 @@ from tracker.i18n import _
 from tracker.states import shown_name
 
 f, where = ui.page_header(_("Recommending states"))
-# One grouped query for the map, the state list and the bars (the totals are summed from it).
-by_state = ui.query(progress.status_by_recommending_state, f)
-totals = progress.state_totals(by_state)
+# One cached call for the map, the state list and both bar charts.
+breakdowns = ui.query(progress.state_breakdowns, f)
+by_state, totals = breakdowns.by_state, breakdowns.totals
 if totals.empty:
     ui.no_match()
     st.stop()
@@ -46,7 +46,7 @@ ui.plotly(
 )
 ui.plotly(
     charts.status_stack(
-        ui.query(progress.status_by_regional_group, f),
+        breakdowns.by_group,
         "regional_group",
         _("Recommendations by regional group, current status — {where}").format(where=where),
         _("{caption}. A recommendation counts once per group.").format(caption=caption),
@@ -88,25 +88,8 @@ if chosen:
         )
         size = explorer.DEFAULT_PAGE_SIZE
         pages = explorer.page_count(total, size)
-        ui.url_value("by_page", ui.parse_int(1, pages), 1)
         # Another recommending state or filter starts again at page 1.
-        signature = one.cache_key()
-        if st.session_state.get("_by_page_signature", signature) != signature:
-            st.session_state["by_page"] = 1
-        st.session_state["_by_page_signature"] = signature
-        st.session_state["by_page"] = min(st.session_state["by_page"], pages)
-        page = 1
-        if pages > 1:
-            page = int(
-                st.number_input(
-                    _("Page (of {n})").format(n=f"{pages:,}"),
-                    min_value=1,
-                    max_value=pages,
-                    step=1,
-                    key="by_page",
-                )
-            )
-        ui.keep_in_url("by_page", page, 1)
+        page = ui.page_number("by_page", pages, one.cache_key())
         rows = ui.query(explorer.explorer_page, one, explorer.DEFAULT_SORT, False, page, size)
         picked = ui.table(
             tables.labelled(rows),

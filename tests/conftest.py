@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bench.common import free_port
+from bench.pgserver import pg_bindir
 from tracker import db, schema
 from tracker.sample import load_sample
 from tracker.settings import DATABASE_URL_ENV
@@ -85,37 +87,7 @@ def shared_data() -> Path:
 
 
 # --- PostgreSQL: a throwaway server per test session (RECIPES.md) ----------------------------
-PG_BIN_ENV = "UPR_TRACKER_PGBIN"  # folder holding initdb/pg_ctl, if not /usr/lib/postgresql/*/bin
 PG_TEMPLATE_DB = "upr_template"  # migrated once; each test copies it (CREATE DATABASE ... TEMPLATE)
-
-
-def _pg_bindir() -> Path | None:
-    """The newest PostgreSQL binaries folder with initdb and pg_ctl, or None."""
-    import re
-    import shutil
-
-    wanted = os.environ.get(PG_BIN_ENV)
-    candidates = [Path(wanted)] if wanted else []
-    candidates += sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)] or [0],
-        reverse=True,
-    )
-    found = shutil.which("initdb")
-    if found:
-        candidates.append(Path(found).parent)
-    for folder in candidates:
-        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
-            return folder
-    return None
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +99,7 @@ def postgres_server() -> Iterator[str]:
     import subprocess
     import tempfile
 
-    bindir = _pg_bindir()
+    bindir = pg_bindir()
     if bindir is None:
         skip_or_fail("PostgreSQL is not installed (apt-get install postgresql)")
     assert bindir is not None
@@ -142,7 +114,7 @@ def postgres_server() -> Iterator[str]:
             skip_or_fail("PostgreSQL needs a 'postgres' system user when tests run as root")
         os.chown(data, pw.pw_uid, pw.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
 
     def run(*cmd: str) -> None:
         done = subprocess.run([*prefix, *cmd], capture_output=True, text=True, check=False)

@@ -102,11 +102,14 @@ class StateBreakdowns:
 
 
 def state_breakdowns(session: Session, f: Filters | None = None) -> StateBreakdowns:
-    """Status by recommending state and regional group, and the states' totals, at once."""
-    by_state = _by_state(session, f)
+    """Status by recommending state and regional group, and the states' totals, at once:
+    two grouped passes, run at the same time (tracker.db.concurrently)."""
+    by_state, duplicates = db.concurrently(
+        session, [lambda s: _by_state(s, f), lambda s: _duplicates(s, f)]
+    )
     return StateBreakdowns(
         by_state=by_state,
-        by_group=_groups(by_state, _duplicates(session, f)),
+        by_group=_groups(by_state, duplicates),
         totals=state_totals(by_state),
     )
 

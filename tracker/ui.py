@@ -450,6 +450,29 @@ def chart_downloads(fig: Any, basename: str, *, key: str | None = None) -> None:
 
 
 # --- page furniture ------------------------------------------------------------------------
+def page_number(key: str, pages: int, signature: object, *, where: Any = st) -> int:
+    """A "Page (of n)" box drawn in ``where``, its value kept in the URL as ``key``; back to
+    page 1 when ``signature`` changes (another search, filter, sort or page size) and never
+    past the last page. The Explorer and the Recommending states list page this way."""
+    url_value(key, parse_int(1, pages), 1)
+    mark = f"_{key}_signature"
+    if st.session_state.get(mark, signature) != signature:
+        st.session_state[key] = 1
+    st.session_state[mark] = signature
+    st.session_state[key] = min(st.session_state[key], pages)
+    page = int(
+        where.number_input(
+            _("Page (of {n})").format(n=f"{pages:,}"),
+            min_value=1,
+            max_value=pages,
+            step=1,
+            key=key,
+        )
+    )
+    keep_in_url(key, page, 1)
+    return page
+
+
 def page_header(title: str) -> tuple[Filters, str]:
     """The page title and, under it, what the filter shows; returns (filters, description)."""
     f = current_filters()
@@ -749,6 +772,7 @@ __all__ = [
     "no_match",
     "open_recommendation",
     "page_header",
+    "page_number",
     "parse_bool",
     "parse_choice",
     "parse_int",

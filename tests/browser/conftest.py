@@ -10,16 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.common import serve
 from tests.conftest import PROJECT_ROOT, skip_or_fail
 
 CHROMIUM = os.environ.get("UPR_TRACKER_CHROMIUM", "/usr/bin/chromium")
@@ -35,12 +33,6 @@ SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 SERVER_START_TIMEOUT_S = 60
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
 
@@ -54,43 +46,7 @@ def start_server(
     environment.update(env or {})
     init = [sys.executable, "-m", "tracker", "init"] + ([] if sample else ["--no-sample"])
     subprocess.run(init, cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracker",
-            "serve",  # streamlit run app.py, routed with st.navigation from the first visit
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise RuntimeError(f"streamlit exited early:\n{out}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, base
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not become healthy in time")
+    return serve(environment, timeout_s=SERVER_START_TIMEOUT_S)
 
 
 def stop_server(proc: subprocess.Popen) -> None:

@@ -7,6 +7,7 @@ Screenshots of every page go to test-artifacts/screenshots/ (dashboard-*.png).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import shutil
@@ -82,8 +83,14 @@ def test_every_page_draws_without_exceptions(warm_server: str, page, name, path,
     assert page.locator(".js-plotly-plot").count() >= charts
     if name == "recommending-states":
         # The offline world map drew the 34 recommending states and the outline of the
-        # state under review (local topojson: without it nothing is drawn).
-        assert page.locator(".js-plotly-plot .choroplethlayer path").count() >= 35
+        # state under review (local topojson: without it nothing is drawn). The map's shapes
+        # come after its file is fetched, a moment after the plot itself: wait for them.
+        paths = ".js-plotly-plot .choroplethlayer path"
+        with contextlib.suppress(Exception):
+            page.wait_for_function(
+                f"document.querySelectorAll('{paths}').length >= 35", timeout=30_000
+            )
+        assert page.locator(paths).count() >= 35
     if name != "recommendation":
         assert "Kazakhstan" in main_text(page)
     tall_screenshot(page, f"dashboard-{name}")
