@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import (
@@ -250,9 +251,16 @@ def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str
             Assessment.retracts_id.is_(None),
             Assessment.id.not_in(retracted),
         )
-        .order_by(Assessment.assessed_on.desc(), Assessment.created_at.desc(), Assessment.id.desc())
+        .order_by(*history_order(Assessment, newest_first=True))
     ).all()
     return [(i, f"{day.isoformat()} · {status_label(st)} · {src}") for i, day, st, src in rows]
+
+
+def history_order(a: type[Assessment], *, newest_first: bool = False) -> tuple[Any, ...]:
+    """ORDER BY terms of a recommendation's history, the order that decides its current
+    status: assessment date, then entry time, then id (``newest_first``: the reverse)."""
+    terms = (a.assessed_on, a.created_at, a.id)
+    return tuple(t.desc() for t in terms) if newest_first else terms
 
 
 # --- the current status and the fields derived from the history -------------------------------
@@ -332,7 +340,7 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
     latest = (
         select(a.id)
         .where(a.recommendation_id == Recommendation.id, *effective(a))
-        .order_by(a.assessed_on.desc(), a.created_at.desc(), a.id.desc())
+        .order_by(*history_order(a, newest_first=True))
         .limit(1)
         .correlate(Recommendation)
         .scalar_subquery()
@@ -365,7 +373,7 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
             earlier.status.in_(RANKED),
             *effective(earlier),
         )
-        .order_by(earlier.assessed_on.desc(), earlier.created_at.desc(), earlier.id.desc())
+        .order_by(*history_order(earlier, newest_first=True))
         .limit(1)
         .correlate(Recommendation)
         .scalar_subquery()
@@ -399,7 +407,7 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
         func.lag(counting.status)
         .over(
             partition_by=counting.recommendation_id,
-            order_by=(counting.assessed_on, counting.created_at, counting.id),
+            order_by=history_order(counting),
         )
         .label("before"),
     ).where(*effective(counting))
@@ -481,12 +489,7 @@ def disagreements(
         )
         .where(*effective(Assessment))
         .where(Assessment.recommendation_id.in_(candidates.subquery().select()))
-        .order_by(
-            Assessment.recommendation_id,
-            Assessment.assessed_on,
-            Assessment.created_at,
-            Assessment.id,
-        )
+        .order_by(Assessment.recommendation_id, *history_order(Assessment))
     ).all()
     limit = dt.timedelta(days=window)
     keys: dict[str, str] = {}  # source name -> its key (names repeat)

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from tracker.assessments import history_order
 from tracker.models import (
     Assessment,
     Recommendation,
@@ -147,7 +148,7 @@ def _assessments(session: Session, rec_id: int, current_id: int | None) -> pd.Da
             Assessment.is_sample,
         )
         .where(Assessment.recommendation_id == rec_id)
-        .order_by(Assessment.assessed_on.desc(), Assessment.created_at.desc(), Assessment.id.desc())
+        .order_by(*history_order(Assessment, newest_first=True))
     ).all()
     df = pd.DataFrame(
         rows,
