@@ -68,7 +68,7 @@ PAGES = [
         url_path="snapshot",
     ),
     st.Page(
-        "pages/import_data.py", title=_("Import"), icon=":material/upload_file:", url_path="import"
+        "pages/import_page.py", title=_("Import"), icon=":material/upload_file:", url_path="import"
     ),
     st.Page(
         "pages/activity_page.py",

@@ -55,7 +55,7 @@ PAGES = [
     "pages/recommendation_page.py",
     "pages/report_page.py",
     "pages/snapshot_page.py",
-    "pages/import_data.py",
+    "pages/import_page.py",
     "pages/activity_page.py",
     "pages/users_page.py",
 ]

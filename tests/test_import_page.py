@@ -22,7 +22,7 @@ from tracker.importers import ImportReport, ImportSource, read_file
 from tracker.settings import DATABASE_URL_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "import_data.py")
+PAGE = str(ROOT / "pages" / "import_page.py")
 APP = str(ROOT / "app.py")
 
 
@@ -96,7 +96,7 @@ def test_a_file_that_is_not_a_table_is_explained(engine) -> None:
 def test_the_page_runs_inside_the_app(engine) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import_page.py").run()
     assert not at.exception
     assert at.title[0].value == "Import"
 

@@ -11,7 +11,7 @@ Unknown values are dropped, never trusted: the parameters are a whitelist of pla
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from tracker.states import UnknownStateError, resolve_iso3
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Response, parse_response
@@ -32,7 +32,6 @@ class Filters:
     responses: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()  # vocab.Status values and "not_assessed"
     q: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def is_empty(self) -> bool:
         return self == Filters()

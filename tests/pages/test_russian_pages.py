@@ -40,7 +40,7 @@ PAGES = [
     ("pages/recommendation_page.py", {"id": "1"}),
     ("pages/report_page.py", {}),
     ("pages/snapshot_page.py", {}),
-    ("pages/import_data.py", {}),
+    ("pages/import_page.py", {}),
     ("pages/activity_page.py", {}),
     ("pages/users_page.py", {}),
 ]
