@@ -276,7 +276,7 @@ def test_concurrent_assessments_of_one_recommendation_all_count(loaded_url) -> N
         assert rec.current_assessment.source_org == "NGO 4"  # the latest date wins
 
 
-# --- the edit form (tracker.ui) --------------------------------------------------------------
+# --- the edit form (tracker.ui.edit_forms) -------------------------------------------------------
 def _edit_page(rec_id: int) -> None:
     from tracker import ui
 

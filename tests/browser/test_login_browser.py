@@ -16,7 +16,7 @@ from tests.browser.conftest import (
     wait_for_app,
 )
 from tests.conftest import skip_or_fail
-from tracker.ui import COOKIE
+from tracker.ui.login import COOKIE
 
 pytestmark = pytest.mark.browser
 

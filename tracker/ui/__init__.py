@@ -1,0 +1,120 @@
+"""Streamlit glue: the one package of ``tracker`` that imports Streamlit.
+
+Pages write ``from tracker import ui`` and call ``ui.query(...)``, ``ui.table(...)``: this
+module re-exports the names they use. The modules, each importing only from those above it
+in this list (no cycles):
+
+* :mod:`~tracker.ui.data` — one engine per process, a session per call, the cached
+  ``query`` and the transactional ``write`` (the cache is keyed on the data version);
+* :mod:`~tracker.ui.markup` — database text shown safely, the one-rerun ``flash`` message;
+* :mod:`~tracker.ui.actor` — who acts in this browser session, role checks;
+* :mod:`~tracker.ui.language` — the interface language (URL, switch, account);
+* :mod:`~tracker.ui.login` — login form, remembered login, logout;
+* :mod:`~tracker.ui.url` — a page's own controls kept in the URL;
+* :mod:`~tracker.ui.sidebar` — the shared filters in the sidebar and the URL;
+* :mod:`~tracker.ui.widgets` — banner, page header, charts, tables, downloads, page number;
+* :mod:`~tracker.ui.repeats`, :mod:`~tracker.ui.edit_forms` — sections of the
+  recommendation and Flagged pages;
+* :mod:`~tracker.ui.serve` — starting the server (``python -m tracker serve``; not
+  re-exported here).
+"""
+
+from tracker.ui.actor import ACTOR_KEY, can_write, current_actor, is_admin, require_role
+from tracker.ui.data import begin_run, data_version, engine, query, session, write
+from tracker.ui.edit_forms import edit_recommendation_form, retraction_form
+from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, language_switch
+from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
+from tracker.ui.markup import flash, md_escape, text
+from tracker.ui.repeats import render_repeated_not_implemented, render_repeats
+from tracker.ui.sidebar import (
+    FILTERS_KEY,
+    SEARCH_KEY,
+    current_filters,
+    filter_description,
+    format_now,
+    search_box,
+    sidebar_filters,
+    sync_query_params,
+)
+from tracker.ui.url import keep_in_url, parse_bool, parse_choice, parse_int, url_value
+from tracker.ui.widgets import (
+    DETAIL_PAGE,
+    PLOTLY_CONFIG,
+    STATUS_BADGE_COLOURS,
+    TABLE_ROWS_IN_VIEW,
+    TEXT_ROW_HEIGHT,
+    as_of,
+    chart_downloads,
+    column_config,
+    downloads,
+    file_stem,
+    no_match,
+    open_recommendation,
+    page_header,
+    page_number,
+    plotly,
+    sample_banner,
+    source_caption,
+    table,
+)
+
+__all__ = [
+    "ACTOR_KEY",
+    "COOKIE",
+    "DETAIL_PAGE",
+    "FILTERS_KEY",
+    "LANGUAGE_NAMES",
+    "LANG_PARAM",
+    "LOGIN_KEY",
+    "PLOTLY_CONFIG",
+    "SEARCH_KEY",
+    "STATUS_BADGE_COLOURS",
+    "TABLE_ROWS_IN_VIEW",
+    "TEXT_ROW_HEIGHT",
+    "TOKEN_REFRESH_S",
+    "as_of",
+    "begin_run",
+    "can_write",
+    "chart_downloads",
+    "column_config",
+    "current_actor",
+    "current_filters",
+    "data_version",
+    "downloads",
+    "edit_recommendation_form",
+    "engine",
+    "file_stem",
+    "filter_description",
+    "flash",
+    "format_now",
+    "init_language",
+    "is_admin",
+    "keep_in_url",
+    "language_switch",
+    "logout",
+    "md_escape",
+    "no_match",
+    "open_recommendation",
+    "page_header",
+    "page_number",
+    "parse_bool",
+    "parse_choice",
+    "parse_int",
+    "plotly",
+    "query",
+    "render_repeated_not_implemented",
+    "render_repeats",
+    "require_login",
+    "require_role",
+    "retraction_form",
+    "sample_banner",
+    "search_box",
+    "session",
+    "sidebar_filters",
+    "source_caption",
+    "sync_query_params",
+    "table",
+    "text",
+    "url_value",
+    "write",
+]

@@ -1,0 +1,98 @@
+"""The database edge of the pages: one engine per process, a session per call, and the
+cached ``query`` / transactional ``write`` pair.
+
+Cached queries are keyed on the database URL, the data version (bumped by every write, see
+tracker.audit), the language and the arguments, so that a write anywhere is seen at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tracker import audit, db, schema, settings
+from tracker.i18n import get_language
+from tracker.memory import gc_paused
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    engine = db.get_engine(url)
+    if not schema.is_up_to_date(engine):
+        schema.upgrade(engine)
+    return engine
+
+
+def engine() -> Engine:
+    """The process-wide engine for the configured database (schema brought up to date)."""
+    return _engine_for(settings.database_url())
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A session committed on success, rolled back on error."""
+    with db.session_scope(engine()) as s:
+        yield s
+
+
+def data_version() -> int:
+    """The database's data version now (every write bumps it; tracker.audit)."""
+    with session() as s:
+        return audit.data_version(s)
+
+
+_RUN_VERSION_KEY = "_data_version_this_run"  # (database URL, version) read by begin_run
+
+
+def begin_run() -> None:
+    """Read the data version once, at the top of a script run (require_login calls this):
+    the run's cached queries are keyed on it instead of each reading it again (a page makes
+    twenty; docs/performance.md). A write (:func:`write`) forgets it, so that the queries
+    after it see the change; the next run reads it afresh."""
+    st.session_state[_RUN_VERSION_KEY] = (settings.database_url(), data_version())
+
+
+def _run_version() -> int:
+    kept = st.session_state.get(_RUN_VERSION_KEY)
+    if isinstance(kept, tuple) and kept[0] == settings.database_url():
+        return int(kept[1])
+    return data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
+def _cached(
+    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
+) -> Any:
+    with gc_paused(), db.session_scope(_engine_for(url)) as s:  # tracker.memory: why
+        return _fn(s, *args, **dict(kwargs))
+
+
+def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(session, *args, **kwargs)``, cached until the next write to the database."""
+    return _cached(
+        fn,
+        f"{fn.__module__}.{fn.__qualname__}",
+        settings.database_url(),
+        _run_version(),
+        get_language(),
+        args,
+        tuple(sorted(kwargs.items())),
+    )
+
+
+# --- writes --------------------------------------------------------------------------------
+def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(session, *args, **kwargs)`` in its own transaction (committed on success);
+    every cached query sees the change at once (the write bumps the data version)."""
+    try:
+        with session() as s:
+            return fn(s, *args, **kwargs)
+    finally:
+        st.session_state.pop(_RUN_VERSION_KEY, None)  # the queries after it read it afresh

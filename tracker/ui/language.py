@@ -1,0 +1,101 @@
+"""The interface language of a browser session: chosen from the URL (``?lang=``), the
+switch in the sidebar, or the logged-in account; right-to-left languages get RTL layout."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import tracker.auth as auth
+from tracker.i18n import _, available_languages, get_language, is_rtl, set_language
+from tracker.ui.actor import session_actor
+from tracker.ui.data import session
+
+LANG_PARAM = "lang"  # ?lang=ru in the URL
+_LANG_KEY = "_lang"  # the language chosen in this browser session
+_LANG_WIDGET = "lang_switch"
+_LANG_ACCOUNT_CHECKED = "_lang_account"  # the account whose stored language was looked up
+# Each language's name in that language (shown in the switch whatever the interface language).
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "ru": "Русский",
+    "fr": "Français",
+    "es": "Español",
+    "ar": "العربية",
+    "zh": "中文",
+}
+_RTL_CSS = (
+    "<style>[data-testid='stMain'] .block-container,[data-testid='stSidebarUserContent']"
+    "{direction:rtl;text-align:right}</style>"
+)
+
+
+def _account_language() -> str | None:
+    actor = session_actor()
+    if actor is None or actor.local or not actor.username:
+        return None
+    with session() as s:
+        return auth.user_language(s, actor.username)
+
+
+def init_language() -> str:
+    """Set the interface language for this rerun, before anything is rendered (app.py calls
+    it right after ``st.set_page_config``): ``?lang=`` in the URL, else the language chosen
+    earlier in this browser session, else the logged-in account's language, else English.
+    The choice is kept in the URL like the filters; right-to-left languages get RTL layout."""
+    langs = available_languages()
+    url_lang = st.query_params.get(LANG_PARAM)
+    if url_lang in langs:
+        st.session_state[_LANG_KEY] = url_lang  # an explicit choice (a link, the switch)
+    lang = st.session_state.get(_LANG_KEY)
+    if lang not in langs:
+        lang = _account_language()
+    lang = set_language(lang)
+    if (lang != "en" or url_lang) and url_lang != lang:
+        st.query_params[LANG_PARAM] = lang
+    if is_rtl(lang):
+        st.html(_RTL_CSS)
+    return lang
+
+
+def apply_account_language(actor: auth.Actor) -> None:
+    """Once per browser session, right after login (or a remembered login) is known: switch
+    to the account's language unless a language was chosen explicitly (URL or switch)."""
+    if actor.local or not actor.username or st.session_state.get(_LANG_KEY):
+        return
+    if st.session_state.get(_LANG_ACCOUNT_CHECKED) == actor.username:
+        return
+    st.session_state[_LANG_ACCOUNT_CHECKED] = actor.username
+    lang = _account_language()
+    if lang in available_languages() and lang != get_language():
+        st.session_state[_LANG_KEY] = lang
+        st.rerun()  # the page list and the sidebar were already drawn in the other language
+
+
+def _language_chosen() -> None:
+    lang = st.session_state.get(_LANG_WIDGET)
+    if not lang or lang not in available_languages():
+        return  # the switch was clicked off: keep the language in force
+    st.session_state[_LANG_KEY] = lang
+    st.query_params[LANG_PARAM] = lang
+    actor = session_actor()
+    if actor is not None and not actor.local and actor.username:
+        with session() as s:
+            auth.set_user_language(s, actor.username, lang)
+
+
+def language_switch() -> None:
+    """The language switch in the sidebar (each language named in itself); hidden while only
+    English has a catalogue. The choice goes into the URL and, when logged in, the account."""
+    langs = available_languages()
+    if len(langs) < 2:
+        return
+    st.session_state[_LANG_WIDGET] = get_language()
+    with st.sidebar:
+        st.segmented_control(
+            _("Language"),
+            langs,
+            key=_LANG_WIDGET,
+            format_func=lambda c: LANGUAGE_NAMES.get(c, c),
+            on_change=_language_chosen,
+            label_visibility="collapsed",
+        )
