@@ -23,7 +23,8 @@ from tracker.vocab import (
     theme_label,
 )
 
-FILTERS_KEY = "_filters"
+FILTERS_KEY = "_filters"  # the Filters of this rerun, for current_filters()
+# The session-state keys of the sidebar's widgets, by query parameter.
 _WIDGET_KEYS = {
     "state": "f_state",
     "cycle": "f_cycle",
