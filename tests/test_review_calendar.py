@@ -133,13 +133,18 @@ def test_a_malformed_data_row_is_named_by_file_row_and_column(tmp_path: Path) ->
         load_data(tmp_path)
 
 
-def test_an_imported_review_gives_its_symbol_and_date(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_an_imported_review_gives_its_symbol_and_date(any_db_url, capsys) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from tracker import db
+    from tracker import db, schema
     from tracker.models import Review, State
+    from tracker.sample import load_sample
 
-    with db.session_scope(db.get_engine(sample_url)) as s:
+    engine = db.get_engine(any_db_url)
+    schema.upgrade(engine)
+    with db.session_scope(engine) as s:
+        load_sample(s)
+    with db.session_scope(engine) as s:
         review = s.scalars(
             select(Review).join(Review.state).where(State.iso3 == "KAZ", Review.cycle == 2)
         ).one()
