@@ -210,3 +210,17 @@ def test_overview_sentence_in_russian() -> None:
     assert "62" in sentence
     assert "2029" in sentence
     assert "Next review" not in sentence
+
+
+def test_the_committed_review_order_is_what_the_script_derives(shared_data: Path) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "tools" / "derive_review_order.py"
+    spec = importlib.util.spec_from_file_location("derive_review_order", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    export = shared_data / "upr_info_recommendations_sessions01-27_export2018-07-25.csv"
+    with (DATA_DIR / "review_order.csv").open(encoding="utf-8", newline="") as f:
+        committed = list(csv.DictReader(f))
+    assert module.derive(export) == committed
