@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from babel.dates import format_skeleton
+from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -309,15 +311,16 @@ def _review(
         month = override.month or (override.start.replace(day=1) if override.start else month)
         start, end = override.start, override.end
         deadline, note = override.submission_deadline, override.note
+    estimate = deadline is None
+    if deadline is None:
+        deadline = add_months(start or month, -SUBMISSION_LEAD_MONTHS)
     if stored is not None and stored.review_date:
         # The state's own day within the session, as imported.
         start = end = stored.review_date
         month = stored.review_date.replace(day=1)
+    # A session lasts two weeks: without an end date, a known start gives its end.
     over = end or (start + dt.timedelta(days=13) if start else _last_day(month))
     status = "past" if over < today else "planned" if next_given else "next"
-    estimate = deadline is None
-    if deadline is None:
-        deadline = add_months(start or month, -SUBMISSION_LEAD_MONTHS)
     symbol = None
     if status == "past":
         symbol = (stored.report_symbol if stored is not None else None) or data.symbols.get(
@@ -344,8 +347,6 @@ def _review(
 # --- presentation ------------------------------------------------------------------------------
 def month_year(value: str) -> str:
     """``YYYY-MM`` or ``YYYY-MM-DD`` as "November 2029" in the language in force."""
-    from babel.dates import format_skeleton
-
     day = dt.date.fromisoformat(value if len(value) > 7 else value + "-01")
     return format_skeleton("yMMMM", day, locale=get_language())
 
@@ -391,8 +392,6 @@ def write_ics(path: str | Path, items: Sequence[CalendarReview]) -> int:
     """Write an .ics file (mode 0600) with one event per future review and one per stakeholder
     deadline of a future review, each with reminders (VALARM, shown by the calendar program,
     no mail server needed). Returns the number of events."""
-    from icalendar import Alarm, Calendar, Event
-
     cal = Calendar()
     cal.add("prodid", "-//UPR Tracker//review calendar//EN")
     cal.add("version", "2.0")
@@ -428,7 +427,7 @@ def write_ics(path: str | Path, items: Sequence[CalendarReview]) -> int:
                 midterm=month_year(r.midterm_report),
             ),
         )
-        _alarms(review, REVIEW_REMINDERS, Alarm)
+        _alarms(review, REVIEW_REMINDERS)
         cal.add_component(review)
         deadline = Event()
         deadline.add("uid", f"upr-{r.iso3}-cycle{r.cycle}-submissions@upr-tracker")
@@ -448,7 +447,7 @@ def write_ics(path: str | Path, items: Sequence[CalendarReview]) -> int:
                 else _("Deadline as entered in the calendar data.")
             ),
         )
-        _alarms(deadline, DEADLINE_REMINDERS, Alarm)
+        _alarms(deadline, DEADLINE_REMINDERS)
         cal.add_component(deadline)
         n += 2
     target = Path(path)
@@ -459,10 +458,11 @@ def write_ics(path: str | Path, items: Sequence[CalendarReview]) -> int:
     return n
 
 
-def _alarms(event: object, before: Sequence[dt.timedelta], alarm_cls: type) -> None:
+def _alarms(event: Event, before: Sequence[dt.timedelta]) -> None:
+    """Display reminders ``before`` the event (the calendar program shows them)."""
     for delta in before:
-        alarm = alarm_cls()
+        alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", str(event["summary"]))  # type: ignore[index]
+        alarm.add("description", str(event["summary"]))
         alarm.add("trigger", -delta)
-        event.add_component(alarm)  # type: ignore[attr-defined]
+        event.add_component(alarm)
