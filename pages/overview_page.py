@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import charts, flags, queries, tables, ui
+from tracker import charts, flags, queries, review_calendar, tables, ui
 from tracker.i18n import _
 from tracker.vocab import Status, status_label
 
@@ -40,6 +40,9 @@ st.caption(
         n=f"{figures['assessments']:,}",
     )
 )
+
+for name, sentence in ui.query(review_calendar.next_review_lines, f, dt.date.today()):
+    st.info(f"**{name}** · {sentence}", icon=":material/event:")
 
 opts = flags.FlagOptions(today=dt.date.today())
 counts = ui.query(flags.flag_counts, f, opts)

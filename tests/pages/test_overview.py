@@ -57,3 +57,38 @@ def test_no_banner_on_an_empty_database(db_url) -> None:  # type: ignore[no-unty
     at.run()
     assert not at.exception
     assert not any("sample data" in w.value for w in at.warning)
+
+
+def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> None:  # type: ignore[no-untyped-def]
+    # Kazakhstan's cycle-4 review was in January 2025; session 62 is its next one until it is
+    # held (projected November 2029), so the line is the same whatever today is until then.
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["state"] = "KAZ"
+    at.run()
+    assert not at.exception
+    lines = [i.value for i in at.info if "Next review" in i.value]
+    assert lines == [
+        "**Kazakhstan** · Next review: session 62 (cycle 5), about November 2029; "
+        "stakeholder submissions due about May 2029"
+    ]
+
+
+def test_overview_next_review_in_russian(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["state"] = "KAZ"
+    at.query_params["lang"] = "ru"
+    at.run()
+    assert not at.exception
+    lines = [i.value for i in at.info if "62" in i.value]
+    assert len(lines) == 1
+    assert "Следующий обзор: сессия 62 (цикл 5), ориентировочно ноябрь 2029" in lines[0]
+
+
+def test_overview_without_a_state_filter_names_each_state_under_review(sample_url) -> None:  # type: ignore[no-untyped-def]
+    # The sample holds two states under review: without a filter both next reviews are shown.
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    assert not at.exception
+    lines = [i.value for i in at.info if "Next review" in i.value]
+    assert [line.split(" · ")[0] for line in lines] == ["**Kazakhstan**", "**Kyrgyzstan**"]
+    assert "Next review: session 63 (cycle 5), about January 2030" in lines[1]
