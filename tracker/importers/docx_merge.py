@@ -124,7 +124,9 @@ def reconcile(session: Session, writer: BulkWriter, reports: list[FileReport]) -
             )
 
 
-def _align(writer: BulkWriter, iso3: str, rec: RecommendationInput, cands: list[_Candidate]) -> None:
+def _align(
+    writer: BulkWriter, iso3: str, rec: RecommendationInput, cands: list[_Candidate]
+) -> None:
     """Make ``rec`` the same recommendation as the best candidate."""
     same = [c for c in cands if c.response == rec.response]
     decided = [c for c in cands if not _pending(c.response)]
@@ -135,9 +137,7 @@ def _align(writer: BulkWriter, iso3: str, rec: RecommendationInput, cands: list[
         if cand.row is not None:
             cand.row.response = rec.response
         elif cand.identity is not None:
-            new_key = identity_key(
-                iso3, rec.session, cand.text, rec.response, cand.action_category
-            )
+            new_key = identity_key(iso3, rec.session, cand.text, rec.response, cand.action_category)
             writer.fill_response(cand.identity, new_key, rec.response)
             cand.identity = new_key
         cand.response = rec.response

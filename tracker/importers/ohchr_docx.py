@@ -69,7 +69,9 @@ def open_docx(data: bytes) -> DocxDocument:
     try:
         return Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several kinds for a broken package
-        raise CellError(_("this Word document cannot be read ({reason})").format(reason=exc)) from exc
+        raise CellError(
+            _("this Word document cannot be read ({reason})").format(reason=exc)
+        ) from exc
 
 
 def cell_text(text: str) -> str:

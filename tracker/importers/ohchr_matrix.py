@@ -168,7 +168,7 @@ def _item(line: str) -> str:
     text = " ".join(line.split())
     while text[:1] in ("-", "•", "–", "·") and not text[1:2].isdigit():
         text = text[1:].strip()
-    if text.startswith("- ") or text.startswith("-\t"):
+    if text.startswith(("- ", "-\t")):
         text = text[2:].strip()
     return text
 
@@ -250,7 +250,7 @@ def read_matrix(
     from tracker.importers.ohchr_docx import body_paragraphs, doc_tables
 
     header, rows = doc_tables(doc)[layout.table]
-    texts = [p for p in body_paragraphs(doc)[:40]]
+    texts = list(body_paragraphs(doc)[:40])
     facts = DocFacts.find(report.name, texts, ctx, state, session)
     if facts.symbol is None:
         for r in rows[:50]:
@@ -264,7 +264,8 @@ def read_matrix(
         for message in missing:
             fatal(report, message)
         return
-    assert facts.state is not None and facts.session is not None
+    assert facts.state is not None
+    assert facts.session is not None
     problem = ctx.check_review(facts.state, facts.session, 1)
     if problem:
         fatal(report, problem)
@@ -317,9 +318,7 @@ def _row(
         if found.unknown:
             errors.append((col_text, unknown_state_message(found.unknown)))
         else:
-            errors.append(
-                (col_text, _("no recommending state in brackets at the end of the text"))
-            )
+            errors.append((col_text, _("no recommending state in brackets at the end of the text")))
     col_pos = " ".join(header[layout.position].split())
     try:
         response = parse_response_text(cells[layout.position])
@@ -337,7 +336,8 @@ def _row(
         got = Classified([], [], [])
     if errors:
         return None
-    assert facts.state is not None and facts.session is not None
+    assert facts.state is not None
+    assert facts.session is not None
     return RecommendationInput(
         state_under_review=facts.state,
         session=facts.session,
@@ -364,9 +364,7 @@ def reject(
     for column, message in errors:
         report.problems.append(Problem(report.name, row, column, message))
     report.rejected.append(
-        RejectedRow(
-            report.name, row, header, list(cells), [f"{c}: {m}" for c, m in errors]
-        )
+        RejectedRow(report.name, row, header, list(cells), [f"{c}: {m}" for c, m in errors])
     )
 
 

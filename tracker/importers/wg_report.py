@@ -92,7 +92,8 @@ def read_report(
         for message in missing:
             fatal(report, message)
         return
-    assert facts.state is not None and facts.session is not None
+    assert facts.state is not None
+    assert facts.session is not None
     problem = ctx.check_review(facts.state, facts.session, 1)
     if problem:
         fatal(report, problem)
