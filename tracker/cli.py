@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "tracker.cli_import",
     "tracker.cli_report",
     "tracker.cli_link",
+    "tracker.cli_matrix",
 ]
 
 Handler = Callable[[argparse.Namespace], int]
