@@ -4,6 +4,7 @@ is stored, bad documents, the command line, and ``matrix fill``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -139,7 +140,8 @@ def test_layout_a_coded_and_uncoded_themes_sdgs_groups_and_bracketed_states(
     engine = new_engine(tmp_path)
     f = write(tmp_path / "UPR34_Kazakhstan_Thematic_list.docx", matrix(HEADER_A, ROWS_A))
     report = run_import(engine, [f])
-    assert report.ok and report.added == 2, report.problems
+    assert report.ok, report.problems
+    assert report.added == 2
     assert report.files[0].format == "ohchr-matrix"
     got = recs(engine)
     assert got[0] == {
@@ -179,7 +181,8 @@ def test_layout_b_mixed_response_and_states_one_per_line(tmp_path: Path) -> None
     engine = new_engine(tmp_path)
     f = write(tmp_path / "matrix.docx", matrix(HEADER_B, rows))
     report = run_import(engine, [f], state="Kazakhstan", session_no=20)
-    assert report.ok and report.added == 2, report.problems
+    assert report.ok, report.problems
+    assert report.added == 2
     got = recs(engine)
     assert [r["response"] for r in got] == ["mixed", "mixed"]
     assert got[0]["states"] == ["CHL", "DZA", "SEN"]  # the column's third line counts too
@@ -203,7 +206,8 @@ def test_layout_c_split_across_pages_is_one_table_with_groups_and_sdgs(tmp_path:
     engine = new_engine(tmp_path)
     f = write(tmp_path / "upr48-kazakhstan-thematic-list.docx", matrix(HEADER_C, rows, split_at=4))
     report = run_import(engine, [f])
-    assert report.ok and report.added == 6, report.problems
+    assert report.ok, report.problems
+    assert report.added == 6
     assert report.files[0].rows_read == 6  # not the section row nor the repeated header
     got = recs(engine)
     assert {r["symbol"] for r in got} == {"A/HRC/59/15"}
@@ -223,7 +227,8 @@ def test_wg_report_paragraphs_are_pending_with_every_bracketed_state(tmp_path: P
     engine = new_engine(tmp_path)
     f = write(tmp_path / "report.docx", wg_report(paras))
     report = run_import(engine, [f], session_no=34)
-    assert report.ok and report.added == 2, report.problems
+    assert report.ok, report.problems
+    assert report.added == 2
     assert report.files[0].format == "wg-report"
     got = recs(engine)
     assert [r["response"] for r in got] == ["pending", "pending"]
@@ -253,7 +258,8 @@ def test_wg_report_then_matrix_gives_one_recommendation_each_with_the_response(
     assert run_import(engine, [report_file], session_no=34).added == 2
     f = write(tmp_path / "UPR34_Kazakhstan.docx", matrix(HEADER_A, ROWS_A))
     second = run_import(engine, [f])
-    assert second.ok and (second.added, second.updated) == (0, 2), second.problems
+    assert second.ok, second.problems
+    assert (second.added, second.updated) == (0, 2)
     got = recs(engine)
     assert [(r["paragraph"], r["response"]) for r in got] == [
         ("121.1", "supported"),
@@ -283,14 +289,16 @@ def test_matrix_fills_paragraphs_of_an_upr_info_import_and_reports_the_rest(
     assert run_import(engine, [upr]).added == 2
     f = write(tmp_path / "UPR34_Kazakhstan.docx", matrix(HEADER_A, ROWS_A))
     report = run_import(engine, [f])
-    assert report.ok and (report.added, report.updated) == (1, 1), report.problems
+    assert report.ok, report.problems
+    assert (report.added, report.updated) == (1, 1)
     got = recs(engine)
     assert len(got) == 3  # no duplicate of the UPR Info recommendation
     opcat = next(r for r in got if r["paragraph"] == "121.1")
     assert opcat["states"] == ["FRA", "LTU"]
     assert opcat["symbol"] == "A/HRC/43/11"
     notes = report.files[0].notes
-    assert len(notes) == 1 and "121.2" in notes[0]
+    assert len(notes) == 1
+    assert "121.2" in notes[0]
     assert any("121.2" in line for line in report.summary_lines())
     before = snapshot(engine)
     again = run_import(engine, [f])
@@ -312,7 +320,8 @@ def test_neither_matrix_nor_report_is_one_file_message(tmp_path: Path) -> None:
 def test_unknown_columns_with_format_forced(tmp_path: Path) -> None:
     data = matrix(["Text", "Country", "Notes"], [["a", "b", "c"]])
     report = read("m.docx", data, fmt="ohchr-matrix")
-    assert report.fatal and "'Text', 'Country', 'Notes'" in str(report.problems[0])
+    assert report.fatal
+    assert "'Text', 'Country', 'Notes'" in str(report.problems[0])
 
 
 def test_paragraph_without_states_and_unknown_state_name_the_paragraph(tmp_path: Path) -> None:
@@ -325,7 +334,8 @@ def test_paragraph_without_states_and_unknown_state_name_the_paragraph(tmp_path:
     f = write(tmp_path / "report.docx", wg_report(paras))
     before = snapshot(engine)
     report = run_import(engine, [f], session_no=34)
-    assert not report.ok and not report.written
+    assert not report.ok
+    assert not report.written
     problems = [str(p) for p in report.problems]
     assert problems[0] == (
         f"{f}:121.2: Recommendation: no recommending state in brackets at the end"
@@ -333,7 +343,8 @@ def test_paragraph_without_states_and_unknown_state_name_the_paragraph(tmp_path:
     assert problems[1].startswith(f"{f}:121.3: Recommendation: 'Atlantis' is not a known state")
     assert snapshot(engine) == before
     skipped = run_import(engine, [f], session_no=34, skip_invalid=True)
-    assert skipped.added == 1 and skipped.rows_rejected == 2
+    assert skipped.added == 1
+    assert skipped.rows_rejected == 2
 
 
 def test_missing_state_and_session_name_the_options(tmp_path: Path) -> None:
@@ -347,7 +358,8 @@ def test_missing_state_and_session_name_the_options(tmp_path: Path) -> None:
 def test_forcing_a_word_format_on_a_csv_is_a_file_message(tmp_path: Path) -> None:
     data = csv_bytes(UPR_INFO_HEADER, [upr_row()])
     report = read("upr.csv", data, fmt="wg-report")
-    assert report.fatal and "is not a Word document" in str(report.problems[0])
+    assert report.fatal
+    assert "is not a Word document" in str(report.problems[0])
 
 
 def test_cli_imports_a_docx_with_state_and_session(
@@ -360,7 +372,8 @@ def test_cli_imports_a_docx_with_state_and_session(
     assert "--state NAME" in capsys.readouterr().err
     code = cli.main(["import", str(f), "--state", "Kazakhstan", "--session", "34"])
     out = capsys.readouterr().out
-    assert code == 0 and "1 added" in out
+    assert code == 0
+    assert "1 added" in out
     db.dispose_engines()
 
 
@@ -383,7 +396,7 @@ def test_fill_writes_the_assessment_column_and_leaves_the_rest(tmp_path: Path) -
     _assess(engine, "121.2", "not_implemented", "2025-06-01", "<w:t>=cmd|' /C calc'!A0\x07")
     with db.session_scope(engine) as s:
         result = fill_matrix(s, data, f.name, as_of=None)
-        early = fill_matrix(s, data, f.name, as_of=__import__("datetime").date(2025, 5, 15))
+        early = fill_matrix(s, data, f.name, as_of=dt.date(2025, 5, 15))
     out = docx.Document(io.BytesIO(result.data))
     source = docx.Document(io.BytesIO(data))
     t_out, t_src = out.tables[0], source.tables[0]
@@ -396,8 +409,10 @@ def test_fill_writes_the_assessment_column_and_leaves_the_rest(tmp_path: Path) -
     for r_out, r_src in zip(t_out.rows, t_src.rows, strict=True):
         assert [c.text for c in r_out.cells][:3] == [c.text for c in r_src.cells][:3]
     assert cells[1] == [c.text for c in t_src.rows[1].cells]  # the section row
-    assert result.filled == ["121.1", "121.2"] and not result.unmatched
-    assert early.filled == ["121.1"] and early.not_assessed == ["121.2"]
+    assert result.filled == ["121.1", "121.2"]
+    assert not result.unmatched
+    assert early.filled == ["121.1"]
+    assert early.not_assessed == ["121.2"]
 
 
 def test_fill_appends_the_column_and_lists_unmatched_rows(tmp_path: Path) -> None:
@@ -415,11 +430,13 @@ def test_fill_appends_the_column_and_lists_unmatched_rows(tmp_path: Path) -> Non
     with db.session_scope(engine) as s:
         result = fill_matrix(s, other, f.name)
     table = docx.Document(io.BytesIO(result.data)).tables[0]
-    assert result.column_added and len(table.columns) == 5
+    assert result.column_added
+    assert len(table.columns) == 5
     assert table.rows[0].cells[4].text == ASSESSMENT_HEADER
     assert table.rows[2].cells[4].text.startswith("Fully implemented — Done (Legal centre")
     assert table.rows[3].cells[4].text == ""
-    assert result.unmatched == ["140.9"] and result.filled == ["140.1"]
+    assert result.unmatched == ["140.9"]
+    assert result.filled == ["140.1"]
 
 
 def test_cli_matrix_fill_writes_a_private_file(
@@ -438,7 +455,8 @@ def test_cli_matrix_fill_writes_a_private_file(
     assert code == 0, captured.err
     assert (out.stat().st_mode & 0o777) == 0o600
     text = docx.Document(str(out)).tables[0].rows[2].cells[3].text
-    assert text.startswith("Частично") and "2025" in text
+    assert text.startswith("Частично")
+    assert "2025" in text
     db.dispose_engines()
 
 
