@@ -445,10 +445,15 @@ def read_docx(
     )
 
 
-def fatal(report: FileReport, message: str, row: int | str | None = None) -> None:
+def fatal(report: FileReport, message: str) -> None:
     """A problem with the whole document: nothing of it is imported."""
-    report.fatal = message
-    report.problems.append(Problem(report.name, row, None, message))  # type: ignore[arg-type]
+    fatal_all(report, [message])
+
+
+def fatal_all(report: FileReport, messages: list[str]) -> None:
+    """Problems with the whole document, each its own ``FILE: message`` line."""
+    report.fatal = " ".join(messages)
+    report.problems.extend(Problem(report.name, None, None, m) for m in messages)
 
 
 __all__ = [
@@ -461,6 +466,7 @@ __all__ = [
     "cell_text",
     "doc_tables",
     "fatal",
+    "fatal_all",
     "first_symbol",
     "is_docx",
     "open_docx",

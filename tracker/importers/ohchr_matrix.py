@@ -32,6 +32,7 @@ from tracker.importers.ohchr_docx import (
     TableRow,
     bracket_states,
     fatal,
+    fatal_all,
     first_symbol,
     split_states,
 )
@@ -261,8 +262,7 @@ def read_matrix(
                     break
     missing = facts.missing()
     if missing:
-        for message in missing:
-            fatal(report, message)
+        fatal_all(report, missing)
         return
     assert facts.state is not None
     assert facts.session is not None

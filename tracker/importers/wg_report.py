@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from tracker.i18n import _
 from tracker.identity import clean_text
-from tracker.importers.ohchr_docx import PARAGRAPH_RE, DocFacts, fatal, first_symbol, split_states
+from tracker.importers.ohchr_docx import (
+    PARAGRAPH_RE,
+    DocFacts,
+    fatal,
+    fatal_all,
+    first_symbol,
+    split_states,
+)
 from tracker.importers.ohchr_matrix import reject
 from tracker.importers.report import FileReport, ParsedRow
 from tracker.importers.rows import ParseContext, Progress, unknown_state_message
@@ -89,8 +96,7 @@ def read_report(
         facts.symbol = first_symbol("\n".join(paragraphs[:60]))
     missing = facts.missing()
     if missing:
-        for message in missing:
-            fatal(report, message)
+        fatal_all(report, missing)
         return
     assert facts.state is not None
     assert facts.session is not None
