@@ -25,6 +25,7 @@ from tests.importer_support import (
 )
 from tracker import cli, db
 from tracker.assessments import add_assessment
+from tracker.i18n import set_language
 from tracker.importers import ImportSource, read_file
 from tracker.matrix_fill import ASSESSMENT_HEADER, fill_matrix
 from tracker.models import Recommendation, Review, State
@@ -451,6 +452,7 @@ def test_cli_matrix_fill_writes_a_private_file(
     monkeypatch.setenv("UPR_TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     out = tmp_path / "filled.docx"
     code = cli.main(["matrix", "fill", str(f), "--out", str(out), "--lang", "ru"])
+    set_language("en")  # the command line set Russian for the whole process
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (out.stat().st_mode & 0o777) == 0o600
