@@ -318,7 +318,7 @@ def _row(
         if found.unknown:
             errors.append((col_text, unknown_state_message(found.unknown)))
         else:
-            errors.append((col_text, _("no recommending state in brackets at the end of the text")))
+            errors.append((col_text, _("no recommending state in brackets at the end")))
     col_pos = " ".join(header[layout.position].split())
     try:
         response = parse_response_text(cells[layout.position])
