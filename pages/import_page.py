@@ -21,26 +21,31 @@ from tracker.importers import (
 )
 
 CHECK_KEY = "_import_check"
-UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "json"]
+UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "json", "docx"]
 
 
 def _format_choice(value: str) -> str:
     return _("Detect from the header row") if value == "auto" else format_label(value)
 
 
-def _check(sources: list[ImportSource], fmt: str, skip: bool) -> ImportReport:
+def _check(
+    sources: list[ImportSource], fmt: str, skip: bool, review: tuple[str | None, int | None]
+) -> ImportReport:
     """The dry run of the uploaded files, kept until the files, options or data change."""
     key = (
         tuple((s.name, hashlib.sha256(s.data).hexdigest()) for s in sources),
         fmt,
         skip,
+        review,
         ui.data_version(),
     )
     kept = st.session_state.get(CHECK_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]
     with st.spinner(_("Checking the files…")), ui.session() as s:
-        report = import_files(s, sources, fmt, dry_run=True, skip_invalid=skip)
+        report = import_files(
+            s, sources, fmt, dry_run=True, skip_invalid=skip, state=review[0], session_no=review[1]
+        )
     st.session_state[CHECK_KEY] = (key, report)
     return report
 
@@ -49,9 +54,10 @@ st.title(_("Import"))
 st.markdown(
     _(
         "Bring the files you already have: **UPR Info** database exports (CSV), **OHCHR UHRI** "
-        "exports (Excel or JSON) and the **UPR Tracker template** (CSV or Excel, as written "
-        "by *Export*). Each file is checked first; nothing is written until you press "
-        "*Import*, and then everything is written at once or not at all."
+        "exports (Excel or JSON), OHCHR's **matrix** (thematic list of recommendations) and "
+        "**Working Group report** (Word .docx), and the **UPR Tracker template** (CSV or "
+        "Excel, as written by *Export*). Each file is checked first; nothing is written "
+        "until you press *Import*, and then everything is written at once or not at all."
     )
 )
 ui.flash()
@@ -70,12 +76,30 @@ skip = right.toggle(
     ),
 )
 
+# Word documents that do not name their review (the file name or title usually does)
+sur_col, session_col = st.columns(2)
+doc_state = sur_col.text_input(
+    _("State under review"),
+    key="import_state",
+    help=_("For a Word document that does not say which state was reviewed"),
+).strip()
+doc_session = session_col.number_input(
+    _("Session"),
+    min_value=1,
+    max_value=99,
+    value=None,
+    step=1,
+    key="import_session",
+    help=_("For a Word document that does not say which UPR session reviewed it"),
+)
+review = (doc_state or None, int(doc_session) if doc_session is not None else None)
+
 if not uploads:
     st.info(_("Choose one or more files to see how they read."))
     st.stop()
 
 sources = [ImportSource(u.name, u.getvalue()) for u in uploads]
-report = _check(sources, fmt, skip)
+report = _check(sources, fmt, skip, review)
 
 for f in report.files:
     with st.container(border=True):
@@ -114,13 +138,17 @@ for f in report.files:
 
 if report.problems:
     st.subheader(_("Problems: {n}").format(n=f"{len(report.problems):,}"), anchor=False)
+    problems = problems_frame(report)
     st.dataframe(
-        problems_frame(report),
+        problems,
         hide_index=True,
         width="stretch",
         column_config={
             "file": _("File"),
-            "row": st.column_config.NumberColumn(_("Row"), format="%d"),
+            # a Word paragraph is located by its number ("140.7"): then the column is text
+            "row": st.column_config.NumberColumn(_("Row"), format="%d")
+            if problems["row"].dtype == "Int64"
+            else _("Row"),
             "column": _("Column"),
             "message": st.column_config.TextColumn(_("Problem"), width="large"),
         },
@@ -158,7 +186,15 @@ if st.button(
 
     try:
         with ui.session() as s:
-            result = import_files(s, sources, fmt, skip_invalid=skip, progress=show_progress)
+            result = import_files(
+                s,
+                sources,
+                fmt,
+                skip_invalid=skip,
+                progress=show_progress,
+                state=review[0],
+                session_no=review[1],
+            )
     except PermissionDenied as exc:
         bar.empty()
         st.error(ui.md_escape(str(exc)), icon=":material/lock:")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from tracker import queries, reports, ui
+from tracker import matrix_fill, queries, reports, ui
 from tracker.assessments import ValidationError
 from tracker.auth import PermissionDenied
 from tracker.i18n import _, get_language, set_language
@@ -293,3 +293,45 @@ with st.expander(_("Your organisation's name (reports and chart images)")):
             else:
                 ui.flash(_("Saved the organisation's name."))
                 st.rerun()
+
+with st.expander(_("OHCHR matrix with your assessments (annex)"), icon=":material/table:"):
+    st.caption(
+        _(
+            "Upload the OHCHR thematic list of recommendations (the matrix, .docx) of the "
+            "review: you get it back with the column “Assessment/comments on level of "
+            "implementation” holding each recommendation's current assessment. Everything "
+            "else in the document stays as it was."
+        )
+    )
+    upload = st.file_uploader(_("OHCHR matrix (.docx)"), type=["docx"], key=K + "matrix")
+    as_of = st.date_input(_("Assessments as of"), value=None, key=K + "matrix_as_of")
+    if upload is not None:
+        try:
+            with ui.session() as s:
+                filled = matrix_fill.fill_matrix(
+                    s, upload.getvalue(), upload.name, as_of=as_of, lang=get_language()
+                )
+        except matrix_fill.MatrixError as exc:
+            st.error(ui.md_escape(str(exc)), icon=":material/error:")
+        else:
+            st.markdown(
+                _("Filled {n} of {rows} recommendations; {na} have no assessment yet.").format(
+                    n=len(filled.filled), rows=filled.rows, na=len(filled.not_assessed)
+                )
+            )
+            if filled.unmatched:
+                st.warning(
+                    _("These rows match no recommendation in the database: {rows}").format(
+                        rows=ui.md_escape(", ".join(filled.unmatched))
+                    ),
+                    icon=":material/help:",
+                )
+            st.download_button(
+                _("Download the filled matrix"),
+                filled.data,
+                file_name="filled-" + upload.name.rsplit("/", 1)[-1],
+                mime=MIME_DOCX,
+                key=K + "dl_matrix",
+                on_click="ignore",
+                icon=":material/download:",
+            )

@@ -33,6 +33,7 @@ COMMAND_MODULES: list[str] = [
     "tracker.cli_report",
     "tracker.cli_link",
     "tracker.cli_calendar",
+    "tracker.cli_matrix",
 ]
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,4 +1,5 @@
-"""``python -m tracker import FILE... [--format F] [--dry-run] [--skip-invalid] [--rejects PATH]``
+"""``python -m tracker import FILE... [--format F] [--state NAME] [--session N] [--dry-run]
+[--skip-invalid] [--rejects PATH]``
 
 Thin over :func:`tracker.importers.import_files`. Problems go to standard error, one per line,
 as ``FILE:ROW: column: message``; the summary goes to standard output. Exit status 0 when the
@@ -63,6 +64,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 skip_invalid=args.skip_invalid,
                 progress=progress,
+                state=args.state,
+                session_no=args.session,
             )
     except OperationalError as exc:
         raise CliError(
@@ -98,10 +101,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the ``import`` command to the CLI."""
     p = subparsers.add_parser(
         "import",
-        help=_("import UPR Info exports, OHCHR UHRI exports or the project template"),
+        help=_(
+            "import UPR Info exports, OHCHR UHRI exports, OHCHR matrices and Working Group "
+            "reports (.docx) or the project template"
+        ),
         description=_(
-            "Import one or more files (CSV, Excel .xlsx, UHRI JSON). The format is detected "
-            "from the header row. Everything is imported in one transaction: by default any "
+            "Import one or more files (CSV, Excel .xlsx, UHRI JSON, OHCHR Word documents: the "
+            "matrix and the Working Group report). The format is detected from the header row "
+            "or the document. Everything is imported in one transaction: by default any "
             "invalid row means nothing is written."
         ),
     )
@@ -111,6 +118,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=FORMAT_CHOICES,
         default="auto",
         help=_("the files' format (default: detected from the header row)"),
+    )
+    p.add_argument(
+        "--state",
+        metavar="NAME",
+        help=_("the state under review of a Word document that does not name it"),
+    )
+    p.add_argument(
+        "--session",
+        type=int,
+        metavar="N",
+        help=_("the UPR session of a Word document that does not name it"),
     )
     p.add_argument(
         "--dry-run", action="store_true", help=_("report what would change; write nothing")

@@ -86,8 +86,10 @@ _TREATIES: list[tuple[str, str]] = [
         r"political rights|iccpr)|iccpr[- ]op ?2",
         "iccpr2",
     ),
-    (r"international covenant on civil and political rights|iccpr", "iccpr"),
-    (r"international covenant on economic,? social and cultural rights|icescr", "icescr"),
+    # "International" is sometimes left out ("the Optional Protocol to the Covenant on
+    # Economic, Social and Cultural Rights", OHCHR's session-20 matrix for Slovenia).
+    (r"(?:international )?covenant on civil and political rights|iccpr", "iccpr"),
+    (r"(?:international )?covenant on economic,? social and cultural rights|icescr", "icescr"),
     (r"convention on the rights of persons with disabilities|crpd|cprd", "crpd"),
     (r"convention on the rights of the child|crc", "crc"),
     (r"convention on the elimination of all forms of discrimination against women|cedaw", "cedaw"),

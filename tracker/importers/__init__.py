@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, auth, backup, db, linking
 from tracker.i18n import _
+from tracker.importers import docx_merge
 from tracker.importers import template as template_reader
 from tracker.importers import uhri as uhri_reader
 from tracker.importers import upr_info as upr_info_reader
@@ -55,6 +56,7 @@ from tracker.importers.detect import (
     map_columns,
     missing_columns,
 )
+from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx, read_docx
 from tracker.importers.report import (
     PREVIEW_ROWS,
     AssessmentInput,
@@ -99,6 +101,8 @@ def import_files(
     skip_invalid: bool = False,
     progress: Progress | None = None,
     actor: str | None = None,
+    state: str | None = None,
+    session_no: int | None = None,
 ) -> ImportReport:
     """Read, check and import ``sources`` into ``session`` (the caller commits).
 
@@ -109,11 +113,15 @@ def import_files(
     A file that is not a table at all always blocks the import. ``progress(fraction,
     message)`` is called now and then with a fraction from 0 to 1. Writing needs the
     editor role (:class:`tracker.auth.PermissionDenied` otherwise); a dry run does not.
+    ``state`` and ``session_no`` name the review of a Word document (OHCHR matrix, Working
+    Group report) that does not say it itself.
     """
     if fmt not in FORMAT_CHOICES:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMAT_CHOICES)}")
     with gc_paused():
-        return _import_files(session, sources, fmt, dry_run, skip_invalid, progress, actor)
+        return _import_files(
+            session, sources, fmt, dry_run, skip_invalid, progress, actor, (state, session_no)
+        )
 
 
 def _import_files(
@@ -124,6 +132,7 @@ def _import_files(
     skip_invalid: bool,
     progress: Progress | None,
     actor: str | None,
+    review: tuple[str | None, int | None] = (None, None),
 ) -> ImportReport:
     if not dry_run:
         auth.require(Role.EDITOR, _("importing files"))
@@ -151,7 +160,16 @@ def _import_files(
             continue
         start = _READ_SHARE * done / total_bytes
         span = _READ_SHARE * len(item.data) / total_bytes
-        reports.append(read_file(item, fmt, ctx, report_progress.scaled(start, span, item.name)))
+        reports.append(
+            read_file(
+                item,
+                fmt,
+                ctx,
+                report_progress.scaled(start, span, item.name),
+                state=review[0],
+                session_no=review[1],
+            )
+        )
         done += len(item.data)
 
     result = ImportReport(reports, dry_run=dry_run, skip_invalid=skip_invalid)
@@ -161,6 +179,9 @@ def _import_files(
 
     report_progress(_READ_SHARE, _("Comparing with the database"))
     writer = BulkWriter(session)
+    # Word documents: their recommendations may already be stored from another source
+    # (a Working Group report, UPR Info, UHRI) under another response or action category.
+    docx_merge.reconcile(session, writer, reports)
     plan = writer.plan(
         [[(p.rec, p.assessments) for p in r.parsed] for r in reports],
         texts_clean=True,
@@ -258,10 +279,25 @@ def read_file(
     fmt: str = "auto",
     ctx: ParseContext | None = None,
     progress: Progress | None = None,
+    *,
+    state: str | None = None,
+    session_no: int | None = None,
 ) -> FileReport:
-    """Read and check one file (no database access): its format, problems, valid rows."""
+    """Read and check one file (no database access): its format, problems, valid rows.
+    ``state``/``session_no``: the review of a Word document that does not name it."""
     report = FileReport(source.name, sha256=hashlib.sha256(source.data).hexdigest())
     ctx = ctx or ParseContext()
+    if is_docx(source.data):
+        read_docx(report, source.data, fmt, ctx, state=state, session=session_no, progress=progress)
+        report.preview = preview(report.parsed)
+        return report
+    if fmt in DOCX_FORMATS:
+        return _fatal(
+            report,
+            _("read as a {format}, this file is not a Word document (.docx)").format(
+                format=format_label(fmt)
+            ),
+        )
     try:
         wb = read_workbook(source, header_score)
     except NotATableError as exc:

@@ -26,12 +26,17 @@ class Format(StrEnum):
     UPR_INFO = "upr-info"
     UHRI = "uhri"
     TEMPLATE = "template"
+    # Word documents (tracker.importers.ohchr_docx): recognised by their content, not a header
+    OHCHR_MATRIX = "ohchr-matrix"
+    WG_REPORT = "wg-report"
 
 
 FORMAT_LABELS: dict[Format, str] = {
     Format.UPR_INFO: N_("UPR Info database export"),
     Format.UHRI: N_("OHCHR Universal Human Rights Index (UHRI) export"),
     Format.TEMPLATE: N_("UPR Tracker template"),
+    Format.OHCHR_MATRIX: N_("OHCHR thematic list of recommendations (matrix)"),
+    Format.WG_REPORT: N_("UPR Working Group report"),
 }
 
 

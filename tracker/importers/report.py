@@ -29,7 +29,7 @@ class Problem:
     """One problem, located as precisely as the file allows."""
 
     file: str
-    row: int | None
+    row: int | str | None  # a row number, or a Word paragraph's number ("140.7")
     column: str | None
     message: str
 
@@ -46,7 +46,7 @@ class RejectedRow:
     """A row left out, with the reasons and its cells as the file gave them."""
 
     file: str
-    row: int
+    row: int | str
     header: list[str]
     cells: list[Any]
     reasons: list[str]
@@ -116,6 +116,8 @@ class FileReport:
     unchanged: int = 0
     assessments_added: int = 0
     assessments_unchanged: int = 0
+    # what the reader or the merge wants the user to know, without blocking the import
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_rejected(self) -> int:
@@ -247,6 +249,7 @@ class ImportReport:
                     f.rows_skipped,
                 ).format(n=f"{f.rows_skipped:,}", reasons=reasons)
             lines.append(line)
+            lines.extend(f"{f.name}: {note}" for note in f.notes)
         if self.blocked:
             if self.fatal:
                 lines.append(_("Nothing was imported: a file could not be read (see above)."))
@@ -338,10 +341,14 @@ class ImportReport:
 
 def problems_frame(report: ImportReport) -> pd.DataFrame:
     """The problems as a table: file, row, column, message (for the Import page)."""
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [(p.file, p.row, p.column or "", p.message) for p in report.problems],
         columns=["file", "row", "column", "message"],
-    ).astype({"row": "Int64"})
+    )
+    # Word paragraphs are located by their number ("140.7"): then the column stays text.
+    if all(p.row is None or isinstance(p.row, int) for p in report.problems):
+        frame = frame.astype({"row": "Int64"})
+    return frame
 
 
 def preview_frame(file: FileReport) -> pd.DataFrame:

@@ -89,8 +89,10 @@ class _Rec:
         "links",
         "n_new",
         "new_paragraph",
+        "new_response",
         "paragraph",
         "response",
+        "response_told",
         "review_key",
         "source_row",
         "text",
@@ -121,6 +123,9 @@ class _Rec:
         self.links: list[dict[str, bool] | None] = [None, None, None, None]
         self.n_new = 0
         self.new_paragraph = False
+        # a response given later (pending -> supported): see BulkWriter.fill_response
+        self.new_response: str | None = None
+        self.response_told = False
         self.confirmed_by_file: int | None = None  # a sample record a real row now holds
         self.file_index = file_index  # the file that adds a new one
         self.text = text
@@ -139,7 +144,12 @@ class _Rec:
     @property
     def gained(self) -> bool:
         """An existing recommendation the import changes."""
-        return bool(self.n_new or self.new_paragraph or self.confirmed_by_file is not None)
+        return bool(
+            self.n_new
+            or self.new_paragraph
+            or self.new_response
+            or self.confirmed_by_file is not None
+        )
 
     def add_link(self, kind: int, key: str) -> bool:
         """Add a state, theme, SDG or group (by natural key); True when it is new."""
@@ -242,6 +252,19 @@ class BulkWriter:
         # (file index, local assessment id) -> database id of the equal assessment, or the
         # (file index, fingerprint) of the equal one another file of the import brings
         self._same_as: dict[tuple[int, str], int | tuple[int, Fingerprint]] = {}
+        # recommendation id -> the response a later document gives it (fill_response)
+        self._responses: dict[int, str] = {}
+
+    # --- responses given later -----------------------------------------------------------
+    def fill_response(self, old_key: str, new_key: str, response: str) -> None:
+        """Before :meth:`plan`: the stored recommendation ``old_key`` (pending) receives
+        ``response`` (an OHCHR matrix after its Working Group report), which makes its
+        identity ``new_key``; rows of the import with that identity then merge into it."""
+        got = self._existing.pop(old_key, None)
+        if got is None:
+            return
+        self._existing[new_key] = got
+        self._responses[got[0]] = response
 
     # --- planning -------------------------------------------------------------------------
     def _resolve(self, name: str) -> str:
@@ -354,6 +377,9 @@ class BulkWriter:
     def _merge(self, rec: _Rec, row: RecommendationInput, sample: bool, file_index: int) -> bool:
         """Add what ``row`` brings to ``rec``; True when it brought something new."""
         gained = False
+        if rec.new_response and not rec.response_told:
+            rec.response_told = True  # the first row bringing the response counts it
+            gained = True
         if row.paragraph and not rec.paragraph:
             rec.paragraph = row.paragraph
             rec.new_paragraph = not rec.is_new
@@ -440,6 +466,7 @@ class BulkWriter:
         for rid, key in touched.items():
             _id, para, sample, review_id = self._existing[key]
             rec = _Rec(rid, key, review_keys[review_id], para, sample)
+            rec.new_response = self._responses.get(rid)
             self._recs[key] = rec
             by_id[rid] = rec
         names: list[dict[int, str]] = [
@@ -682,6 +709,16 @@ class BulkWriter:
             update(_REC).where(by_id).values(version=_REC.c.version + 1, updated_at=now),
             [{"b_id": r.id} for r in rows],
         )
+        responses = [
+            {"b_id": r.id, "b_resp": r.new_response, "b_key": r.key} for r in rows if r.new_response
+        ]
+        if responses:
+            conn.execute(
+                update(_REC)
+                .where(by_id)
+                .values(response=bindparam("b_resp"), identity=bindparam("b_key")),
+                responses,
+            )
         paragraphs = [{"b_id": r.id, "b_para": r.paragraph} for r in rows if r.new_paragraph]
         if paragraphs:
             conn.execute(
