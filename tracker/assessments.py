@@ -36,7 +36,17 @@ from sqlalchemy.orm import Session, aliased
 from tracker import audit, auth, db
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation
-from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
+from tracker.vocab import (
+    STATUS_RANK,
+    Confidence,
+    Role,
+    SourceType,
+    Status,
+    parse_confidence,
+    parse_source_type,
+    parse_status,
+    status_label,
+)
 
 MAX_SOURCE_LENGTH = 300
 MAX_URL_LENGTH = 1000
@@ -102,12 +112,22 @@ def add_assessment(
     evidence_url: str | None = None,
     actor: str | None = None,
     is_sample: bool = False,
+    source_type: str | None = None,
+    confidence: str | None = None,
+    private: bool = False,
 ) -> Assessment:
     """Append an assessment to a recommendation and update its current status.
 
-    Raises :class:`ValidationError` for an unknown recommendation, status, a malformed or
-    future date, or an empty source, and :class:`tracker.auth.PermissionDenied` unless the
-    current actor is an editor. The caller commits.
+    ``source_type`` is one of vocab.SourceType (default ``other``), ``confidence`` one of
+    vocab.Confidence or empty; a ``private`` assessment is shown to editors only and does
+    not count in the public current status. When the database asks for review before
+    publishing (tracker.evidence), the assessment is saved as a draft that changes nothing
+    until a second account publishes it.
+
+    Raises :class:`ValidationError` for an unknown recommendation, status, source type or
+    confidence, a malformed or future date, or an empty source, and
+    :class:`tracker.auth.PermissionDenied` unless the current actor is an editor. The caller
+    commits.
     """
     auth.require(Role.EDITOR, _("adding an assessment"))
     db.begin_write(session)
@@ -133,6 +153,11 @@ def add_assessment(
         raise ValidationError(
             "source", _("source: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
         )
+    kind = validate_source_type(source_type)
+    sure = validate_confidence(confidence)
+    from tracker.evidence import review_required  # here: tracker.evidence imports this module
+
+    draft = review_required(session)
     previous = rec.current_assessment.status if rec.current_assessment else None
     a = Assessment(
         recommendation_id=rec.id,
@@ -143,28 +168,69 @@ def add_assessment(
         evidence_url=validate_url(evidence_url),
         author=actor or audit.default_actor(),
         is_sample=is_sample,
+        source_type=kind.value,
+        confidence=sure.value if sure else None,
+        is_private=private,
+        is_draft=draft,
     )
     session.add(a)
     session.flush()
-    refresh_current_status(session, [rec.id])
+    if not draft:
+        refresh_current_status(session, [rec.id])
+    # Stored text stays English (the audit log is read in any language).
+    marks = (", private" if private else "") + (", draft" if draft else "")
     audit.record(
         session,
         actor=actor,
-        action="assessment.add",
+        action="assessment.draft" if draft else "assessment.add",
         entity="recommendation",
         entity_id=rec.id,
-        summary=f"{st.value} ({day.isoformat()}, {source})",
+        summary=f"{st.value} ({day.isoformat()}, {source}, {kind.value}{marks})",
         before={"current_status": previous},
         after={
             "assessment_id": a.id,
             "status": st.value,
             "assessed_on": day.isoformat(),
             "source_org": source,
+            "source_type": kind.value,
+            "confidence": a.confidence,
+            "private": private,
+            "draft": draft,
             "evidence": a.evidence,
             "evidence_url": a.evidence_url,
         },
     )
     return a
+
+
+def validate_source_type(value: str | None) -> SourceType:
+    """The source type of ``value`` (``other`` when empty), else a ValidationError."""
+    if not (value or "").strip():
+        return SourceType.OTHER
+    kind = parse_source_type(value)
+    if kind is None:
+        allowed = ", ".join(t.value for t in SourceType)
+        raise ValidationError(
+            "source_type",
+            _("source_type: {value!r} is not one of {allowed}").format(
+                value=value, allowed=allowed
+            ),
+        )
+    return kind
+
+
+def validate_confidence(value: str | None) -> Confidence | None:
+    """The confidence of ``value`` (None when empty), else a ValidationError."""
+    if not (value or "").strip():
+        return None
+    sure = parse_confidence(value)
+    if sure is None:
+        allowed = ", ".join(c.value for c in Confidence)
+        raise ValidationError(
+            "confidence",
+            _("confidence: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
+        )
+    return sure
 
 
 def retract_assessment(
@@ -220,6 +286,8 @@ def retract_assessment(
         author=actor or audit.default_actor(),
         retracts_id=target.id,
         is_sample=target.is_sample,
+        source_type=target.source_type,
+        is_private=target.is_private,
     )
     session.add(retraction)
     session.flush()
@@ -250,6 +318,7 @@ def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str
             Assessment.recommendation_id == recommendation_id,
             Assessment.retracts_id.is_(None),
             Assessment.id.not_in(retracted),
+            Assessment.is_draft.is_(False),  # a draft is published first (or left unpublished)
         )
         .order_by(*history_order(Assessment, newest_first=True))
     ).all()
@@ -284,10 +353,14 @@ def rank(status: ColumnElement[str]) -> ColumnElement[int]:
     return case({str(s.value): r for s, r in STATUS_RANK.items()}, value=status)
 
 
-def effective(a: type[Assessment]) -> tuple[ColumnElement[bool], ...]:
-    """Conditions: the assessment ``a`` counts (no retraction, and not retracted)."""
+def effective(
+    a: type[Assessment], *, include_private: bool = False
+) -> tuple[ColumnElement[bool], ...]:
+    """Conditions: the assessment ``a`` counts (no retraction, not retracted, no draft, and
+    not private unless ``include_private``: an editor's view, docs/evidence.md)."""
     retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
-    return (a.retracts_id.is_(None), a.id.not_in(retracted))
+    conditions = (a.retracts_id.is_(None), a.id.not_in(retracted), a.is_draft.is_(False))
+    return conditions if include_private else (*conditions, a.is_private.is_(False))
 
 
 def days_before(session: Session, day: ColumnElement[dt.date], days: int) -> ColumnElement:

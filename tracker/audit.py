@@ -93,6 +93,9 @@ _CHANGE_VALUE_CHARS = 200  # a long text (a recommendation) is cut in the change
 ACTION_LABELS: dict[str, str] = {
     "assessment.add": N_("Assessment added"),
     "assessment.retract": N_("Assessment retracted"),
+    "assessment.draft": N_("Draft assessment saved"),
+    "assessment.publish": N_("Draft assessment published"),
+    "settings.review": N_("Review before publishing set"),
     "recommendation.edit": N_("Recommendation edited"),
     "import": N_("File imported"),
     "link.suggest": N_("Repeats suggested"),

@@ -315,6 +315,13 @@ class Assessment(Base):
             sqlite_where=text("is_sample IS 1"),
             postgresql_where=text("is_sample IS TRUE"),
         ),
+        # Partial: the few drafts awaiting review (migration 0007), listed for reviewers.
+        Index(
+            "ix_assessment_is_draft",
+            "is_draft",
+            sqlite_where=text("is_draft IS 1"),
+            postgresql_where=text("is_draft IS TRUE"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,6 +343,18 @@ class Assessment(Base):
     # recommendation's counting assessment just before this one (None: the first). Read
     # only for counting assessments (no retraction, not retracted); None for the others.
     previous_status: Mapped[str | None] = mapped_column(String(30))
+    # Migration 0007 (tracker.evidence): who speaks (vocab.SourceType; "other" for the
+    # assessments made before), how sure the assessor is (vocab.Confidence, optional).
+    source_type: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    confidence: Mapped[str | None] = mapped_column(String(10))
+    # Private evidence: shown to editors and admins only, never counted in the public
+    # current status (docs/evidence.md states the rule).
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Draft awaiting a second account's review (the per-database review setting); a draft
+    # never counts. Published ones name who published them and when.
+    is_draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    published_by: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     recommendation: Mapped[Recommendation] = relationship(
         back_populates="assessments", foreign_keys=[recommendation_id]

@@ -198,6 +198,68 @@ def sessions_of_cycle(cycle: int) -> range:
     return range(start, start + SESSIONS_PER_CYCLE)
 
 
+class SourceType(StrEnum):
+    """Who made an assessment (UPR Info's mid-term method weighs them side by side)."""
+
+    GOVERNMENT = "government"
+    NHRI = "nhri"
+    CIVIL_SOCIETY = "civil_society"
+    UN = "un"
+    MEDIA = "media"
+    OTHER = "other"
+
+
+SOURCE_TYPE_LABELS: dict[str, str] = {
+    SourceType.GOVERNMENT: N_("Government"),
+    SourceType.NHRI: N_("National human rights institution"),
+    SourceType.CIVIL_SOCIETY: N_("Civil society"),
+    SourceType.UN: N_("United Nations"),
+    SourceType.MEDIA: N_("Media"),
+    SourceType.OTHER: N_("Other"),
+}
+
+
+class Confidence(StrEnum):
+    """How sure the assessor is of an assessment (optional)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+CONFIDENCE_LABELS: dict[str, str] = {
+    Confidence.LOW: N_("low"),
+    Confidence.MEDIUM: N_("medium"),
+    Confidence.HIGH: N_("high"),
+}
+
+
+def source_type_label(value: str) -> str:
+    """The translated label of a source type (the value itself when unknown)."""
+    label = SOURCE_TYPE_LABELS.get(value)
+    return _(label) if label else value
+
+
+def parse_source_type(value: str | None) -> SourceType | None:
+    """The SourceType for ``value`` (case, spaces, hyphens ignored; "NGO"/"CSO" are civil
+    society), else None."""
+    key = "_".join((value or "").replace("-", " ").split()).lower()
+    if key in ("ngo", "cso", "civil_society_organisation", "civil_society_organization"):
+        return SourceType.CIVIL_SOCIETY
+    try:
+        return SourceType(key)
+    except ValueError:
+        return None
+
+
+def parse_confidence(value: str | None) -> Confidence | None:
+    """The Confidence for ``value`` (case and spaces ignored), else None."""
+    try:
+        return Confidence((value or "").strip().lower())
+    except ValueError:
+        return None
+
+
 class Role(StrEnum):
     VIEWER = "viewer"
     EDITOR = "editor"

@@ -23,8 +23,9 @@ assessment of the corpus).
 ``ALTER TABLE ... ADD COLUMN`` with a constraint would make SQLite rebuild the table, and a
 rebuild drops the full-text triggers of migration 0002).
 
-The upgrade fills the columns by calling the application's own refresh (one statement per
-column on the whole table; a few seconds on the whole corpus).
+The columns are filled by the application's own refresh (one statement per column on the
+whole table; a few seconds on the whole corpus), called at the end of migration 0007 since
+that refresh reads 0007's columns.
 
 Revision ID: 0004
 Revises: 0003
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0004"
 down_revision = "0003"
@@ -70,10 +70,8 @@ def upgrade() -> None:
     for column in _columns():
         op.add_column("recommendation", column)
     op.add_column("assessment", sa.Column("previous_status", sa.String(30), nullable=True))
-    # Filled before the indexes are built (one build instead of an update per row).
-    from tracker.assessments import refresh_current_status
-
-    refresh_current_status(Session(bind=op.get_bind()))
+    # Filled by migration 0007's call of the application's refresh: that reads columns added
+    # by 0007 (source type, private, draft), which do not exist yet at this revision.
     # Covering for the counts by review, response and status; replaces the review_id index
     # (its first column).
     op.create_index(

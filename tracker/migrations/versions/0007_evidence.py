@@ -1,0 +1,62 @@
+"""evidence: source type, confidence, private assessments, drafts (issue #16, docs/evidence.md)
+
+Every assessment gets the type of its source (``government``, ``nhri``, ``civil_society``,
+``un``, ``media``, ``other``; the assessments made before are ``other``) and an optional
+confidence (``low``, ``medium``, ``high``); ``is_private`` marks evidence shown only to
+editors and admins; ``is_draft`` an assessment awaiting review by a second account, with
+``published_by``/``published_at`` once published.
+
+The current status kept on each recommendation (migration 0004) counts neither private
+assessments nor drafts from now on. The upgrade fills it (and 0004's other derived columns)
+with the application's own refresh, which reads this revision's columns (0004 used to call
+it, before the refresh read columns that 0004 does not have).
+
+Revision ID: 0007
+Revises: 0004
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import Session
+
+revision = "0007"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def _columns() -> list[sa.Column]:  # type: ignore[type-arg]
+    return [
+        sa.Column("source_type", sa.String(20), nullable=False, server_default="other"),
+        sa.Column("confidence", sa.String(10), nullable=True),
+        sa.Column("is_private", sa.Boolean(), nullable=False, server_default="0"),
+        sa.Column("is_draft", sa.Boolean(), nullable=False, server_default="0"),
+        sa.Column("published_by", sa.String(100), nullable=True),
+        sa.Column("published_at", sa.DateTime(), nullable=True),
+    ]
+
+
+# op.add_column / op.create_index, never batch_alter_table (see 0003: a batch on SQLite would
+# rebuild a table and drop the full-text triggers). The server default fills existing rows.
+def upgrade() -> None:
+    for column in _columns():
+        op.add_column("assessment", column)
+    op.create_index(
+        "ix_assessment_is_draft",
+        "assessment",
+        ["is_draft"],
+        sqlite_where=sa.text("is_draft IS 1"),
+        postgresql_where=sa.text("is_draft IS TRUE"),
+    )
+    from tracker.assessments import refresh_current_status
+
+    refresh_current_status(Session(bind=op.get_bind()))
+
+
+def downgrade() -> None:
+    op.drop_index("ix_assessment_is_draft", table_name="assessment")
+    for column in reversed(_columns()):
+        op.drop_column("assessment", column.name)
