@@ -19,7 +19,7 @@ from tracker.assessments import ValidationError, add_assessment
 from tracker.filters import Filters, from_query_params
 from tracker.i18n import _, set_language
 from tracker.states import UnknownStateError
-from tracker.vocab import STATUS_ORDER, status_label
+from tracker.vocab import STATUS_ORDER, Confidence, SourceType, status_label
 
 # The commands defined here: for them the modules below are not imported (importers, reports,
 # linking: 0.5 s of a `stats --json` run; docs/performance.md). Template export and the
@@ -34,6 +34,7 @@ COMMAND_MODULES: list[str] = [
     "tracker.cli_link",
     "tracker.cli_calendar",
     "tracker.cli_matrix",
+    "tracker.cli_evidence",
 ]
 
 Handler = Callable[[argparse.Namespace], int]
@@ -70,6 +71,15 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> None:
         help=_("current status, e.g. partially_implemented"),
     )
     g.add_argument("--q", default="", help=_("text search"))
+
+
+def add_include_private(p: argparse.ArgumentParser) -> None:
+    """``--include-private``: an editor asks for private evidence in an output."""
+    p.add_argument(
+        "--include-private",
+        action="store_true",
+        help=_("include private evidence (editors; the output says so on its first page)"),
+    )
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
@@ -158,7 +168,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     f = filters_from_args(args)
     with db.session_scope(ready_engine()) as s:
         try:
-            n = template.export(s, args.file, f)
+            n = template.export(s, args.file, f, include_private=args.include_private)
         except template.ExportError as exc:
             raise CliError(str(exc)) from exc
     out(_("Wrote {n} recommendations to {file}.").format(n=n, file=args.file))
@@ -176,6 +186,9 @@ def cmd_assess(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             evidence_url=args.url,
             actor=os.environ.get("UPR_TRACKER_ACTOR"),
+            source_type=args.source_type,
+            confidence=args.confidence,
+            private=args.private,
         )
         out(
             _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
@@ -185,6 +198,15 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 source=a.source_org,
             )
         )
+        if a.is_private:
+            out(_("It is private: shown to editors only, left out of public figures."))
+        if a.is_draft:
+            out(
+                _(
+                    "Saved as draft {n}: it counts once another editor or an admin publishes "
+                    "it (publish --id {n})."
+                ).format(n=a.id)
+            )
     return 0
 
 
@@ -264,6 +286,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("export", help=_("write the project template (.csv or .xlsx)"))
     p.add_argument("file", metavar="FILE", help=_("output file, .csv or .xlsx"))
     add_filter_arguments(p)
+    add_include_private(p)
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("assess", help=_("add an implementation assessment to a recommendation"))
@@ -273,6 +296,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--source", required=True, help=_("organisation making the assessment"))
     p.add_argument("--evidence", help=_("evidence, in a few sentences"))
     p.add_argument("--url", help=_("link to the evidence"))
+    p.add_argument(
+        "--source-type",
+        default="other",
+        help=", ".join(t.value for t in SourceType) + _(" (default: other)"),
+    )
+    p.add_argument("--confidence", help=", ".join(c.value for c in Confidence))
+    p.add_argument(
+        "--private",
+        action="store_true",
+        help=_("private evidence: shown to editors only, never in public figures or outputs"),
+    )
     p.set_defaults(handler=cmd_assess)
 
     p = sub.add_parser("sample", help=_("load or remove the bundled sample data"))

@@ -14,6 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from tracker.assessments import history_order
+from tracker.evidence import (
+    ImplementationIndex,
+    editors_status,
+    implementation_index,
+    may_see_private,
+    sources_side_by_side,
+)
 from tracker.models import (
     Assessment,
     Recommendation,
@@ -36,6 +43,10 @@ ASSESSMENT_COLUMNS = [
     "retracted",
     "is_current",
     "is_sample",
+    "source_type",
+    "confidence",
+    "is_private",
+    "is_draft",
 ]
 LINK_COLUMNS = [
     "direction",  # "earlier": this one repeats it; "later": it repeats this one
@@ -75,15 +86,27 @@ class RecommendationDetail:
     affected_groups: list[str] = field(default_factory=list)
     assessments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
     links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+    # The latest assessment of each source type (tracker.evidence.sources_side_by_side) and
+    # UPR Info's implementation index over them.
+    sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+    index: ImplementationIndex = field(default_factory=lambda: ImplementationIndex(None, 0))
+    # Editors' view only (None for anyone else): the status counting private assessments.
+    editors_status: str | None = None
 
 
-def recommendation_detail(session: Session, rec_id: int) -> RecommendationDetail | None:
+def recommendation_detail(
+    session: Session, rec_id: int, *, include_private: bool | None = None
+) -> RecommendationDetail | None:
     """The recommendation with id ``rec_id``, or None if there is none.
 
     ``assessments`` holds every assessment from every source, newest first (by assessment
     date, then entry time), retracted ones marked; ``links`` the earlier and later repeats
-    (rejected links left out), earlier ones first.
+    (rejected links left out), earlier ones first. Private assessments and drafts only with
+    ``include_private`` (default: when the current actor is an editor; a page passes it, as
+    its cache is shared by every reader), and then ``editors_status`` counts private ones.
     """
+    if include_private is None:
+        include_private = may_see_private()
     rec = session.scalar(
         select(Recommendation)
         .where(Recommendation.id == rec_id)
@@ -99,6 +122,7 @@ def recommendation_detail(session: Session, rec_id: int) -> RecommendationDetail
     if rec is None:
         return None
     review = rec.review
+    sources = sources_side_by_side(session, rec.id, include_private=include_private)
     return RecommendationDetail(
         id=rec.id,
         text=rec.text,
@@ -121,8 +145,11 @@ def recommendation_detail(session: Session, rec_id: int) -> RecommendationDetail
         themes=sorted((t.name for t in rec.themes), key=str.casefold),
         sdgs=sorted(((s.code, s.label) for s in rec.sdgs), key=lambda s: _sdg_key(s[0])),
         affected_groups=sorted((g.name for g in rec.affected_groups), key=str.casefold),
-        assessments=_assessments(session, rec.id, rec.current_assessment_id),
+        assessments=_assessments(session, rec.id, rec.current_assessment_id, include_private),
         links=_links(session, rec.id),
+        sources=sources,
+        index=implementation_index(sources),
+        editors_status=editors_status(session, rec.id) if include_private else None,
     )
 
 
@@ -133,23 +160,28 @@ def _sdg_key(code: str) -> tuple[int, ...]:
         return (999,)
 
 
-def _assessments(session: Session, rec_id: int, current_id: int | None) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            Assessment.id,
-            Assessment.assessed_on,
-            Assessment.status,
-            Assessment.source_org,
-            Assessment.evidence,
-            Assessment.evidence_url,
-            Assessment.author,
-            Assessment.created_at,
-            Assessment.retracts_id,
-            Assessment.is_sample,
-        )
-        .where(Assessment.recommendation_id == rec_id)
-        .order_by(*history_order(Assessment, newest_first=True))
-    ).all()
+def _assessments(
+    session: Session, rec_id: int, current_id: int | None, include_private: bool
+) -> pd.DataFrame:
+    stmt = select(
+        Assessment.id,
+        Assessment.assessed_on,
+        Assessment.status,
+        Assessment.source_org,
+        Assessment.evidence,
+        Assessment.evidence_url,
+        Assessment.author,
+        Assessment.created_at,
+        Assessment.retracts_id,
+        Assessment.is_sample,
+        Assessment.source_type,
+        Assessment.confidence,
+        Assessment.is_private,
+        Assessment.is_draft,
+    ).where(Assessment.recommendation_id == rec_id)
+    if not include_private:
+        stmt = stmt.where(Assessment.is_private.is_(False), Assessment.is_draft.is_(False))
+    rows = session.execute(stmt.order_by(*history_order(Assessment, newest_first=True))).all()
     df = pd.DataFrame(
         rows,
         columns=[
@@ -163,6 +195,10 @@ def _assessments(session: Session, rec_id: int, current_id: int | None) -> pd.Da
             "created_at",
             "retracts_id",
             "is_sample",
+            "source_type",
+            "confidence",
+            "is_private",
+            "is_draft",
         ],
     )
     retracted = set(df["retracts_id"].dropna().astype(int))

@@ -497,11 +497,15 @@ def _related(
     return names, codes, themes
 
 
-def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFrame:
-    """Every assessment of the recommendations matching ``f``, oldest first.
+def assessments_frame(
+    session: Session, f: Filters | None = None, *, include_private: bool = False
+) -> pd.DataFrame:
+    """Every published assessment of the recommendations matching ``f``, oldest first;
+    private ones only with ``include_private`` (tracker.evidence), drafts never.
 
     Columns: recommendation_id, assessment_id, status, assessed_on, source_org, evidence,
-    evidence_url, author, created_at, retracts_id, is_sample.
+    evidence_url, author, created_at, retracts_id, is_sample, source_type, confidence,
+    is_private.
     """
     import pandas as pd
 
@@ -518,8 +522,13 @@ def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFram
             Assessment.created_at,
             Assessment.retracts_id,
             Assessment.is_sample,
+            Assessment.source_type,
+            Assessment.confidence,
+            Assessment.is_private,
         )
         .where(matches(Assessment.recommendation_id, f))
+        .where(Assessment.is_draft.is_(False))
+        .where(true() if include_private else Assessment.is_private.is_(False))
         .order_by(
             Assessment.recommendation_id,
             Assessment.assessed_on,
@@ -541,6 +550,9 @@ def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFram
             "created_at",
             "retracts_id",
             "is_sample",
+            "source_type",
+            "confidence",
+            "is_private",
         ],
     )
 

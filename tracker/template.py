@@ -25,6 +25,9 @@ status               current status (fully_implemented / partially_implemented /
                      not_implemented / no_information; empty = not assessed)
 assessed_on, assessment_source, evidence, evidence_url   of the current assessment
 sample               "yes" for illustrative sample records
+source_type          of the current assessment: government / nhri / civil_society / un /
+                     media / other (empty: other)
+confidence           of the current assessment: low / medium / high, or empty
 ==================== =====================================================================
 """
 
@@ -39,13 +42,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import queries
+from tracker.evidence import check_include_private, private_notice
 from tracker.filters import Filters
-from tracker.models import AffectedGroup, Sdg, recommendation_groups, recommendation_sdgs
+from tracker.models import (
+    AffectedGroup,
+    Assessment,
+    Recommendation,
+    Sdg,
+    recommendation_groups,
+    recommendation_sdgs,
+)
 from tracker.vocab import NOT_ASSESSED
 
 LIST_SEPARATOR = "; "
 SHEET_RECOMMENDATIONS = "Recommendations"
 SHEET_ASSESSMENTS = "Assessments"
+SHEET_PRIVATE = "PRIVATE"  # first sheet of an export that includes private evidence
 
 TEMPLATE_COLUMNS = [
     "id",
@@ -69,6 +81,8 @@ TEMPLATE_COLUMNS = [
     "evidence",
     "evidence_url",
     "sample",
+    "source_type",
+    "confidence",
 ]
 ASSESSMENT_COLUMNS = [
     "assessment_id",
@@ -82,6 +96,9 @@ ASSESSMENT_COLUMNS = [
     "created_at",
     "retracts",
     "sample",
+    "source_type",
+    "confidence",
+    "private",
 ]
 
 
@@ -122,6 +139,15 @@ def template_rows(session: Session, f: Filters | None = None) -> list[list[Any]]
         .order_by(AffectedGroup.name)
     ):
         groups.setdefault(rid, []).append(name)
+    # The current (public) assessment's source type and confidence.
+    kinds: dict[int, tuple[str, str]] = {
+        rid: (kind or "", sure or "")
+        for rid, kind, sure in session.execute(
+            select(Recommendation.id, Assessment.source_type, Assessment.confidence)
+            .join(Assessment, Assessment.id == Recommendation.current_assessment_id)
+            .where(Recommendation.id.in_(queries.filtered_ids(f)))
+        )
+    }
     rows = []
     for r, rid in zip(df.itertuples(index=False), ids, strict=True):
         status = "" if r.status == NOT_ASSESSED else r.status
@@ -148,13 +174,26 @@ def template_rows(session: Session, f: Filters | None = None) -> list[list[Any]]
                 _text(r.evidence),
                 _text(r.evidence_url),
                 "yes" if r.is_sample else "",
+                *kinds.get(rid, ("", "")),
             ]
         )
     return rows
 
 
-def export(session: Session, path: str | Path, f: Filters | None = None) -> int:
-    """Write the template for the filter to ``path`` (.csv or .xlsx); return the row count."""
+def export(
+    session: Session,
+    path: str | Path,
+    f: Filters | None = None,
+    *,
+    include_private: bool = False,
+) -> int:
+    """Write the template for the filter to ``path`` (.csv or .xlsx); return the row count.
+
+    Private assessments (tracker.evidence) are left out unless ``include_private`` (editors
+    only): the XLSX file then lists them in its Assessments sheet and opens on a first sheet
+    that says it includes private evidence. The CSV carries the public current status only,
+    so it never holds private evidence."""
+    include_private = check_include_private(include_private)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -170,13 +209,18 @@ def export(session: Session, path: str | Path, f: Filters | None = None) -> int:
         from tracker.exports import xlsx_row  # here: tracker.exports imports this module
 
         wb = Workbook(write_only=True)
+        if include_private:
+            # A sheet of its own, first: the importer finds the Recommendations sheet by its
+            # header, so the file still imports.
+            notice = wb.create_sheet(SHEET_PRIVATE)
+            notice.append([private_notice()])
         ws = wb.create_sheet(SHEET_RECOMMENDATIONS)
         ws.append(TEMPLATE_COLUMNS)
         for row in rows:
             ws.append(xlsx_row(ws, row))  # text stays text: never a formula
         ws2 = wb.create_sheet(SHEET_ASSESSMENTS)
         ws2.append(ASSESSMENT_COLUMNS)
-        adf = queries.assessments_frame(session, f)
+        adf = queries.assessments_frame(session, f, include_private=include_private)
         for a in adf.itertuples(index=False):
             ws2.append(
                 xlsx_row(
@@ -193,6 +237,9 @@ def export(session: Session, path: str | Path, f: Filters | None = None) -> int:
                         _text(a.created_at),
                         _text(a.retracts_id),
                         "yes" if a.is_sample else "",
+                        a.source_type,
+                        _text(a.confidence),
+                        "yes" if a.is_private else "",
                     ],
                 )
             )

@@ -67,6 +67,9 @@ class AssessmentInput:
     local_id: str | None = None  # assessment_id in the exporting database
     retracts: str | None = None  # local id of the assessment this one withdraws
     row: int = 0
+    source_type: str = "other"  # vocab.SourceType
+    confidence: str | None = None  # vocab.Confidence
+    is_private: bool = False  # only in an export an editor asked to include private evidence
 
     def fingerprint(self) -> tuple[Any, ...]:
         """What makes two assessments of one recommendation the same (re-import adds none)."""

@@ -37,7 +37,15 @@ from tracker.importers.values import (
 )
 from tracker.states import clean_name
 from tracker.store import RecommendationInput
-from tracker.vocab import Status, cycle_for_session, parse_status
+from tracker.vocab import (
+    Confidence,
+    SourceType,
+    Status,
+    cycle_for_session,
+    parse_confidence,
+    parse_source_type,
+    parse_status,
+)
 
 MAX_PARAGRAPH = 20
 MAX_SYMBOL = 40
@@ -296,6 +304,8 @@ def _status_columns(
     source = check.parse(col("assessment_source"), _source, cell(cells, "assessment_source"))
     url = check.parse(col("evidence_url"), _url, cell(cells, "evidence_url"))
     evidence = clean_cell_text(as_text(cell(cells, "evidence"))) or None
+    kind = check.parse(col("source_type"), _source_type, cell(cells, "source_type"))
+    sure = check.parse(col("confidence"), _confidence, cell(cells, "confidence"))
     if status is None or day is None or source is None:
         return None
     return AssessmentInput(
@@ -306,7 +316,39 @@ def _status_columns(
         evidence_url=url,
         is_sample=is_sample,
         row=row_no,
+        source_type=kind or SourceType.OTHER.value,
+        confidence=sure or None,
     )
+
+
+def _source_type(value: Any) -> str:
+    """A source type cell (empty: other); raises CellError with the allowed values."""
+    text = single_line(as_text(value))
+    if not text:
+        return SourceType.OTHER.value
+    kind = parse_source_type(text)
+    if kind is None:
+        raise CellError(
+            _("{value} is not one of {allowed}").format(
+                value=quote(text), allowed=", ".join(t.value for t in SourceType)
+            )
+        )
+    return kind.value
+
+
+def _confidence(value: Any) -> str:
+    """A confidence cell (empty: ""); raises CellError with the allowed values."""
+    text = single_line(as_text(value))
+    if not text:
+        return ""
+    sure = parse_confidence(text)
+    if sure is None:
+        raise CellError(
+            _("{value} is not one of {allowed}").format(
+                value=quote(text), allowed=", ".join(c.value for c in Confidence)
+            )
+        )
+    return sure.value
 
 
 def read_assessments(
@@ -370,6 +412,9 @@ def read_assessments(
         created = check.parse(col("created_at"), _created_at, cell(cells, "created_at"))
         retracts = parse_local_id(cell(cells, "retracts"))
         is_sample = bool(check.parse(col("sample"), parse_flag, cell(cells, "sample")))
+        kind = check.parse(col("source_type"), _source_type, cell(cells, "source_type"))
+        sure = check.parse(col("confidence"), _confidence, cell(cells, "confidence"))
+        private = bool(check.parse(col("private"), parse_flag, cell(cells, "private")))
         a = None
         if status is not None and day is not None and source is not None:
             a = AssessmentInput(
@@ -384,6 +429,9 @@ def read_assessments(
                 local_id=local_id,
                 retracts=retracts,
                 row=row_no,
+                source_type=kind or SourceType.OTHER.value,
+                confidence=sure or None,
+                is_private=private,
             )
         if local_id is not None and local_id not in seen:
             seen[local_id] = row_no

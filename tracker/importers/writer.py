@@ -779,6 +779,9 @@ class BulkWriter:
                 "retracts_id": retracts_id,
                 "is_sample": a.is_sample,
                 "created_at": a.created_at or now,
+                "source_type": a.source_type,
+                "confidence": a.confidence,
+                "is_private": a.is_private,
             }
 
         # Retractions, and the assessments a retraction names, are written one by one to

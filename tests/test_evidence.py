@@ -1,0 +1,236 @@
+"""Evidence you can weigh and protect (issue #16): source types and the implementation index,
+private evidence that never reaches a viewer or a public output, drafts published by a second
+account. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import auth, db, evidence, queries
+from tracker.assessments import ValidationError, add_assessment
+from tracker.cli import main
+from tracker.detail import recommendation_detail
+from tracker.models import Assessment, AuditEvent
+from tracker.store import RecommendationInput, RecommendationStore
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+
+
+def _rec(session: Session, text: str = "Free the press") -> int:
+    store = RecommendationStore(session)
+    rid = store.upsert(
+        RecommendationInput(state_under_review="Kazakhstan", session=34, text=text)
+    ).recommendation_id
+    session.commit()
+    return rid
+
+
+@pytest.fixture
+def any_session(any_db_url: str):  # type: ignore[no-untyped-def]
+    s = db.session_factory(db.get_engine(any_db_url))()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_government_fully_and_ngo_partially_give_an_index_of_0_75(any_session) -> None:  # type: ignore[no-untyped-def]
+    s = any_session
+    rid = _rec(s)
+    add_assessment(
+        s,
+        rid,
+        status="fully_implemented",
+        assessed_on="2024-01-10",
+        source_org="Ministry of Justice",
+        source_type="government",
+        confidence="high",
+    )
+    add_assessment(
+        s,
+        rid,
+        status="partially_implemented",
+        assessed_on="2024-02-10",
+        source_org="Our NGO",
+        source_type="civil_society",
+    )
+    s.commit()
+    side = evidence.sources_side_by_side(s, rid)
+    assert list(side["source_type"]) == ["government", "civil_society"]
+    assert list(side["status"]) == ["fully_implemented", "partially_implemented"]
+    index = evidence.implementation_index(side)
+    assert index.value == 0.75
+    assert index.label() == "0.75 (partially implemented)"
+
+
+def test_an_older_assessment_of_the_same_source_type_is_replaced_by_its_latest(session) -> None:  # type: ignore[no-untyped-def]
+    rid = _rec(session)
+    for status, day in [("not_implemented", "2023-01-01"), ("fully_implemented", "2024-01-01")]:
+        add_assessment(
+            session, rid, status=status, assessed_on=day, source_org="NHRI", source_type="nhri"
+        )
+    session.commit()
+    index = evidence.implementation_index(evidence.sources_side_by_side(session, rid))
+    assert (index.value, index.word) == (1.0, "fully implemented")
+
+
+def test_existing_assessments_are_of_type_other_and_bad_types_are_refused(session) -> None:  # type: ignore[no-untyped-def]
+    rid = _rec(session)
+    a = add_assessment(
+        session, rid, status="not_implemented", assessed_on="2024-01-01", source_org="X"
+    )
+    assert (a.source_type, a.confidence) == ("other", None)
+    with pytest.raises(ValidationError, match="source_type: 'press' is not one of"):
+        add_assessment(
+            session,
+            rid,
+            status="not_implemented",
+            assessed_on="2024-01-01",
+            source_org="X",
+            source_type="press",
+        )
+    with pytest.raises(ValidationError, match="confidence: 'sure' is not one of"):
+        add_assessment(
+            session,
+            rid,
+            status="not_implemented",
+            assessed_on="2024-01-01",
+            source_org="X",
+            confidence="sure",
+        )
+
+
+def _private_case(s: Session) -> int:
+    """A recommendation publicly "not implemented" (government) with a newer private NGO
+    assessment "partially implemented" whose evidence names a witness."""
+    rid = _rec(s)
+    add_assessment(
+        s,
+        rid,
+        status="not_implemented",
+        assessed_on="2024-01-01",
+        source_org="Ministry",
+        source_type="government",
+    )
+    add_assessment(
+        s,
+        rid,
+        status="partially_implemented",
+        assessed_on="2024-06-01",
+        source_org="Shelter",
+        source_type="civil_society",
+        evidence="Witness WITNESS-SECRET at risk",
+        private=True,
+    )
+    s.commit()
+    return rid
+
+
+def test_a_private_assessment_is_seen_by_editors_only_and_counts_only_in_their_view(
+    any_session,
+) -> None:  # type: ignore[no-untyped-def]
+    s = any_session
+    rid = _private_case(s)
+    # Every count (every reader): the public status, the private one left out.
+    assert queries.stats(s)["by_status"]["not_implemented"] == 1
+    assert queries.stats(s)["by_status"].get("partially_implemented", 0) == 0
+    with auth.acting_as("ed", "editor"):
+        detail = recommendation_detail(s, rid)
+        assert detail is not None
+        assert "WITNESS-SECRET" in " ".join(detail.assessments["evidence"].dropna())
+        assert detail.editors_status == "partially_implemented"
+        assert evidence.implementation_index(evidence.sources_side_by_side(s, rid)).value == 0.25
+    for viewer in (auth.Actor("donor", auth.Role.VIEWER), auth.public_viewer(), auth.anonymous()):
+        with auth.acting_as(viewer):
+            detail = recommendation_detail(s, rid)
+            assert detail is not None
+            assert "WITNESS-SECRET" not in " ".join(detail.assessments["evidence"].dropna())
+            assert len(detail.assessments) == 1
+            assert detail.status == "not_implemented"
+            assert detail.editors_status is None
+            side = evidence.sources_side_by_side(s, rid)
+            assert list(side["source_type"]) == ["government"]
+
+
+def test_private_evidence_stays_out_of_exports_unless_an_editor_asks(
+    any_db_url, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    with db.session_scope(db.get_engine(any_db_url)) as s:
+        _private_case(s)
+    out = tmp_path / "out.xlsx"
+    assert main(["export", str(out)]) == 0
+    from openpyxl import load_workbook
+
+    def cells(path) -> str:  # type: ignore[no-untyped-def]
+        wb = load_workbook(path)
+        return " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row)
+
+    assert "WITNESS-SECRET" not in cells(out)
+    assert main(["export", str(out), "--include-private"]) == 0
+    text = cells(out)
+    assert "WITNESS-SECRET" in text
+    first = load_workbook(out).worksheets[0]
+    assert "PRIVATE" in str(first.cell(1, 1).value)
+    csv = tmp_path / "out.csv"
+    assert main(["export", str(csv)]) == 0
+    assert "WITNESS-SECRET" not in csv.read_text(encoding="utf-8-sig")
+
+
+def test_a_draft_changes_no_count_until_a_second_account_publishes_it(
+    any_db_url, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    engine = db.get_engine(any_db_url)
+    with db.session_scope(engine) as s:
+        rid = _rec(s)
+    assert main(["review", "on"]) == 0
+    monkeypatch.setenv("UPR_TRACKER_ACTOR", "alice")
+    assert (
+        main(
+            [
+                "assess",
+                "--id",
+                str(rid),
+                "--status",
+                "fully_implemented",
+                "--date",
+                "2024-05-01",
+                "--source",
+                "Ministry",
+                "--source-type",
+                "government",
+            ]
+        )
+        == 0
+    )
+    assert "Saved as draft" in capsys.readouterr().out
+    with db.session_scope(engine) as s:
+        assert queries.stats(s)["by_status"].get("fully_implemented", 0) == 0
+        draft_id = s.scalar(select(Assessment.id).where(Assessment.is_draft.is_(True)))
+    assert main(["drafts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["assessment_id"] for d in listed] == [draft_id]
+    # Four eyes: the author cannot publish their own draft.
+    assert main(["publish", "--id", str(draft_id)]) == 1
+    assert "another editor or an admin publishes it" in capsys.readouterr().err
+    with db.session_scope(engine) as s:
+        assert queries.stats(s)["by_status"].get("fully_implemented", 0) == 0
+    monkeypatch.setenv("UPR_TRACKER_ACTOR", "bob")
+    assert main(["publish", "--id", str(draft_id)]) == 0
+    assert "Published assessment" in capsys.readouterr().out
+    with db.session_scope(engine) as s:
+        assert queries.stats(s)["by_status"]["fully_implemented"] == 1
+        actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+        assert actions[-2:] == ["assessment.draft", "assessment.publish"]
+        a = s.get(Assessment, draft_id)
+        assert a is not None and a.published_by == "bob"
+    assert main(["drafts", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_viewer_cannot_publish_nor_list_drafts(session) -> None:  # type: ignore[no-untyped-def]
+    with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
+        evidence.drafts_frame(session)
