@@ -226,7 +226,8 @@ def test_a_draft_changes_no_count_until_a_second_account_publishes_it(
         actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
         assert actions[-2:] == ["assessment.draft", "assessment.publish"]
         a = s.get(Assessment, draft_id)
-        assert a is not None and a.published_by == "bob"
+        assert a is not None
+        assert a.published_by == "bob"
     assert main(["drafts", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
@@ -234,3 +235,107 @@ def test_a_draft_changes_no_count_until_a_second_account_publishes_it(
 def test_a_viewer_cannot_publish_nor_list_drafts(session) -> None:  # type: ignore[no-untyped-def]
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
         evidence.drafts_frame(session)
+
+
+def test_private_evidence_stays_out_of_reports_unless_an_editor_asks(
+    any_db_url, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    with db.session_scope(db.get_engine(any_db_url)) as s:
+        _private_case(s)
+    md = tmp_path / "r.md"
+    args = ["report", "--state", "Kazakhstan", "--session", "48", "--out", str(md)]
+    assert main(args) == 0
+    text = md.read_text(encoding="utf-8")
+    assert "WITNESS-SECRET" not in text
+    assert "Shelter" not in text
+    assert main([*args, "--include-private"]) == 0
+    text = md.read_text(encoding="utf-8")
+    assert "WITNESS-SECRET" in text
+    first = text.index("PRIVATE")
+    assert first < text.index("WITNESS-SECRET")
+
+
+def test_a_viewer_cannot_ask_for_private_evidence(session) -> None:  # type: ignore[no-untyped-def]
+    from tracker import template
+
+    with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
+        template.export(session, "x.xlsx", include_private=True)
+
+
+def test_snapshot_and_status_history_leave_private_assessments_and_drafts_out(any_session) -> None:  # type: ignore[no-untyped-def]
+    from tracker import progress, snapshot
+
+    s = any_session
+    rid = _rec(s)
+    add_assessment(
+        s,
+        rid,
+        status="not_implemented",
+        assessed_on="2024-01-01",
+        source_org="Ministry",
+        source_type="government",
+    )
+    s.commit()
+    before = snapshot.snapshot_data(s, "Kazakhstan")
+    history_before = progress.status_over_time(s, None)
+    add_assessment(
+        s,
+        rid,
+        status="fully_implemented",
+        assessed_on="2024-06-01",
+        source_org="Shelter",
+        private=True,
+    )
+    with auth.acting_as("admin", "admin"):
+        evidence.set_review_required(s, True)
+    add_assessment(s, rid, status="partially_implemented", assessed_on="2024-07-01", source_org="X")
+    s.commit()
+    after = snapshot.snapshot_data(s, "Kazakhstan")
+    assert after.figures == before.figures
+    assert after.as_of == before.as_of
+    assert progress.status_over_time(s, None).equals(history_before)
+
+
+def test_matrix_fill_leaves_private_assessments_out_unless_asked(any_db_url) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import docx
+
+    from tests.importer_support import run_import, write
+    from tests.test_importers_docx import HEADER_A, ROWS_A, matrix
+    from tracker.matrix_fill import fill_matrix
+    from tracker.models import Recommendation
+
+    engine = db.get_engine(any_db_url)
+    data = matrix(HEADER_A, ROWS_A)
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        f = write(Path(d) / "UPR34_Kazakhstan.docx", data)
+        assert run_import(engine, [f]).ok
+    with db.session_scope(engine) as s:
+        rid = s.scalar(select(Recommendation.id).where(Recommendation.paragraph == "121.1"))
+        assert rid is not None
+        add_assessment(
+            s,
+            rid,
+            status="partially_implemented",
+            assessed_on="2025-05-01",
+            source_org="Shelter",
+            evidence="WITNESS-SECRET",
+            private=True,
+        )
+    with db.session_scope(engine) as s:
+        public = fill_matrix(s, data, "UPR34_Kazakhstan.docx")
+        asked = fill_matrix(s, data, "UPR34_Kazakhstan.docx", include_private=True)
+
+    def text(blob: bytes) -> str:
+        d = docx.Document(io.BytesIO(blob))
+        cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
+        return " ".join([p.text for p in d.paragraphs] + cells)
+
+    assert "WITNESS-SECRET" not in text(public.data)
+    assert public.filled == []
+    assert "WITNESS-SECRET" in text(asked.data)
+    assert docx.Document(io.BytesIO(asked.data)).paragraphs[0].text.startswith("Includes PRIVATE")

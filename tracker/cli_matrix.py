@@ -57,6 +57,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
                 lang=args.lang,
                 state=args.state,
                 session_no=args.session,
+                include_private=args.include_private,
             )
         except MatrixError as exc:
             raise CliError(f"{args.matrix}: {exc}") from exc
@@ -92,6 +93,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``matrix`` command group (``matrix fill``) to the CLI."""
+    from tracker.cli import add_include_private  # here, as cmd_fill imports tracker.cli
+
     p = subparsers.add_parser(
         "matrix", help=_("fill the OHCHR matrix's assessment column from the tracker")
     )
@@ -119,4 +122,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     f.add_argument(
         "--session", type=int, metavar="N", help=_("UPR session, if the file does not say")
     )
+    add_include_private(f)
     f.set_defaults(handler=cmd_fill)

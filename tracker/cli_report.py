@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracker import db, reports
-from tracker.cli import CliError, err, out, positive_int, ready_engine
+from tracker.cli import CliError, add_include_private, err, out, positive_int, ready_engine
 from tracker.i18n import _
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".csv": "csv"}
@@ -93,7 +93,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 settings = replace(settings, organisations=(name,))
         if args.own:
             own = _read_own(args.own)
-        report = reports.build_report(s, settings, own)
+        report = reports.build_report(s, settings, own, include_private=args.include_private)
     if args.save:
         with db.session_scope(ready_engine()) as s:
             reports.save_report(s, args.save, settings, own, actor=actor)
@@ -217,6 +217,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--saved", metavar="NAME", help=_("start from this saved report"))
     p.add_argument("--save", metavar="NAME", help=_("save the settings under this name"))
     p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.docx, FILE.md or FILE.csv"))
+    add_include_private(p)
     _lang_option(p)
     p.set_defaults(handler=cmd_report)
 

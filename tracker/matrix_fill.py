@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.assessments import effective, history_order
+from tracker.evidence import check_include_private, private_notice
 from tracker.i18n import _, get_language, set_language
 from tracker.importers.docx_merge import match_key
 from tracker.importers.ohchr_docx import DocFacts, cell_text, doc_tables, open_docx
@@ -80,11 +81,14 @@ def assessment_text(status: str, evidence: str | None, source: str, day: dt.date
     return f"{label} — {note} ({details})" if note else f"{label} ({details})"
 
 
-def _current(session: Session, ids: list[int], as_of: dt.date | None) -> dict[int, Any]:
-    """Each recommendation's current assessment (the latest that counts, as of ``as_of``)."""
+def _current(
+    session: Session, ids: list[int], as_of: dt.date | None, include_private: bool = False
+) -> dict[int, Any]:
+    """Each recommendation's current assessment (the latest that counts, as of ``as_of``;
+    private ones only with ``include_private``: tracker.evidence)."""
     a = Assessment
     stmt = select(a.recommendation_id, a.status, a.evidence, a.source_org, a.assessed_on).where(
-        a.recommendation_id.in_(ids), *effective(a)
+        a.recommendation_id.in_(ids), *effective(a, include_private=include_private)
     )
     if as_of is not None:
         stmt = stmt.where(a.assessed_on <= as_of)
@@ -103,9 +107,13 @@ def fill_matrix(
     lang: str | None = None,
     state: str | None = None,
     session_no: int | None = None,
+    include_private: bool = False,
 ) -> FillResult:
     """Fill the matrix ``data`` (file ``name``, whose name may say the review) from the
-    store. Raises MatrixError when it is not a matrix or its review is unknown."""
+    store. Raises MatrixError when it is not a matrix or its review is unknown. Private
+    assessments fill no cell unless ``include_private`` (editors only); the document then
+    opens with a paragraph saying it includes private evidence."""
+    include_private = check_include_private(include_private)
     try:
         doc = open_docx(data)
     except CellError as exc:
@@ -137,7 +145,7 @@ def fill_matrix(
         )
     by_para = {p: i for i, p, _t in recs if p}
     by_text = {match_key(t): i for i, _p, t in recs}
-    current = _current(session, [i for i, _p, _t in recs], as_of)
+    current = _current(session, [i for i, _p, _t in recs], as_of, include_private)
 
     result = FillResult(b"")
     column = layout.assessment
@@ -167,6 +175,10 @@ def fill_matrix(
                 cell, assessment_text(got.status, got.evidence, got.source_org, got.assessed_on)
             )
             result.filled.append(label)
+        if include_private:
+            notice = doc.add_paragraph()
+            notice.add_run(private_notice()).bold = True
+            doc.element.body.insert(0, notice._p)  # first in the document, before any table
     out = io.BytesIO()
     doc.save(out)
     result.data = out.getvalue()

@@ -315,7 +315,15 @@ class Assessment(Base):
             sqlite_where=text("is_sample IS 1"),
             postgresql_where=text("is_sample IS TRUE"),
         ),
-        # Partial: the few drafts awaiting review (migration 0007), listed for reviewers.
+        # Partial (migration 0007): the few private assessments and drafts, so that the
+        # status history (tracker.progress) leaves them out reading indexes only; the drafts
+        # one also lists the drafts awaiting review.
+        Index(
+            "ix_assessment_is_private",
+            "is_private",
+            sqlite_where=text("is_private IS 1"),
+            postgresql_where=text("is_private IS TRUE"),
+        ),
         Index(
             "ix_assessment_is_draft",
             "is_draft",

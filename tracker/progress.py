@@ -46,6 +46,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, s
 from sqlalchemy.orm import Session, aliased
 
 from tracker import db
+from tracker.assessments import hidden_ids
 from tracker.filters import Filters
 from tracker.models import (
     Assessment,
@@ -435,6 +436,8 @@ def _status_changes(
     [(day, {status: change}, recommendations first assessed that day)], by day."""
     retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
     retractions = select(Assessment.id).where(Assessment.retracts_id.is_not(None))
+    # Private assessments and drafts do not count (tracker.evidence): the same index-only
+    # tests, on the partial indexes of the few private and draft ones (migration 0007).
     changes = [
         _count_if(Assessment.status == s) - _count_if(Assessment.previous_status == s)
         for s in ASSESSED_STATUSES
@@ -444,6 +447,7 @@ def _status_changes(
         # Two index-only tests (the partial retraction index), not "retracts_id IS NULL",
         # which would read the table.
         .where(Assessment.id.not_in(retracted), Assessment.id.not_in(retractions))
+        .where(Assessment.id.not_in(hidden_ids()))
         .where(matches(Assessment.recommendation_id, f))
         .group_by(Assessment.assessed_on)
         .order_by(Assessment.assessed_on)

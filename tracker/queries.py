@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, distinct, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from tracker.assessments import hidden_ids
 from tracker.filters import Filters
 from tracker.models import (
     Assessment,
@@ -210,6 +211,7 @@ def _stats(session: Session, f: Filters | None, grouped: list[Any]) -> dict[str,
             select(func.count())
             .select_from(Assessment)
             .where(matches(Assessment.recommendation_id, f))
+            .where(Assessment.id.not_in(hidden_ids()))  # public figures (tracker.evidence)
         )
         or 0
     )
@@ -346,8 +348,12 @@ def cycle_options(session: Session) -> list[int]:
 
 
 def latest_assessment_date(session: Session, f: Filters | None = None) -> dt.date | None:
+    """The date of the latest published, non-private assessment of the selection (the
+    "as of" of public outputs: a private assessment's date says something too)."""
     return session.scalar(
-        select(func.max(Assessment.assessed_on)).where(matches(Assessment.recommendation_id, f))
+        select(func.max(Assessment.assessed_on))
+        .where(matches(Assessment.recommendation_id, f))
+        .where(Assessment.id.not_in(hidden_ids()))
     )
 
 

@@ -61,6 +61,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db, queries
 from tracker.assessments import ValidationError
+from tracker.evidence import check_include_private, private_notice
 from tracker.filters import Filters
 from tracker.i18n import N_, _, get_language, ngettext
 from tracker.models import (
@@ -475,6 +476,8 @@ class Report:
     frame: pd.DataFrame  # the selection in report order (CSV_COLUMNS)
     is_sample: bool
     status_totals: dict[str, int] = field(default_factory=dict)
+    # An editor asked for private evidence (tracker.evidence): the first page says so.
+    includes_private: bool = False
 
     @property
     def joint(self) -> bool:
@@ -622,9 +625,12 @@ def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Ru
     return tuple(rows)
 
 
-def _effective_assessments(session: Session, f: Filters) -> pd.DataFrame:
-    """Assessments of the selection that count: no retraction, nothing retracted."""
-    df = queries.assessments_frame(session, f)
+def _effective_assessments(
+    session: Session, f: Filters, include_private: bool = False
+) -> pd.DataFrame:
+    """Assessments of the selection that count: no retraction, nothing retracted; private
+    ones only with ``include_private``."""
+    df = queries.assessments_frame(session, f, include_private=include_private)
     if df.empty:
         return df
     retracted = set(df["retracts_id"].dropna().astype(int))
@@ -638,8 +644,11 @@ def build_report(
     own_recommendations: Sequence[str] = (),
     *,
     today: dt.date | None = None,
+    include_private: bool = False,
 ) -> Report:
-    """Build the report for ``settings`` from the database (read only).
+    """Build the report for ``settings`` from the database (read only). Its evidence tables
+    leave private assessments out unless ``include_private`` (editors only; the report then
+    says so on its first page).
 
     Example::
 
@@ -647,6 +656,7 @@ def build_report(
         centre",), themes=("Trafficking",)), ["Adopt a law on ..."])
         Path("kaz.docx").write_bytes(to_docx(report))
     """
+    include_private = check_include_private(include_private)
     settings = validate_settings(session, settings)
     own = clean_own_recommendations(own_recommendations)
     iso3 = settings.state
@@ -675,7 +685,7 @@ def build_report(
     ids = [int(i) for i in frame["id"]]
     themes_of = _rec_themes(session, ids)
     section_of = _assign_sections(frame, themes_of, settings.themes)
-    assessments = _effective_assessments(session, f) if ids else pd.DataFrame()
+    assessments = _effective_assessments(session, f, include_private) if ids else pd.DataFrame()
     # Plain rows per recommendation, in one pass: a pandas group per recommendation cost
     # 1 s for one country's 400 (docs/performance.md).
     by_rec: dict[int, list[Any]] = defaultdict(list)
@@ -773,6 +783,7 @@ def build_report(
         frame=csv_frame[CSV_COLUMNS].reset_index(drop=True),
         is_sample=is_sample,
         status_totals=totals,
+        includes_private=include_private,
     )
 
 
@@ -922,6 +933,8 @@ def to_markdown(report: Report) -> str:
     lines.append("")
     if report.is_sample:
         lines += [f"> **{_md(sample_notice())}**", ""]
+    if report.includes_private:
+        lines += [f"> **{_md(private_notice())}**", ""]
     number = 0
     for b in report.blocks:
         if isinstance(b, Heading):
@@ -1120,6 +1133,12 @@ def to_docx(report: Report) -> bytes:
         run.font.size = Pt(9)
         run.font.color.rgb = SAMPLE_COLOUR
         _watermark(header, _("sample data").upper())
+
+    if report.includes_private:
+        warning = doc.add_paragraph()
+        run = warning.add_run(private_notice())
+        run.bold = True
+        run.font.color.rgb = SAMPLE_COLOUR
 
     # Title block.
     p = doc.add_paragraph(report.byline.upper())

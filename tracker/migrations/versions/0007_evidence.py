@@ -44,13 +44,16 @@ def _columns() -> list[sa.Column]:  # type: ignore[type-arg]
 def upgrade() -> None:
     for column in _columns():
         op.add_column("assessment", column)
-    op.create_index(
-        "ix_assessment_is_draft",
-        "assessment",
-        ["is_draft"],
-        sqlite_where=sa.text("is_draft IS 1"),
-        postgresql_where=sa.text("is_draft IS TRUE"),
-    )
+    # Partial: the few private ones and drafts (the status history leaves them out reading
+    # indexes only; the drafts awaiting review are listed).
+    for column in ("is_private", "is_draft"):
+        op.create_index(
+            f"ix_assessment_{column}",
+            "assessment",
+            [column],
+            sqlite_where=sa.text(f"{column} IS 1"),
+            postgresql_where=sa.text(f"{column} IS TRUE"),
+        )
     from tracker.assessments import refresh_current_status
 
     refresh_current_status(Session(bind=op.get_bind()))
@@ -58,5 +61,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_assessment_is_draft", table_name="assessment")
+    op.drop_index("ix_assessment_is_private", table_name="assessment")
     for column in reversed(_columns()):
         op.drop_column("assessment", column.name)
