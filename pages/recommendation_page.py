@@ -1,20 +1,30 @@
 """One recommendation (``/recommendation?id=ID``): its text and review, recommending states,
-response, themes, the assessment timeline from every source, repeats in other cycles, and
-a form to add an assessment."""
+response, themes, the sources side by side with the implementation index, the assessment
+timeline from every source, repeats in other cycles, and a form to add an assessment.
+Private assessments and drafts are shown to editors only (tracker.evidence)."""
 
 import datetime as dt
 
 import streamlit as st
 
-from tracker import charts, detail, tables, ui
+from tracker import charts, detail, evidence, tables, ui
 from tracker.assessments import ValidationError, add_assessment
 from tracker.auth import PermissionDenied
 from tracker.i18n import _
-from tracker.vocab import Status, status_label
+from tracker.vocab import (
+    Confidence,
+    SourceType,
+    Status,
+    confidence_label,
+    source_type_label,
+    status_label,
+)
 
 raw_id = st.query_params.get("id", "")
 rec_id = int(raw_id) if raw_id.isdigit() else None
-rec = ui.query(detail.recommendation_detail, rec_id) if rec_id else None
+# Passed, not left to the default: the cache is shared by every reader of this page.
+editor = ui.can_write()
+rec = ui.query(detail.recommendation_detail, rec_id, include_private=editor) if rec_id else None
 if rec is None:
     st.title(_("Recommendation"))
     if raw_id:
@@ -31,6 +41,14 @@ with badges:
         _("Current status: {status}").format(status=status_label(rec.status)),
         color=ui.STATUS_BADGE_COLOURS[rec.status],
     )
+    if rec.editors_status is not None and rec.editors_status != (
+        None if rec.status == "not_assessed" else rec.status
+    ):
+        st.badge(
+            _("With private evidence: {status}").format(status=status_label(rec.editors_status)),
+            color="violet",
+            icon=":material/lock:",
+        )
     if rec.is_sample:
         st.badge(_("Sample record"), color="gray", icon=":material/science:")
 
@@ -40,19 +58,57 @@ with st.container(border=True):
 for label, value in tables.detail_facts(rec):
     st.markdown(f"**{label}:** {ui.md_escape(value)}")
 
+st.subheader(_("Sources side by side"))
+if rec.sources.empty:
+    st.caption(_("No source has assessed it yet."))
+else:
+    st.metric(_("Implementation index"), rec.index.label())
+    st.caption(
+        _(
+            "UPR Info's mid-term method: the latest assessment of each type of source, fully "
+            "implemented = 1, partially = 0.5, not implemented = 0, averaged over {n} source "
+            "types."
+        ).format(n=rec.index.source_types)
+        + (" " + _("Private evidence included (editors only).") if editor else "")
+    )
+    cols = st.columns(min(len(rec.sources), 3))
+    for i, src in enumerate(rec.sources.itertuples(index=False)):
+        with cols[i % len(cols)].container(border=True):
+            st.markdown(f"**{ui.md_escape(src.source_type_label)}**")
+            st.badge(status_label(src.status), color=ui.STATUS_BADGE_COLOURS[src.status])
+            st.caption(
+                ui.md_escape(f"{src.source_org}, {src.assessed_on.isoformat()}")
+                + (
+                    " · " + _("confidence: {level}").format(level=confidence_label(src.confidence))
+                    if isinstance(src.confidence, str) and src.confidence
+                    else ""
+                )
+                + (" · " + _("private") if src.is_private else "")
+            )
+
 st.subheader(_("Assessments"))
 ui.flash()
 history = rec.assessments
+# The chart (and its image download) shows public evidence unless an editor asks.
+public = history[~history["is_private"] & ~history["is_draft"]]
+charted = public
+if (
+    editor
+    and len(public) < len(history)
+    and st.checkbox(_("Show private evidence and drafts in the chart"), key="chart_private")
+):
+    charted = history
 if history.empty:
     st.info(_("Not assessed yet. Add the first assessment below."), icon=":material/info:")
-else:
+elif not charted.empty:
     ui.plotly(
         charts.timeline(
-            history,
+            charted,
             _("Assessment timeline of recommendation {id}, by source").format(id=rec.id),
             _("Source: UPR Tracker database; {n} assessments, the latest on {date}").format(
-                n=len(history), date=history["assessed_on"].max().isoformat()
-            ),
+                n=len(charted), date=charted["assessed_on"].max().isoformat()
+            )
+            + (" · " + evidence.private_notice() if len(charted) > len(public) else ""),
         ),
         key="timeline",
     )
@@ -102,11 +158,35 @@ with st.form(f"assessment_form_{form_no}"):
         max_chars=300,
         placeholder=_("e.g. Ombudsman of Kazakhstan, or your organisation"),
     )
-    evidence = st.text_area(
+    evidence_text = st.text_area(
         _("Evidence"),
         placeholder=_("What happened, with dates and figures"),
     )
     url = st.text_input(_("Link to the evidence"), placeholder="https://")
+    left, right = st.columns(2)
+    source_type = left.selectbox(
+        _("Type of source"),
+        [t.value for t in SourceType],
+        index=len(SourceType) - 1,  # other
+        format_func=source_type_label,
+    )
+    confidence = right.selectbox(
+        _("Confidence (optional)"),
+        [c.value for c in Confidence],
+        index=None,
+        format_func=confidence_label,
+        placeholder=_("Not given"),
+    )
+    private = st.checkbox(
+        _("Private: shown to editors only, never in public figures, downloads or reports"),
+    )
+    if ui.query(evidence.review_required):
+        st.caption(
+            _(
+                "Review before publishing is on: this is saved as a draft until another editor "
+                "or an admin publishes it."
+            )
+        )
     submitted = st.form_submit_button(_("Add assessment"), type="primary")
 
 if submitted:
@@ -117,8 +197,11 @@ if submitted:
             status=status or "",
             assessed_on=day,
             source_org=source,
-            evidence=evidence,
+            evidence=evidence_text,
             evidence_url=url,
+            source_type=source_type,
+            confidence=confidence,
+            private=private,
         )
     except (ValidationError, PermissionDenied) as exc:
         st.error(ui.md_escape(str(exc)), icon=":material/error:")
@@ -133,5 +216,6 @@ if submitted:
         st.session_state["assessment_form_no"] = form_no + 1  # a fresh, empty form
         st.rerun()
 
+ui.drafts_for_review(rec.id)
 ui.retraction_form(rec.id)
 ui.edit_recommendation_form(rec.id)

@@ -16,8 +16,10 @@ from tracker.i18n import _, get_language
 from tracker.states import shown_name
 from tracker.vocab import (
     action_category_label,
+    confidence_label,
     regional_group_label,
     response_label,
+    source_type_label,
     status_label,
     theme_label,
 )
@@ -95,6 +97,18 @@ def assessment_rows(df: pd.DataFrame) -> pd.DataFrame:
             parts.append(_("retracts #{id}").format(id=int(row.retracts_id)))
         if row.is_sample:
             parts.append(_("sample"))
+        # Source type, confidence, private and draft (tracker.evidence); older frames
+        # without these columns are read as before.
+        kind = getattr(row, "source_type", None)
+        if kind:
+            parts.append(source_type_label(kind))
+        sure = getattr(row, "confidence", None)
+        if isinstance(sure, str) and sure:
+            parts.append(_("confidence: {level}").format(level=confidence_label(sure)))
+        if getattr(row, "is_private", False):
+            parts.append(_("private"))
+        if getattr(row, "is_draft", False):
+            parts.append(_("draft awaiting review"))
         notes.append(", ".join(parts))
     out["status_code"] = out["status"]
     out["status"] = out["status"].map(status_label)

@@ -240,6 +240,12 @@ def source_type_label(value: str) -> str:
     return _(label) if label else value
 
 
+def confidence_label(value: str) -> str:
+    """The translated label of a confidence level (the value itself when unknown)."""
+    label = CONFIDENCE_LABELS.get(value)
+    return _(label) if label else value
+
+
 def parse_source_type(value: str | None) -> SourceType | None:
     """The SourceType for ``value`` (case, spaces, hyphens ignored; "NGO"/"CSO" are civil
     society), else None."""

@@ -21,7 +21,7 @@ in this list (no cycles):
 
 from tracker.ui.actor import ACTOR_KEY, can_write, current_actor, is_admin, require_role
 from tracker.ui.data import begin_run, data_version, engine, query, session, write
-from tracker.ui.edit_forms import edit_recommendation_form, retraction_form
+from tracker.ui.edit_forms import drafts_for_review, edit_recommendation_form, retraction_form
 from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, language_switch
 from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
 from tracker.ui.markup import flash, md_escape, text
@@ -81,6 +81,7 @@ __all__ = [
     "current_filters",
     "data_version",
     "downloads",
+    "drafts_for_review",
     "edit_recommendation_form",
     "engine",
     "file_stem",

@@ -1,18 +1,25 @@
 """The editor's forms of a recommendation's page (tracker.editing, tracker.assessments):
-editing the metadata with optimistic locking, and retracting an assessment."""
+editing the metadata with optimistic locking, retracting an assessment, and the drafts
+awaiting review with their Publish buttons (tracker.evidence)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import tracker.auth as auth
-from tracker import editing
+from tracker import editing, evidence
 from tracker.assessments import ValidationError, retract_assessment, retractable
 from tracker.i18n import _
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
-from tracker.vocab import Response, action_category_label, response_label
+from tracker.vocab import (
+    Response,
+    action_category_label,
+    response_label,
+    source_type_label,
+    status_label,
+)
 
 
 def _edit_keys(rec_id: int) -> dict[str, str]:
@@ -126,3 +133,47 @@ def retraction_form(rec_id: int) -> None:
     else:
         flash(_("Retracted the assessment of {label}.").format(label=options[chosen]))
         st.rerun()
+
+
+def drafts_for_review(rec_id: int | None = None) -> None:
+    """The draft assessments awaiting review (of one recommendation, or all), each with a
+    Publish button, for editors (nothing for anyone else: a draft may be private). Four
+    eyes: tracker.evidence.publish refuses the draft's own author, and says so."""
+    if not can_write():
+        return
+    drafts = query(evidence.drafts_frame)
+    if rec_id is not None:
+        drafts = drafts[drafts["recommendation_id"] == rec_id]
+    if drafts.empty:
+        if rec_id is None:
+            st.info(_("No drafts await review."), icon=":material/task_alt:")
+        return
+    st.caption(
+        _("Drafts count nowhere until an editor or admin other than their author publishes them.")
+    )
+    for d in drafts.itertuples(index=False):
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            marks = [source_type_label(d.source_type)] + ([_("private")] if d.is_private else [])
+            st.markdown(
+                _(
+                    "**{date}** {status} — {source} ({marks}); recommendation {id}, by {author}"
+                ).format(
+                    date=d.assessed_on.isoformat(),
+                    status=status_label(d.status),
+                    source=md_escape(d.source_org),
+                    marks=md_escape(", ".join(marks)),
+                    id=int(d.recommendation_id),
+                    author=md_escape(d.author or ""),
+                ),
+                width="stretch",
+            )
+            if st.button(
+                _("Publish"), key=f"publish_{int(d.assessment_id)}", icon=":material/publish:"
+            ):
+                try:
+                    write(evidence.publish, int(d.assessment_id))
+                except (ValidationError, auth.PermissionDenied) as exc:
+                    st.error(md_escape(str(exc)), icon=":material/error:")
+                else:
+                    flash(_("Published draft {n}.").format(n=int(d.assessment_id)))
+                    st.rerun()
