@@ -31,8 +31,18 @@ with st.expander(_("Settings"), icon=":material/tune:"):
         key="unassessed",
     )
     ui.keep_in_url("unassessed", unassessed, False)
+    ui.url_value("gov", ui.parse_bool, False)
+    versus = st.toggle(
+        _("Contested: the government against other types of source"),
+        key="gov",
+        help=_("Compare the latest assessment of each type of source instead of each source."),
+    )
+    ui.keep_in_url("gov", versus, False)
 opts = flags.FlagOptions(
-    stale_months=int(months), include_unassessed=unassessed, today=dt.date.today()
+    stale_months=int(months),
+    include_unassessed=unassessed,
+    today=dt.date.today(),
+    government_vs_others=versus,
 )
 counts = ui.query(flags.flag_counts, f, opts)
 
@@ -47,7 +57,7 @@ flag = st.segmented_control(
 )
 flag = flag or flags.Flag.PARTIAL.value
 ui.keep_in_url("flag", flag, flags.Flag.PARTIAL.value)
-st.caption(flags.flag_help(flag, opts.stale_months))
+st.caption(flags.flag_help(flag, opts.stale_months, opts.government_vs_others))
 
 view = ui.query(flags.flagged_view, f, flag, opts)
 if view.total == 0:

@@ -1,5 +1,6 @@
 """Progress: current status by cycle, theme, recommending state and regional group, over
-time, and for supported vs noted recommendations.
+time, for supported vs noted recommendations, and by type of source (each type's latest
+public assessment: tracker.evidence).
 
 Every breakdown and the status over time come from one cached call (progress.progress_data:
 five grouped passes run at the same time instead of a query per chart), which also tells
@@ -7,10 +8,10 @@ whether anything matches."""
 
 import streamlit as st
 
-from tracker import charts, progress, ui
+from tracker import charts, evidence, progress, ui
 from tracker.i18n import _
 from tracker.states import shown_name
-from tracker.vocab import theme_label
+from tracker.vocab import source_type_label, theme_label
 
 f, where = ui.page_header(_("Progress"))
 data = ui.query(progress.progress_data, f)
@@ -126,3 +127,24 @@ ui.plotly(
     ),
     key="by_group",
 )
+
+st.subheader(_("By source type"))
+by_source = ui.query(evidence.status_by_source_type, f)
+if by_source.empty:
+    st.info(_("No source has assessed these recommendations yet."), icon=":material/info:")
+else:
+    ui.plotly(
+        charts.status_stack(
+            by_source,
+            "source_type",
+            _("Status according to each type of source — {where}").format(where=where),
+            _(
+                "{caption}. Each type's latest assessment of each recommendation; a "
+                "recommendation counts once under each type that assessed it. Private "
+                "evidence is not counted."
+            ).format(caption=caption),
+            label=source_type_label,
+            share=share,
+        ),
+        key="by_source_type",
+    )

@@ -339,3 +339,56 @@ def test_matrix_fill_leaves_private_assessments_out_unless_asked(any_db_url) -> 
     assert public.filled == []
     assert "WITNESS-SECRET" in text(asked.data)
     assert docx.Document(io.BytesIO(asked.data)).paragraphs[0].text.startswith("Includes PRIVATE")
+
+
+def test_progress_by_source_type_counts_each_types_latest_public_view(any_session) -> None:  # type: ignore[no-untyped-def]
+    s = any_session
+    one, two = _rec(s, "Free the press"), _rec(s, "Close the camps")
+    for rid, status, day, source, kind, private in [
+        (one, "not_implemented", "2023-01-01", "Ministry", "government", False),
+        (one, "fully_implemented", "2024-01-01", "Ministry", "government", False),
+        (one, "partially_implemented", "2024-02-01", "Our NGO", "civil_society", False),
+        (two, "fully_implemented", "2024-03-01", "Ministry", "government", False),
+        (two, "not_implemented", "2024-04-01", "Shelter", "civil_society", True),
+    ]:
+        add_assessment(
+            s,
+            rid,
+            status=status,
+            assessed_on=day,
+            source_org=source,
+            source_type=kind,
+            private=private,
+        )
+    s.commit()
+    df = evidence.status_by_source_type(s)
+    assert [tuple(r) for r in df.itertuples(index=False)] == [
+        ("government", "fully_implemented", 2),
+        ("civil_society", "partially_implemented", 1),
+    ]
+
+
+def test_contested_can_set_the_government_against_other_types_of_source(any_session) -> None:  # type: ignore[no-untyped-def]
+    from tracker import flags
+
+    s = any_session
+    gov, ngos = _rec(s, "Free the press"), _rec(s, "Close the camps")
+    for rid, status, day, source, kind in [
+        (gov, "fully_implemented", "2024-01-01", "Ministry", "government"),
+        (gov, "partially_implemented", "2024-02-01", "Our NGO", "civil_society"),
+        (ngos, "fully_implemented", "2024-01-01", "NGO one", "civil_society"),
+        (ngos, "not_implemented", "2024-02-01", "NGO two", "media"),
+    ]:
+        add_assessment(s, rid, status=status, assessed_on=day, source_org=source, source_type=kind)
+    s.commit()
+    by_name = flags.flag_details(s, None, flags.FlagOptions())["contested"]
+    assert set(by_name) == {gov, ngos}
+    versus = flags.flag_details(s, None, flags.FlagOptions(government_vs_others=True))
+    assert set(versus["contested"]) == {gov}
+    assert versus["contested"][gov] == (
+        "Ministry (Government): Fully implemented (2024-01-01); "
+        "Our NGO (Civil society): Partially implemented (2024-02-01)"
+    )
+    assert (
+        flags.flag_counts(s, None, flags.FlagOptions(government_vs_others=True))["contested"] == 1
+    )

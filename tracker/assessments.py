@@ -47,6 +47,7 @@ from tracker.vocab import (
     parse_confidence,
     parse_source_type,
     parse_status,
+    source_type_label,
     status_label,
 )
 
@@ -539,7 +540,12 @@ def _source_key(name: str) -> str:
 
 
 def disagreements(
-    session: Session, scope: Select | None, window: int, *, explain: bool = False
+    session: Session,
+    scope: Select | None,
+    window: int,
+    *,
+    explain: bool = False,
+    government_vs_others: bool = False,
 ) -> dict[int, str]:
     """The recommendations (among the ids ``scope`` selects; all when None) whose sources
     disagree: the latest assessment of each source (names compared without case and extra
@@ -549,8 +555,13 @@ def disagreements(
 
     The database first narrows to the recommendations with two source names and two ranked
     statuses in that window (a necessary condition); only their histories are read. Reads
-    ``current_assessed_on``: call after the current assessment is up to date."""
+    ``current_assessed_on``: call after the current assessment is up to date.
+
+    With ``government_vs_others`` sources are compared by type (tracker.evidence): the
+    latest assessment of each source type, and only a government view differing from
+    another type's counts. Views name a source's type unless it is "other"."""
     recent = aliased(Assessment, name="recent")
+    grouping = recent.source_type if government_vs_others else recent.source_org
     candidates = (
         select(Recommendation.id)
         .join(recent, recent.recommendation_id == Recommendation.id)
@@ -559,7 +570,7 @@ def disagreements(
         )
         .where(*effective(recent))
         .group_by(Recommendation.id)
-        .having(func.count(distinct(recent.source_org)) > 1)
+        .having(func.count(distinct(grouping)) > 1)
         .having(func.count(distinct(case((recent.status.in_(RANKED), recent.status)))) > 1)
     )
     if scope is not None:
@@ -570,6 +581,7 @@ def disagreements(
             Assessment.status,
             Assessment.assessed_on,
             Assessment.source_org,
+            Assessment.source_type,
         )
         .where(*effective(Assessment))
         .where(Assessment.recommendation_id.in_(candidates.subquery().select()))
@@ -578,25 +590,37 @@ def disagreements(
     limit = dt.timedelta(days=window)
     keys: dict[str, str] = {}  # source name -> its key (names repeat)
     view = _("{source}: {status} ({date})")
+    typed_view = _("{source} ({kind}): {status} ({date})")
     labels = {s: status_label(s) for s in STATUS_RANK}
+    government = SourceType.GOVERNMENT.value
+
+    def shown(r: Any) -> str:
+        values = {"source": r[3], "status": labels[r[1]], "date": r[2].isoformat()}
+        if r[4] == SourceType.OTHER.value:
+            return view.format(**values)
+        return typed_view.format(kind=source_type_label(r[4]), **values)
+
     found: dict[int, str] = {}
     for rec_id, group in groupby(rows, key=itemgetter(0)):
         history = list(group)
         latest_on = history[-1][2]
-        by_source = {}  # the last one per source wins
+        by_source = {}  # the last one per source (or source type) wins
         for r in history:
-            key = keys.get(r[3])
-            if key is None:
-                key = keys[r[3]] = _source_key(r[3])
+            if government_vs_others:
+                key = r[4]
+            else:
+                key = keys.get(r[3])
+                if key is None:
+                    key = keys[r[3]] = _source_key(r[3])
             by_source[key] = r
         views = [r for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= limit]
-        if len({r[1] for r in views}) > 1:
+        if government_vs_others:
+            theirs = {r[1] for r in views if r[4] == government}
+            differ = bool(theirs) and any(r[1] not in theirs for r in views if r[4] != government)
+        else:
+            differ = len({r[1] for r in views}) > 1
+        if differ:
             found[int(rec_id)] = (
-                "; ".join(
-                    view.format(source=r[3], status=labels[r[1]], date=r[2].isoformat())
-                    for r in sorted(views, key=itemgetter(2))
-                )
-                if explain
-                else ""
+                "; ".join(shown(r) for r in sorted(views, key=itemgetter(2))) if explain else ""
             )
     return found

@@ -21,14 +21,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
 from tracker.assessments import ValidationError, effective, history_order, refresh_current_status
+from tracker.filters import Filters
 from tracker.i18n import N_, _
 from tracker.models import Assessment, Meta, Recommendation, Review, State, utcnow
-from tracker.vocab import STATUS_PHRASES, Role, SourceType, Status, source_type_label
+from tracker.queries import matches
+from tracker.vocab import (
+    STATUS_ORDER,
+    STATUS_PHRASES,
+    Role,
+    SourceType,
+    Status,
+    source_type_label,
+)
 
 REVIEW_META_KEY = "review_before_publish"
 # UPR Info's mid-term implementation index: each source type's latest status scores this.
@@ -169,6 +178,40 @@ def editors_status(session: Session, recommendation_id: int) -> str | None:
     )
 
 
+def status_by_source_type(session: Session, f: Filters | None = None) -> pd.DataFrame:
+    """The Progress page's "by source type": for each source type, the recommendations of
+    ``f`` counted by the status of that type's latest public assessment of each (a
+    recommendation counts once under each type that assessed it). Columns: source_type,
+    status, count; types in the order of vocab.SourceType. Public figures: private
+    assessments and drafts never count here (the rule above)."""
+    a = Assessment
+    ranked = (
+        select(
+            a.source_type.label("source_type"),
+            a.status.label("status"),
+            func.row_number()
+            .over(
+                partition_by=(a.recommendation_id, a.source_type),
+                order_by=history_order(a, newest_first=True),
+            )
+            .label("n"),
+        )
+        .where(*effective(a), matches(a.recommendation_id, f))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.source_type, ranked.c.status, func.count())
+        .where(ranked.c.n == 1)
+        .group_by(ranked.c.source_type, ranked.c.status)
+    ).all()
+    order = {t.value: i for i, t in enumerate(SourceType)}
+    statuses = {s: i for i, s in enumerate(STATUS_ORDER)}
+    rows = sorted(rows, key=lambda r: (order.get(r[0], len(order)), statuses.get(r[1], 99)))
+    return pd.DataFrame(
+        [(k, st, int(n)) for k, st, n in rows], columns=["source_type", "status", "count"]
+    )
+
+
 # --- review before publishing ----------------------------------------------------------------
 def review_required(session: Session) -> bool:
     """True when new assessments are drafts until a second account publishes them."""
@@ -289,4 +332,5 @@ __all__ = [
     "review_required",
     "set_review_required",
     "sources_side_by_side",
+    "status_by_source_type",
 ]

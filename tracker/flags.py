@@ -69,6 +69,10 @@ FLAG_HELP: dict[Flag, str] = {
         "give different statuses."
     ),
 }
+GOVERNMENT_VS_OTHERS_HELP = N_(
+    "The government disagrees with other types of source: the latest assessment of each type "
+    "(within {months} months of each other) gives a status other than the government's."
+)
 
 
 def flag_label(flag: str) -> str:
@@ -76,8 +80,12 @@ def flag_label(flag: str) -> str:
     return _(FLAG_LABELS[Flag(flag)])
 
 
-def flag_help(flag: str, months: int = DEFAULT_STALE_MONTHS) -> str:
+def flag_help(
+    flag: str, months: int = DEFAULT_STALE_MONTHS, government_vs_others: bool = False
+) -> str:
     """One-sentence, translated definition of a flag."""
+    if government_vs_others and Flag(flag) is Flag.CONTESTED:
+        return _(GOVERNMENT_VS_OTHERS_HELP).format(months=months)
     return _(FLAG_HELP[Flag(flag)]).format(months=months)
 
 
@@ -88,6 +96,8 @@ class FlagOptions:
     stale_months: int = DEFAULT_STALE_MONTHS
     include_unassessed: bool = False
     today: dt.date | None = None  # None: today
+    # Contested: only a government view against another type of source's (tracker.evidence).
+    government_vs_others: bool = False
 
     def day(self) -> dt.date:
         return self.today or dt.date.today()
@@ -120,8 +130,9 @@ def _is_contested() -> ColumnElement[bool]:
 
 
 def _kept(opts: FlagOptions) -> bool:
-    """True when the ``contested`` column answers for ``opts`` (its window is the default)."""
-    return opts.stale_months == CONTESTED_MONTHS
+    """True when the ``contested`` column answers for ``opts`` (its window is the default,
+    sources compared by name); else the histories are compared."""
+    return opts.stale_months == CONTESTED_MONTHS and not opts.government_vs_others
 
 
 def _flagged(f: Filters | None, condition: ColumnElement[bool]) -> Select:
@@ -200,7 +211,15 @@ def _explain(session: Session, ids: list[int], flag: Flag, opts: FlagOptions) ->
         found: dict[int, str] = {}
         for chunk in _chunks(ids):
             scope = select(Recommendation.id).where(Recommendation.id.in_(chunk))
-            found.update(disagreements(session, scope, window, explain=True))
+            found.update(
+                disagreements(
+                    session,
+                    scope,
+                    window,
+                    explain=True,
+                    government_vs_others=opts.government_vs_others,
+                )
+            )
         return found
     return {}
 
@@ -216,7 +235,13 @@ def _contested(
         if not explain:
             return dict.fromkeys(session.scalars(scope.where(_is_contested())), "")
         scope = scope.where(_is_contested())
-    return disagreements(session, scope, window_days(opts.stale_months), explain=explain)
+    return disagreements(
+        session,
+        scope,
+        window_days(opts.stale_months),
+        explain=explain,
+        government_vs_others=opts.government_vs_others,
+    )
 
 
 def _flag_ids(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions) -> dict[int, str]:
