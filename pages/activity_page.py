@@ -1,8 +1,9 @@
-"""Activity: the audit trail — who changed what and when, with the values before and after."""
+"""Activity: the drafts awaiting review (with review before publishing, tracker.evidence) and
+the audit trail — who changed what and when, with the values before and after."""
 
 import streamlit as st
 
-from tracker import audit, ui
+from tracker import audit, evidence, ui
 from tracker.i18n import _
 from tracker.vocab import Role
 
@@ -15,6 +16,26 @@ st.caption(
     )
 )
 
+st.subheader(_("Drafts awaiting review"))
+review_on = ui.query(evidence.review_required)
+if ui.is_admin():
+    wanted = st.toggle(
+        _(
+            "Review before publishing: new assessments are drafts until a second account "
+            "publishes them"
+        ),
+        value=review_on,
+        key="review_before_publish",
+    )
+    if wanted != review_on:
+        ui.write(evidence.set_review_required, wanted)
+        st.rerun()
+elif review_on:
+    st.caption(_("Review before publishing is on: new assessments are saved as drafts."))
+ui.flash()
+ui.drafts_for_review()
+
+st.subheader(_("Changes"))
 options = ui.query(audit.activity_options)
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
 actors = c1.multiselect(_("Who"), options["actors"], key="act_actor", placeholder=_("Everyone"))

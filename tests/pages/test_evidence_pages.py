@@ -112,3 +112,21 @@ def test_a_draft_is_published_by_a_second_account_only(accounts) -> None:  # typ
     widget(at.button, "Publish").click().run()
     assert not at.error
     assert "Current status: Not implemented" in texts(at)
+
+
+def test_an_admin_switches_review_on_and_the_activity_page_lists_the_drafts(accounts) -> None:  # type: ignore[no-untyped-def]
+    at = page_as(accounts, "coordinator")
+    at.switch_page("pages/activity_page.py").run()
+    assert "No drafts await review." in [i.value for i in at.info]
+    toggle = next(t for t in at.toggle if t.key == "review_before_publish")
+    toggle.set_value(True).run()
+    with db.session_scope(db.get_engine(accounts)) as s:
+        assert evidence.review_required(s)
+        with auth.acting_as("editor1", "editor"):
+            add_assessment(
+                s, 2, status="not_implemented", assessed_on="2025-10-03", source_org="Our NGO"
+            )
+    at = page_as(accounts, "coordinator")
+    at.switch_page("pages/activity_page.py").run()
+    assert "recommendation 2, by editor1" in texts(at)
+    assert any(b.label == "Publish" for b in at.button)
