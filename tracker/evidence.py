@@ -31,6 +31,7 @@ from tracker.i18n import N_, _
 from tracker.models import Assessment, Meta, Recommendation, Review, State, utcnow
 from tracker.queries import matches
 from tracker.vocab import (
+    NOT_ASSESSED,
     STATUS_ORDER,
     STATUS_PHRASES,
     Role,
@@ -108,7 +109,7 @@ class ImplementationIndex:
     def word(self) -> str:
         """The index in words: fully (1), not (0), else partially implemented."""
         if self.value is None:
-            return _(STATUS_PHRASES["not_assessed"])
+            return _(STATUS_PHRASES[NOT_ASSESSED])
         if self.value >= 1:
             return _(STATUS_PHRASES[Status.FULLY_IMPLEMENTED])
         if self.value <= 0:
