@@ -392,3 +392,28 @@ def test_contested_can_set_the_government_against_other_types_of_source(any_sess
     assert (
         flags.flag_counts(s, None, flags.FlagOptions(government_vs_others=True))["contested"] == 1
     )
+
+
+def test_the_template_carries_source_type_and_confidence_and_rejects_unknown_ones(
+    session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tracker.importers import import_files
+
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "state_under_review,session,recommendation,recommending_states,response,status,"
+        "assessed_on,assessment_source,source_type,confidence\n"
+        "Kazakhstan,34,Free the press,Chile,supported,partially_implemented,2024-01-01,"
+        "Ombudsman,nhri,high\n"
+        "Kazakhstan,34,Close the camps,Chile,supported,not_implemented,2024-01-01,"
+        "Paper,press,\n",
+        encoding="utf-8",
+    )
+    report = import_files(session, [path])
+    assert any("in.csv:3: source_type: 'press' is not one of" in str(p) for p in report.problems), [
+        str(p) for p in report.problems
+    ]
+    import_files(session, [path], skip_invalid=True)
+    session.commit()
+    a = session.scalars(select(Assessment)).one()
+    assert (a.source_type, a.confidence, a.source_org) == ("nhri", "high", "Ombudsman")

@@ -782,6 +782,7 @@ class BulkWriter:
                 "source_type": a.source_type,
                 "confidence": a.confidence,
                 "is_private": a.is_private,
+                "is_draft": False,  # imported evidence is published (the file was reviewed)
             }
 
         # Retractions, and the assessments a retraction names, are written one by one to
