@@ -417,3 +417,16 @@ def test_the_template_carries_source_type_and_confidence_and_rejects_unknown_one
     session.commit()
     a = session.scalars(select(Assessment)).one()
     assert (a.source_type, a.confidence, a.source_org) == ("nhri", "high", "Ombudsman")
+
+
+def test_meeting_minutes_never_name_a_private_assessment_as_the_previous_status(session) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from tracker import meeting
+
+    rid = _private_case(session)  # public: Ministry "not"; private: Shelter "partially"
+    m = meeting.Meeting("Coalition", dt.date(2025, 1, 10))
+    meeting.record_status(session, m, rid, "fully_implemented")
+    session.commit()
+    (change,) = meeting.meeting_changes(session, m)
+    assert (change.previous_status, change.previous_source) == ("not_implemented", "Ministry")

@@ -170,7 +170,8 @@ def meeting_changes(session: Session, meeting: Meeting) -> list[MeetingChange]:
         .where(Assessment.recommendation_id.in_(rec_ids))
         .order_by(Assessment.assessed_on, Assessment.created_at, Assessment.id)
     ):
-        if a.retracts_id is None and a.id not in retracted:
+        # The minutes are an output: a private assessment or a draft is no "previous status".
+        if a.retracts_id is None and a.id not in retracted and not (a.is_private or a.is_draft):
             history[a.recommendation_id].append(a)
     info = queries.recommendations_frame(session, ids=rec_ids).set_index("id")
     changes = []
