@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, backup, db, editing, queries, schema
+from tracker import audit, auth, backup, db, editing, queries, schema, settings
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.cli import main
 from tracker.models import Assessment, AuditEvent, Recommendation, User, utcnow
@@ -46,7 +46,7 @@ def audit_dump(session: Session) -> str:
 
 # --- modes and the current actor -------------------------------------------------------------
 def test_without_accounts_everything_is_allowed_as_the_os_user(sample_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.ACTOR_ENV, "ngo-laptop")
+    monkeypatch.setenv(settings.ACTOR.name, "ngo-laptop")
     assert not auth.accounts_exist(sample_session)
     assert auth.current_actor() == auth.Actor("ngo-laptop", auth.Role.ADMIN, local=True)
     a = add_assessment(
@@ -366,7 +366,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
 def test_users_commands_take_the_password_from_the_environment_and_never_print_it(
     db_url, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(settings.PASSWORD.name, PASSWORD)
     code, out, err = run(capsys, "users", "add", "viewer1", "--role", "viewer")
     assert code == 1
     assert "the first account must be an admin" in err
@@ -379,7 +379,7 @@ def test_users_commands_take_the_password_from_the_environment_and_never_print_i
         ["donor", "viewer"],
     ]
     assert run(capsys, "users", "set-role", "donor", "editor")[0] == 0
-    monkeypatch.delenv(auth.PASSWORD_ENV)
+    monkeypatch.delenv(settings.PASSWORD.name)
     monkeypatch.setattr("sys.stdin", io.StringIO("piped in password\n"))
     code, out, _ = run(capsys, "users", "set-password", "donor")
     assert code == 0
@@ -397,7 +397,7 @@ def test_users_commands_take_the_password_from_the_environment_and_never_print_i
 
 
 def test_removing_the_last_account_says_local_mode_again(db_url, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(settings.PASSWORD.name, PASSWORD)
     run(capsys, "users", "add", "solo", "--role", "admin")
     code, out, _ = run(capsys, "users", "remove", "solo")
     assert code == 0
@@ -406,8 +406,8 @@ def test_removing_the_last_account_says_local_mode_again(db_url, capsys, monkeyp
 
 
 def test_the_audit_trail_names_the_cli_user(db_url, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
-    monkeypatch.setenv(auth.ACTOR_ENV, "it-volunteer")
+    monkeypatch.setenv(settings.PASSWORD.name, PASSWORD)
+    monkeypatch.setenv(settings.ACTOR.name, "it-volunteer")
     run(capsys, "users", "add", "coordinator", "--role", "admin")
     with db.session_scope(db.get_engine(db_url)) as s:
         assert audit.activity_frame(s)["actor"].tolist() == ["it-volunteer"]

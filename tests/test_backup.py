@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tracker import audit, auth, backup, db, queries
+from tracker import audit, auth, backup, db, queries, settings
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.cli import main
 from tracker.models import Assessment, AuditEvent, Recommendation, User
@@ -208,14 +208,14 @@ def test_automatic_backups_keep_the_newest_n_and_never_touch_manual_ones(
     folder = tmp_path / "auto"
     folder.mkdir()
     (folder / "before-the-move.zip").write_bytes(b"kept by hand")
-    monkeypatch.setenv(backup.BACKUP_DIR_ENV, str(folder))
-    monkeypatch.setenv(backup.BACKUP_KEEP_ENV, "2")
+    monkeypatch.setenv(settings.BACKUP_DIR.name, str(folder))
+    monkeypatch.setenv(settings.BACKUP_KEEP.name, "2")
     made = [backup.auto_backup(engine) for _ in range(4)]
     assert all(p is not None for p in made)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["before-the-move.zip", made[2].name, made[3].name]  # type: ignore[union-attr]
     )
-    monkeypatch.setenv(backup.BACKUP_KEEP_ENV, "none")
+    monkeypatch.setenv(settings.BACKUP_KEEP.name, "none")
     with pytest.raises(backup.BackupError, match="UPR_TRACKER_BACKUP_KEEP: 'none' is not a"):
         backup.auto_backup(engine)
 
@@ -231,7 +231,7 @@ def test_every_import_is_preceded_by_an_automatic_backup(sample_url, tmp_path, m
 
     engine = db.get_engine(sample_url)
     folder = tmp_path / "auto"
-    monkeypatch.setenv(backup.BACKUP_DIR_ENV, str(folder))
+    monkeypatch.setenv(settings.BACKUP_DIR.name, str(folder))
     export = tmp_path / "export.csv"
     with db.session_scope(engine) as s:
         template.export(s, export)

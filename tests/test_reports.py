@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import db, reports, schema
+from tracker import db, reports, schema, settings
 from tracker.assessments import ValidationError, add_assessment, refresh_current_status
 from tracker.cli import main
 from tracker.models import Assessment, AuditEvent
@@ -384,7 +384,7 @@ def test_organisation_name_from_the_environment_or_the_app(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert reports.organisation_name(session) is None
-    monkeypatch.setenv(reports.ORGANISATION_ENV, "  Env   Org ")
+    monkeypatch.setenv(settings.ORGANISATION.name, "  Env   Org ")
     assert reports.organisation_name(session) == "Env Org"
     reports.set_organisation_name(session, "Legal centre")
     session.commit()

@@ -33,7 +33,6 @@ import getpass
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -49,7 +48,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, db
+from tracker import audit, db, settings
 from tracker.i18n import N_, _, available_languages
 from tracker.models import Meta, User, utcnow
 from tracker.vocab import Role
@@ -58,11 +57,6 @@ if TYPE_CHECKING:
     import pandas as pd  # imported by users_frame: every command imports this module
 
 # --- settings --------------------------------------------------------------------------------
-PASSWORD_ENV = "UPR_TRACKER_PASSWORD"
-PUBLIC_READONLY_ENV = "UPR_TRACKER_PUBLIC_READONLY"
-SESSION_HOURS_ENV = "UPR_TRACKER_SESSION_HOURS"
-ACTOR_ENV = "UPR_TRACKER_ACTOR"
-DEFAULT_SESSION_HOURS = 8.0  # a working day without activity, then log in again
 MAX_FAILED_LOGINS = 5  # failures in a row before the account is locked
 LOCKOUT = dt.timedelta(minutes=15)
 FAILED_LOGIN_DELAY_S = 0.5  # every failed attempt waits this long: slows guessing
@@ -99,17 +93,12 @@ def role_label(role: str | None) -> str:
 
 def session_hours() -> float:
     """Idle hours after which a browser session must log in again (UPR_TRACKER_SESSION_HOURS)."""
-    raw = os.environ.get(SESSION_HOURS_ENV, "").strip()
-    try:
-        hours = float(raw) if raw else DEFAULT_SESSION_HOURS
-    except ValueError:
-        return DEFAULT_SESSION_HOURS
-    return hours if hours > 0 else DEFAULT_SESSION_HOURS
+    return float(settings.value(settings.SESSION_HOURS))
 
 
 def public_readonly() -> bool:
     """True when anyone may view without logging in (UPR_TRACKER_PUBLIC_READONLY=1)."""
-    return os.environ.get(PUBLIC_READONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return bool(settings.value(settings.PUBLIC_READONLY))
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -148,7 +137,7 @@ _provider: Callable[[], Actor | None] | None = None
 def os_user() -> str:
     """The local user's name: UPR_TRACKER_ACTOR, else the operating-system login."""
     try:
-        return os.environ.get(ACTOR_ENV) or getpass.getuser() or "local"
+        return settings.value(settings.ACTOR) or getpass.getuser() or "local"
     except Exception:  # getpass fails without a login name (e.g. in some containers)
         return "local"
 
@@ -596,7 +585,6 @@ def authenticate(
 # token names the account, the time it was issued, and a fingerprint of the password hash, so
 # that a new password, removing the account, or logging out (which records the time in the
 # meta table) ends every remembered login of that account.
-SECRET_ENV = "UPR_TRACKER_SECRET_KEY"
 _SECRET_KEY = "session_secret"
 _LOGOUT_PREFIX = "logout:"
 
@@ -614,7 +602,7 @@ def _fingerprint(password_hash: str) -> str:
 
 
 def _secret(session: Session, *, create: bool) -> bytes | None:
-    configured = os.environ.get(SECRET_ENV, "").strip()
+    configured = settings.value(settings.SECRET_KEY)
     if configured:
         return configured.encode("utf-8")
     value = session.scalar(select(Meta.value).where(Meta.key == _SECRET_KEY))

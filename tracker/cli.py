@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tracker import db, queries, schema
+from tracker import db, queries, schema, settings
 from tracker.assessments import ValidationError, add_assessment
 from tracker.filters import Filters, from_query_params
 from tracker.i18n import _, set_language
@@ -173,7 +172,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             source_org=args.source,
             evidence=args.evidence,
             evidence_url=args.url,
-            actor=os.environ.get("UPR_TRACKER_ACTOR"),
+            actor=settings.value(settings.ACTOR),
         )
         out(
             _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
@@ -243,7 +242,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lang",
-        default=os.environ.get("UPR_TRACKER_LANG"),
+        default=settings.value(settings.LANG),
         help=_("language of messages (en, ru, ...)"),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -310,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif a.startswith("--lang="):
             set_language(a.split("=", 1)[1])
     if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
-        set_language(os.environ.get("UPR_TRACKER_LANG"))
+        set_language(settings.value(settings.LANG))
     parser = build_parser(_command(argv))
     args, extra = parser.parse_known_args(argv)
     if args.command == "serve":

@@ -12,11 +12,11 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 from pathlib import Path
 
 from tracker import db, reports
+from tracker import settings as config
 from tracker.cli import CliError, err, out, positive_int, ready_engine
 from tracker.i18n import _
 
@@ -81,7 +81,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 path=args.out, allowed=", ".join(REPORT_FORMATS)
             )
         )
-    actor = os.environ.get("UPR_TRACKER_ACTOR")
+    actor = config.value(config.ACTOR)
     with db.session_scope(ready_engine()) as s:
         base, own = None, []
         if args.saved:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
-from tracker import auth, db
+from tracker import auth, db, settings
 from tracker.cli import CliError, out, ready_engine
 from tracker.i18n import _
 from tracker.vocab import Role
@@ -22,7 +21,7 @@ ROLES = [r.value for r in Role]
 
 
 def _password(confirm: bool = True) -> str:
-    from_env = os.environ.get(auth.PASSWORD_ENV)
+    from_env = settings.value(settings.PASSWORD)
     if from_env:
         return from_env
     if not sys.stdin.isatty():
@@ -30,7 +29,7 @@ def _password(confirm: bool = True) -> str:
         if not line:
             raise CliError(
                 _("password: none given (type it at a terminal, or set {env})").format(
-                    env=auth.PASSWORD_ENV
+                    env=settings.PASSWORD.name
                 )
             )
         return line
@@ -122,7 +121,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     a = sub.add_parser(
         "add",
         help=_("add an account; the password is asked for (or taken from {env})").format(
-            env=auth.PASSWORD_ENV
+            env=settings.PASSWORD.name
         ),
     )
     a.add_argument("name", metavar="NAME")

@@ -35,7 +35,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -59,7 +58,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db, queries
+from tracker import audit, auth, db, queries, settings
 from tracker.assessments import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import N_, _, get_language, ngettext
@@ -96,7 +95,6 @@ EVIDENCE_CHOICES = ("all", "latest", "none")  # which assessments the evidence t
 MAX_ORGANISATION_LENGTH = 200  # Meta.value holds 200 characters
 MAX_REPORT_NAME_LENGTH = 200  # SavedReport.name
 MAX_OWN_RECOMMENDATIONS = 200  # more is a paste accident, not a submission
-ORGANISATION_ENV = "UPR_TRACKER_ORG"
 ORGANISATION_META_KEY = "organisation"
 OTHER_SECTION = ""  # section key of recommendations without a theme
 FONT = "Arial"  # Liberation Sans (metric-compatible) where Arial is not installed
@@ -139,8 +137,7 @@ def organisation_name(session: Session) -> str | None:
     saved = session.scalar(select(Meta.value).where(Meta.key == ORGANISATION_META_KEY))
     if saved and saved.strip():
         return saved.strip()
-    env = " ".join(os.environ.get(ORGANISATION_ENV, "").split())
-    return env or None
+    return settings.value(settings.ORGANISATION)
 
 
 def set_organisation_name(session: Session, name: str | None, actor: str | None = None) -> None:
@@ -1215,7 +1212,6 @@ def _add_table(doc: Any, table_block: EvidenceTable) -> None:
 __all__ = [
     "CSV_COLUMNS",
     "EVIDENCE_CHOICES",
-    "ORGANISATION_ENV",
     "WORD_LIMIT_INDIVIDUAL",
     "WORD_LIMIT_JOINT",
     "EvidenceTable",

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tracker import auth, db, ui
+from tracker import auth, db, settings, ui
 from tracker.models import AuditEvent
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -104,7 +104,7 @@ def test_logout_returns_to_the_login_form(accounts) -> None:  # type: ignore[no-
 
 
 def test_a_session_idle_too_long_must_log_in_again(accounts, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.SESSION_HOURS_ENV, "2")
+    monkeypatch.setenv(settings.SESSION_HOURS.name, "2")
     at = logged_in(accounts, "editor1")
     assert metrics(at)
     at.session_state[ui.LOGIN_KEY]["last_seen"] = time.time() - 2 * 3600 - 60
@@ -124,7 +124,7 @@ def test_repeated_failures_lock_the_account_in_the_form(accounts) -> None:  # ty
 
 
 def test_public_read_only_mode_shows_data_without_login_as_a_viewer(accounts, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PUBLIC_READONLY_ENV, "1")
+    monkeypatch.setenv(settings.PUBLIC_READONLY.name, "1")
     at = app().run()
     assert not at.exception
     assert metrics(at)["Recommendations"] == "30"
