@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import getpass
 import hashlib
 import hmac
 import json
@@ -37,9 +36,6 @@ import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,6 +45,18 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, db, settings
+from tracker.actor import (  # the current actor lives below audit; re-exported for callers
+    Actor,
+    acting_as,
+    anonymous,
+    current_actor,
+    local_actor,
+    os_user,
+    public_viewer,
+    reset_actor,
+    set_actor,
+    set_actor_provider,
+)
 from tracker.i18n import N_, _, available_languages
 from tracker.models import Meta, User, utcnow
 from tracker.vocab import Role
@@ -64,7 +72,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # bounds the hashing work one request can ask for
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]{1,100}$")
 
-ROLE_RANK: dict[Role, int] = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
 ROLE_LABELS: dict[Role, str] = {
     Role.VIEWER: N_("viewer"),
     Role.EDITOR: N_("editor"),
@@ -112,86 +119,6 @@ class AccountError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
-
-
-# --- the current actor -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a username and a role (``None``: nobody is logged in)."""
-
-    username: str
-    role: Role | None
-    local: bool = False  # local single-user mode or the command line (no login)
-
-    def can(self, role: Role | str) -> bool:
-        """True when this actor's role is at least ``role``."""
-        if self.role is None:
-            return False
-        return ROLE_RANK[self.role] >= ROLE_RANK[Role(role)]
-
-
-_current: ContextVar[Actor | None] = ContextVar("upr_tracker_actor", default=None)
-_provider: Callable[[], Actor | None] | None = None
-
-
-def os_user() -> str:
-    """The local user's name: UPR_TRACKER_ACTOR, else the operating-system login."""
-    try:
-        return settings.value(settings.ACTOR) or getpass.getuser() or "local"
-    except Exception:  # getpass fails without a login name (e.g. in some containers)
-        return "local"
-
-
-def local_actor() -> Actor:
-    """The operating-system user, with every right (command line, local single-user mode)."""
-    return Actor(os_user(), Role.ADMIN, local=True)
-
-
-def anonymous() -> Actor:
-    """Nobody logged in: may not write anything."""
-    return Actor("anonymous", None)
-
-
-def public_viewer() -> Actor:
-    """A visitor of a public read-only instance."""
-    return Actor("public", Role.VIEWER)
-
-
-def set_actor_provider(provider: Callable[[], Actor | None] | None) -> None:
-    """Register a function that names the actor from the surrounding framework (the app's
-    Streamlit session); it returns None outside that framework."""
-    global _provider
-    _provider = provider
-
-
-def set_actor(actor: Actor | None) -> Token[Actor | None]:
-    """Make ``actor`` the current actor in this context; returns a token for reset."""
-    return _current.set(actor)
-
-
-def reset_actor(token: Token[Actor | None]) -> None:
-    _current.reset(token)
-
-
-@contextmanager
-def acting_as(actor: Actor | str, role: Role | str | None = None) -> Iterator[Actor]:
-    """Run a block as ``actor`` (an Actor, or a username with ``role``)."""
-    if isinstance(actor, str):
-        actor = Actor(actor, Role(role) if role else None)
-    token = _current.set(actor)
-    try:
-        yield actor
-    finally:
-        _current.reset(token)
-
-
-def current_actor() -> Actor:
-    """Who is acting now: the app's session user, else the context's actor, else local."""
-    if _provider is not None:
-        found = _provider()
-        if found is not None:
-            return found
-    return _current.get() or local_actor()
 
 
 def require(role: Role | str, action: str | None = None) -> Actor:
@@ -736,6 +663,7 @@ __all__ = [
     "accounts_exist",
     "acting_as",
     "actor_for",
+    "anonymous",
     "authenticate",
     "create_user",
     "current_actor",
@@ -743,9 +671,12 @@ __all__ = [
     "issue_token",
     "list_users",
     "local_actor",
+    "os_user",
     "public_readonly",
+    "public_viewer",
     "remove_user",
     "require",
+    "reset_actor",
     "role_label",
     "session_hours",
     "set_actor",
