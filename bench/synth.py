@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.identity import normalise_text  # noqa: E402
 from tracker.states import reference_states  # noqa: E402
-from tracker.template import TEMPLATE_COLUMNS  # noqa: E402
+from tracker.template_format import TEMPLATE_COLUMNS  # noqa: E402
 from tracker.vocab import sessions_of_cycle  # noqa: E402
 
 GENERATOR_VERSION = 2  # bump when the output changes (cached corpora are rebuilt)

@@ -226,7 +226,7 @@ def test_an_empty_database_needs_no_automatic_backup(engine, tmp_path) -> None: 
 
 
 def test_every_import_is_preceded_by_an_automatic_backup(sample_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tracker import template
+    from tracker import template_format
     from tracker.importers import import_files
 
     engine = db.get_engine(sample_url)
@@ -234,7 +234,7 @@ def test_every_import_is_preceded_by_an_automatic_backup(sample_url, tmp_path, m
     monkeypatch.setenv(settings.BACKUP_DIR.name, str(folder))
     export = tmp_path / "export.csv"
     with db.session_scope(engine) as s:
-        template.export(s, export)
+        template_format.export(s, export)
         figures = queries.stats(s)
         remove_sample(s)
     with db.session_scope(engine) as s:

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
-from tracker import detail, explorer, exports, flags, progress, queries, tables
+from tracker import detail, display_frames, explorer, exports, flags, progress, queries
 from tracker.assessments import add_assessment
 from tracker.filters import Filters
 from tracker.models import RecommendationLink
@@ -95,7 +95,7 @@ def test_detail_has_everything_about_a_recommendation(sample_session) -> None:  
     assert d.assessments["is_current"].sum() == 1
     assert list(d.links["direction"]) == ["later"]
     assert int(d.links["id"][0]) == later
-    facts = dict(tables.detail_facts(d))
+    facts = dict(display_frames.detail_facts(d))
     assert facts["Recommended by"].startswith("Australia (Western European and other States)")
     assert facts["Response"] == "Supported"
     back = detail.recommendation_detail(sample_session, later)
@@ -116,7 +116,7 @@ def test_retracted_assessments_are_marked(sample_session) -> None:  # type: igno
     sample_session.commit()
     d = detail.recommendation_detail(sample_session, rid)
     assert d is not None
-    rows = tables.assessment_rows(d.assessments)
+    rows = display_frames.assessment_rows(d.assessments)
     assert "retracted" in rows.set_index("assessment_id").loc[a.id, "note"]
 
 
@@ -164,7 +164,7 @@ def test_flagged_export_is_readable_and_never_a_formula(sample_session) -> None:
 
 
 def test_labelled_tables_show_labels_and_links(sample_session) -> None:  # type: ignore[no-untyped-def]
-    df = tables.labelled(queries.recommendations_frame(sample_session, KAZ))
+    df = display_frames.labelled(queries.recommendations_frame(sample_session, KAZ))
     assert set(df["status"]) <= {
         "Fully implemented",
         "Partially implemented",

@@ -23,12 +23,12 @@ from tests.importer_support import (
     upr_row,
     write,
 )
-from tracker import db, template
+from tracker import db, template_format
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.importers import Format, ImportSource
 from tracker.models import Assessment, Recommendation, Review
 from tracker.sample import load_sample
-from tracker.template import ASSESSMENT_COLUMNS, TEMPLATE_COLUMNS
+from tracker.template_format import ASSESSMENT_COLUMNS, TEMPLATE_COLUMNS
 
 
 def _assessments(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -109,7 +109,7 @@ def source_db(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_xlsx_round_trip_reproduces_stats_and_every_assessment(tmp_path: Path, source_db) -> None:
     out = tmp_path / "export.xlsx"
     with db.session_scope(source_db) as s:
-        template.export(s, out)
+        template_format.export(s, out)
     target = new_engine(tmp_path, "target.db")
     report = run_import(target, [out])
     assert report.ok
@@ -140,7 +140,7 @@ def test_csv_round_trip_reproduces_everything_but_older_assessments(
 ) -> None:
     out = tmp_path / "export.csv"
     with db.session_scope(source_db) as s:
-        template.export(s, out)
+        template_format.export(s, out)
     target = new_engine(tmp_path, "target.db")
     report = run_import(target, [out])
     assert report.ok
@@ -157,7 +157,7 @@ def test_csv_round_trip_reproduces_everything_but_older_assessments(
 def test_template_into_the_exporting_database_changes_nothing(tmp_path: Path, source_db) -> None:
     out = tmp_path / "export.xlsx"
     with db.session_scope(source_db) as s:
-        template.export(s, out)
+        template_format.export(s, out)
     before = snapshot(source_db)
     report = run_import(source_db, [out])
     assert report.ok

@@ -150,13 +150,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tracker import template
+    from tracker import template_format
 
     f = filters_from_args(args)
     with db.session_scope(ready_engine()) as s:
         try:
-            n = template.export(s, args.file, f)
-        except template.ExportError as exc:
+            n = template_format.export(s, args.file, f)
+        except template_format.ExportError as exc:
             raise CliError(str(exc)) from exc
     out(_("Wrote {n} recommendations to {file}.").format(n=n, file=args.file))
     return 0

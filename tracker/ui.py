@@ -547,7 +547,7 @@ def table(
     height: int | str = "auto",
     extra_config: dict[str, Any] | None = None,
 ) -> int | None:
-    """A table of recommendations (a :func:`tracker.tables.labelled` frame) showing
+    """A table of recommendations (a :func:`tracker.display_frames.labelled` frame) showing
     ``columns``, text literally; rows are three lines high when they show a recommendation's
     text or evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
     config = _column_config() | (extra_config or {})
@@ -1040,7 +1040,7 @@ def _decide_link(link_id: int, confirm: bool) -> None:
 def _link_card(view: Any, editable: bool) -> None:
     """One linked recommendation: where it is, its text, its status, and the decision
     buttons for a suggestion (or to change a decision)."""
-    from tracker.tables import detail_path
+    from tracker.display_frames import detail_path
 
     side = _("Earlier") if view.direction == "earlier" else _("Later")
     with st.container(border=True):
@@ -1086,7 +1086,7 @@ def render_repeats(rec_id: int) -> None:
     lineage with the status at each cycle, the suggested repeats with Confirm / Not a repeat
     buttons (editors), and earlier decisions, which can be changed."""
     from tracker import linking
-    from tracker.tables import detail_path
+    from tracker.display_frames import detail_path
 
     kept = st.session_state.pop(_REPEATS_MESSAGE, None)
     if kept:
@@ -1169,7 +1169,7 @@ def render_repeats(rec_id: int) -> None:
 def render_repeated_not_implemented(f: Filters) -> None:
     """The Flagged page's "repeated and still not implemented" list: recommendations made
     again in a later cycle whose current status is not fully implemented."""
-    from tracker import linking, tables
+    from tracker import display_frames, linking
 
     include = bool(st.session_state.get("repeated_include_suggested", False))
     df = query(linking.repeated_not_implemented, f, include_suggested=include)
@@ -1192,7 +1192,7 @@ def render_repeated_not_implemented(f: Filters) -> None:
             st.info(_("None with these filters."), icon=":material/check_circle:")
             return
         chosen = table(
-            tables.labelled(df),
+            display_frames.labelled(df),
             [
                 "link",
                 "state",
