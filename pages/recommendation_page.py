@@ -7,8 +7,9 @@ import datetime as dt
 import streamlit as st
 
 from tracker import charts, detail, display_frames, ui
-from tracker.assessments import ValidationError, add_assessment
+from tracker.assessments import add_assessment
 from tracker.auth import PermissionDenied
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.vocab import Status, status_label
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from tracker import queries, reports, ui
-from tracker.assessments import ValidationError
 from tracker.auth import PermissionDenied
+from tracker.errors import ValidationError
 from tracker.i18n import _, get_language, set_language
 from tracker.states import shown_name
 from tracker.vocab import STATUS_ORDER, status_label, theme_label

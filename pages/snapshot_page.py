@@ -6,7 +6,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from tracker import queries, reports, snapshot, ui
-from tracker.assessments import ValidationError
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.states import shown_name
 

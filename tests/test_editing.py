@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tracker import auth, db, editing
-from tracker.assessments import ValidationError, add_assessment, retract_assessment
+from tracker.assessments import add_assessment, retract_assessment
+from tracker.errors import ValidationError
 from tracker.models import Assessment, AuditEvent, Recommendation
 from tracker.sample import load_sample
 

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from tracker import auth, db, linking
-from tracker.assessments import ValidationError, add_assessment
+from tracker.assessments import add_assessment
 from tracker.cli import main
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.models import AuditEvent, Recommendation, RecommendationLink, Review
 from tracker.store import RecommendationInput, RecommendationStore

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import auth, meeting
-from tracker.assessments import ValidationError, add_assessment, retract_assessment
+from tracker.assessments import add_assessment, retract_assessment
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.models import Assessment, AuditEvent
 from tracker.store import RecommendationInput, RecommendationStore

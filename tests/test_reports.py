@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import db, reports, schema, settings
-from tracker.assessments import ValidationError, add_assessment, refresh_current_status
+from tracker.assessments import add_assessment, refresh_current_status
 from tracker.cli import main
+from tracker.errors import ValidationError
 from tracker.models import Assessment, AuditEvent
 from tracker.reports import ReportSettings, build_report
 from tracker.sample import load_sample

@@ -34,20 +34,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from tracker import audit, auth, db
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
 MAX_URL_LENGTH = 1000
-
-
-class ValidationError(ValueError):
-    """Input a person can correct; the message says what and quotes the value."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 def parse_date(value: str | dt.date, field: str = "date") -> dt.date:

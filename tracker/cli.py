@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tracker import db, queries, schema, settings
-from tracker.assessments import ValidationError, add_assessment
+from tracker.assessments import add_assessment
+from tracker.errors import ValidationError
 from tracker.filters import Filters, from_query_params
 from tracker.i18n import _, set_language
 from tracker.states import UnknownStateError

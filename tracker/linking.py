@@ -59,7 +59,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db, queries
-from tracker.assessments import ValidationError
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import (

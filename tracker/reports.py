@@ -59,7 +59,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db, queries, settings
-from tracker.assessments import ValidationError
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import N_, _, get_language, ngettext
 from tracker.models import (

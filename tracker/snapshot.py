@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from tracker import images, progress, queries, reports
-from tracker.assessments import ValidationError
 from tracker.charts import FONT_FAMILY
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _, get_language
 from tracker.states import display_name, resolve_iso3
@@ -59,7 +59,7 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
     """Read the snapshot's figures for ``state`` (any spelling or ISO code).
 
     ``organisation`` defaults to the saved organisation name; raises
-    :class:`~tracker.assessments.ValidationError` when the state has no recommendation."""
+    :class:`~tracker.errors.ValidationError` when the state has no recommendation."""
     iso3 = resolve_iso3(state)
     name = display_name(iso3, get_language())
     f = Filters(states=(iso3,))

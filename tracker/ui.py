@@ -1024,7 +1024,7 @@ _REPEATS_MESSAGE = "_repeats_message"
 def _decide_link(link_id: int, confirm: bool) -> None:
     """Button callback: confirm or reject a suggested repeat (one transaction, audited)."""
     from tracker import linking  # imported here: this section was added to a shared module
-    from tracker.assessments import ValidationError
+    from tracker.errors import ValidationError
 
     try:
         write(linking.decide_link, link_id, confirm)
@@ -1240,7 +1240,7 @@ def edit_recommendation_form(rec_id: int) -> None:
     else saved first, the form says who and when, shows their values, and keeps what this
     person typed, so that nothing is lost; saving again then applies it over theirs."""
     from tracker import editing  # imported here: this section was added to a shared module
-    from tracker.assessments import ValidationError
+    from tracker.errors import ValidationError
     from tracker.vocab import action_category_label
 
     if not can_write():
@@ -1315,7 +1315,8 @@ def edit_recommendation_form(rec_id: int) -> None:
 def retraction_form(rec_id: int) -> None:
     """A "Retract an assessment" expander for editors: pick an assessment, say why; the
     retraction is appended (nothing is deleted) and the current status is recomputed."""
-    from tracker.assessments import ValidationError, retract_assessment, retractable
+    from tracker.assessments import retract_assessment, retractable
+    from tracker.errors import ValidationError
 
     if not can_write():
         return
