@@ -10,7 +10,7 @@ recommendations is made by two or three states), supported / noted as in the rea
 at least three assessments each (a third get a fourth) from different sources, with dated
 progress, regressions and disagreements between sources.
 
-Output: ``round1.csv`` ... ``round4.csv`` in the project's template (tracker/template.py).
+Output: ``round1.csv`` ... ``round4.csv`` in the project's template (tracker/template_format.py).
 Round k holds the recommendations assessed in round k, each with its k-th assessment in the
 status columns; importing all the files in one ``import`` gives every recommendation its
 whole history (a template CSV row carries one assessment; the rows of the same

@@ -108,13 +108,16 @@ def _writes(tmp: Path) -> dict[str, Callable[[Session], object]]:
 
     def reports_call(name: str) -> Callable[[Session], object]:
         def call(s: Session) -> object:
-            from tracker import reports
+            from tracker import submission
+            from tracker.organisation import set_organisation_name
 
             if name == "save_report":
-                return reports.save_report(s, "donor brief", reports.ReportSettings("KAZ"), [])
+                return submission.save_report(
+                    s, "donor brief", submission.ReportSettings("KAZ"), []
+                )
             if name == "delete_saved_report":
-                return reports.delete_saved_report(s, "donor brief")
-            return reports.set_organisation_name(s, "Mallory Inc")
+                return submission.delete_saved_report(s, "donor brief")
+            return set_organisation_name(s, "Mallory Inc")
 
         return call
 

@@ -559,6 +559,28 @@ def supported_noted(session: Session, f: Filters | None = None) -> dict[str, int
     return {"supported": supported, "noted": noted, "other": int(sum(rows.values()))}
 
 
+def selection_has_sample(session: Session, f: Filters | None = None) -> bool:
+    """True when a recommendation matching ``f``, or one of its assessments, is sample data
+    (reports and images of such a selection are marked "sample data")."""
+    # matches: no IN list at all without filters; the partial is_sample indexes
+    # (migration 0003) make both tests one look-up when there is no sample.
+    return bool(
+        session.scalar(
+            select(
+                exists().where(matches(Recommendation.id, f), Recommendation.is_sample.is_(True))
+            )
+        )
+        or session.scalar(
+            select(
+                exists().where(
+                    matches(Assessment.recommendation_id, f),
+                    Assessment.is_sample.is_(True),
+                )
+            )
+        )
+    )
+
+
 __all__ = [
     "CURRENT",
     "RECOMMENDATION_COLUMNS",
@@ -577,6 +599,7 @@ __all__ = [
     "recommendations_frame",
     "recommending_state_options",
     "response_status_counts",
+    "selection_has_sample",
     "states_under_review",
     "stats",
     "status_counts",

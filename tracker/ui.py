@@ -21,10 +21,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 import tracker.auth as auth
-from tracker import audit, db, images, queries, reports, schema, settings
+from tracker import audit, db, images, queries, schema, settings
 from tracker.filters import QUERY_KEYS, Filters, from_query_params, to_query_params
 from tracker.i18n import _, available_languages, get_language, is_rtl, set_language
 from tracker.memory import gc_paused
+from tracker.organisation import organisation_name
 from tracker.sample import has_sample
 from tracker.states import shown_name
 from tracker.vocab import (
@@ -418,8 +419,8 @@ def chart_downloads(fig: Any, basename: str, *, key: str | None = None) -> None:
     labels: dict[str, Any] = {
         "title": filter_description(f),
         "caption": source_caption(f),
-        "organisation": query(reports.organisation_name),
-        "sample": query(reports.selection_has_sample, f),
+        "organisation": query(organisation_name),
+        "sample": query(queries.selection_has_sample, f),
     }
 
     def maker(fmt: str) -> Callable[[], bytes]:

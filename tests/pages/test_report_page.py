@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tracker import db, reports
+from tracker import db
 from tracker.models import SavedReport
+from tracker.organisation import organisation_name
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/report_page.py"
@@ -107,6 +108,6 @@ def test_organisation_name_is_saved_for_images_and_reports(sample_url) -> None: 
     button(at, "Save the name").click().run()
     assert not at.exception
     with db.session_scope(db.get_engine(sample_url)) as s:
-        assert reports.organisation_name(s) == "Legal centre"
+        assert organisation_name(s) == "Legal centre"
     fresh = open_page()
     assert fresh.text_area(key="rp_orgs").value == "Legal centre"
