@@ -31,7 +31,7 @@ from tracker.sample import load_sample
 from tracker.template_format import ASSESSMENT_COLUMNS, TEMPLATE_COLUMNS
 
 
-def _assessments(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _assessments(engine) -> list[tuple]:
     """Every assessment as (recommendation text, status, date, source, evidence, url, author,
     created_at, retracted text or None), sorted; and each recommendation's current status."""
     with db.session_scope(engine) as s:
@@ -61,7 +61,7 @@ def _assessments(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def source_db(tmp_path: Path):  # type: ignore[no-untyped-def]
+def source_db(tmp_path: Path):
     """The sample, a real import, assessments that disagree, and a retraction."""
     engine = new_engine(tmp_path, "source.db")
     with db.session_scope(engine) as s:
@@ -120,7 +120,7 @@ def test_xlsx_round_trip_reproduces_stats_and_every_assessment(tmp_path: Path, s
     assert _assessments(target) == _assessments(source_db)
     with db.session_scope(target) as s, db.session_scope(source_db) as t:
 
-        def reviews(session):  # type: ignore[no-untyped-def]
+        def reviews(session):
             return sorted(
                 session.execute(
                     select(Review.cycle, Review.session, Review.review_date, Review.report_symbol)

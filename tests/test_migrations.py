@@ -21,14 +21,14 @@ from tracker.assessments import refresh_current_status
 from tracker.models import Assessment, Base, Recommendation
 
 
-def test_migrated_schema_matches_the_models(engine) -> None:  # type: ignore[no-untyped-def]
+def test_migrated_schema_matches_the_models(engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = [d for d in compare_metadata(ctx, Base.metadata) if not _is_search_object(d)]
     assert diff == []
 
 
-def _is_search_object(d) -> bool:  # type: ignore[no-untyped-def]
+def _is_search_object(d) -> bool:
     """Full-text search tables/triggers are created by migrations only (not ORM models)."""
     name = ""
     if isinstance(d, tuple) and len(d) > 1 and hasattr(d[1], "name"):
@@ -36,12 +36,12 @@ def _is_search_object(d) -> bool:  # type: ignore[no-untyped-def]
     return "fts" in name or "search" in name
 
 
-def test_upgrade_is_idempotent_and_at_head(engine) -> None:  # type: ignore[no-untyped-def]
+def test_upgrade_is_idempotent_and_at_head(engine) -> None:
     schema.upgrade(engine)
     assert schema.is_up_to_date(engine)
 
 
-def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(engine) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -140,7 +140,7 @@ def _fill_at_0001(conn: Connection) -> int:
     return retractions
 
 
-def _derived(engine: Engine) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+def _derived(engine: Engine) -> tuple[list[tuple], list[tuple]]:
     with engine.connect() as conn:
         recs = conn.execute(
             select(

@@ -57,14 +57,14 @@ def kaz_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 
 
 def kaz(**changes: object) -> ReportSettings:
-    return ReportSettings(state="Kazakhstan", organisations=(ORG,), **changes)  # type: ignore[arg-type]
+    return ReportSettings(state="Kazakhstan", organisations=(ORG,), **changes)
 
 
-def open_docx(data: bytes):  # type: ignore[no-untyped-def]
+def open_docx(data: bytes):
     return Document(io.BytesIO(data))
 
 
-def numbered(doc) -> list:  # type: ignore[no-untyped-def]
+def numbered(doc) -> list:
     """Body paragraphs that carry Word numbering (w:numPr), in order."""
     return [p for p in doc.paragraphs if p._p.find(qn("w:pPr") + "/" + qn("w:numPr")) is not None]
 
@@ -341,7 +341,7 @@ def test_retracted_assessments_are_not_cited(session: Session) -> None:
             status="fully_implemented",
             assessed_on=dt.date(2024, 3, 2),
             source_org="Legal centre",
-            retracts_id=wrong.id,  # type: ignore[union-attr]
+            retracts_id=wrong.id,
         )
     )
     session.flush()

@@ -132,7 +132,7 @@ def activity_options(session: Session) -> dict[str, list[str]]:
 
 
 def _activity_where(
-    stmt,  # type: ignore[no-untyped-def]
+    stmt,
     actors: tuple[str, ...],
     actions: tuple[str, ...],
     start: dt.date | None,

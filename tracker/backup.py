@@ -55,6 +55,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -427,7 +428,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         refresh_current_status(s)
         restored_version = audit.data_version(s)
         s.execute(
-            Meta.__table__.update()
+            update(Meta)
             .where(Meta.key == audit.DATA_VERSION_KEY)
             .values(value=str(max(old_version, restored_version)))
         )

@@ -95,11 +95,11 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
     return from_query_params(params)
 
 
-def engine():  # type: ignore[no-untyped-def]
+def engine():
     return db.get_engine()
 
 
-def ready_engine():  # type: ignore[no-untyped-def]
+def ready_engine():
     """The engine, with the schema brought up to date (every command may be the first)."""
     e = engine()
     if not schema.is_up_to_date(e):

@@ -84,7 +84,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     actor = config.value(config.ACTOR)
     with db.session_scope(ready_engine()) as s:
-        base, own = None, []
+        base: submission.ReportSettings | None = None
+        own: list[str] = []
         if args.saved:
             base, own = submission.load_saved_report(s, args.saved)
         settings = _settings_from_args(args, base)

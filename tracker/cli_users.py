@@ -41,7 +41,7 @@ def _password(confirm: bool = True) -> str:
     return first
 
 
-def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _run(fn, *args, **kwargs):
     """Call an account function in one transaction; account errors become CLI errors."""
     try:
         with db.session_scope(ready_engine()) as s:
@@ -111,7 +111,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``users add|list|remove|set-role|set-password|unlock``."""
     p = subparsers.add_parser(
         "users", help=_("accounts and roles (no account: local single-user mode)")

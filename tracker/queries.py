@@ -64,7 +64,7 @@ RECOMMENDATION_COLUMNS = [
 ]
 
 
-def status_expr():  # type: ignore[no-untyped-def]
+def status_expr():
     """SQL expression: the current status, or 'not_assessed'."""
     # Rendered inline, not as a bound parameter: PostgreSQL only accepts "GROUP BY" on this
     # expression when SELECT and GROUP BY spell it identically.
@@ -491,9 +491,9 @@ def _related(
                 names[rid] = ", ".join([r[1] for r in group])
                 codes[rid] = ", ".join([r[2] for r in group])
     for q in theme_queries:
-        for rid, rows in groupby(conn.execute(q), itemgetter(0)):
+        for rid, theme_rows in groupby(conn.execute(q), itemgetter(0)):
             if wanted is None or rid in wanted:
-                themes[rid] = "; ".join([r[1] for r in rows])
+                themes[rid] = "; ".join([r[1] for r in theme_rows])
     return names, codes, themes
 
 

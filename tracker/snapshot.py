@@ -222,14 +222,14 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
             "#1F3A5F",
         ),
     ]
-    for s in (Status.FULLY_IMPLEMENTED, Status.PARTIALLY_IMPLEMENTED, Status.NOT_IMPLEMENTED):
-        n = int(by_status.get(s, 0))
+    for status in (Status.FULLY_IMPLEMENTED, Status.PARTIALLY_IMPLEMENTED, Status.NOT_IMPLEMENTED):
+        n = int(by_status.get(status, 0))
         cards.append(
             (
                 f"{n:,}",
-                status_label(s),
+                status_label(status),
                 _("{share} of all").format(share=_share(n, total)),
-                STATUS_COLOURS[s],
+                STATUS_COLOURS[status],
             )
         )
     gap = 0.02

@@ -81,7 +81,7 @@ def _add_field(paragraph: DocxParagraph, instruction: str) -> None:
             instr.text = f" {instruction} "
             run._r.append(instr)
         else:
-            run.text = text
+            run.text = text or ""  # a text part (kind None) always has its text
     end = paragraph.add_run()
     fld = OxmlElement("w:fldChar")
     fld.set(qn("w:fldCharType"), "end")

@@ -52,7 +52,7 @@ branch_labels = None
 depends_on = None
 
 
-def _columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _columns() -> list[sa.Column]:
     return [
         sa.Column("current_status", sa.String(30), nullable=True),
         sa.Column("current_assessed_on", sa.Date(), nullable=True),
@@ -95,11 +95,11 @@ def upgrade() -> None:
         ["assessed_on", "status", "previous_status", "recommendation_id"],
     )
     op.drop_index("ix_assessment_assessed_on", table_name="assessment")
-    for name, column, sqlite_where, postgresql_where in PARTIAL_INDEXES:
+    for name, indexed, sqlite_where, postgresql_where in PARTIAL_INDEXES:
         op.create_index(
             name,
             "recommendation",
-            [column],
+            [indexed],
             sqlite_where=sa.text(sqlite_where),
             postgresql_where=sa.text(postgresql_where),
         )
@@ -257,6 +257,7 @@ def _disagreements(conn: sa.Connection) -> list[int]:
     CONTESTED_DAYS of the recommendation's latest one, give different ranked statuses."""
     rec = recommendation
     recent = assessment.alias("recent")
+    since: Any
     if conn.dialect.name == "sqlite":  # dates are stored as YYYY-MM-DD text
         since = sa.func.date(rec.c.current_assessed_on, f"-{CONTESTED_DAYS} days")
     else:
