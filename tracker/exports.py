@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -23,9 +23,9 @@ from tracker import flags, template_format
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.spreadsheet import xlsx_row
+from tracker.template_format import Format
 from tracker.vocab import action_category_label, response_label, status_label
 
-Format = Literal["csv", "xlsx"]
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
