@@ -27,11 +27,13 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # tracker/, configured in pyproject.toml
 	$(PY) -m pytest -n auto --dist loadgroup  # a worker per core; browser tests share one
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
@@ -53,4 +55,4 @@ i18n-compile: $(VENV)/.dev
 	$(VENV)/bin/pybabel compile -d tracker/locale -D messages --statistics
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -3,7 +3,7 @@ downloadable; choosing a row opens its detail page."""
 
 import streamlit as st
 
-from tracker import explorer, exports, queries, tables, ui
+from tracker import display_frames, explorer, exports, queries, ui
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Explorer"))
@@ -39,7 +39,7 @@ st.markdown(
     )
 )
 chosen = ui.table(
-    tables.labelled(rows),
+    display_frames.labelled(rows),
     [
         "link",
         "state",

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import exports, flags, queries, tables, ui
+from tracker import display_frames, exports, flags, queries, ui
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Flagged recommendations"))
@@ -81,13 +81,13 @@ if flag == flags.Flag.PARTIAL.value:
         )
     )
     st.dataframe(
-        tables.labelled(view.theme_cycle),
+        display_frames.labelled(view.theme_cycle),
         hide_index=True,
         column_config={"theme": _("Theme"), "total": _("Total")},
         key="theme_cycle_counts",
     )
     chosen = ui.table(
-        tables.labelled(view.rows),
+        display_frames.labelled(view.rows),
         [
             "theme",
             "cycle",
@@ -107,7 +107,7 @@ if flag == flags.Flag.PARTIAL.value:
 else:
     st.caption(_("Choose a row to open the recommendation."))
     chosen = ui.table(
-        tables.labelled(view.rows),
+        display_frames.labelled(view.rows),
         [
             "link",
             "cycle",

@@ -11,8 +11,8 @@ import datetime as dt
 import streamlit as st
 
 from tracker import detail, linking, meeting, ui
-from tracker.assessments import ValidationError
 from tracker.auth import PermissionDenied
+from tracker.errors import ValidationError
 from tracker.i18n import _, ngettext
 from tracker.states import shown_name
 from tracker.vocab import Status, response_label, status_label

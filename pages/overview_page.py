@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import charts, flags, queries, review_calendar, tables, ui
+from tracker import charts, display_frames, flags, queries, review_calendar, ui
 from tracker.i18n import _
 from tracker.vocab import Status, status_label
 
@@ -97,7 +97,7 @@ if n_partial:
                 ).format(shown=OVERVIEW_LIST_LIMIT, n=f"{n_partial:,}")
             )
         ui.table(
-            tables.labelled(partial),
+            display_frames.labelled(partial),
             ["link", "state", "cycle", "text", "recommending_states", "assessed_on", "evidence"],
             key="partial_table",
         )

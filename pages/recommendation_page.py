@@ -6,9 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import charts, detail, tables, ui
-from tracker.assessments import ValidationError, add_assessment
+from tracker import charts, detail, display_frames, ui
+from tracker.assessments import add_assessment
 from tracker.auth import PermissionDenied
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.vocab import Status, status_label
 
@@ -37,7 +38,7 @@ with badges:
 with st.container(border=True):
     ui.text(rec.text)
 
-for label, value in tables.detail_facts(rec):
+for label, value in display_frames.detail_facts(rec):
     st.markdown(f"**{label}:** {ui.md_escape(value)}")
 
 st.subheader(_("Assessments"))
@@ -56,7 +57,7 @@ else:
         ),
         key="timeline",
     )
-    for a in tables.assessment_rows(history).itertuples(index=False):
+    for a in display_frames.assessment_rows(history).itertuples(index=False):
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center"):
                 st.markdown(f"**{a.assessed_on.isoformat()}**", width="content")

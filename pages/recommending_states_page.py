@@ -4,7 +4,7 @@ in the Explorer; the downloads hold the whole list)."""
 
 import streamlit as st
 
-from tracker import charts, explorer, exports, progress, queries, tables, ui
+from tracker import charts, display_frames, explorer, exports, progress, queries, ui
 from tracker.i18n import _
 from tracker.states import shown_name
 
@@ -92,7 +92,7 @@ if chosen:
         page = ui.page_number("by_page", pages, one.cache_key())
         rows = ui.query(explorer.explorer_page, one, explorer.DEFAULT_SORT, False, page, size)
         picked = ui.table(
-            tables.labelled(rows),
+            display_frames.labelled(rows),
             ["link", "state", "cycle", "text", "response", "status", "assessed_on"],
             key="chosen_table",
             select=True,

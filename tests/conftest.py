@@ -178,7 +178,7 @@ def _pg_admin(base: str, sql: str) -> None:
     with psycopg.connect(
         f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
     ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @pytest.fixture

@@ -15,22 +15,22 @@ KAZ = Filters(states=("KAZ",))
 
 
 def opts(**kw: object) -> flags.FlagOptions:
-    return flags.FlagOptions(today=TODAY, **kw)  # type: ignore[arg-type]
+    return flags.FlagOptions(today=TODAY, **kw)
 
 
-def _id(session, q: str) -> int:  # type: ignore[no-untyped-def]
+def _id(session, q: str) -> int:
     df = queries.recommendations_frame(session, Filters(q=q))
     assert len(df) == 1, q
     return int(df.iloc[0]["id"])
 
 
-def test_flag_counts_on_the_sample(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_flag_counts_on_the_sample(sample_session) -> None:
     counts = flags.flag_counts(sample_session, KAZ, opts())
     assert counts == {"partial": 14, "stale": 15, "regressed": 2, "contested": 1}
     assert list(counts) == [f.value for f in flags.Flag]
 
 
-def test_partially_implemented_rows_carry_evidence_and_age(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_partially_implemented_rows_carry_evidence_and_age(sample_session) -> None:
     df = flags.flagged_frame(sample_session, KAZ, "partial", opts())
     assert set(df["status"]) == {"partially_implemented"}
     assert list(df.columns) == flags.FLAGGED_COLUMNS
@@ -41,7 +41,7 @@ def test_partially_implemented_rows_carry_evidence_and_age(sample_session) -> No
     assert list(df["cycle"]) == sorted(df["cycle"])
 
 
-def test_grouping_by_theme_and_cycle(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_grouping_by_theme_and_cycle(sample_session) -> None:
     grouped = flags.by_theme_and_cycle(flags.flagged_frame(sample_session, KAZ, "partial", opts()))
     themes = list(dict.fromkeys(grouped["theme"]))
     assert themes == sorted(themes, key=str.casefold)
@@ -53,7 +53,7 @@ def test_grouping_by_theme_and_cycle(sample_session) -> None:  # type: ignore[no
     assert "Cycle 2" in counts.columns
 
 
-def test_stale_is_configurable_and_can_include_the_never_assessed(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_stale_is_configurable_and_can_include_the_never_assessed(sample_session) -> None:
     twelve = set(flags.flag_details(sample_session, KAZ, opts())["stale"])
     sixty = set(flags.flag_details(sample_session, KAZ, opts(stale_months=60))["stale"])
     assert sixty < twelve
@@ -67,7 +67,7 @@ def test_stale_is_configurable_and_can_include_the_never_assessed(sample_session
     assert (stale["age_months"] >= 12).all()
 
 
-def test_regressed_compares_with_the_last_earlier_status(session) -> None:  # type: ignore[no-untyped-def]
+def test_regressed_compares_with_the_last_earlier_status(session) -> None:
     from tracker.store import RecommendationInput, RecommendationStore
 
     store = RecommendationStore(session)
@@ -97,7 +97,7 @@ def test_regressed_compares_with_the_last_earlier_status(session) -> None:  # ty
 
 
 @pytest.mark.parametrize("flag", [f.value for f in flags.Flag])
-def test_flags_honour_the_filters(sample_session, flag: str) -> None:  # type: ignore[no-untyped-def]
+def test_flags_honour_the_filters(sample_session, flag: str) -> None:
     everything = flags.flagged_frame(sample_session, None, flag, opts())
     cycle_two = flags.flagged_frame(sample_session, Filters(cycles=(2,)), flag, opts())
     assert set(cycle_two["id"]) <= set(everything["id"])

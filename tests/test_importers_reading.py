@@ -36,7 +36,7 @@ from tracker.importers.values import (
     split_dashed,
     split_paragraph,
 )
-from tracker.template import TEMPLATE_COLUMNS
+from tracker.template_format import TEMPLATE_COLUMNS
 
 TEXT = "Côte d’Ivoire – “quoted” Guaraní text, café, vis-à-vis, São Tomé, Türkiye"
 

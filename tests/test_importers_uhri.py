@@ -27,7 +27,7 @@ from tracker.models import AffectedGroup, Review, Sdg, Theme
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path):
     e = new_engine(tmp_path)
     yield e
     e.dispose()

@@ -31,7 +31,7 @@ from tracker.sample import load_sample
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path):
     e = new_engine(tmp_path)
     yield e
     e.dispose()

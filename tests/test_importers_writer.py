@@ -133,7 +133,7 @@ def by_writer(engine: Engine, rows: list[RecommendationInput]) -> tuple[int, int
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(first=rows_strategy, second=rows_strategy)
-def test_bulk_writer_agrees_with_the_row_by_row_store(first, second) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_writer_agrees_with_the_row_by_row_store(first, second) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="upr-writer-"))
     a, b = new_engine(tmp, "store.db"), new_engine(tmp, "bulk.db")
     try:
@@ -154,4 +154,4 @@ def test_a_real_row_confirms_a_sample_recommendation(tmp_path: Path) -> None:
     with db.session_scope(engine) as s:
         rec = s.scalars(select(Recommendation)).one()
         assert (rec.is_sample, rec.version) == (False, 2)
-        assert s.get(ImportRun, rec.import_run_id).filename == "bulk"  # type: ignore[union-attr]
+        assert s.get(ImportRun, rec.import_run_id).filename == "bulk"

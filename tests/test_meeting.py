@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import auth, meeting
-from tracker.assessments import ValidationError, add_assessment, retract_assessment
+from tracker.assessments import add_assessment, retract_assessment
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.models import Assessment, AuditEvent
 from tracker.store import RecommendationInput, RecommendationStore
@@ -74,12 +75,12 @@ def test_a_meeting_that_cannot_be_is_explained(coalition: str, day: str, message
         meeting.validate_meeting(coalition, day)
 
 
-def test_the_agenda_follows_the_filters_in_meeting_order(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_the_agenda_follows_the_filters_in_meeting_order(session, recs) -> None:
     assert meeting.agenda(session, Filters(states=("KAZ",))) == [recs[2], recs[0], recs[1], recs[3]]
     assert meeting.agenda(session, Filters(cycles=(2,))) == [recs[0], recs[1]]
 
 
-def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     a = meeting.record_status(session, m, recs[0], "not_implemented", evidence="Law withdrawn")
     session.commit()
@@ -97,7 +98,7 @@ def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> No
     assert event.after["source_org"] == "Coalition meeting 2025-05-14"
 
 
-def test_recording_needs_a_status_and_an_editor(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_recording_needs_a_status_and_an_editor(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     with pytest.raises(ValidationError, match="status: choose the status the meeting agreed on"):
         meeting.record_status(session, m, recs[0], "")
@@ -108,7 +109,7 @@ def test_recording_needs_a_status_and_an_editor(session, recs) -> None:  # type:
     assert session.scalar(select(Assessment).where(Assessment.source_org.like("%meeting%"))) is None
 
 
-def test_what_changed_in_the_meeting(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_what_changed_in_the_meeting(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     meeting.record_status(session, m, recs[0], "not_implemented")
     meeting.record_status(session, m, recs[1], "no_information")
@@ -137,7 +138,7 @@ def test_what_changed_in_the_meeting(session, recs) -> None:  # type: ignore[no-
     assert frame["status"].tolist() == ["Partially implemented", "No information"]
 
 
-def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     meeting.record_status(
         session,
@@ -164,12 +165,12 @@ def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None: 
     assert "- **Link:** <https://example.org/report>" in md
 
 
-def test_minutes_of_a_meeting_without_changes(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_minutes_of_a_meeting_without_changes(session, recs) -> None:
     md = meeting.minutes_markdown(meeting.Meeting("Coalition", DAY), [], reviewed=0)
     assert "No status was recorded in this meeting." in md
 
 
-def test_the_minutes_in_word(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_the_minutes_in_word(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     meeting.record_status(session, m, recs[0], "not_implemented", evidence="Law withdrawn")
     meeting.record_status(session, m, recs[1], "partially_implemented")

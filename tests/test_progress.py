@@ -233,7 +233,7 @@ def _rows(rows: pd.DataFrame | list[dict]) -> list[dict]:
     return [{k: _plain(v) for k, v in r.items()} for r in records]
 
 
-def test_every_breakdown_equals_a_recommendation_by_recommendation_count(progress_session) -> None:  # type: ignore[no-untyped-def]
+def test_every_breakdown_equals_a_recommendation_by_recommendation_count(progress_session) -> None:
     s = progress_session
     for f in FILTERS:
         want = reference(s, f)
@@ -256,7 +256,7 @@ def test_every_breakdown_equals_a_recommendation_by_recommendation_count(progres
         pd.testing.assert_frame_equal(states.totals, totals)
 
 
-def test_breakdown_frames_keep_their_columns_when_nothing_matches(progress_session) -> None:  # type: ignore[no-untyped-def]
+def test_breakdown_frames_keep_their_columns_when_nothing_matches(progress_session) -> None:
     got = progress.current_breakdowns(progress_session, Filters(states=("NOR",)))
     assert got.recommendations == 0
     assert list(got.by_cycle.columns) == ["cycle", "status", "count"]
@@ -294,7 +294,7 @@ def _replay(session: Session, f: Filters | None, dates: list[dt.date]) -> list[d
     return rows
 
 
-def test_status_over_time_equals_a_replay_of_each_history(progress_session) -> None:  # type: ignore[no-untyped-def]
+def test_status_over_time_equals_a_replay_of_each_history(progress_session) -> None:
     s = progress_session
     histories = _histories(s)
     for f in FILTERS:
@@ -342,12 +342,12 @@ def test_the_time_grid_is_every_date_or_month_quarter_year_ends(seed: int) -> No
         assert progress._time_grid(dates, max_points) == _period_grid(dates, max_points)
 
 
-def _plans(session: Session, fn, f: Filters | None) -> list[str]:  # type: ignore[no-untyped-def]
+def _plans(session: Session, fn, f: Filters | None) -> list[str]:
     """The SQLite query plan lines of every statement ``fn(session, f)`` runs."""
     statements: list[tuple[str, tuple]] = []
     engine = session.get_bind()
 
-    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 
@@ -364,7 +364,7 @@ def _plans(session: Session, fn, f: Filters | None) -> list[str]:  # type: ignor
     ]
 
 
-def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_session) -> None:
     """What the rewrite is for: for one state under review no table is read whole; for the
     whole corpus the recommendations are read in their own order (never through a link
     table's index by state, which read them at random)."""
@@ -378,7 +378,7 @@ def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_ses
     assert not any("ix_recommendation_theme_theme_id" in p for p in plan), plan
 
 
-def test_the_progress_page_under_a_theme_filter(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_progress_page_under_a_theme_filter(sample_url) -> None:
     """Under a theme filter the bars by theme show the themes asked for (as a recommending
     state filter picks the states shown); the by-theme query once failed to compile then."""
     from tests.pages.dashboard_support import chart_titles, charts, open_page

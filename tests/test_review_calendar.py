@@ -217,7 +217,8 @@ def test_the_committed_review_order_is_what_the_script_derives(shared_data: Path
 
     script = Path(__file__).resolve().parents[1] / "tools" / "derive_review_order.py"
     spec = importlib.util.spec_from_file_location("derive_review_order", script)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     export = shared_data / "upr_info_recommendations_sessions01-27_export2018-07-25.csv"

@@ -31,7 +31,7 @@ SEEDS = {
 }
 
 
-def test_kazakhstan_has_its_four_reviews(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_kazakhstan_has_its_four_reviews(sample_session) -> None:
     reviews = sample_session.execute(
         select(Review.session, Review.cycle, Review.review_date, Review.report_symbol)
         .join(State)
@@ -45,7 +45,7 @@ def test_kazakhstan_has_its_four_reviews(sample_session) -> None:  # type: ignor
     assert reviews[3].review_date.isoformat() == "2025-01-23"
 
 
-def test_the_three_cited_recommendations_are_exact_and_real(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_three_cited_recommendations_are_exact_and_real(sample_session) -> None:
     for state, (session_no, action, text) in SEEDS.items():
         rec = sample_session.scalars(
             select(Recommendation).where(Recommendation.text == text)
@@ -60,7 +60,7 @@ def test_the_three_cited_recommendations_are_exact_and_real(sample_session) -> N
         assert rec.current_assessment.evidence
 
 
-def test_everything_illustrative_is_marked_sample(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_everything_illustrative_is_marked_sample(sample_session) -> None:
     real_texts = {t for (_, _, t) in SEEDS.values()}
     for rec in sample_session.scalars(select(Recommendation)):
         assert rec.is_sample == (rec.text not in real_texts)
@@ -68,7 +68,7 @@ def test_everything_illustrative_is_marked_sample(sample_session) -> None:  # ty
     assert has_sample(sample_session)
 
 
-def test_remove_sample_empties_the_database(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_remove_sample_empties_the_database(sample_session) -> None:
     remove_sample(sample_session)
     sample_session.commit()
     assert not has_sample(sample_session)
@@ -76,7 +76,7 @@ def test_remove_sample_empties_the_database(sample_session) -> None:  # type: ig
     assert sample_session.scalars(select(Review)).first() is None
 
 
-def test_load_sample_into_empty_database_is_complete(session) -> None:  # type: ignore[no-untyped-def]
+def test_load_sample_into_empty_database_is_complete(session) -> None:
     summary = load_sample(session)
     session.commit()
     assert summary.recommendations == 30

@@ -100,7 +100,7 @@ def test_the_sqlite_index_follows_inserts_updates_and_deletes(db_url: str) -> No
         assert integrity is not None  # raises "database disk image is malformed" when out of sync
 
 
-def test_search_combines_with_the_other_filters(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_search_combines_with_the_other_filters(sample_session) -> None:
     f = Filters(states=("KAZ",), cycles=(2,), q="traffick")
     df = queries.recommendations_frame(sample_session, f)
     assert len(df) >= 1

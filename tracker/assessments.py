@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     Update,
     and_,
     case,
@@ -34,20 +35,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from tracker import audit, auth, db
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
 MAX_URL_LENGTH = 1000
-
-
-class ValidationError(ValueError):
-    """Input a person can correct; the message says what and quotes the value."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
@@ -265,7 +259,7 @@ def history_order(a: type[Assessment], *, newest_first: bool = False) -> tuple[A
 
 # --- the current status and the fields derived from the history -------------------------------
 # The statuses that have a progress rank ("no information" is no judgement).
-RANKED: tuple[str, ...] = tuple(str(s.value) for s in STATUS_RANK)
+RANKED: tuple[str, ...] = tuple(str(s) for s in STATUS_RANK)  # StrEnum: str() is the value
 # Sources are compared within this many months of a recommendation's latest assessment; the
 # ``contested`` column holds the answer for this window (tracker.flags computes others live).
 CONTESTED_MONTHS = 12
@@ -279,9 +273,9 @@ def window_days(months: int) -> int:
     return round(months * DAYS_PER_MONTH)
 
 
-def rank(status: ColumnElement[str]) -> ColumnElement[int]:
+def rank(status: SQLColumnExpression[Any]) -> ColumnElement[int]:
     """SQL: the progress rank of a status (fully 2 > partially 1 > not 0; else NULL)."""
-    return case({str(s.value): r for s, r in STATUS_RANK.items()}, value=status)
+    return case({str(s): r for s, r in STATUS_RANK.items()}, value=status)
 
 
 def effective(a: type[Assessment]) -> tuple[ColumnElement[bool], ...]:
@@ -290,7 +284,7 @@ def effective(a: type[Assessment]) -> tuple[ColumnElement[bool], ...]:
     return (a.retracts_id.is_(None), a.id.not_in(retracted))
 
 
-def days_before(session: Session, day: ColumnElement[dt.date], days: int) -> ColumnElement:
+def days_before(session: Session, day: SQLColumnExpression[Any], days: int) -> ColumnElement[Any]:
     """SQL: the date ``days`` days before ``day``."""
     if session.get_bind().dialect.name == "sqlite":
         return func.date(day, f"-{days} days")  # dates are stored as YYYY-MM-DD text
@@ -349,7 +343,7 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
     # Two look-ups by primary key (UPDATE ... SET sees the row as it was before the SET).
     cur = aliased(Assessment)
 
-    def of_current(column: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+    def of_current(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
         return (
             select(column)
             .where(cur.id == Recommendation.current_assessment_id)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, String, cast, func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.actor import current_actor
 from tracker.i18n import N_, _
 from tracker.models import AuditEvent, Meta
 
@@ -25,9 +26,7 @@ DATA_VERSION_KEY = "data_version"
 def default_actor() -> str:
     """Who is writing when no actor is named: the current actor of tracker.auth (the user
     logged in to the app; on the command line the operating-system user)."""
-    from tracker import auth  # auth imports this module
-
-    return auth.current_actor().username
+    return current_actor().username
 
 
 def record(
@@ -133,7 +132,7 @@ def activity_options(session: Session) -> dict[str, list[str]]:
 
 
 def _activity_where(
-    stmt,  # type: ignore[no-untyped-def]
+    stmt,
     actors: tuple[str, ...],
     actions: tuple[str, ...],
     start: dt.date | None,

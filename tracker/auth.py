@@ -29,18 +29,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import getpass
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,7 +44,19 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, db
+from tracker import audit, db, settings
+from tracker.actor import (  # the current actor lives below audit; re-exported for callers
+    Actor,
+    acting_as,
+    anonymous,
+    current_actor,
+    local_actor,
+    os_user,
+    public_viewer,
+    reset_actor,
+    set_actor,
+    set_actor_provider,
+)
 from tracker.i18n import N_, _, available_languages
 from tracker.models import Meta, User, utcnow
 from tracker.vocab import Role
@@ -58,11 +65,6 @@ if TYPE_CHECKING:
     import pandas as pd  # imported by users_frame: every command imports this module
 
 # --- settings --------------------------------------------------------------------------------
-PASSWORD_ENV = "UPR_TRACKER_PASSWORD"
-PUBLIC_READONLY_ENV = "UPR_TRACKER_PUBLIC_READONLY"
-SESSION_HOURS_ENV = "UPR_TRACKER_SESSION_HOURS"
-ACTOR_ENV = "UPR_TRACKER_ACTOR"
-DEFAULT_SESSION_HOURS = 8.0  # a working day without activity, then log in again
 MAX_FAILED_LOGINS = 5  # failures in a row before the account is locked
 LOCKOUT = dt.timedelta(minutes=15)
 FAILED_LOGIN_DELAY_S = 0.5  # every failed attempt waits this long: slows guessing
@@ -70,7 +72,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # bounds the hashing work one request can ask for
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]{1,100}$")
 
-ROLE_RANK: dict[Role, int] = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
 ROLE_LABELS: dict[Role, str] = {
     Role.VIEWER: N_("viewer"),
     Role.EDITOR: N_("editor"),
@@ -99,17 +100,12 @@ def role_label(role: str | None) -> str:
 
 def session_hours() -> float:
     """Idle hours after which a browser session must log in again (UPR_TRACKER_SESSION_HOURS)."""
-    raw = os.environ.get(SESSION_HOURS_ENV, "").strip()
-    try:
-        hours = float(raw) if raw else DEFAULT_SESSION_HOURS
-    except ValueError:
-        return DEFAULT_SESSION_HOURS
-    return hours if hours > 0 else DEFAULT_SESSION_HOURS
+    return float(settings.value(settings.SESSION_HOURS))
 
 
 def public_readonly() -> bool:
     """True when anyone may view without logging in (UPR_TRACKER_PUBLIC_READONLY=1)."""
-    return os.environ.get(PUBLIC_READONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return bool(settings.value(settings.PUBLIC_READONLY))
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -123,86 +119,6 @@ class AccountError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
-
-
-# --- the current actor -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a username and a role (``None``: nobody is logged in)."""
-
-    username: str
-    role: Role | None
-    local: bool = False  # local single-user mode or the command line (no login)
-
-    def can(self, role: Role | str) -> bool:
-        """True when this actor's role is at least ``role``."""
-        if self.role is None:
-            return False
-        return ROLE_RANK[self.role] >= ROLE_RANK[Role(role)]
-
-
-_current: ContextVar[Actor | None] = ContextVar("upr_tracker_actor", default=None)
-_provider: Callable[[], Actor | None] | None = None
-
-
-def os_user() -> str:
-    """The local user's name: UPR_TRACKER_ACTOR, else the operating-system login."""
-    try:
-        return os.environ.get(ACTOR_ENV) or getpass.getuser() or "local"
-    except Exception:  # getpass fails without a login name (e.g. in some containers)
-        return "local"
-
-
-def local_actor() -> Actor:
-    """The operating-system user, with every right (command line, local single-user mode)."""
-    return Actor(os_user(), Role.ADMIN, local=True)
-
-
-def anonymous() -> Actor:
-    """Nobody logged in: may not write anything."""
-    return Actor("anonymous", None)
-
-
-def public_viewer() -> Actor:
-    """A visitor of a public read-only instance."""
-    return Actor("public", Role.VIEWER)
-
-
-def set_actor_provider(provider: Callable[[], Actor | None] | None) -> None:
-    """Register a function that names the actor from the surrounding framework (the app's
-    Streamlit session); it returns None outside that framework."""
-    global _provider
-    _provider = provider
-
-
-def set_actor(actor: Actor | None) -> Token[Actor | None]:
-    """Make ``actor`` the current actor in this context; returns a token for reset."""
-    return _current.set(actor)
-
-
-def reset_actor(token: Token[Actor | None]) -> None:
-    _current.reset(token)
-
-
-@contextmanager
-def acting_as(actor: Actor | str, role: Role | str | None = None) -> Iterator[Actor]:
-    """Run a block as ``actor`` (an Actor, or a username with ``role``)."""
-    if isinstance(actor, str):
-        actor = Actor(actor, Role(role) if role else None)
-    token = _current.set(actor)
-    try:
-        yield actor
-    finally:
-        _current.reset(token)
-
-
-def current_actor() -> Actor:
-    """Who is acting now: the app's session user, else the context's actor, else local."""
-    if _provider is not None:
-        found = _provider()
-        if found is not None:
-            return found
-    return _current.get() or local_actor()
 
 
 def require(role: Role | str, action: str | None = None) -> Actor:
@@ -596,7 +512,6 @@ def authenticate(
 # token names the account, the time it was issued, and a fingerprint of the password hash, so
 # that a new password, removing the account, or logging out (which records the time in the
 # meta table) ends every remembered login of that account.
-SECRET_ENV = "UPR_TRACKER_SECRET_KEY"
 _SECRET_KEY = "session_secret"
 _LOGOUT_PREFIX = "logout:"
 
@@ -614,7 +529,7 @@ def _fingerprint(password_hash: str) -> str:
 
 
 def _secret(session: Session, *, create: bool) -> bytes | None:
-    configured = os.environ.get(SECRET_ENV, "").strip()
+    configured = settings.value(settings.SECRET_KEY)
     if configured:
         return configured.encode("utf-8")
     value = session.scalar(select(Meta.value).where(Meta.key == _SECRET_KEY))
@@ -748,6 +663,7 @@ __all__ = [
     "accounts_exist",
     "acting_as",
     "actor_for",
+    "anonymous",
     "authenticate",
     "create_user",
     "current_actor",
@@ -755,9 +671,12 @@ __all__ = [
     "issue_token",
     "list_users",
     "local_actor",
+    "os_user",
     "public_readonly",
+    "public_viewer",
     "remove_user",
     "require",
+    "reset_actor",
     "role_label",
     "session_hours",
     "set_actor",

@@ -55,24 +55,20 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db, queries, schema
+from tracker import audit, auth, db, queries, schema, settings
 from tracker.assessments import refresh_current_status
 from tracker.i18n import _
 from tracker.models import Base, Meta
-from tracker.settings import PROJECT_ROOT
 from tracker.vocab import Role
 
 FORMAT = "upr-tracker-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-BACKUP_DIR_ENV = "UPR_TRACKER_BACKUP_DIR"
-BACKUP_KEEP_ENV = "UPR_TRACKER_BACKUP_KEEP"
-DEFAULT_BACKUP_DIR = PROJECT_ROOT / "backups"
-DEFAULT_KEEP = 10
 AUTO_PREFIX = "auto-"  # only these are pruned; backups people make by hand are never deleted
 BATCH_ROWS = 1000  # rows per INSERT batch on restore
 USER_TABLE = "app_user"
@@ -105,26 +101,15 @@ class BackupInfo:
 # --- settings --------------------------------------------------------------------------------
 def backup_dir() -> Path:
     """Where automatic backups go: UPR_TRACKER_BACKUP_DIR, else backups/ in the project."""
-    raw = os.environ.get(BACKUP_DIR_ENV, "").strip()
-    return Path(raw).expanduser() if raw else DEFAULT_BACKUP_DIR
+    return Path(settings.value(settings.BACKUP_DIR))
 
 
 def backup_keep() -> int:
     """How many automatic backups to keep: UPR_TRACKER_BACKUP_KEEP (at least 1), default 10."""
-    raw = os.environ.get(BACKUP_KEEP_ENV, "").strip()
-    if not raw:
-        return DEFAULT_KEEP
     try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise BackupError(
-            _("{name}: {value!r} is not a positive whole number").format(
-                name=BACKUP_KEEP_ENV, value=raw
-            )
-        )
-    return n
+        return int(settings.value(settings.BACKUP_KEEP))
+    except settings.SettingError as exc:
+        raise BackupError(str(exc)) from None
 
 
 def tables() -> list[Table]:
@@ -443,7 +428,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         refresh_current_status(s)
         restored_version = audit.data_version(s)
         s.execute(
-            Meta.__table__.update()
+            update(Meta)
             .where(Meta.key == audit.DATA_VERSION_KEY)
             .values(value=str(max(old_version, restored_version)))
         )

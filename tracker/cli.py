@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tracker import db, queries, schema
-from tracker.assessments import ValidationError, add_assessment
+from tracker import db, queries, schema, settings
+from tracker.assessments import add_assessment
+from tracker.errors import ValidationError
 from tracker.filters import Filters, from_query_params
 from tracker.i18n import _, set_language
 from tracker.states import UnknownStateError
@@ -97,11 +97,11 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
     return from_query_params(params)
 
 
-def engine():  # type: ignore[no-untyped-def]
+def engine():
     return db.get_engine()
 
 
-def ready_engine():  # type: ignore[no-untyped-def]
+def ready_engine():
     """The engine, with the schema brought up to date (every command may be the first)."""
     e = engine()
     if not schema.is_up_to_date(e):
@@ -153,13 +153,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tracker import template
+    from tracker import template_format
 
     f = filters_from_args(args)
     with db.session_scope(ready_engine()) as s:
         try:
-            n = template.export(s, args.file, f)
-        except template.ExportError as exc:
+            n = template_format.export(s, args.file, f)
+        except template_format.ExportError as exc:
             raise CliError(str(exc)) from exc
     out(_("Wrote {n} recommendations to {file}.").format(n=n, file=args.file))
     return 0
@@ -175,7 +175,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             source_org=args.source,
             evidence=args.evidence,
             evidence_url=args.url,
-            actor=os.environ.get("UPR_TRACKER_ACTOR"),
+            actor=settings.value(settings.ACTOR),
         )
         out(
             _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
@@ -247,7 +247,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lang",
-        default=os.environ.get("UPR_TRACKER_LANG"),
+        default=settings.value(settings.LANG),
         help=_("language of messages (en, ru, ...)"),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -314,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif a.startswith("--lang="):
             set_language(a.split("=", 1)[1])
     if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
-        set_language(os.environ.get("UPR_TRACKER_LANG"))
+        set_language(settings.value(settings.LANG))
     parser = build_parser(_command(argv))
     args, extra = parser.parse_known_args(argv)
     if args.command == "serve":

@@ -90,7 +90,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``matrix`` command group (``matrix fill``) to the CLI."""
     p = subparsers.add_parser(
         "matrix", help=_("fill the OHCHR matrix's assessment column from the tracker")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit, auth, db
-from tracker.assessments import ValidationError
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.identity import clean_text, identity_key
 from tracker.models import (
@@ -146,7 +146,7 @@ def update_recommendation(
     ``changes`` maps any of ``EDITABLE_FIELDS`` to a new value (``themes``: a list of
     names). Fields whose value is unchanged are ignored; an edit that changes nothing writes
     nothing. Raises :class:`ConflictError` when the version moved on,
-    :class:`~tracker.assessments.ValidationError` for a bad value, and
+    :class:`~tracker.errors.ValidationError` for a bad value, and
     :class:`tracker.auth.PermissionDenied` unless the current actor is an editor. Records
     the before/after of the changed fields in the audit trail. The caller commits.
     """

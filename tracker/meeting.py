@@ -23,6 +23,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from docx import Document
@@ -161,7 +162,7 @@ def meeting_changes(session: Session, meeting: Meeting) -> list[MeetingChange]:
         return []
     rec_ids = list(dict.fromkeys(a.recommendation_id for a in mine))
     last = {a.recommendation_id: a for a in mine}
-    first_recorded = {}
+    first_recorded: dict[int, Any] = {}
     for a in mine:
         first_recorded.setdefault(a.recommendation_id, a)
     history: dict[int, list[Assessment]] = defaultdict(list)

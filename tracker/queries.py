@@ -64,7 +64,7 @@ RECOMMENDATION_COLUMNS = [
 ]
 
 
-def status_expr():  # type: ignore[no-untyped-def]
+def status_expr():
     """SQL expression: the current status, or 'not_assessed'."""
     # Rendered inline, not as a bound parameter: PostgreSQL only accepts "GROUP BY" on this
     # expression when SELECT and GROUP BY spell it identically.
@@ -491,9 +491,9 @@ def _related(
                 names[rid] = ", ".join([r[1] for r in group])
                 codes[rid] = ", ".join([r[2] for r in group])
     for q in theme_queries:
-        for rid, rows in groupby(conn.execute(q), itemgetter(0)):
+        for rid, theme_rows in groupby(conn.execute(q), itemgetter(0)):
             if wanted is None or rid in wanted:
-                themes[rid] = "; ".join([r[1] for r in rows])
+                themes[rid] = "; ".join([r[1] for r in theme_rows])
     return names, codes, themes
 
 
@@ -559,6 +559,28 @@ def supported_noted(session: Session, f: Filters | None = None) -> dict[str, int
     return {"supported": supported, "noted": noted, "other": int(sum(rows.values()))}
 
 
+def selection_has_sample(session: Session, f: Filters | None = None) -> bool:
+    """True when a recommendation matching ``f``, or one of its assessments, is sample data
+    (reports and images of such a selection are marked "sample data")."""
+    # matches: no IN list at all without filters; the partial is_sample indexes
+    # (migration 0003) make both tests one look-up when there is no sample.
+    return bool(
+        session.scalar(
+            select(
+                exists().where(matches(Recommendation.id, f), Recommendation.is_sample.is_(True))
+            )
+        )
+        or session.scalar(
+            select(
+                exists().where(
+                    matches(Assessment.recommendation_id, f),
+                    Assessment.is_sample.is_(True),
+                )
+            )
+        )
+    )
+
+
 __all__ = [
     "CURRENT",
     "RECOMMENDATION_COLUMNS",
@@ -577,6 +599,7 @@ __all__ = [
     "recommendations_frame",
     "recommending_state_options",
     "response_status_counts",
+    "selection_has_sample",
     "states_under_review",
     "stats",
     "status_counts",

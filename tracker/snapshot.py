@@ -16,11 +16,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
-from tracker import images, progress, queries, reports
-from tracker.assessments import ValidationError
+from tracker import images, progress, queries
 from tracker.charts import FONT_FAMILY
+from tracker.errors import ValidationError
 from tracker.filters import Filters
-from tracker.i18n import _, get_language
+from tracker.i18n import _, get_language, long_date
+from tracker.organisation import organisation_name
 from tracker.states import display_name, resolve_iso3
 from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label, theme_label
 
@@ -59,7 +60,7 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
     """Read the snapshot's figures for ``state`` (any spelling or ISO code).
 
     ``organisation`` defaults to the saved organisation name; raises
-    :class:`~tracker.assessments.ValidationError` when the state has no recommendation."""
+    :class:`~tracker.errors.ValidationError` when the state has no recommendation."""
     iso3 = resolve_iso3(state)
     name = display_name(iso3, get_language())
     f = Filters(states=(iso3,))
@@ -84,8 +85,8 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
         by_cycle=progress.status_by_cycle(session, f),
         by_theme=by_theme,
         as_of=queries.latest_assessment_date(session, f),
-        is_sample=reports.selection_has_sample(session, f),
-        organisation=organisation or reports.organisation_name(session),
+        is_sample=queries.selection_has_sample(session, f),
+        organisation=organisation or organisation_name(session),
     )
 
 
@@ -174,7 +175,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         cycle_text = _("cycles {first}–{last}").format(first=cycles[0], last=cycles[-1])
     else:
         cycle_text = _("cycles {list}").format(list=", ".join(str(c) for c in cycles))
-    as_of = reports.long_date(data.as_of) if data.as_of else _("no assessment yet")
+    as_of = long_date(data.as_of) if data.as_of else _("no assessment yet")
     title = _("{state}: implementation of UPR recommendations").format(
         state=images.html_text(data.state_name)
     )
@@ -221,14 +222,14 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
             "#1F3A5F",
         ),
     ]
-    for s in (Status.FULLY_IMPLEMENTED, Status.PARTIALLY_IMPLEMENTED, Status.NOT_IMPLEMENTED):
-        n = int(by_status.get(s, 0))
+    for status in (Status.FULLY_IMPLEMENTED, Status.PARTIALLY_IMPLEMENTED, Status.NOT_IMPLEMENTED):
+        n = int(by_status.get(status, 0))
         cards.append(
             (
                 f"{n:,}",
-                status_label(s),
+                status_label(status),
                 _("{share} of all").format(share=_share(n, total)),
-                STATUS_COLOURS[s],
+                STATUS_COLOURS[status],
             )
         )
     gap = 0.02

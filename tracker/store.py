@@ -141,7 +141,7 @@ class RecommendationStore:
         if got is None:
             s = self.session
 
-            def ids(table, col):  # type: ignore[no-untyped-def]
+            def ids(table, col):
                 return set(s.scalars(select(col).where(table.c.recommendation_id == rec_id)).all())
 
             got = (
@@ -186,8 +186,9 @@ class RecommendationStore:
             rec_id = self._identity[key] = rec.id
             self._links[rec_id] = (set(), set(), set(), set())
         elif row.paragraph or not self.is_sample:
-            rec = self.session.get(Recommendation, rec_id)
-            assert rec is not None
+            found = self.session.get(Recommendation, rec_id)
+            assert found is not None
+            rec = found
             if row.paragraph and not rec.paragraph:
                 rec.paragraph = row.paragraph
                 updated = True

@@ -30,7 +30,7 @@ PAGES = [
 @pytest.mark.parametrize(("name", "path", "charts", "title"), PAGES, ids=[p[0] for p in PAGES])
 def test_every_page_in_russian(
     server: str, page, name: str, path: str, charts: int, title: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page.goto(server + path)
     wait_for_app(page, charts=charts, timeout_ms=60_000)
     page.wait_for_selector("h1", timeout=30_000)
@@ -48,7 +48,7 @@ def test_every_page_in_russian(
     screenshot(page, f"ru-{name}")
 
 
-def test_the_language_stays_when_moving_with_the_menu(server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_stays_when_moving_with_the_menu(server: str, page) -> None:
     page.goto(server + "/?lang=ru")
     wait_for_app(page, charts=2, timeout_ms=60_000)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Динамика").click()

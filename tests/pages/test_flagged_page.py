@@ -7,7 +7,7 @@ from tests.pages.dashboard_support import open_page, texts
 PAGE = "pages/flagged_page.py"
 
 
-def test_partially_implemented_grouped_by_theme_and_cycle(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_partially_implemented_grouped_by_theme_and_cycle(sample_url) -> None:
     at = open_page(PAGE, state="KAZ")
     assert at.button_group(key="flag").value == "partial"
     counts_table = at.dataframe[0].value  # themes x cycles
@@ -21,7 +21,7 @@ def test_partially_implemented_grouped_by_theme_and_cycle(sample_url) -> None:  
     assert len(at.get("download_button")) == 2
 
 
-def test_other_flags_from_the_url_and_the_control(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_other_flags_from_the_url_and_the_control(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", flag="regressed")
     assert at.button_group(key="flag").value == "regressed"
     rows = at.dataframe(key="flagged_table").value
@@ -34,7 +34,7 @@ def test_other_flags_from_the_url_and_the_control(sample_url) -> None:  # type: 
     assert "Ombudsman" in rows["detail"].iloc[0]
 
 
-def test_stale_months_are_configurable(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_stale_months_are_configurable(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", flag="stale")
     twelve = len(at.dataframe(key="flagged_table").value)
     at.number_input(key="months").set_value(100).run()
@@ -45,7 +45,7 @@ def test_stale_months_are_configurable(sample_url) -> None:  # type: ignore[no-u
     assert len(at.dataframe(key="flagged_table").value) > hundred
 
 
-def test_flagged_explains_empty_results(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_flagged_explains_empty_results(sample_url) -> None:
     at = open_page(PAGE, q="no such words anywhere")
     assert "No recommendations match these filters" in texts(at)
     at = open_page(PAGE, state="KAZ", status="fully_implemented")

@@ -14,7 +14,7 @@ def _chart_titles(at: AppTest) -> list[str]:
     return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
 
 
-def test_overview_shows_headline_numbers_and_status_chart(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_shows_headline_numbers_and_status_chart(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["state"] = "KAZ"
     at.run()
@@ -29,7 +29,7 @@ def test_overview_shows_headline_numbers_and_status_chart(sample_url) -> None:  
     assert any("Partially implemented: 14" in h.value for h in at.subheader)
 
 
-def test_overview_follows_the_sidebar_filter(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_follows_the_sidebar_filter(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert {m.label: m.value for m in at.metric}["Recommendations"] == "30"
@@ -38,7 +38,7 @@ def test_overview_follows_the_sidebar_filter(sample_url) -> None:  # type: ignor
     assert at.query_params["cycle"] in ("2", ["2"])
 
 
-def test_overview_explains_an_empty_result(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_explains_an_empty_result(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["q"] = "no such words anywhere"
     at.run()
@@ -46,13 +46,13 @@ def test_overview_explains_an_empty_result(sample_url) -> None:  # type: ignore[
     assert any("No recommendations match these filters" in i.value for i in at.info)
 
 
-def test_sample_banner_is_shown_while_sample_data_exists(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_sample_banner_is_shown_while_sample_data_exists(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert any("sample data" in w.value for w in at.warning)
 
 
-def test_no_banner_on_an_empty_database(db_url) -> None:  # type: ignore[no-untyped-def]
+def test_no_banner_on_an_empty_database(db_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert not at.exception

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from tests.pages.dashboard_support import APP, texts
 
 
-def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["state"] = "KAZ"
     at.run()
@@ -27,7 +27,7 @@ def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:  # type: igno
     assert "Recommending states: 34" in texts(at)
 
 
-def test_search_words_in_the_caption_are_shown_literally(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_search_words_in_the_caption_are_shown_literally(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["q"] = "**traffick** <b>"
     at.run()

@@ -9,7 +9,7 @@ from tests.pages.dashboard_support import chart_titles, open_page, texts, unesca
 PAGE = "pages/recommendation_page.py"
 
 
-def _form(at, *, status=None, day=None, source="", url="") -> None:  # type: ignore[no-untyped-def]
+def _form(at, *, status=None, day=None, source="", url="") -> None:
     widget(at.selectbox, "Status").set_value(status)
     if day:
         widget(at.date_input, "Date of the assessment").set_value(day)
@@ -19,7 +19,7 @@ def _form(at, *, status=None, day=None, source="", url="") -> None:  # type: ign
     widget(at.button, "Add assessment").click().run()
 
 
-def test_detail_shows_the_recommendation_and_its_timeline(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_detail_shows_the_recommendation_and_its_timeline(sample_url) -> None:
     at = open_page(PAGE, id="1")
     said = texts(at)
     assert "Recommendation 1" in said
@@ -32,7 +32,7 @@ def test_detail_shows_the_recommendation_and_its_timeline(sample_url) -> None:  
     assert "No earlier or later repeat" in said
 
 
-def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:
     at = open_page(PAGE, id="1")
     _form(at, status="not_implemented", source="")
     assert any("source organisation is required" in e.value for e in at.error)
@@ -57,7 +57,7 @@ def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:  
     assert widget(at.text_input, "Source organisation").value == ""  # a fresh form
 
 
-def test_unknown_or_missing_id_is_explained(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_missing_id_is_explained(sample_url) -> None:
     at = open_page(PAGE, id="999999")
     assert any("no recommendation with id 999999" in e.value for e in at.error)
     at = open_page(PAGE, id="<script>")

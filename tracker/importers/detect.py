@@ -130,14 +130,14 @@ UHRI_DISTINCTIVE = frozenset({"countries", "body", "rs", "position", "annotation
 
 
 def _template_fields() -> tuple[FieldSpec, ...]:
-    from tracker.template import TEMPLATE_COLUMNS
+    from tracker.template_format import TEMPLATE_COLUMNS
 
     required = {"session", "recommendation"}
     return tuple(_spec(c, c, required=c in required) for c in TEMPLATE_COLUMNS)
 
 
 def _assessment_fields() -> tuple[FieldSpec, ...]:
-    from tracker.template import ASSESSMENT_COLUMNS
+    from tracker.template_format import ASSESSMENT_COLUMNS
 
     required = {"recommendation_id", "status", "assessed_on", "source"}
     return tuple(_spec(c, c, required=c in required) for c in ASSESSMENT_COLUMNS)

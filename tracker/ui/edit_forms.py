@@ -7,7 +7,8 @@ import streamlit as st
 
 import tracker.auth as auth
 from tracker import editing
-from tracker.assessments import ValidationError, retract_assessment, retractable
+from tracker.assessments import retract_assessment, retractable
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write

@@ -10,9 +10,10 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from tracker import db, images, queries, reports
+from tracker import db, images, queries
 from tracker.filters import Filters
 from tracker.i18n import _, get_language, set_language
+from tracker.organisation import organisation_name
 from tracker.sample import has_sample
 from tracker.ui.data import engine, query
 from tracker.ui.markup import md_escape
@@ -72,8 +73,8 @@ def chart_downloads(fig: Any, basename: str, *, key: str | None = None) -> None:
     labels: dict[str, Any] = {
         "title": filter_description(f),
         "caption": source_caption(f),
-        "organisation": query(reports.organisation_name),
-        "sample": query(reports.selection_has_sample, f),
+        "organisation": query(organisation_name),
+        "sample": query(queries.selection_has_sample, f),
     }
 
     def maker(fmt: str) -> Callable[[], bytes]:
@@ -198,7 +199,7 @@ def table(
     height: int | str = "auto",
     extra_config: dict[str, Any] | None = None,
 ) -> int | None:
-    """A table of recommendations (a :func:`tracker.tables.labelled` frame) showing
+    """A table of recommendations (a :func:`tracker.display_frames.labelled` frame) showing
     ``columns``, text literally; rows are three lines high when they show a recommendation's
     text or evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
     config = column_config() | (extra_config or {})
