@@ -190,6 +190,16 @@ def _grouped(session: Session, f: Filters | None) -> list[Any]:
     )
 
 
+def has_sample(session: Session) -> bool:
+    """True while the database holds any sample record (the pages show a banner, an import
+    says so)."""
+    return bool(
+        session.scalar(select(exists().where(Recommendation.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Assessment.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Review.is_sample.is_(True))))
+    )
+
+
 def stats(session: Session, f: Filters | None = None) -> dict[str, Any]:
     """The figures of ``stats --json`` (exactly the contract's keys) for the filter.
 

@@ -25,7 +25,7 @@ from tracker import audit, db, images, queries, reports, schema, settings
 from tracker.filters import QUERY_KEYS, Filters, from_query_params, to_query_params
 from tracker.i18n import _, available_languages, get_language, is_rtl, set_language
 from tracker.memory import gc_paused
-from tracker.sample import has_sample
+from tracker.queries import has_sample
 from tracker.states import shown_name
 from tracker.vocab import (
     REGIONAL_GROUPS,

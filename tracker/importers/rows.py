@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.i18n import _
-from tracker.importers.report import FileReport, Problem, RejectedRow
+from tracker.importers.outcome import FileReport, Problem, RejectedRow
 from tracker.importers.values import CellError, as_text, decode_entities, quote
 from tracker.states import (
     UnknownStateError,

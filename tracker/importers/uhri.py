@@ -27,7 +27,8 @@ from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import FileReport, ParsedRow
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
 from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
 from tracker.importers.values import (
     CellError,
@@ -48,7 +49,6 @@ from tracker.importers.values import (
     unescape_xlsx,
 )
 from tracker.states import UnknownStateError, is_unknown_marker
-from tracker.store import RecommendationInput
 from tracker.vocab import Response, cycle_for_session
 
 MAX_PARAGRAPH = 20

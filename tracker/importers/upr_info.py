@@ -22,7 +22,8 @@ from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import FileReport, ParsedRow
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
 from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
 from tracker.importers.values import (
     CellError,
@@ -38,7 +39,6 @@ from tracker.importers.values import (
     single_line,
     split_list,
 )
-from tracker.store import RecommendationInput
 from tracker.vocab import cycle_for_session
 
 MAX_PARAGRAPH = 20

@@ -16,7 +16,8 @@ from typing import Any
 from tracker.assessments import MAX_SOURCE_LENGTH, MAX_URL_LENGTH
 from tracker.i18n import _, ngettext
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import AssessmentInput, FileReport, ParsedRow
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
 from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
 from tracker.importers.values import (
     CellError,
@@ -36,7 +37,6 @@ from tracker.importers.values import (
     split_list,
 )
 from tracker.states import clean_name
-from tracker.store import RecommendationInput
 from tracker.vocab import Status, cycle_for_session, parse_status
 
 MAX_PARAGRAPH = 20
