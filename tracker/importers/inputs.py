@@ -26,7 +26,9 @@ class RecommendationInput:
     review_date: dt.date | None = None
     report_symbol: str | None = None
     source_row: int | None = None
-    # Whether this row is illustrative sample data (None: real, as False).
+    # True: illustrative sample data; False: real, as a template or the sample file states
+    # it; None: a published source (UPR Info, UHRI), which also takes over the real records
+    # only the sample's load holds (see tracker.importers.writer).
     is_sample: bool | None = None
 
 

@@ -11,9 +11,10 @@ The one writer of recommendations: the importers and the bundled sample both go 
   and no query per row. Everything happens in the caller's transaction.
 
 Identity: state under review, session, whitespace- and case-normalised text, response and
-action category (:func:`tracker.identity.identity_key`). A row of a real source takes over
-what it matches from the sample (the recommendation stops being sample and belongs to the
-import), so that removing the sample keeps it. Assessments (template files) are
+action category (:func:`tracker.identity.identity_key`). A real row confirms a sample record
+it matches (it stops being sample), and a row of a published source takes over the real
+records that only the sample's load holds (they belong to the import), so that removing the
+sample keeps them. Assessments (template files) are
 matched by (status, date, source, evidence, URL, retraction or not) as a multiset: importing a
 file again adds none, and two equal assessments within one file stay two.
 
@@ -409,9 +410,11 @@ class BulkWriter:
             if not rec.is_new:
                 rec.confirmed_by_file = file_index
             gained = True
-        elif rec.sample_run and not sample:
-            # Real already, but only the sample's load holds it: this import takes it over
-            # (the text is unchanged, so it is not counted as updated).
+        elif rec.sample_run and row.is_sample is None:
+            # Real already, but only the sample's load holds it, and a published source (a
+            # row that says nothing of sample) names it: this import takes it over, or removing
+            # the sample would delete it. Not counted as updated: its content is unchanged. A
+            # template row states its database's own flag (a round trip is no new source).
             rec.sample_run = False
             rec.adopted_by_file = file_index
         if row.recommending_states:
