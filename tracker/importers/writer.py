@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, Date, DateTime, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from tracker.assessments import refresh_current_status
+from tracker.assessments import history_order, refresh_current_status
 from tracker.identity import clean_text, identity_key
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
 from tracker.models import (
@@ -534,7 +534,7 @@ class BulkWriter:
             Assessment.evidence,
             Assessment.evidence_url,
             Assessment.retracts_id,
-        ).order_by(Assessment.assessed_on, Assessment.created_at, Assessment.id)
+        ).order_by(*history_order(Assessment))
         ids = list(by_id)
         chunks: list[list[int] | None] = (
             [None]
