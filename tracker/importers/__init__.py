@@ -13,7 +13,7 @@ Usage::
 
 How an import runs:
 
-1. Each file is read (:mod:`.table`: encoding, delimiter, workbook or JSON), its header row
+1. Each file is read (:mod:`.files`: encoding, delimiter, workbook or JSON), its header row
    found and its format detected (:mod:`.detect`), unless a format is forced.
 2. Every row is validated by its format's reader (:mod:`.upr_info`, :mod:`.uhri`,
    :mod:`.template_rows`): a row with any problem is rejected as a whole, with every problem
