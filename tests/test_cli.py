@@ -262,15 +262,17 @@ def test_python_dash_m_tracker_runs_as_a_process(tmp_path: Path) -> None:
 
 
 def test_xlsx_export_keeps_formula_like_text_as_text(db_url, capsys, tmp_path) -> None:
+    from tests.importer_support import add_recommendation
     from tracker import db
-    from tracker.store import RecommendationInput, RecommendationStore
+    from tracker.importers.inputs import RecommendationInput
 
     run(capsys, "init", "--no-sample")
     with db.session_scope() as s:
-        RecommendationStore(s).upsert(
+        add_recommendation(
+            s,
             RecommendationInput(
                 "Kazakhstan", 48, '=HYPERLINK("http://x","click")', "noted", 1, ["Mexico"]
-            )
+            ),
         )
     out_file = tmp_path / "f.xlsx"
     assert run(capsys, "export", str(out_file))[0] == 0

@@ -68,12 +68,13 @@ def test_stale_is_configurable_and_can_include_the_never_assessed(sample_session
 
 
 def test_regressed_compares_with_the_last_earlier_status(session) -> None:
-    from tracker.store import RecommendationInput, RecommendationStore
+    from tests.importer_support import add_recommendation
+    from tracker.importers.inputs import RecommendationInput
 
-    store = RecommendationStore(session)
-    rid = store.upsert(
-        RecommendationInput(state_under_review="Kazakhstan", session=34, text="Free the press")
-    ).recommendation_id
+    rid = add_recommendation(
+        session,
+        RecommendationInput(state_under_review="Kazakhstan", session=34, text="Free the press"),
+    )
     for status, day, source in [
         ("fully_implemented", "2020-01-01", "Government"),
         ("no_information", "2021-01-01", "NGO"),  # no judgement: skipped

@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from tests.importer_support import add_recommendation
 from tracker import auth, db, linking
 from tracker.assessments import add_assessment
 from tracker.cli import main
 from tracker.errors import ValidationError
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import AuditEvent, Recommendation, RecommendationLink, Review
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.vocab import LinkStatus
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -49,16 +50,16 @@ def add(
     session: Session, state: str, session_no: int, text: str, by: tuple[str, ...] = ("Mexico",)
 ) -> int:
     """One recommendation; returns its id."""
-    store = RecommendationStore(session)
-    return store.upsert(
+    return add_recommendation(
+        session,
         RecommendationInput(
             state_under_review=state,
             session=session_no,
             text=text,
             response="supported",
             recommending_states=list(by),
-        )
-    ).recommendation_id
+        ),
+    )
 
 
 def pairs(session: Session) -> dict[tuple[int, int], str]:

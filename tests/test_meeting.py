@@ -11,12 +11,13 @@ from docx import Document
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendations
 from tracker import auth, meeting
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.errors import ValidationError
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, AuditEvent
-from tracker.store import RecommendationInput, RecommendationStore
 
 DAY = dt.date(2025, 5, 14)
 TEXT_WITH_MARKUP = "Adopt a *law* on <b>domestic violence</b> [now](http://x.example) # 1"
@@ -24,9 +25,9 @@ TEXT_WITH_MARKUP = "Adopt a *law* on <b>domestic violence</b> [now](http://x.exa
 
 @pytest.fixture
 def recs(session: Session) -> list[int]:
-    store = RecommendationStore(session)
-    ids = [
-        store.upsert(
+    ids = add_recommendations(
+        session,
+        [
             RecommendationInput(
                 state_under_review="Kazakhstan",
                 session=session_no,
@@ -35,14 +36,14 @@ def recs(session: Session) -> list[int]:
                 recommending_states=[by],
                 paragraph=para,
             )
-        ).recommendation_id
-        for session_no, text, by, para in [
-            (20, TEXT_WITH_MARKUP, "Slovenia", "122.1"),
-            (20, "Ratify the Optional Protocol to ICESCR", "Portugal", "122.2"),
-            (7, "Establish a national preventive mechanism", "Ireland", "97.1"),
-            (34, "Criminalize torture", "Germany", None),
-        ]
-    ]
+            for session_no, text, by, para in [
+                (20, TEXT_WITH_MARKUP, "Slovenia", "122.1"),
+                (20, "Ratify the Optional Protocol to ICESCR", "Portugal", "122.2"),
+                (7, "Establish a national preventive mechanism", "Ireland", "97.1"),
+                (34, "Criminalize torture", "Germany", None),
+            ]
+        ],
+    )
     add_assessment(
         session,
         ids[0],

@@ -24,7 +24,7 @@ from tracker import flags, linking, progress, queries
 from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
 from tracker.models import Assessment, Recommendation
-from tracker.sample import has_sample
+from tracker.queries import has_sample
 from tracker.vocab import STATUS_RANK, status_label
 
 TODAY = dt.date(2025, 10, 1)

@@ -22,11 +22,12 @@ import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendations
 from tracker import db, progress
 from tracker.assessments import refresh_current_status
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, Recommendation
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, Status
 
 # (state under review, session, text, response, recommending states, themes)
@@ -60,9 +61,9 @@ FILTERS = [
 @pytest.fixture
 def progress_session(any_db_url: str) -> Iterator[Session]:
     s = db.session_factory(db.get_engine(any_db_url))()
-    store = RecommendationStore(s)
-    ids = [
-        store.upsert(
+    ids = add_recommendations(
+        s,
+        [
             RecommendationInput(
                 state_under_review=sur,
                 session=session,
@@ -71,9 +72,9 @@ def progress_session(any_db_url: str) -> Iterator[Session]:
                 recommending_states=rs,
                 themes=themes,
             )
-        ).recommendation_id
-        for sur, session, text, response, rs, themes in RECOMMENDATIONS
-    ]
+            for sur, session, text, response, rs, themes in RECOMMENDATIONS
+        ],
+    )
     s.commit()
 
     def assess(i: int, status: str, day: str, minutes: int, retracts: int | None = None) -> int:

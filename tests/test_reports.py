@@ -17,15 +17,16 @@ from docx.oxml.ns import qn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendation
 from tracker import db, schema, settings, submission
 from tracker.assessments import add_assessment, refresh_current_status
 from tracker.cli import main
 from tracker.errors import ValidationError
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, AuditEvent
 from tracker.organisation import organisation_name, set_organisation_name
 from tracker.sample import load_sample
 from tracker.states import UnknownStateError
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.submission import ReportSettings, build_report
 
 ORG = "Women's rights legal centre"
@@ -160,8 +161,8 @@ def test_real_data_is_not_watermarked(session: Session) -> None:
 
 def _real_database(session: Session) -> int:
     """Two real recommendations to Kazakhstan, one assessed; returns how many."""
-    store = RecommendationStore(session)
-    a = store.upsert(
+    a = add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=20,
@@ -170,9 +171,10 @@ def _real_database(session: Session) -> int:
             recommending_states=["Spain", "France"],
             themes=["Women's rights"],
             paragraph="120.5",
-        )
+        ),
     )
-    store.upsert(
+    add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=34,
@@ -180,12 +182,12 @@ def _real_database(session: Session) -> int:
             response="supported",
             recommending_states=["Sweden"],
             themes=["Freedom of opinion and expression"],
-        )
+        ),
     )
     session.flush()
     add_assessment(
         session,
-        a.recommendation_id,
+        a,
         status="not_implemented",
         assessed_on="2024-02-01",
         source_org="Legal centre",
@@ -266,15 +268,15 @@ def test_status_filter_and_csv_and_markdown_hold_the_same_selection(
 
 
 def test_markdown_shows_database_text_literally(session: Session) -> None:
-    store = RecommendationStore(session)
-    store.upsert(
+    add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=34,
             text="Repeal *article* 174 <b>now</b> [x](javascript:alert(1))",
             response="supported",
             recommending_states=["Sweden"],
-        )
+        ),
     )
     session.commit()
     md = submission.to_markdown(

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.models import Assessment, Recommendation
+from tracker.models import HISTORY_ORDER, Assessment, Recommendation
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
@@ -237,14 +237,9 @@ def retract_assessment(
 def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str]]:
     """The assessments of a recommendation that can still be retracted, newest first, as
     (id, "2025-01-15 · Partially implemented · Source") pairs."""
-    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
     rows = session.execute(
         select(Assessment.id, Assessment.assessed_on, Assessment.status, Assessment.source_org)
-        .where(
-            Assessment.recommendation_id == recommendation_id,
-            Assessment.retracts_id.is_(None),
-            Assessment.id.not_in(retracted),
-        )
+        .where(Assessment.recommendation_id == recommendation_id, *effective(Assessment))
         .order_by(*history_order(Assessment, newest_first=True))
     ).all()
     return [(i, f"{day.isoformat()} · {status_label(st)} · {src}") for i, day, st, src in rows]
@@ -253,8 +248,14 @@ def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str
 def history_order(a: type[Assessment], *, newest_first: bool = False) -> tuple[Any, ...]:
     """ORDER BY terms of a recommendation's history, the order that decides its current
     status: assessment date, then entry time, then id (``newest_first``: the reverse)."""
-    terms = (a.assessed_on, a.created_at, a.id)
+    terms = tuple(getattr(a, name) for name in HISTORY_ORDER)
     return tuple(t.desc() for t in terms) if newest_first else terms
+
+
+def history_key(a: Assessment) -> tuple[Any, ...]:
+    """The place of a loaded assessment in its recommendation's history (as
+    :func:`history_order` sorts): for comparisons in Python."""
+    return tuple(getattr(a, name) for name in HISTORY_ORDER)
 
 
 # --- the current status and the fields derived from the history -------------------------------

@@ -189,7 +189,8 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from tracker.sample import has_sample, load_sample, remove_sample
+    from tracker.queries import has_sample
+    from tracker.sample import load_sample, remove_sample
 
     with db.session_scope(ready_engine()) as s:
         if args.action == "remove":

@@ -134,9 +134,10 @@ def _sdg_key(code: str) -> tuple[int, ...]:
 
 
 def _assessments(session: Session, rec_id: int, current_id: int | None) -> pd.DataFrame:
-    rows = session.execute(
+    # The frame's columns are the statement's (labels spell each name once).
+    result = session.execute(
         select(
-            Assessment.id,
+            Assessment.id.label("assessment_id"),
             Assessment.assessed_on,
             Assessment.status,
             Assessment.source_org,
@@ -149,22 +150,8 @@ def _assessments(session: Session, rec_id: int, current_id: int | None) -> pd.Da
         )
         .where(Assessment.recommendation_id == rec_id)
         .order_by(*history_order(Assessment, newest_first=True))
-    ).all()
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "assessment_id",
-            "assessed_on",
-            "status",
-            "source_org",
-            "evidence",
-            "evidence_url",
-            "author",
-            "created_at",
-            "retracts_id",
-            "is_sample",
-        ],
     )
+    df = pd.DataFrame(result.all(), columns=list(result.keys()))
     retracted = set(df["retracts_id"].dropna().astype(int))
     df["retracted"] = df["assessment_id"].isin(retracted)
     df["is_current"] = df["assessment_id"] == current_id

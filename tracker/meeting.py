@@ -36,6 +36,9 @@ from tracker.assessments import (
     MAX_SOURCE_LENGTH,
     ValidationError,
     add_assessment,
+    effective,
+    history_key,
+    history_order,
     parse_date,
     validate_status,
 )
@@ -149,15 +152,16 @@ def record_status(
 def meeting_changes(session: Session, meeting: Meeting) -> list[MeetingChange]:
     """The statuses recorded in ``meeting`` (one per recommendation: the last one recorded
     counts when a recommendation was revisited), in the order they were first recorded."""
+    # One day, so the history order is the order of recording.
     mine = session.scalars(
         select(Assessment)
-        .where(Assessment.source_org == meeting.source, Assessment.assessed_on == meeting.day)
-        .order_by(Assessment.created_at, Assessment.id)
+        .where(
+            Assessment.source_org == meeting.source,
+            Assessment.assessed_on == meeting.day,
+            *effective(Assessment),
+        )
+        .order_by(*history_order(Assessment))
     ).all()
-    retracted = set(
-        session.scalars(select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None)))
-    )
-    mine = [a for a in mine if a.retracts_id is None and a.id not in retracted]
     if not mine:
         return []
     rec_ids = list(dict.fromkeys(a.recommendation_id for a in mine))
@@ -168,22 +172,19 @@ def meeting_changes(session: Session, meeting: Meeting) -> list[MeetingChange]:
     history: dict[int, list[Assessment]] = defaultdict(list)
     for a in session.scalars(
         select(Assessment)
-        .where(Assessment.recommendation_id.in_(rec_ids))
-        .order_by(Assessment.assessed_on, Assessment.created_at, Assessment.id)
+        .where(Assessment.recommendation_id.in_(rec_ids), *effective(Assessment))
+        .order_by(*history_order(Assessment))
     ):
-        if a.retracts_id is None and a.id not in retracted:
-            history[a.recommendation_id].append(a)
+        history[a.recommendation_id].append(a)
     info = queries.recommendations_frame(session, ids=rec_ids).set_index("id")
     changes = []
     for rec_id in rec_ids:
         if rec_id not in info.index:
             continue
         first = first_recorded[rec_id]
-        key = (first.assessed_on, first.created_at, first.id)
+        key = history_key(first)
         before = [
-            a
-            for a in history[rec_id]
-            if (a.assessed_on, a.created_at, a.id) < key and a.source_org != meeting.source
+            a for a in history[rec_id] if history_key(a) < key and a.source_org != meeting.source
         ]
         prev = before[-1] if before else None
         agreed = last[rec_id]

@@ -49,6 +49,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# The order of a recommendation's history, the order that decides its current status:
+# assessment date, then entry time, then id. Spelled here once, below everything that uses it
+# (tracker.assessments.history_order, history_key; this module's relationship).
+HISTORY_ORDER: tuple[str, str, str] = ("assessed_on", "created_at", "id")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -237,7 +243,7 @@ class Recommendation(Base):
     # the table for one country's supported recommendations (migration 0003 drops it).
     response: Mapped[str | None] = mapped_column(String(20))
     action_category: Mapped[int | None] = mapped_column(Integer)
-    # The latest assessment (by assessed_on, then created_at, then id), kept by
+    # The latest assessment (in HISTORY_ORDER), kept by
     # tracker.assessments.refresh_current_status on every write that adds assessments.
     current_assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True), index=True
@@ -273,7 +279,7 @@ class Recommendation(Base):
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="recommendation",
         foreign_keys="Assessment.recommendation_id",
-        order_by="(Assessment.assessed_on, Assessment.created_at, Assessment.id)",
+        order_by=lambda: [getattr(Assessment, name) for name in HISTORY_ORDER],
         passive_deletes=True,
     )
     current_assessment: Mapped[Assessment | None] = relationship(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, distinct, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from tracker.assessments import history_order
 from tracker.filters import Filters
 from tracker.models import (
     Assessment,
@@ -187,6 +188,16 @@ def _grouped(session: Session, f: Filters | None) -> list[Any]:
                 Review.id, Review.state_id, Review.cycle, Recommendation.response, status_expr()
             )
         ).all()
+    )
+
+
+def has_sample(session: Session) -> bool:
+    """True while the database holds any sample record (the pages show a banner, an import
+    says so)."""
+    return bool(
+        session.scalar(select(exists().where(Recommendation.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Assessment.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Review.is_sample.is_(True))))
     )
 
 
@@ -505,10 +516,11 @@ def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFram
     """
     import pandas as pd
 
-    rows = session.execute(
+    # The frame's columns are the statement's (labels spell each name once).
+    result = session.execute(
         select(
             Assessment.recommendation_id,
-            Assessment.id,
+            Assessment.id.label("assessment_id"),
             Assessment.status,
             Assessment.assessed_on,
             Assessment.source_org,
@@ -520,29 +532,9 @@ def assessments_frame(session: Session, f: Filters | None = None) -> pd.DataFram
             Assessment.is_sample,
         )
         .where(matches(Assessment.recommendation_id, f))
-        .order_by(
-            Assessment.recommendation_id,
-            Assessment.assessed_on,
-            Assessment.created_at,
-            Assessment.id,
-        )
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "recommendation_id",
-            "assessment_id",
-            "status",
-            "assessed_on",
-            "source_org",
-            "evidence",
-            "evidence_url",
-            "author",
-            "created_at",
-            "retracts_id",
-            "is_sample",
-        ],
+        .order_by(Assessment.recommendation_id, *history_order(Assessment))
     )
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
 def supported_noted(session: Session, f: Filters | None = None) -> dict[str, int]:

@@ -159,29 +159,27 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     of a <script> payload; yields the base URL and the recommendation's id."""
     if shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists():
         pytest.skip("chromium is not installed")
+    from tests.importer_support import add_recommendation
     from tracker import db, schema
     from tracker.assessments import add_assessment
+    from tracker.importers.inputs import RecommendationInput
     from tracker.sample import load_sample
-    from tracker.store import RecommendationInput, RecommendationStore
 
     path = tmp_path_factory.mktemp("xss") / "tracker.db"
     engine = db.create_engine_for(f"sqlite:///{path}")
     schema.upgrade(engine)
     with db.session_scope(engine) as s:
         load_sample(s)
-        rid = (
-            RecommendationStore(s)
-            .upsert(
-                RecommendationInput(
-                    state_under_review="Kazakhstan",
-                    session=48,
-                    text=XSS_TEXT,
-                    response="supported",
-                    recommending_states=["Mexico"],
-                    themes=["<img src=x onerror=\"window.__xss='theme'\"> theme"],
-                )
-            )
-            .recommendation_id
+        rid = add_recommendation(
+            s,
+            RecommendationInput(
+                state_under_review="Kazakhstan",
+                session=48,
+                text=XSS_TEXT,
+                response="supported",
+                recommending_states=["Mexico"],
+                themes=["<img src=x onerror=\"window.__xss='theme'\"> theme"],
+            ),
         )
         add_assessment(
             s,

@@ -13,10 +13,10 @@ Usage::
 
 How an import runs:
 
-1. Each file is read (:mod:`.table`: encoding, delimiter, workbook or JSON), its header row
+1. Each file is read (:mod:`.files`: encoding, delimiter, workbook or JSON), its header row
    found and its format detected (:mod:`.detect`), unless a format is forced.
 2. Every row is validated by its format's reader (:mod:`.upr_info`, :mod:`.uhri`,
-   :mod:`.template`): a row with any problem is rejected as a whole, with every problem
+   :mod:`.template_rows`): a row with any problem is rejected as a whole, with every problem
    listed as ``FILE:ROW: column: message``.
 3. :class:`.writer.BulkWriter` plans what the valid rows change under the identity rule and,
    unless this is a dry run or a row was rejected without ``skip_invalid``, writes it with
@@ -39,10 +39,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, backup, db, linking
+from tracker import audit, auth, backup, db, linking, queries
 from tracker.i18n import _
 from tracker.importers import docx_merge
-from tracker.importers import template as template_reader
+from tracker.importers import template_rows as template_reader
 from tracker.importers import uhri as uhri_reader
 from tracker.importers import upr_info as upr_info_reader
 from tracker.importers.detect import (
@@ -56,10 +56,19 @@ from tracker.importers.detect import (
     map_columns,
     missing_columns,
 )
+from tracker.importers.files import (
+    HEADER_ROWS,
+    ImportSource,
+    NotATableError,
+    Sheet,
+    Workbook,
+    json_keys,
+    read_workbook,
+)
+from tracker.importers.inputs import AssessmentInput
 from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx, read_docx
-from tracker.importers.report import (
+from tracker.importers.outcome import (
     PREVIEW_ROWS,
-    AssessmentInput,
     FileReport,
     ImportReport,
     ParsedRow,
@@ -69,15 +78,6 @@ from tracker.importers.report import (
     problems_frame,
 )
 from tracker.importers.rows import ParseContext, is_blank, state_name
-from tracker.importers.table import (
-    HEADER_ROWS,
-    ImportSource,
-    NotATableError,
-    Sheet,
-    Workbook,
-    json_keys,
-    read_workbook,
-)
 from tracker.importers.writer import BulkWriter
 from tracker.memory import gc_paused
 from tracker.models import ImportRun, Recommendation, Review, State
@@ -196,6 +196,8 @@ def _import_files(
     result.added, result.updated, result.unchanged = plan.added, plan.updated, plan.unchanged
     result.assessments_added = plan.assessments
     result.reviews_updated = plan.reviews_updated
+    result.adopted = plan.adopted
+    result.sample_present = queries.has_sample(session)
 
     if dry_run or result.blocked or not plan.changed:
         report_progress(1.0, _("Done"))
@@ -265,6 +267,7 @@ def _import_files(
         result.links_suggested = linking.suggest_links(session, touched, actor=who)
     result.written = True
     result.import_run_ids = run_ids
+    result.sample_present = queries.has_sample(session)  # the import may have confirmed it all
     for r in reports:
         # The rows are in the database now. Let them go before the garbage collector is back
         # (tracker.memory.gc_paused): its first pass would walk every one of them (0.4 s per

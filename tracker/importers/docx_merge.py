@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session
 
 from tracker.i18n import ngettext
 from tracker.identity import identity_key
+from tracker.importers.inputs import RecommendationInput
 from tracker.importers.ohchr_docx import DOCX_FORMATS
-from tracker.importers.report import FileReport
+from tracker.importers.outcome import FileReport
 from tracker.importers.writer import BulkWriter
 from tracker.models import Recommendation, Review, State
 from tracker.states import resolve_iso3
-from tracker.store import RecommendationInput
 from tracker.vocab import Response
 
 PENDING = Response.PENDING.value

@@ -27,7 +27,7 @@ from docx.table import Table
 
 from tracker.i18n import _
 from tracker.importers.detect import Format
-from tracker.importers.report import FileReport, Problem
+from tracker.importers.outcome import FileReport, Problem
 from tracker.importers.rows import ParseContext, Progress
 from tracker.importers.values import CellError, quote
 from tracker.states import UnknownStateError

@@ -27,8 +27,9 @@ from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import FileReport, ParsedRow
-from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
+from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -48,7 +49,6 @@ from tracker.importers.values import (
     unescape_xlsx,
 )
 from tracker.states import UnknownStateError, is_unknown_marker
-from tracker.store import RecommendationInput
 from tracker.vocab import Response, cycle_for_session
 
 MAX_PARAGRAPH = 20
@@ -129,15 +129,7 @@ def read_rows(
             text = unescape_xlsx(text)
         return decode_entities(text)
 
-    total = len(rows) or 1
-    for n, (row_no, cells) in enumerate(rows):
-        if progress is not None and n % PROGRESS_EVERY == 0:
-            progress(n / total, _("Checking rows of {file}").format(file=report.name))
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if is_blank(cells):
-            continue
-        report.rows_read += 1
+    for row_no, cells in iter_rows(report, rows, width, progress):
         bodies = split_dashed(text_of(cell(cells, "body")))
         if not is_upr_body(bodies):
             report.rows_skipped += 1

@@ -22,8 +22,9 @@ from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import FileReport, ParsedRow
-from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
+from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -38,7 +39,6 @@ from tracker.importers.values import (
     single_line,
     split_list,
 )
-from tracker.store import RecommendationInput
 from tracker.vocab import cycle_for_session
 
 MAX_PARAGRAPH = 20
@@ -118,16 +118,8 @@ def read_rows(
     empty_text = _("empty — the recommendation text is required")
     reviews_seen: set[tuple[str, int]] = set()  # (state, session) pairs already checked
     parsed_rows = report.parsed
-    n_read = n_valid = 0
-    total = len(rows) or 1
-    for n, (row_no, cells) in enumerate(rows):
-        if progress is not None and n % PROGRESS_EVERY == 0:
-            progress(n / total, _("Checking rows of {file}").format(file=report.name))
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if not (cells[i_text] or cells[i_sur]) and is_blank(cells):
-            continue
-        n_read += 1
+    n_valid = 0
+    for row_no, cells in iter_rows(report, rows, width, progress, telling=(i_text, i_sur)):
         if not hashable:
             cells = [as_text(c) if isinstance(c, list | dict) else c for c in cells]
         v = cells[i_sur]
@@ -243,7 +235,6 @@ def read_rows(
             )
         )
         n_valid += 1
-    report.rows_read += n_read
     report.rows_valid += n_valid
 
 

@@ -14,7 +14,7 @@ from tracker import db, images, queries
 from tracker.filters import Filters
 from tracker.i18n import _, get_language, set_language
 from tracker.organisation import organisation_name
-from tracker.sample import has_sample
+from tracker.queries import has_sample
 from tracker.ui.data import engine, query
 from tracker.ui.markup import md_escape
 from tracker.ui.sidebar import current_filters, filter_description

@@ -16,8 +16,9 @@ from typing import Any
 from tracker.assessments import MAX_SOURCE_LENGTH, MAX_URL_LENGTH
 from tracker.i18n import _, ngettext
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import AssessmentInput, FileReport, ParsedRow
-from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
+from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -36,7 +37,6 @@ from tracker.importers.values import (
     split_list,
 )
 from tracker.states import clean_name
-from tracker.store import RecommendationInput
 from tracker.vocab import Status, cycle_for_session, parse_status
 
 MAX_PARAGRAPH = 20
@@ -150,15 +150,7 @@ def read_rows(
         i = idx.get(key)
         return None if i is None else cells[i]
 
-    total = len(rows) or 1
-    for n, (row_no, cells) in enumerate(rows):
-        if progress is not None and n % PROGRESS_EVERY == 0:
-            progress(n / total, _("Checking rows of {file}").format(file=report.name))
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if is_blank(cells):
-            continue
-        report.rows_read += 1
+    for row_no, cells in iter_rows(report, rows, width, progress):
         check = RowCheck(row_no)
 
         local_id = parse_local_id(cell(cells, "id"))
@@ -330,11 +322,7 @@ def read_assessments(
         return None if i is None else cells[i]
 
     sheet_report = FileReport(sheet_label, kind=report.kind)
-    for row_no, cells in rows:
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if is_blank(cells):
-            continue
+    for row_no, cells in iter_rows(sheet_report, rows, width):
         check = RowCheck(row_no)
         rec_id = parse_local_id(cell(cells, "recommendation_id"))
         target = by_id.get(rec_id) if rec_id is not None else None

@@ -7,7 +7,6 @@ the header being row 1); a problem with the whole file reads ``FILE: message``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
 from collections import Counter
@@ -19,7 +18,7 @@ import pandas as pd
 
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
-from tracker.store import RecommendationInput
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
 
 PREVIEW_ROWS = 20
 
@@ -50,33 +49,6 @@ class RejectedRow:
     header: list[str]
     cells: list[Any]
     reasons: list[str]
-
-
-@dataclass
-class AssessmentInput:
-    """One assessment from a template row or its Assessments sheet (validated)."""
-
-    status: str
-    assessed_on: dt.date
-    source_org: str
-    evidence: str | None = None
-    evidence_url: str | None = None
-    author: str | None = None
-    created_at: dt.datetime | None = None
-    is_sample: bool = False
-    local_id: str | None = None  # assessment_id in the exporting database
-    retracts: str | None = None  # local id of the assessment this one withdraws
-    row: int = 0
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        """What makes two assessments of one recommendation the same (re-import adds none)."""
-        return (
-            self.status,
-            self.assessed_on,
-            self.source_org,
-            self.evidence or None,
-            self.evidence_url or None,
-        )
 
 
 @dataclass
@@ -179,6 +151,10 @@ class ImportReport:
     assessments_added: int = 0
     reviews_updated: int = 0
     links_suggested: int = 0  # repeats across cycles suggested by the post-import pass
+    # real recommendations the sample brought in that this import now holds (sample removal
+    # keeps them)
+    adopted: int = 0
+    sample_present: bool = False  # the database holds sample records (after the import)
     import_run_ids: list[int] = field(default_factory=list)
 
     @property
@@ -220,7 +196,13 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         """True when the import writes (or, for a dry run, would write) anything."""
-        return bool(self.added or self.updated or self.assessments_added or self.reviews_updated)
+        return bool(
+            self.added
+            or self.updated
+            or self.assessments_added
+            or self.reviews_updated
+            or self.adopted
+        )
 
     def rejected_rows(self) -> list[RejectedRow]:
         """Every rejected row of every file, in order."""
@@ -275,6 +257,13 @@ class ImportReport:
                     ).format(n=f"{self.rows_rejected:,}")
                 )
             return lines
+        if self.sample_present:
+            lines.append(
+                _(
+                    "This database still holds the sample data. Remove it with `python -m "
+                    "tracker sample remove`: what your imports hold stays."
+                )
+            )
         figures = _(
             "Recommendations: {added} added, {updated} updated, {unchanged} unchanged; "
             "{rejected} rejected."
@@ -308,6 +297,26 @@ class ImportReport:
                         "{n} assessment added.", "{n} assessments added.", self.assessments_added
                     )
                 ).format(n=f"{self.assessments_added:,}")
+            )
+        if self.adopted:
+            lines.append(
+                (
+                    ngettext(
+                        "{n} recommendation the sample brought in would be held by this import "
+                        "(removing the sample keeps it).",
+                        "{n} recommendations the sample brought in would be held by this import "
+                        "(removing the sample keeps them).",
+                        self.adopted,
+                    )
+                    if self.dry_run
+                    else ngettext(
+                        "{n} recommendation the sample brought in is now held by this import "
+                        "(removing the sample keeps it).",
+                        "{n} recommendations the sample brought in are now held by this import "
+                        "(removing the sample keeps them).",
+                        self.adopted,
+                    )
+                ).format(n=f"{self.adopted:,}")
             )
         if self.links_suggested:
             lines.append(
@@ -391,7 +400,6 @@ def _cell_text(value: Any) -> str:
 
 
 __all__ = [
-    "AssessmentInput",
     "FileReport",
     "ImportReport",
     "ParsedRow",
