@@ -1,5 +1,5 @@
 """Flagged: partially implemented recommendations grouped by theme and cycle, and the
-stale, regressed and contested ones; counts per flag and downloads of each list."""
+stale, never assessed, regressed and contested ones; counts per flag and downloads of each list."""
 
 import datetime as dt
 
@@ -101,6 +101,15 @@ if flag == flags.Flag.PARTIAL.value:
             "response",
             "state",
         ],
+        key="flagged_table",
+        select=True,
+    )
+elif flag == flags.Flag.NEVER_ASSESSED.value:
+    # Nothing was assessed: no status, date or evidence columns; the review's age instead.
+    st.caption(_("Choose a row to open the recommendation."))
+    chosen = ui.table(
+        tables.labelled(view.rows),
+        ["link", "cycle", "text", "detail", "age_months", "recommending_states", "state"],
         key="flagged_table",
         select=True,
     )
