@@ -199,7 +199,7 @@ def test_retractions_are_checked(sample_session) -> None:  # type: ignore[no-unt
     a = add_assessment(
         sample_session, rid, status="not_implemented", assessed_on="2025-01-01", source_org="X"
     )
-    with pytest.raises(ValidationError, match="reason: say why") as exc:
+    with pytest.raises(ValidationError, match=r"Why is it withdrawn\? Say why") as exc:
         retract_assessment(sample_session, a.id, reason=" ")
     assert exc.value.field == "reason"
     r = retract_assessment(sample_session, a.id, reason="duplicate")
@@ -337,7 +337,7 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:  # type: 
     at = AppTest.from_function(_edit_page, args=(rid,), default_timeout=30).run()
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.button[1].click().run()  # without a reason
-    assert "reason: say why" in at.error[0].value
+    assert "Why is it withdrawn? Say why" in at.error[0].value
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.text_input(key=f"retract_{rid}_reason").input("wrong state")
     at.button[1].click().run()
