@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 from sqlalchemy import (
@@ -177,6 +177,36 @@ def add_assessment(
         },
     )
     return a
+
+
+class SameDay(NamedTuple):
+    """An assessment already made by a source on a day (see :func:`same_day_assessment`)."""
+
+    id: int
+    status: str
+    source_org: str
+
+
+def same_day_assessment(
+    session: Session, recommendation_id: int, assessed_on: str | dt.date, source_org: str
+) -> SameDay | None:
+    """The assessment of ``recommendation_id`` that ``source_org`` already made on
+    ``assessed_on`` (names compared without case and extra spaces; retracted ones and
+    retractions left out), or None. The forms ask before saving a second one: the same
+    source on the same day is most often the same assessment entered twice."""
+    day = parse_date(assessed_on)
+    key = _source_key(source_org or "")
+    rows = session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.recommendation_id == recommendation_id,
+            Assessment.assessed_on == day,
+            *effective(Assessment),
+        )
+        .order_by(Assessment.id)
+    )
+    found = next((a for a in rows if _source_key(a.source_org) == key), None)
+    return SameDay(found.id, found.status, found.source_org) if found else None
 
 
 def retract_assessment(

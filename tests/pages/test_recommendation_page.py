@@ -69,3 +69,31 @@ def test_unknown_or_missing_id_is_explained(sample_url) -> None:  # type: ignore
     assert any("&lt;script&gt;" in e.value for e in at.error)
     at = open_page(PAGE)
     assert "Choose a recommendation" in texts(at)
+
+
+def asked(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """The "already assessed on that day" questions shown (the sample banner is a warning too)."""
+    return [w.value for w in at.warning if "already assessed" in w.value]
+
+
+def test_the_same_source_on_the_same_day_is_asked_before_saving(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, id="1")
+    day = dt.date(2025, 9, 30)
+    _form(at, status="not_implemented", day=day, source="Our NGO")
+    assert not asked(at)
+    assessments = texts(at).count("Shelters opened in 3 more regions")
+    # The same source ("our  ngo": spelling aside) on the same day: asked, not saved.
+    _form(at, status="partially_implemented", day=day, source="our  ngo")
+    warning = asked(at)[0]
+    assert "Our NGO already assessed this recommendation on 2025-09-30" in warning
+    assert "Not implemented" in warning
+    assert texts(at).count("Shelters opened in 3 more regions") == assessments
+    widget(at.button, "Do not save it").click().run()
+    assert not asked(at)
+    assert texts(at).count("Shelters opened in 3 more regions") == assessments
+    # Asked again, and saved on "Save it anyway".
+    _form(at, status="partially_implemented", day=day, source="our  ngo")
+    widget(at.button, "Save it anyway").click().run()
+    assert not asked(at)
+    assert any("Assessment added: Partially implemented" in unescape(s.value) for s in at.success)
+    assert texts(at).count("Shelters opened in 3 more regions") == assessments + 1
