@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from tracker import exports, flags, queries, tables, ui
+from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Flagged recommendations"))
@@ -41,7 +42,7 @@ ui.url_value("flag", ui.parse_choice(flag_keys), flags.Flag.PARTIAL.value)
 flag = st.segmented_control(
     _("Flag"),
     flag_keys,
-    format_func=lambda k: f"{flags.flag_label(k)} ({counts[k]:,})",
+    format_func=lambda k: f"{flags.flag_label(k)} ({number(counts[k])})",
     key="flag",
     required=True,
 )
@@ -70,7 +71,7 @@ if len(view.rows) < view.rows_total:
         _(
             "The tables show the first {shown} of {n} rows; narrow the filters, or download "
             "the whole list."
-        ).format(shown=f"{len(view.rows):,}", n=f"{view.rows_total:,}")
+        ).format(shown=number(len(view.rows)), n=number(view.rows_total))
     )
 if flag == flags.Flag.PARTIAL.value:
     st.subheader(_("By theme and cycle"))

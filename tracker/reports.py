@@ -62,6 +62,7 @@ from sqlalchemy.orm import Session
 from tracker import audit, auth, db, queries
 from tracker.assessments import ValidationError
 from tracker.filters import Filters
+from tracker.formats import number
 from tracker.i18n import N_, _, get_language, ngettext
 from tracker.models import (
     Assessment,
@@ -522,11 +523,13 @@ class Report:
         kind = _("joint submission") if self.joint else _("individual submission")
         if n > limit:
             return _(
-                "{n:,} words: {over:,} over the limit of {limit:,} ({kind}). Shorten the "
+                "{n} words: {over} over the limit of {limit} ({kind}). Shorten the "
                 "evidence (e.g. latest assessment only), narrow the themes or cycles, or "
                 "trim your own text."
-            ).format(n=n, over=n - limit, limit=limit, kind=kind)
-        return _("{n:,} of {limit:,} words ({kind}).").format(n=n, limit=limit, kind=kind)
+            ).format(n=number(n), over=number(n - limit), limit=number(limit), kind=kind)
+        return _("{n} of {limit} words ({kind}).").format(
+            n=number(n), limit=number(limit), kind=kind
+        )
 
 
 # A whitespace-separated token holding a letter or digit ([^\W_]: what str.isalnum accepts),
