@@ -30,6 +30,7 @@ OUT = ROOT / "docs" / "screenshots"
 # (file name, path and query, plotly charts to wait for). Progress and Snapshot are taken
 # whole: their theme and state charts, the ones real data strains, are below the fold.
 FULL_PAGE = {"progress", "progress-ru", "snapshot"}
+TALL_PX = 4400
 PAGES = [
     ("overview", "/?state=KAZ", 2),
     ("progress", "/progress?state=KAZ", 4),
@@ -87,10 +88,22 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 page = browser.new_page(viewport=VIEWPORT)
                 for name, path, charts in PAGES:
+                    # Streamlit scrolls inside its main area (a full-page shot is the
+                    # viewport): a whole page is taken with a viewport tall enough for it.
+                    tall = {"width": VIEWPORT["width"], "height": TALL_PX}
+                    page.set_viewport_size(tall if name in FULL_PAGE else VIEWPORT)
                     page.goto(base + path)
                     wait_for_app(page, charts)
                     target = args.out / f"{name}.png"
-                    page.screenshot(path=str(target), full_page=name in FULL_PAGE)
+                    clip = None
+                    if name in FULL_PAGE:  # down to the end of the page's content
+                        bottom = page.evaluate(
+                            "document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
+                            ".getBoundingClientRect().bottom"
+                        )
+                        height = min(TALL_PX, max(VIEWPORT["height"], int(bottom) + 24))
+                        clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height}
+                    page.screenshot(path=str(target), clip=clip)
                     print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)
                 browser.close()
         finally:

@@ -55,6 +55,8 @@ def test_every_readme_url_opens_its_page(server: str, page, url: str) -> None:  
     assert title.startswith(TITLES.get(url, "Overview")), (url, title)
     if url == "/overview":
         screenshot(page, "readme-overview")
+    if url == "/":  # a served app: no "Deploy" button (.streamlit/config.toml toolbarMode)
+        assert "Deploy" not in page.locator("header").inner_text()
 
 
 def test_overview_url_keeps_the_filters_and_language(server: str, page) -> None:  # type: ignore[no-untyped-def]
