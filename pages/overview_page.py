@@ -45,8 +45,9 @@ st.caption(
 opts = flags.FlagOptions(today=dt.date.today())
 counts = ui.query(flags.flag_counts, f, opts)
 st.subheader(_("Needs attention"))
-for col, (flag, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    with col:
+# One row that wraps (five equal columns cut "Partially implemented: 14" to "…: 1").
+with st.container(horizontal=True, gap="large"):
+    for flag, n in counts.items():
         st.page_link(
             "pages/flagged_page.py",
             label=f"{flags.flag_label(flag)}: **{number(n)}**",
