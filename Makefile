@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint format bench i18n-extract i18n-compile clean
+.PHONY: run test lint format bench screenshots i18n-extract i18n-compile clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
+
+# docs/screenshots/*.png and docs/overview.png: the main pages at 1440x900 in headless
+# Chromium, served on a temporary sample database (plus the real Kazakhstan export when
+# ../shared/data/upr has it). Look at them before committing.
+REAL_KAZ ?= $(firstword $(wildcard ../shared/data/upr/upr_info_kazakhstan_sessions07_20.csv ../../shared/data/upr/upr_info_kazakhstan_sessions07_20.csv))
+screenshots: $(VENV)/.dev
+	$(PY) tools/screenshots.py $(if $(REAL_KAZ),--import $(REAL_KAZ))
 
 # Translations (see README, "Languages"): extract every marked string into the template and
 # merge it into each catalogue (new strings arrive with an empty msgstr), then compile the .mo

@@ -4,6 +4,7 @@ downloadable; choosing a row opens its detail page."""
 import streamlit as st
 
 from tracker import display_frames, explorer, exports, queries, ui
+from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Explorer"))
@@ -35,7 +36,7 @@ rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size)
 first = (int(page) - 1) * size + 1
 st.markdown(
     _("**{first}–{last}** of **{total}** recommendations. Choose a row to open it.").format(
-        first=f"{first:,}", last=f"{first + len(rows) - 1:,}", total=f"{total:,}"
+        first=number(first), last=number(first + len(rows) - 1), total=number(total)
     )
 )
 chosen = ui.table(
@@ -62,7 +63,7 @@ st.caption(
     _(
         "The downloads hold all {total} recommendations matching the filters (not only this "
         "page), in the project's template, which can be imported again."
-    ).format(total=f"{total:,}")
+    ).format(total=number(total))
 )
 ui.downloads(
     ui.file_stem("upr-recommendations", f),

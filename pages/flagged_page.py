@@ -1,11 +1,12 @@
 """Flagged: partially implemented recommendations grouped by theme and cycle, and the
-stale, regressed and contested ones; counts per flag and downloads of each list."""
+stale, never assessed, regressed and contested ones; counts per flag and downloads of each list."""
 
 import datetime as dt
 
 import streamlit as st
 
 from tracker import display_frames, exports, flags, queries, ui
+from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Flagged recommendations"))
@@ -41,7 +42,7 @@ ui.url_value("flag", ui.parse_choice(flag_keys), flags.Flag.PARTIAL.value)
 flag = st.segmented_control(
     _("Flag"),
     flag_keys,
-    format_func=lambda k: f"{flags.flag_label(k)} ({counts[k]:,})",
+    format_func=lambda k: f"{flags.flag_label(k)} ({number(counts[k])})",
     key="flag",
     required=True,
 )
@@ -70,7 +71,7 @@ if len(view.rows) < view.rows_total:
         _(
             "The tables show the first {shown} of {n} rows; narrow the filters, or download "
             "the whole list."
-        ).format(shown=f"{len(view.rows):,}", n=f"{view.rows_total:,}")
+        ).format(shown=number(len(view.rows)), n=number(view.rows_total))
     )
 if flag == flags.Flag.PARTIAL.value:
     st.subheader(_("By theme and cycle"))
@@ -101,6 +102,15 @@ if flag == flags.Flag.PARTIAL.value:
             "response",
             "state",
         ],
+        key="flagged_table",
+        select=True,
+    )
+elif flag == flags.Flag.NEVER_ASSESSED.value:
+    # Nothing was assessed: no status, date or evidence columns; the review's age instead.
+    st.caption(_("Choose a row to open the recommendation."))
+    chosen = ui.table(
+        display_frames.labelled(view.rows),
+        ["link", "cycle", "text", "detail", "age_months", "recommending_states", "state"],
         key="flagged_table",
         select=True,
     )

@@ -5,6 +5,7 @@ in the Explorer; the downloads hold the whole list)."""
 import streamlit as st
 
 from tracker import charts, display_frames, explorer, exports, progress, queries, ui
+from tracker.formats import number
 from tracker.i18n import _
 from tracker.states import shown_name
 
@@ -83,7 +84,7 @@ if chosen:
         total = int(ui.query(queries.status_counts, one)["count"].sum())
         st.markdown(
             _("**{n}** recommendations by {state}. Choose a row to open it.").format(
-                n=f"{total:,}", state=ui.md_escape(choices[chosen][0])
+                n=number(total), state=ui.md_escape(choices[chosen][0])
             )
         )
         size = explorer.DEFAULT_PAGE_SIZE
@@ -103,7 +104,7 @@ if chosen:
         _(
             "The downloads hold all {n} recommendations by {state} (not only this page), in "
             "the project's template, which can be imported again."
-        ).format(n=f"{total:,}", state=ui.md_escape(choices[chosen][0]))
+        ).format(n=number(total), state=ui.md_escape(choices[chosen][0]))
     )
     ui.downloads(
         ui.file_stem(f"upr-recommended-by-{chosen}", f),

@@ -200,7 +200,7 @@ def test_retractions_are_checked(sample_session) -> None:
     a = add_assessment(
         sample_session, rid, status="not_implemented", assessed_on="2025-01-01", source_org="X"
     )
-    with pytest.raises(ValidationError, match="reason: say why") as exc:
+    with pytest.raises(ValidationError, match=r"Why is it withdrawn\? Say why") as exc:
         retract_assessment(sample_session, a.id, reason=" ")
     assert exc.value.field == "reason"
     r = retract_assessment(sample_session, a.id, reason="duplicate")
@@ -338,7 +338,7 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:
     at = AppTest.from_function(_edit_page, args=(rid,), default_timeout=30).run()
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.button[1].click().run()  # without a reason
-    assert "reason: say why" in at.error[0].value
+    assert "Why is it withdrawn? Say why" in at.error[0].value
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.text_input(key=f"retract_{rid}_reason").input("wrong state")
     at.button[1].click().run()
@@ -346,3 +346,26 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:
     assert "Retracted the assessment of 2025-08-08" in at.success[0].value.replace("\\", "")
     with db.session_scope(engine) as s:
         assert s.scalar(select(Assessment.retracts_id).where(Assessment.id > wrong)) == wrong
+
+
+def test_same_day_assessment_finds_the_same_source_on_the_same_day(sample_session) -> None:  # type: ignore[no-untyped-def]
+    from tracker.assessments import same_day_assessment
+
+    rid = 1
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Our NGO") is None
+    a = add_assessment(
+        sample_session,
+        rid,
+        status="not_implemented",
+        assessed_on="2025-09-30",
+        source_org="Our NGO",
+    )
+    sample_session.commit()
+    found = same_day_assessment(sample_session, rid, "2025-09-30", " our   ngo ")
+    assert found is not None
+    assert (found.id, found.status) == (a.id, "not_implemented")
+    assert same_day_assessment(sample_session, rid, "2025-09-29", "Our NGO") is None
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Another NGO") is None
+    retract_assessment(sample_session, a.id, reason="entered twice")
+    sample_session.commit()
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Our NGO") is None

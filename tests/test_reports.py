@@ -446,6 +446,16 @@ def test_report_command_writes_docx_md_csv_and_regenerates_a_saved_report(
     assert len((tmp_path / "kaz.csv").read_text(encoding="utf-8-sig").splitlines()) == 6
 
 
+def test_report_command_without_an_organisation_warns_as_the_page_does(
+    sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--state", "KAZ", "--out", str(tmp_path / "kaz.md")]) == 0
+    assert "warning: name the submitting organisation(s) with --org" in capsys.readouterr().err
+    args = ["report", "--state", "KAZ", "--org", ORG, "--out", str(tmp_path / "kaz.md")]
+    assert main(args) == 0
+    assert "submitting organisation" not in capsys.readouterr().err
+
+
 def test_report_command_errors_are_clear(
     sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

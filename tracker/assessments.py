@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 from sqlalchemy import (
@@ -44,8 +44,9 @@ MAX_SOURCE_LENGTH = 300
 MAX_URL_LENGTH = 1000
 
 
-def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
-    """A date from ``YYYY-MM-DD`` (or a date), with a clear error otherwise."""
+def parse_date(value: str | dt.date, field: str = "date", label: str | None = None) -> dt.date:
+    """A date from ``YYYY-MM-DD`` (or a date), with a clear error otherwise; the message
+    names the field by ``label`` (as a form labels it) when given, else by ``field``."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -56,23 +57,29 @@ def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
         raise ValidationError(
             field,
             _("{field}: {value!r} is not a date in the form YYYY-MM-DD").format(
-                field=field, value=value
+                field=label or field, value=value
             ),
         ) from None
 
 
 def validate_status(value: str) -> Status:
+    """The :class:`Status` named by ``value`` (a key or a label), or a
+    :class:`ValidationError` that names the field as the forms label it."""
     status = parse_status(value) if value else None
+    if not value:
+        raise ValidationError("status", _("Status: choose a status"))
     if status is None:
         allowed = ", ".join(s.value for s in Status)
         raise ValidationError(
             "status",
-            _("status: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
+            _("Status: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
         )
     return status
 
 
 def validate_url(value: str | None) -> str | None:
+    """The evidence link without surrounding spaces (None when empty), or a
+    :class:`ValidationError` unless it is an http(s) address."""
     value = (value or "").strip()
     if not value:
         return None
@@ -80,7 +87,9 @@ def validate_url(value: str | None) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > MAX_URL_LENGTH:
         raise ValidationError(
             "url",
-            _("url: {value!r} is not a web address (http:// or https://)").format(value=value),
+            _("Link to the evidence: {value!r} is not a web address (http:// or https://)").format(
+                value=value
+            ),
         )
     return value
 
@@ -118,14 +127,17 @@ def add_assessment(
     day = parse_date(assessed_on)
     if day > dt.date.today():
         raise ValidationError(
-            "date", _("date: {value} is in the future").format(value=day.isoformat())
+            "date",
+            _("Date of the assessment: {value} is in the future").format(value=day.isoformat()),
         )
     source = " ".join((source_org or "").split())
     if not source:
-        raise ValidationError("source", _("source: the source organisation is required"))
+        raise ValidationError(
+            "source", _("Source organisation: say which organisation made the assessment")
+        )
     if len(source) > MAX_SOURCE_LENGTH:
         raise ValidationError(
-            "source", _("source: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
+            "source", _("Source organisation: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
         )
     previous = rec.current_assessment.status if rec.current_assessment else None
     a = Assessment(
@@ -159,6 +171,36 @@ def add_assessment(
         },
     )
     return a
+
+
+class SameDay(NamedTuple):
+    """An assessment already made by a source on a day (see :func:`same_day_assessment`)."""
+
+    id: int
+    status: str
+    source_org: str
+
+
+def same_day_assessment(
+    session: Session, recommendation_id: int, assessed_on: str | dt.date, source_org: str
+) -> SameDay | None:
+    """The assessment of ``recommendation_id`` that ``source_org`` already made on
+    ``assessed_on`` (names compared without case and extra spaces; retracted ones and
+    retractions left out), or None. The forms ask before saving a second one: the same
+    source on the same day is most often the same assessment entered twice."""
+    day = parse_date(assessed_on)
+    key = _source_key(source_org or "")
+    rows = session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.recommendation_id == recommendation_id,
+            Assessment.assessed_on == day,
+            *effective(Assessment),
+        )
+        .order_by(Assessment.id)
+    )
+    found = next((a for a in rows if _source_key(a.source_org) == key), None)
+    return SameDay(found.id, found.status, found.source_org) if found else None
 
 
 def retract_assessment(
@@ -199,7 +241,9 @@ def retract_assessment(
         )
     why = " ".join((reason or "").split())
     if not why:
-        raise ValidationError("reason", _("reason: say why the assessment is withdrawn"))
+        raise ValidationError(
+            "reason", _("Why is it withdrawn? Say why the assessment is withdrawn")
+        )
     rec = session.get(
         Recommendation, target.recommendation_id, with_for_update=True, populate_existing=True
     )

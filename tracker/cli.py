@@ -8,10 +8,14 @@ built in one place. Exit status: 0 success, 1 invalid input or a failed check, 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from tracker import db, queries, schema, settings
 from tracker.assessments import add_assessment
@@ -331,3 +335,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err(_("Interrupted; nothing was written."))
         return 130
+
+
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """``python -m tracker``: :func:`main`, then exit with its status.
+
+    Once the command has finished (an import's summary printed, its transaction committed),
+    a Ctrl-C while Python tears down (freeing a large import's objects, closing the chart
+    renderer) printed a traceback: from then on it ends the process quietly, with the
+    command's status."""
+    code = main(argv)
+
+    def leave(_signum: int, _frame: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe: nothing more to say
+                stream.flush()
+        os._exit(code)
+
+    signal.signal(signal.SIGINT, leave)
+    sys.exit(code)

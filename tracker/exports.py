@@ -69,6 +69,12 @@ def filtered_export(session: Session, f: Filters | None, fmt: Format) -> bytes:
 
 def flagged_table(df: pd.DataFrame, flag: str) -> pd.DataFrame:
     """A flagged_frame with readable labels and translated column names (for downloads)."""
+    # Never assessed: the age is the review's (there is no assessment to date it).
+    age_title = (
+        _("Age of the review (months)")
+        if flag == flags.Flag.NEVER_ASSESSED.value
+        else _("Age of the assessment (months)")
+    )
     out = pd.DataFrame(
         {
             _("Flag"): flags.flag_label(flag),
@@ -83,7 +89,7 @@ def flagged_table(df: pd.DataFrame, flag: str) -> pd.DataFrame:
             _("Themes"): df["themes"],
             _("Current status"): df["status"].map(status_label),
             _("Assessed on"): df["assessed_on"].map(lambda d: d.isoformat() if d else ""),
-            _("Age of the assessment (months)"): df["age_months"],
+            age_title: df["age_months"],
             _("Source"): df["source_org"],
             _("Evidence"): df["evidence"],
             _("Evidence URL"): df["evidence_url"],

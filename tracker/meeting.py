@@ -71,21 +71,21 @@ def validate_meeting(coalition: str, day: str | dt.date) -> Meeting:
     coalition name, malformed or future date)."""
     name = " ".join((coalition or "").split())
     if not name:
-        raise ValidationError("coalition", _("coalition: the coalition's name is required"))
+        raise ValidationError("coalition", _("Coalition: enter the coalition's name"))
     if len(name) > MAX_COALITION_LENGTH:
         raise ValidationError(
             "coalition",
-            _("coalition: at most {n} characters, got {value!r}").format(
+            _("Coalition: at most {n} characters, got {value!r}").format(
                 n=MAX_COALITION_LENGTH, value=name
             ),
         )
-    meeting_day = parse_date(day, "date")
+    meeting_day = parse_date(day, "date", _("Meeting date"))
     if meeting_day > dt.date.today():
         raise ValidationError(
             "date",
-            _("date: {value} is in the future; record a meeting on or after its day").format(
-                value=meeting_day.isoformat()
-            ),
+            _(
+                "Meeting date: {value} is in the future; record a meeting on or after its day"
+            ).format(value=meeting_day.isoformat()),
         )
     return Meeting(name, meeting_day)
 
@@ -135,7 +135,9 @@ def record_status(
     meeting's day, with the meeting as its source. Same checks, permissions and audit event
     as any assessment; the caller commits."""
     if not status:
-        raise ValidationError("status", _("status: choose the status the meeting agreed on"))
+        raise ValidationError(
+            "status", _("Status agreed by the meeting: choose the status the meeting agreed on")
+        )
     validate_status(status)
     return add_assessment(
         session,

@@ -34,6 +34,20 @@ def test_other_flags_from_the_url_and_the_control(sample_url) -> None:
     assert "Ombudsman" in rows["detail"].iloc[0]
 
 
+def test_never_assessed_lists_supported_recommendations_with_the_reviews_age(sample_url) -> None:
+    at = open_page(PAGE, state="KAZ", flag="never_assessed")
+    assert at.button_group(key="flag").value == "never_assessed"
+    assert "never assessed since the review" in texts(at)
+    table = at.dataframe(key="flagged_table")
+    rows = table.value
+    assert sorted(rows["id"]) == [22, 24]
+    assert set(rows["response"]) == {"Supported"}
+    assert all(d.startswith("Reviewed on 2025-01-23") for d in rows["detail"])
+    # No empty assessment columns for recommendations that have none.
+    assert "assessed_on" not in table.proto.column_order
+    assert "age_months" in table.proto.column_order
+
+
 def test_stale_months_are_configurable(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", flag="stale")
     twelve = len(at.dataframe(key="flagged_table").value)
