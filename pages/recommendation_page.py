@@ -10,10 +10,11 @@ from tracker import charts, detail, tables, ui
 from tracker.assessments import ValidationError, add_assessment
 from tracker.auth import PermissionDenied
 from tracker.i18n import _
+from tracker.models import parse_id
 from tracker.vocab import Status, status_label
 
 raw_id = st.query_params.get("id", "")
-rec_id = int(raw_id) if raw_id.isdigit() else None
+rec_id = parse_id(raw_id)
 rec = ui.query(detail.recommendation_detail, rec_id) if rec_id else None
 if rec is None:
     st.title(_("Recommendation"))
