@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tracker import db, queries, schema
+from tracker import db, files, queries, schema
 from tracker.assessments import ValidationError, add_assessment
 from tracker.filters import MAX_CYCLE, Filters, from_query_params, valid_cycle
 from tracker.i18n import _, set_language
@@ -322,6 +322,10 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (``python -m tracker ...``); returns the exit status."""
+    # Every file this process creates (database, backups, rejects, exports, the key file)
+    # holds data: readable by its owner only. `serve` passes it on to the app.
+    files.private_umask()
     argv = list(sys.argv[1:] if argv is None else argv)
     # Language first, so that help texts are translated too.
     for i, a in enumerate(argv):
