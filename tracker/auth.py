@@ -87,6 +87,9 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
+# Password checks running at once in this process (see _verify).
+HASHING_SLOTS = max(1, (os.cpu_count() or 2) - 1)
+_hashing_slots = threading.BoundedSemaphore(HASHING_SLOTS)
 
 
 def role_label(role: str | None) -> str:
@@ -689,7 +692,8 @@ def authenticate(
     wrong = _("Wrong username or password.")
     by_name, by_address = counters[name_key], counters[address_key]
     if by_address.locked(now_ms) or by_name.locked(now_ms):
-        _verify(_dummy(), password or "")  # the same work as a real check
+        # No password check (it costs a core; a locked-out guesser gets no CPU): the same
+        # answer and delay whether the username exists or not.
         _fail_delay()
         if by_address.locked(now_ms):
             return LoginResult(None, _address_locked_message(_from_ms(by_address.locked_until_ms)))
@@ -946,10 +950,14 @@ def _locked_message(until: dt.datetime) -> str:
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    # One argon2 check takes ~64 MB and a core for a fraction of a second. Anyone can ask for
+    # one (the login form), so a storm of them would starve every other request of the
+    # server; they take turns on all cores but one.
+    with _hashing_slots:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def _dummy() -> str:
