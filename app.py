@@ -5,8 +5,10 @@ Run with ``make run`` (or ``streamlit run app.py`` after ``python -m tracker ini
 
 import streamlit as st
 
-from tracker import ui
+from tracker import private_files, ui
 from tracker.i18n import _
+
+private_files.private_umask()  # what the app writes (database, backups, key file) is 0600
 
 st.set_page_config(page_title="UPR Tracker", page_icon="🇺🇳", layout="wide")
 ui.init_language()  # ?lang=…, before any title is translated (the page list below too)

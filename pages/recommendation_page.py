@@ -11,10 +11,11 @@ from tracker.assessments import add_assessment, same_day_assessment
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.i18n import _, ngettext
+from tracker.models import parse_id
 from tracker.vocab import Status, status_label
 
 raw_id = st.query_params.get("id", "")
-rec_id = int(raw_id) if raw_id.isdigit() else None
+rec_id = parse_id(raw_id)
 rec = ui.query(detail.recommendation_detail, rec_id) if rec_id else None
 if rec is None:
     st.title(_("Recommendation"))

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.models import HISTORY_ORDER, Assessment, Recommendation
+from tracker.models import HISTORY_ORDER, Assessment, Recommendation, valid_id
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
@@ -116,8 +116,10 @@ def add_assessment(
     db.begin_write(session)
     # The row lock (PostgreSQL) serialises two assessments of one recommendation, so that
     # each computes the current status with the other's row in view.
-    rec = session.get(
-        Recommendation, recommendation_id, with_for_update=True, populate_existing=True
+    rec = (
+        session.get(Recommendation, recommendation_id, with_for_update=True, populate_existing=True)
+        if valid_id(recommendation_id)
+        else None  # no row has it; the database would raise instead of finding none
     )
     if rec is None:
         raise ValidationError(

@@ -17,13 +17,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from tracker import db, queries, schema, settings
+from tracker import db, private_files, queries, schema, settings
 from tracker.assessments import add_assessment
 from tracker.errors import ValidationError
-from tracker.filters import Filters, from_query_params
+from tracker.filters import MAX_CYCLE, Filters, from_query_params, valid_cycle
 from tracker.i18n import _, set_language
+from tracker.models import MAX_ID
 from tracker.states import UnknownStateError
-from tracker.vocab import STATUS_ORDER, status_label
+from tracker.vocab import STATUS_ORDER, Response, parse_response, status_label
 
 # The commands defined here: for them the modules below are not imported (importers, reports,
 # linking: 0.5 s of a `stats --json` run; docs/performance.md). Template export and the
@@ -87,6 +88,20 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         from tracker.states import resolve_iso3
 
         resolve_iso3(name)  # raises UnknownStateError quoting the name
+    for raw in getattr(args, "cycle", []):
+        if not all(valid_cycle(part.strip()) for part in str(raw).split(",") if part.strip()):
+            raise CliError(
+                _("--cycle: {value!r} is not a UPR cycle number (1 to {n})").format(
+                    value=raw, n=MAX_CYCLE - 1
+                )
+            )
+    for raw in getattr(args, "response", []):
+        if not all(parse_response(part) for part in str(raw).split(",") if part.strip()):
+            raise CliError(
+                _("--response: {value!r} is not one of {allowed}").format(
+                    value=raw, allowed=", ".join(r.value for r in Response)
+                )
+            )
     for s in getattr(args, "status", []):
         if s not in STATUS_ORDER:
             raise CliError(
@@ -229,7 +244,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def positive_int(value: str) -> int:
-    """argparse type: a whole number of at least 1, with a clear message otherwise."""
+    """argparse type: a whole number from 1 to :data:`tracker.models.MAX_ID`, with a clear
+    message otherwise."""
     try:
         n = int(value)
     except ValueError:
@@ -239,6 +255,10 @@ def positive_int(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(
             _("{value!r} is not a positive number").format(value=value)
+        )
+    if n > MAX_ID:  # ids, cycles, sessions and limits: none is this large
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is too large (at most {n})").format(value=value, n=MAX_ID)
         )
     return n
 
@@ -311,6 +331,10 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (``python -m tracker ...``); returns the exit status."""
+    # Every file this process creates (database, backups, rejects, exports, the key file)
+    # holds data: readable by its owner only. `serve` passes it on to the app.
+    private_files.private_umask()
     argv = list(sys.argv[1:] if argv is None else argv)
     # Language first, so that help texts are translated too.
     for i, a in enumerate(argv):

@@ -36,6 +36,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so that migrations can refer to them on SQLite and PostgreSQL.
+# Ids are INTEGER columns: PostgreSQL's 4-byte int. A larger number (a typed or crafted URL,
+# a command-line argument) names no row; asked of the database it would raise instead
+# (SQLite: "Python int too large", PostgreSQL: "out of range for type integer").
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    """True when ``value`` is a whole number that can be a row id (1 to :data:`MAX_ID`)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def parse_id(raw: str | None) -> int | None:
+    """The row id written in ``raw`` (ASCII digits, 1 to :data:`MAX_ID`), else None."""
+    text = (raw or "").strip()
+    # isdigit() alone accepts "²" and other digits int() refuses; the length bounds int().
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if valid_id(value) else None
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -103,6 +103,22 @@ def _backup_keep(raw: str | None) -> int:
     return n
 
 
+def _path(raw: str | None) -> Path | None:
+    text = (raw or "").strip()
+    return Path(text).expanduser() if text else None
+
+
+DEFAULT_RESTORE_MAX_BYTES = 4 * 1024**3  # the whole UN corpus with its history is ~0.5 GB
+
+
+def _restore_max_bytes(raw: str | None) -> int:
+    """A positive whole number of bytes; anything else is the default."""
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    return DEFAULT_RESTORE_MAX_BYTES
+
+
 DATABASE_URL = Setting(
     "UPR_TRACKER_DATABASE_URL",
     "any SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/upr`",
@@ -147,9 +163,15 @@ PUBLIC_READONLY = Setting(
 )
 SECRET_KEY = Setting(
     "UPR_TRACKER_SECRET_KEY",
-    "signs the login cookie",
-    "generated once, kept in the database",
+    "signs the login cookie; never kept in the database or a backup",
+    "generated once into the key file (below)",
     _stripped,
+)
+SECRET_KEY_FILE = Setting(
+    "UPR_TRACKER_SECRET_KEY_FILE",
+    "where the generated signing key is kept (created once, mode 0600)",
+    "beside a SQLite database (`tracker.db.key`); `data/secret.key` for PostgreSQL",
+    _path,
 )
 BACKUP_DIR = Setting(
     "UPR_TRACKER_BACKUP_DIR",
@@ -162,6 +184,12 @@ BACKUP_KEEP = Setting(
     "how many automatic backups to keep",
     "`10`",
     _backup_keep,
+)
+RESTORE_MAX_BYTES = Setting(
+    "UPR_TRACKER_RESTORE_MAX_BYTES",
+    "at most how many bytes a backup may expand to when restored (a small zip can claim terabytes)",
+    "`4294967296` (4 GiB)",
+    _restore_max_bytes,
 )
 CHROMIUM = Setting(
     "UPR_TRACKER_CHROMIUM",
@@ -180,8 +208,10 @@ SETTINGS: tuple[Setting, ...] = (
     SESSION_HOURS,
     PUBLIC_READONLY,
     SECRET_KEY,
+    SECRET_KEY_FILE,
     BACKUP_DIR,
     BACKUP_KEEP,
+    RESTORE_MAX_BYTES,
     CHROMIUM,
 )
 DATABASE_URL_ENV = DATABASE_URL.name  # the name tests and benchmarks set
@@ -203,3 +233,38 @@ def markdown_table() -> str:
     lines = ["| variable | meaning | default |", "|---|---|---|"]
     lines += [f"| `{s.name}` | {s.meaning} | {s.default} |" for s in SETTINGS]
     return "\n".join(lines)
+
+
+# --- the login-cookie signing secret (kept out of the database and its backups) ---------------
+DEFAULT_SECRET_KEY_FILE = DATA_DIR / "secret.key"
+SECRET_KEY_SUFFIX = ".key"
+SECRET_KEY_ENV = SECRET_KEY.name
+
+
+def secret_key() -> str | None:
+    """The signing secret set in the environment (UPR_TRACKER_SECRET_KEY), else None."""
+    found: str | None = value(SECRET_KEY)
+    return found
+
+
+def secret_key_file(url: str | None = None) -> Path | None:
+    """Where the generated signing secret is kept when UPR_TRACKER_SECRET_KEY is not set:
+    UPR_TRACKER_SECRET_KEY_FILE, else beside a SQLite database file (``tracker.db.key``),
+    else ``data/secret.key`` in the project (PostgreSQL). None for an in-memory SQLite
+    database (its secret lives as long as the process)."""
+    configured: Path | None = value(SECRET_KEY_FILE)
+    if configured is not None:
+        return configured
+    from sqlalchemy.engine import make_url  # only when a key file is needed
+
+    u = make_url(url or database_url())
+    if u.get_backend_name() == "sqlite":
+        if not u.database or u.database == ":memory:":
+            return None
+        return Path(u.database + SECRET_KEY_SUFFIX)
+    return DEFAULT_SECRET_KEY_FILE
+
+
+def restore_max_bytes() -> int:
+    """At most how many bytes a backup may expand to (UPR_TRACKER_RESTORE_MAX_BYTES)."""
+    return int(value(RESTORE_MAX_BYTES))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracker import files
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
@@ -341,10 +341,7 @@ class ImportReport:
 
     def write_rejects(self, path: str | Path) -> int:
         """Write :meth:`rejects_csv` to ``path`` (atomically); return the number of rows."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(self.rejects_csv())
-        os.replace(tmp, path)
+        files.write_private(path, self.rejects_csv())  # 0600: it holds the file's rows
         return self.rows_rejected
 
 

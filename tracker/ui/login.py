@@ -146,7 +146,7 @@ def _login_form(notice: str | None, width: int | str = "stretch") -> None:
     if not submitted:
         return
     with session() as s:
-        result = auth.authenticate(s, username, password)
+        result = auth.authenticate(s, username, password, client=st.context.ip_address)
         token = auth.issue_token(s, result.actor.username) if result.actor else None
     if result.actor is None or token is None:
         st.session_state[_LOGIN_FAILURE_KEY] = result.message
