@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import (
     ColumnElement,
@@ -36,10 +35,10 @@ from sqlalchemy.orm import Session, aliased
 from tracker import audit, auth, db
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation
+from tracker.safe_output import UrlError, check_url
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
-MAX_URL_LENGTH = 1000
 
 
 class ValidationError(ValueError):
@@ -79,16 +78,12 @@ def validate_status(value: str) -> Status:
 
 
 def validate_url(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > MAX_URL_LENGTH:
-        raise ValidationError(
-            "url",
-            _("url: {value!r} is not a web address (http:// or https://)").format(value=value),
-        )
-    return value
+    """An evidence URL checked by the one rule (tracker.safe_output.check_url); None when
+    blank; :class:`ValidationError` on the ``url`` field otherwise."""
+    try:
+        return check_url(value)
+    except UrlError as exc:
+        raise ValidationError("url", _("url: {reason}").format(reason=exc)) from None
 
 
 def add_assessment(

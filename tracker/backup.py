@@ -63,6 +63,7 @@ from tracker import audit, auth, db, queries, schema
 from tracker.assessments import refresh_current_status
 from tracker.i18n import _
 from tracker.models import Base, Meta
+from tracker.safe_output import UrlError, check_url
 from tracker.settings import PROJECT_ROOT
 from tracker.vocab import Role
 
@@ -510,6 +511,17 @@ def _insert_rows(
             raise BackupError(
                 _("{file}, row {n}: {error}").format(file=entry["file"], n=number, error=exc)
             ) from None
+        url = values.get("evidence_url")
+        if url is not None:
+            # The one URL rule of every entry (tracker.safe_output): a backup is input too.
+            try:
+                check_url(url)
+            except UrlError as exc:
+                raise BackupError(
+                    _("{file}, row {n}: evidence_url: {error}").format(
+                        file=entry["file"], n=number, error=exc
+                    )
+                ) from None
         for name, limit in limits.items():
             value = values.get(name)
             if isinstance(value, str) and len(value) > limit:

@@ -6,7 +6,8 @@
 * :func:`flagged_export` — a Flagged list with readable, translated column names and labels.
 
 XLSX cells holding text are always written as text: a recommendation that starts with ``=``
-must not become a formula in the reader's spreadsheet (see :func:`xlsx_row`).
+must not become a formula in the reader's spreadsheet (see :func:`xlsx_row`). In CSV and XLSX
+alike, text starting like a formula gets an apostrophe in front (tracker.safe_output).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from tracker import flags, template
 from tracker.filters import Filters
 from tracker.i18n import _
+from tracker.safe_output import neutralise_cell, neutralise_row
 from tracker.vocab import action_category_label, response_label, status_label
 
 Format = Literal["csv", "xlsx"]
@@ -38,11 +40,13 @@ XLSX_MAX_CELL_CHARS = 32_767  # Excel's limit; longer text is cut (never in UPR 
 
 
 def xlsx_row(ws: WriteOnlyWorksheet, values: Iterable[Any]) -> list[Any]:
-    """Cells for ``ws.append``: strings are typed as text (never formulas)."""
+    """Cells for ``ws.append``: strings are typed as text (never formulas), and text that
+    starts like a formula carries an apostrophe (tracker.safe_output), so that it stays text
+    when someone edits the cell and the spreadsheet program re-reads it."""
     row: list[Any] = []
     for value in values:
         if isinstance(value, str):
-            cell = WriteOnlyCell(ws, value=value[:XLSX_MAX_CELL_CHARS])
+            cell = WriteOnlyCell(ws, value=neutralise_cell(value)[:XLSX_MAX_CELL_CHARS])
             cell.data_type = "s"
             row.append(cell)
         else:
@@ -64,8 +68,8 @@ def frame_bytes(df: pd.DataFrame, fmt: Format, sheet: str = "Sheet1") -> bytes:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow([str(c) for c in df.columns])
-        w.writerows(rows)
+        w.writerow(neutralise_row(str(c) for c in df.columns))
+        w.writerows(neutralise_row(row) for row in rows)
         return buf.getvalue().encode("utf-8-sig")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet[:31])

@@ -73,6 +73,7 @@ from tracker.models import (
     Theme,
     recommendation_themes,
 )
+from tracker.safe_output import link_target, md_literal, neutralise_cell
 from tracker.states import display_name, resolve_iso3, shown_name
 from tracker.vocab import (
     FIRST_CYCLE_LAST_SESSION,
@@ -610,7 +611,7 @@ def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Ru
         assessments = assessments[-1:]
     rows = []
     for a in assessments:
-        url = a.evidence_url if isinstance(a.evidence_url, str) and a.evidence_url else None
+        url = link_target(a.evidence_url)  # only http(s), percent-encoded (tracker.safe_output)
         rows.append(
             (
                 (Run(a.assessed_on.isoformat()),),
@@ -883,17 +884,15 @@ def to_csv(report: Report) -> bytes:
     buf = io.StringIO()
     frame = report.frame.copy()
     frame["section"] = frame["section"].replace(OTHER_SECTION, _("Other recommendations"))
+    frame = frame.map(neutralise_cell)  # no live formulas in the reader's spreadsheet
     frame.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 # --- Markdown ------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
-
-
 def _md(text: str) -> str:
-    """Database text made literal in Markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Database text made literal in Markdown (raw HTML escaped: tracker.safe_output)."""
+    return md_literal(text)
 
 
 def _md_runs(runs: Iterable[Run]) -> str:
@@ -907,7 +906,7 @@ def _md_runs(runs: Iterable[Run]) -> str:
             trail = text[len(text.rstrip()) :]
             text = f"{lead}{mark}{stripped}{mark}{trail}"
         if r.url:
-            text = f"[{text}](<{r.url}>)"
+            text = f"[{text}](<{link_target(r.url)}>)"
         out.append(text)
     return "".join(out)
 
@@ -1024,8 +1023,9 @@ def _add_hyperlink(paragraph: DocxParagraph, text: str, url: str, size: Pt | Non
 
 def _add_runs(paragraph: DocxParagraph, runs: Iterable[Run], size: Pt | None = None) -> None:
     for r in runs:
-        if r.url:
-            _add_hyperlink(paragraph, r.text, r.url, size)
+        target = link_target(r.url) if r.url else None
+        if target:  # never a javascript: or data: hyperlink in the document
+            _add_hyperlink(paragraph, r.text, target, size)
             continue
         run = paragraph.add_run(r.text)
         run.bold = r.bold or None

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from tracker import queries
 from tracker.filters import Filters
 from tracker.models import AffectedGroup, Sdg, recommendation_groups, recommendation_sdgs
+from tracker.safe_output import neutralise_row
 from tracker.vocab import NOT_ASSESSED
 
 LIST_SEPARATOR = "; "
@@ -165,7 +166,8 @@ def export(session: Session, path: str | Path, f: Filters | None = None) -> int:
         with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(TEMPLATE_COLUMNS)
-            w.writerows(rows)
+            # Text starting like a formula gets an apostrophe; the importer takes it off.
+            w.writerows(neutralise_row(row) for row in rows)
     else:
         from tracker.exports import xlsx_row  # here: tracker.exports imports this module
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
+from tracker.safe_output import neutralise_row
 from tracker.store import RecommendationInput
 
 PREVIEW_ROWS = 20
@@ -368,12 +369,13 @@ def rejects_csv(rejected: list[RejectedRow]) -> bytes:
         row_keys.append(keys)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["file", "row", "reason", *(name for name, _n in columns)])
+    # Every cell through neutralise_row: a rejected row is whatever the file held.
+    w.writerow(neutralise_row(["file", "row", "reason", *(name for name, _n in columns)]))
     for r, keys in zip(rejected, row_keys, strict=True):
         cells = [""] * len(columns)
         for key, value in zip(keys, r.cells, strict=False):
             cells[positions[key]] = _cell_text(value)
-        w.writerow([r.file, r.row, "; ".join(r.reasons), *cells])
+        w.writerow(neutralise_row([r.file, r.row, "; ".join(r.reasons), *cells]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
