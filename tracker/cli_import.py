@@ -1,4 +1,4 @@
-"""``python -m tracker import FILE... [--format F] [--dry-run] [--skip-invalid] [--rejects PATH]``
+"""``python -m tracker import FILE... [--format F] [--encoding NAME] [--dry-run] [--skip-invalid] [--rejects PATH]``
 
 Thin over :func:`tracker.importers.import_files`. Problems go to standard error, one per line,
 as ``FILE:ROW: column: message``; the summary goes to standard output. Exit status 0 when the
@@ -63,6 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 skip_invalid=args.skip_invalid,
                 progress=progress,
+                encoding=args.encoding,
             )
     except OperationalError as exc:
         raise CliError(
@@ -111,6 +112,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=FORMAT_CHOICES,
         default="auto",
         help=_("the files' format (default: detected from the header row)"),
+    )
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help=_(
+            "the text files' encoding, e.g. utf-8, cp1252, latin-1, shift_jis (default: "
+            "UTF-8, or a reported guess between Windows-1252 and Mac Roman)"
+        ),
     )
     p.add_argument(
         "--dry-run", action="store_true", help=_("report what would change; write nothing")

@@ -103,6 +103,7 @@ class FileReport:
     sheet: str | None = None
     sha256: str | None = None
     fatal: str | None = None  # the file could not be read as a table of a known format
+    warnings: list[str] = field(default_factory=list)  # e.g. a guessed encoding
     rows_read: int = 0
     rows_valid: int = 0
     rows_skipped: int = 0  # rows that are not recommendations (UHRI: another body)
@@ -248,6 +249,8 @@ class ImportReport:
                     f.rows_skipped,
                 ).format(n=f"{f.rows_skipped:,}", reasons=reasons)
             lines.append(line)
+            for warning in f.warnings:
+                lines.append(_("{file}: warning: {message}.").format(file=f.name, message=warning))
         if self.blocked:
             if self.fatal:
                 lines.append(_("Nothing was imported: a file could not be read (see above)."))
