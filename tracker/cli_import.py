@@ -1,4 +1,5 @@
-"""``python -m tracker import FILE... [--format F] [--encoding NAME] [--dry-run] [--skip-invalid] [--rejects PATH]``
+"""``python -m tracker import FILE... [--format F] [--encoding NAME] [--dry-run] [--skip-invalid]
+[--rejects PATH]``
 
 Thin over :func:`tracker.importers.import_files`. Problems go to standard error, one per line,
 as ``FILE:ROW: column: message``; the summary goes to standard output. Exit status 0 when the

@@ -103,9 +103,7 @@ def check_url(value: object) -> str | None:
         host = None
     if parts.scheme.lower() not in URL_SCHEMES or not host:
         raise UrlError(
-            _("{value} is not a web address (http:// or https://)").format(
-                value=repr(text[:80])
-            )
+            _("{value} is not a web address (http:// or https://)").format(value=repr(text[:80]))
         )
     return text
 

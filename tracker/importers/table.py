@@ -56,6 +56,12 @@ GUESSED_NAMES = frozenset(codecs.lookup(e).name for e in GUESSED)
 csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
 
 
+def _megabytes(size: int) -> str:
+    """``52428800`` -> ``"50"``, ``10485`` -> ``"0.01"``: a size in MB as people write it."""
+    mb = size / 2**20
+    return f"{mb:,.1f}".removesuffix(".0") if mb >= 1 else f"{mb:.2g}"
+
+
 class NotATableError(Exception):
     """The file is not a table at all (empty, binary, a broken workbook, ...)."""
 
@@ -81,7 +87,7 @@ class ReadLimits:
                 _(
                     "the file is {size} MB; at most {limit} MB can be imported "
                     "(UPR_TRACKER_MAX_UPLOAD_MB)"
-                ).format(size=f"{size / 2**20:,.1f}", limit=f"{self.max_bytes / 2**20:,.0f}")
+                ).format(size=_megabytes(size), limit=_megabytes(self.max_bytes))
             )
 
     def too_many_rows(self) -> NotATableError:
@@ -489,8 +495,7 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> Workbook:
                     "this Excel workbook expands to {size} MB; at most {limit} MB can be read "
                     "(UPR_TRACKER_MAX_UPLOAD_MB)"
                 ).format(
-                    size=f"{expanded / 2**20:,.0f}",
-                    limit=f"{XLSX_EXPANSION * limits.max_bytes / 2**20:,.0f}",
+                    size=_megabytes(expanded), limit=_megabytes(XLSX_EXPANSION * limits.max_bytes)
                 )
             )
         if "xl/workbook.xml" not in names:
