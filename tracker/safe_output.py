@@ -149,6 +149,7 @@ def md_literal(text: str) -> str:
 __all__ = [
     "FORMULA_START",
     "MAX_URL_LENGTH",
+    "QUOTE",
     "UrlError",
     "check_url",
     "link_target",
