@@ -49,7 +49,11 @@ CSV_FIELD_LIMIT = 10 * 1024 * 1024  # one cell; a longer one is an unclosed quot
 MAX_SCORED_CHARS = 4000  # non-ASCII characters looked at to choose cp1252 or Mac Roman
 MAX_COLUMNS = 1000  # real exports have about 40; a wider row is a bomb or not a table
 DETECT_BYTES = 512 * 1024  # what the encoding detector looks at (it samples anyway)
-CONFIDENT_CHAOS = 0.1  # charset-normalizer's "mess" ratio under which its guess counts
+CONFIDENT_CHAOS = 0.05  # charset-normalizer's "mess" ratio under which its guess counts
+# Fewer non-ASCII bytes than this are too little for the detector to overrule a plausible
+# reading (the real Terman export has three, all Mac Roman, which the detector calls cp1250).
+MIN_EVIDENCE = 16
+_ASCII = bytes(range(128))
 # The encodings read without --encoding (the Windows and Mac spreadsheet defaults).
 GUESSED = ("cp1252", "mac_roman")
 GUESSED_NAMES = frozenset(codecs.lookup(e).name for e in GUESSED)
@@ -336,10 +340,13 @@ def _check_guess(data: bytes, text: str) -> None:
     """Refuse the Windows-1252 / Mac Roman reading ``text`` when the encoding detector is
     confident of another one: none of its best candidates (those as free of mess as the
     best) gives the same text nor is one of :data:`GUESSED` (whose choice between them
-    :func:`plausibility` makes). An unsure detector leaves the guess alone."""
+    :func:`plausibility` makes). An unsure detector leaves the guess alone, and so does a
+    file with a handful of non-ASCII bytes that read plausibly."""
     from charset_normalizer import from_bytes
 
     sample = data[:DETECT_BYTES]
+    if len(sample.translate(None, _ASCII)) < MIN_EVIDENCE and plausibility(text) > 0:
+        return
     results = list(from_bytes(sample))
     if not results:
         return
