@@ -282,7 +282,8 @@ def test_markdown_shows_database_text_literally(session: Session) -> None:
     md = submission.to_markdown(
         build_report(session, ReportSettings(state="KAZ", organisations=("A_B",)))
     )
-    assert r"Repeal \*article\* 174 \<b\>now\</b\> \[x\](javascript:alert(1))" in md
+    # Raw HTML as entities (issue 13): inert in every Markdown renderer, not only CommonMark.
+    assert r"Repeal \*article\* 174 &lt;b&gt;now&lt;/b&gt; \[x\](javascript:alert(1))" in md
     assert r"Submission by A\_B" in md
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, NamedTuple
-from urllib.parse import urlparse
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,10 +37,10 @@ from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import HISTORY_ORDER, Assessment, Recommendation, valid_id
+from tracker.safe_output import UrlError, check_url
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
-MAX_URL_LENGTH = 1000
 
 
 def parse_date(value: str | dt.date, field: str = "date", label: str | None = None) -> dt.date:
@@ -78,20 +77,14 @@ def validate_status(value: str) -> Status:
 
 
 def validate_url(value: str | None) -> str | None:
-    """The evidence link without surrounding spaces (None when empty), or a
-    :class:`ValidationError` unless it is an http(s) address."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > MAX_URL_LENGTH:
+    """An evidence URL checked by the one rule (tracker.safe_output.check_url); None when
+    blank; :class:`ValidationError` on the ``url`` field otherwise."""
+    try:
+        return check_url(value)
+    except UrlError as exc:
         raise ValidationError(
-            "url",
-            _("Link to the evidence: {value!r} is not a web address (http:// or https://)").format(
-                value=value
-            ),
-        )
-    return value
+            "url", _("Link to the evidence: {reason}").format(reason=exc)
+        ) from None
 
 
 def add_assessment(

@@ -6,7 +6,8 @@
 * :func:`flagged_export` — a Flagged list with readable, translated column names and labels.
 
 XLSX cells holding text are always written as text: a recommendation that starts with ``=``
-must not become a formula in the reader's spreadsheet (see :func:`tracker.spreadsheet.xlsx_row`).
+must not become a formula in the reader's spreadsheet (see :func:`tracker.spreadsheet.xlsx_row`). In
+CSV and XLSX alike, text starting like a formula gets an apostrophe in front (tracker.safe_output).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import flags, template_format
 from tracker.filters import Filters
 from tracker.i18n import _
+from tracker.safe_output import neutralise_row
 from tracker.spreadsheet import xlsx_row
 from tracker.template_format import Format
 from tracker.vocab import action_category_label, response_label, status_label
@@ -46,8 +48,8 @@ def frame_bytes(df: pd.DataFrame, fmt: Format, sheet: str = "Sheet1") -> bytes:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow([str(c) for c in df.columns])
-        w.writerows(rows)
+        w.writerow(neutralise_row(str(c) for c in df.columns))
+        w.writerows(neutralise_row(row) for row in rows)
         return buf.getvalue().encode("utf-8-sig")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet[:31])

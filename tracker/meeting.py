@@ -45,6 +45,7 @@ from tracker.assessments import (
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation, Review
+from tracker.safe_output import link_target
 from tracker.vocab import NOT_ASSESSED, status_label
 
 _COLUMN_WIDTHS_CM = (1.5, 5.0, 5.5, 4.0)  # id, where, before, agreed: fits an A4 text width
@@ -318,8 +319,8 @@ def minutes_markdown(
         if c.evidence:
             lines.append(f"- **{_md(_('Evidence'))}:** {_md(c.evidence)}")
         if c.evidence_url:
-            url = c.evidence_url
-            shown = f"<{url}>" if not re.search(r"[\s<>]", url) else _md(url)
+            target = link_target(c.evidence_url)  # percent-encoded http(s) only
+            shown = f"<{target}>" if target else _md(c.evidence_url)
             lines.append(f"- **{_md(_('Link'))}:** {shown}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

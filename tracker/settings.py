@@ -119,6 +119,30 @@ def _restore_max_bytes(raw: str | None) -> int:
     return DEFAULT_RESTORE_MAX_BYTES
 
 
+DEFAULT_MAX_UPLOAD_MB = 50.0
+DEFAULT_MAX_ROWS = 500_000
+DEFAULT_MAX_CELL_CHARS = 20_000  # the longest real UPR recommendation has about 3,000
+
+
+def _positive(kind: type[int] | type[float], default: float) -> Callable[[str | None], float]:
+    """A parser of a positive number; empty is the default, anything else an error (a limit
+    mistyped must not silently become none)."""
+
+    def parse(raw: str | None) -> float:
+        text = (raw or "").strip()
+        if not text:
+            return default
+        try:
+            n = kind(text)
+        except ValueError:
+            n = 0
+        if n <= 0:
+            raise SettingError(_("{value!r} is not a positive number").format(value=text))
+        return n
+
+    return parse
+
+
 DATABASE_URL = Setting(
     "UPR_TRACKER_DATABASE_URL",
     "any SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/upr`",
@@ -191,6 +215,26 @@ RESTORE_MAX_BYTES = Setting(
     "`4294967296` (4 GiB)",
     _restore_max_bytes,
 )
+# Limits on what an import reads (a file is refused with a message beyond them): an upload
+# is parsed in the server's memory, so these bound what one visitor can make it hold.
+MAX_UPLOAD_MB = Setting(
+    "UPR_TRACKER_MAX_UPLOAD_MB",
+    "largest file an import reads (CLI and Import page), in MB",
+    "`50`",
+    _positive(float, DEFAULT_MAX_UPLOAD_MB),
+)
+MAX_ROWS = Setting(
+    "UPR_TRACKER_MAX_ROWS",
+    "most rows an imported file may hold",
+    "`500000`",
+    _positive(int, DEFAULT_MAX_ROWS),
+)
+MAX_CELL_CHARS = Setting(
+    "UPR_TRACKER_MAX_CELL_CHARS",
+    "most characters in one cell of an imported file",
+    "`20000`",
+    _positive(int, DEFAULT_MAX_CELL_CHARS),
+)
 CHROMIUM = Setting(
     "UPR_TRACKER_CHROMIUM",
     "Chromium that draws exported images (`BROWSER_PATH` wins when set)",
@@ -212,6 +256,9 @@ SETTINGS: tuple[Setting, ...] = (
     BACKUP_DIR,
     BACKUP_KEEP,
     RESTORE_MAX_BYTES,
+    MAX_UPLOAD_MB,
+    MAX_ROWS,
+    MAX_CELL_CHARS,
     CHROMIUM,
 )
 DATABASE_URL_ENV = DATABASE_URL.name  # the name tests and benchmarks set
@@ -268,3 +315,18 @@ def secret_key_file(url: str | None = None) -> Path | None:
 def restore_max_bytes() -> int:
     """At most how many bytes a backup may expand to (UPR_TRACKER_RESTORE_MAX_BYTES)."""
     return int(value(RESTORE_MAX_BYTES))
+
+
+def max_upload_bytes() -> int:
+    """The largest file an import reads, in bytes (``UPR_TRACKER_MAX_UPLOAD_MB``, default 50)."""
+    return int(float(value(MAX_UPLOAD_MB)) * 1024 * 1024)
+
+
+def max_rows() -> int:
+    """The most rows a file may hold (``UPR_TRACKER_MAX_ROWS``, default 500,000)."""
+    return int(value(MAX_ROWS))
+
+
+def max_cell_chars() -> int:
+    """The most characters one cell may hold (``UPR_TRACKER_MAX_CELL_CHARS``, default 20,000)."""
+    return int(value(MAX_CELL_CHARS))

@@ -209,6 +209,25 @@ def map_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> ColumnMa
     return ColumnMap(index, names, written)
 
 
+def duplicate_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> list[list[int]]:
+    """The columns (0-based, each group in order) that give the same field of ``fields``
+    twice or more, e.g. two ``Recommendation`` columns, or ``Text`` beside ``Recommendation``.
+    Only one of them could be read, so the others' values would be lost without a word.
+    Repeated names that are no field (UPR Info's two ``Rgrp`` and ``Org``) are no concern."""
+    lookup: dict[str, str] = {}
+    for spec in fields:
+        for syn in spec.synonyms:
+            lookup.setdefault(syn, spec.key)
+    by_key: dict[str, list[int]] = {}
+    for i, raw in enumerate(header):
+        for form in (normalise_header(raw), _camel_split(raw)):
+            key = lookup.get(form)
+            if key is not None:
+                by_key.setdefault(key, []).append(i)
+                break
+    return [cols for cols in by_key.values() if len(cols) > 1]
+
+
 def missing_columns(cmap: ColumnMap, fields: tuple[FieldSpec, ...]) -> list[str]:
     """Labels of the required fields that ``cmap`` lacks."""
     missing = [s.label for s in fields if s.required and s.key not in cmap.index]
@@ -246,6 +265,7 @@ __all__ = [
     "FieldSpec",
     "Format",
     "detect",
+    "duplicate_columns",
     "format_label",
     "header_score",
     "map_columns",

@@ -15,10 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from tracker import files
+from tracker import private_files
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.safe_output import neutralise_row
 
 PREVIEW_ROWS = 20
 
@@ -74,6 +75,7 @@ class FileReport:
     sheet: str | None = None
     sha256: str | None = None
     fatal: str | None = None  # the file could not be read as a table of a known format
+    warnings: list[str] = field(default_factory=list)  # e.g. a guessed encoding
     rows_read: int = 0
     rows_valid: int = 0
     rows_skipped: int = 0  # rows that are not recommendations (UHRI: another body)
@@ -232,6 +234,8 @@ class ImportReport:
                 ).format(n=f"{f.rows_skipped:,}", reasons=reasons)
             lines.append(line)
             lines.extend(f"{f.name}: {note}" for note in f.notes)
+            for warning in f.warnings:
+                lines.append(_("{file}: warning: {message}.").format(file=f.name, message=warning))
         if self.blocked:
             if self.fatal:
                 lines.append(_("Nothing was imported: a file could not be read (see above)."))
@@ -341,7 +345,7 @@ class ImportReport:
 
     def write_rejects(self, path: str | Path) -> int:
         """Write :meth:`rejects_csv` to ``path`` (atomically); return the number of rows."""
-        files.write_private(path, self.rejects_csv())  # 0600: it holds the file's rows
+        private_files.write_private(path, self.rejects_csv())  # 0600: it holds the file's rows
         return self.rows_rejected
 
 
@@ -381,12 +385,13 @@ def rejects_csv(rejected: list[RejectedRow]) -> bytes:
         row_keys.append(keys)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["file", "row", "reason", *(name for name, _n in columns)])
+    # Every cell through neutralise_row: a rejected row is whatever the file held.
+    w.writerow(neutralise_row(["file", "row", "reason", *(name for name, _n in columns)]))
     for r, keys in zip(rejected, row_keys, strict=True):
         cells = [""] * len(columns)
         for key, value in zip(keys, r.cells, strict=False):
             cells[positions[key]] = _cell_text(value)
-        w.writerow([r.file, r.row, "; ".join(r.reasons), *cells])
+        w.writerow(neutralise_row([r.file, r.row, "; ".join(r.reasons), *cells]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -27,6 +27,7 @@ from tracker.models import (
     Theme,
     recommendation_themes,
 )
+from tracker.safe_output import link_target
 from tracker.states import display_name, shown_name
 from tracker.submission.document import (
     CSV_COLUMNS,
@@ -125,7 +126,7 @@ def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Ru
         assessments = assessments[-1:]
     rows = []
     for a in assessments:
-        url = a.evidence_url if isinstance(a.evidence_url, str) and a.evidence_url else None
+        url = link_target(a.evidence_url)  # only http(s), percent-encoded (tracker.safe_output)
         rows.append(
             (
                 (Run(a.assessed_on.isoformat()),),

@@ -19,6 +19,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from tracker.i18n import _
+from tracker.safe_output import link_target
 from tracker.submission.document import EvidenceTable, Heading, Para, Report, Run, sample_notice
 
 FONT = "Arial"  # Liberation Sans (metric-compatible) where Arial is not installed
@@ -103,8 +104,9 @@ def _add_hyperlink(paragraph: DocxParagraph, text: str, url: str, size: Pt | Non
 
 def _add_runs(paragraph: DocxParagraph, runs: Iterable[Run], size: Pt | None = None) -> None:
     for r in runs:
-        if r.url:
-            _add_hyperlink(paragraph, r.text, r.url, size)
+        target = link_target(r.url) if r.url else None
+        if target:  # never a javascript: or data: hyperlink in the document
+            _add_hyperlink(paragraph, r.text, target, size)
             continue
         run = paragraph.add_run(r.text)
         run.bold = r.bold or None
