@@ -464,8 +464,10 @@ def _sessions_before_lock(session: Session) -> dict[tuple[str, int], int]:
     holds a transaction or the database is an in-memory SQLite one (private to its
     connection)."""
     bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return _review_sessions(session)
     in_memory = bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:")
-    if session.in_transaction() or in_memory or not isinstance(bind, Engine):
+    if session.in_transaction() or in_memory:
         return _review_sessions(session)
     with Session(bind) as peek:
         return _review_sessions(peek)

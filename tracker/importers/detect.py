@@ -14,6 +14,7 @@ UPR Info export (its required columns).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -189,7 +190,7 @@ class ColumnMap:
         return self.names.get(key, key)
 
 
-def map_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> ColumnMap:
+def map_columns(header: Sequence[object], fields: tuple[FieldSpec, ...]) -> ColumnMap:
     """Match ``header`` against ``fields``; the first column of a repeated name wins."""
     lookup: dict[str, str] = {}
     for spec in fields:
@@ -209,7 +210,7 @@ def map_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> ColumnMa
     return ColumnMap(index, names, written)
 
 
-def duplicate_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> list[list[int]]:
+def duplicate_columns(header: Sequence[object], fields: tuple[FieldSpec, ...]) -> list[list[int]]:
     """The columns (0-based, each group in order) that give the same field of ``fields``
     twice or more, e.g. two ``Recommendation`` columns, or ``Text`` beside ``Recommendation``.
     Only one of them could be read, so the others' values would be lost without a word.
@@ -236,7 +237,7 @@ def missing_columns(cmap: ColumnMap, fields: tuple[FieldSpec, ...]) -> list[str]
     return missing
 
 
-def detect(header: list[object]) -> Format | None:
+def detect(header: Sequence[object]) -> Format | None:
     """The format whose columns ``header`` holds, or None."""
     uhri = map_columns(header, UHRI_FIELDS)
     if len(UHRI_DISTINCTIVE & uhri.index.keys()) >= 3 and not missing_columns(uhri, UHRI_FIELDS):
@@ -252,7 +253,7 @@ def detect(header: list[object]) -> Format | None:
     return None
 
 
-def header_score(header: list[object]) -> int:
+def header_score(header: Sequence[object]) -> int:
     """How many known column names ``header`` holds (the best over the formats)."""
     return max(len(map_columns(header, fields).index) for fields in FIELDS.values())
 

@@ -29,7 +29,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ class Workbook:
         return None
 
 
-HeaderScore = Callable[[list[str]], int]
+HeaderScore = Callable[[Sequence[object]], int]
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def read_rows(
             if conflict:
                 check.add(col("session"), conflict)
 
-        if check.errors:
+        if check.errors or sur is None or session is None:
             check.reject(report, header, cells)
             continue
         report.parsed.append(

@@ -30,7 +30,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Date, DateTime, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -65,9 +65,15 @@ SAMPLE_FORMAT = "sample"  # ImportRun.format of the bundled sample's load
 Progress = Callable[[float, str], None]
 Fingerprint = tuple[Any, ...]
 
-_REC = Recommendation.__table__
-_REVIEW = Review.__table__
-_ASSESSMENT = Assessment.__table__
+
+def _table(model: Any) -> Table:
+    """A model's Core table (typed as the Table it is, for insert/update statements)."""
+    return cast(Table, model.__table__)
+
+
+_REC = _table(Recommendation)
+_REVIEW = _table(Review)
+_ASSESSMENT = _table(Assessment)
 _LINK_TABLES = (
     (recommendation_states, "state_id"),
     (recommendation_themes, "theme_id"),
@@ -326,9 +332,9 @@ class BulkWriter:
         changes: list[FileChanges] = []
         recs = self._recs
         reviewed: set[tuple[Any, ...]] = set()  # review facts already taken in
-        for file_index, rows in enumerate(keyed):
+        for file_index, keyed_rows in enumerate(keyed):
             fc = FileChanges()
-            for key, iso3, body, row, assessments in rows:
+            for key, iso3, body, row, assessments in keyed_rows:
                 sample = bool(row.is_sample)
                 facts = (iso3, row.session, row.review_date, row.report_symbol, sample)
                 if facts not in reviewed:
@@ -531,12 +537,12 @@ class BulkWriter:
         ]
         for kind, (table, col) in enumerate(_LINK_TABLES):
             for rid, other in self._pairs(table, col, list(by_id)):
-                rec = by_id.get(rid)
-                if rec is None:
+                linked = by_id.get(rid)
+                if linked is None:
                     continue
-                d = rec.links[kind]
+                d = linked.links[kind]
                 if d is None:
-                    d = rec.links[kind] = {}
+                    d = linked.links[kind] = {}
                 d[names[kind][other]] = False
 
     def _pairs(self, table: Any, col: str, ids: list[int]) -> Iterable[tuple[int, int]]:
@@ -571,10 +577,10 @@ class BulkWriter:
         for chunk in chunks:
             q = stmt if chunk is None else stmt.where(Assessment.recommendation_id.in_(chunk))
             for rid, aid, status, day, source, evidence, url, retracts in self.session.execute(q):
-                rec = by_id.get(rid)
-                if rec is not None and rec.fingerprints is not None:
+                held = by_id.get(rid)
+                if held is not None and held.fingerprints is not None:
                     fp = (status, day, source, evidence or None, url or None, retracts is not None)
-                    rec.fingerprints.append((fp, aid, None))
+                    held.fingerprints.append((fp, aid, None))
 
     # --- writing --------------------------------------------------------------------------
     def apply(
@@ -618,7 +624,7 @@ class BulkWriter:
             return
         ref = reference_states()
         self.session.execute(
-            insert(State.__table__),
+            insert(_table(State)),
             [
                 {
                     "iso3": c,
@@ -635,12 +641,12 @@ class BulkWriter:
         s = self.session
         themes = [n for n in self._theme_names if n not in self._theme_ids]
         if themes:
-            s.execute(insert(Theme.__table__), [{"name": self._theme_names[n]} for n in themes])
+            s.execute(insert(_table(Theme)), [{"name": self._theme_names[n]} for n in themes])
             self._theme_ids = {n.casefold(): i for i, n in s.execute(select(Theme.id, Theme.name))}
         groups = [n for n in self._group_names if n not in self._group_ids]
         if groups:
             s.execute(
-                insert(AffectedGroup.__table__), [{"name": self._group_names[n]} for n in groups]
+                insert(_table(AffectedGroup)), [{"name": self._group_names[n]} for n in groups]
             )
             self._group_ids = {
                 n.casefold(): i for i, n in s.execute(select(AffectedGroup.id, AffectedGroup.name))
@@ -648,7 +654,7 @@ class BulkWriter:
         sdgs = [c for c in self._sdg_labels if c not in self._sdg_ids]
         if sdgs:
             s.execute(
-                insert(Sdg.__table__), [{"code": c, "label": self._sdg_labels[c]} for c in sdgs]
+                insert(_table(Sdg)), [{"code": c, "label": self._sdg_labels[c]} for c in sdgs]
             )
             self._sdg_ids = {c: i for i, c in s.execute(select(Sdg.id, Sdg.code))}
 
@@ -811,8 +817,7 @@ class BulkWriter:
             values = [
                 (r.id, to_id[k])
                 for r in self._recs.values()
-                if r.links[kind]
-                for k, new in r.links[kind].items()
+                for k, new in (r.links[kind] or {}).items()
                 if new
             ]
             _insert_many(conn, table, ["recommendation_id", col], values)

@@ -222,7 +222,7 @@ def table(
         **kwargs,
     )
     if select and event is not None:
-        rows = event.selection.rows  # type: ignore[union-attr]
+        rows = event.selection.rows  # type: ignore[attr-defined]
         if rows:
             return int(df.iloc[rows[0]]["id"])
     return None
