@@ -16,11 +16,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
-from tracker.reports import ReportSettings, build_report
-from tracker.store import RecommendationInput, RecommendationStore
 
 from tests.importer_support import (
     UPR_INFO_HEADER,
+    add_recommendation,
     backups_in_tmp,  # noqa: F401 - an autouse fixture
     csv_bytes,
     new_engine,
@@ -30,12 +29,14 @@ from tests.importer_support import (
     upr_row,
     write,
 )
-from tracker import auth, backup, cli, db, exports, flags, reports, template
+from tracker import auth, backup, cli, db, exports, flags, submission, template_format
 from tracker.assessments import ValidationError, add_assessment
 from tracker.importers import ImportSource, import_files, read_file
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment
 from tracker.safe_output import check_url, link_target, neutralise_cell, restore_cell
 from tracker.settings import DATABASE_URL_ENV
+from tracker.submission import ReportSettings, build_report
 
 FRENCH = "Garantir l'accès à la justice et à l'éducation des enfants handicapés"
 JAPANESE = "障害のある子どもの教育への権利を保障すること"
@@ -299,7 +300,8 @@ def test_neutralise_and_restore_are_inverse() -> None:
 
 
 def _store(session: Session, text: str, **kwargs: object) -> int:
-    rec = RecommendationStore(session).upsert(
+    rec_id = add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=20,
@@ -307,10 +309,10 @@ def _store(session: Session, text: str, **kwargs: object) -> int:
             response="supported",
             recommending_states=["France"],
             **kwargs,  # type: ignore[arg-type]
-        )
+        ),
     )
     session.flush()
-    return rec.recommendation_id
+    return rec_id
 
 
 def _csv_cells(data: bytes) -> list[str]:
@@ -346,7 +348,7 @@ def test_every_csv_and_xlsx_export_neutralises_formulas(engine: Engine, tmp_path
         assert "'@evil" in cells
         # Report CSV
         report = build_report(s, ReportSettings(state="KAZ", organisations=("A",)))
-        assert "'" + FORMULA in _csv_cells(reports.to_csv(report))
+        assert "'" + FORMULA in _csv_cells(submission.to_csv(report))
     # Rejected rows
     rows = [upr_row(text_="=cmd|'/c calc'!A1", session="x")]
     rejected = run_import(
@@ -363,7 +365,7 @@ def test_an_exported_template_imports_back_to_the_same_text(engine: Engine, tmp_
     for suffix in ("csv", "xlsx"):
         path = tmp_path / f"export.{suffix}"
         with db.session_scope(engine) as s:
-            template.export(s, path, None)
+            template_format.export(s, path, None)
         other = new_engine(tmp_path, f"other-{suffix}.db")
         report = run_import(other, [path])
         assert report.ok, report.problems
@@ -449,8 +451,8 @@ def test_the_report_never_carries_a_stored_bad_url_or_raw_html(engine: Engine, u
     _assessed_with_raw_url(engine, url)
     with db.session_scope(engine) as s:
         report = build_report(s, ReportSettings(state="KAZ", organisations=("A",)))
-        md = reports.to_markdown(report)
-        docx = reports.to_docx(report)
+        md = submission.to_markdown(report)
+        docx = submission.to_docx(report)
     assert "evil.example" not in md
     assert "javascript" not in md
     assert "<img" not in md
@@ -474,7 +476,7 @@ def test_a_url_with_parentheses_is_percent_encoded_in_the_markdown(engine: Engin
         )
     with db.session_scope(engine) as s:
         report = build_report(s, ReportSettings(state="KAZ", organisations=("A",)))
-        md = reports.to_markdown(report)
+        md = submission.to_markdown(report)
     assert "[NGO](<https://example.org/law_%282024%29>)" in md
 
 

@@ -267,7 +267,12 @@ DATABASE_URL_ENV = DATABASE_URL.name  # the name tests and benchmarks set
 def value(setting: Setting) -> Any:
     """The setting's value now (read on every call: tests and servers change the
     environment after import). Raises :class:`SettingError` for an unusable value."""
-    return setting.parse(os.environ.get(setting.name))
+    try:
+        return setting.parse(os.environ.get(setting.name))
+    except SettingError as exc:
+        if str(exc).startswith(setting.name):
+            raise
+        raise SettingError(f"{setting.name}: {exc}") from None
 
 
 def database_url() -> str:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from tracker import auth, db, ui
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/import_data.py"
+PAGE = "pages/import_page.py"
 PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
