@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tracker import auth, db, ui
+from tracker import auth, db, settings, ui
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/import_page.py"
@@ -50,7 +50,7 @@ def test_a_viewer_gets_no_upload_widget(accounts: str) -> None:
 def test_a_public_visitor_gets_no_upload_widget(
     accounts: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(auth.PUBLIC_READONLY_ENV, "1")
+    monkeypatch.setenv(settings.PUBLIC_READONLY.name, "1")
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.switch_page(PAGE).run()
     assert not at.exception
