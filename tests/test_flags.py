@@ -26,7 +26,7 @@ def _id(session, q: str) -> int:  # type: ignore[no-untyped-def]
 
 def test_flag_counts_on_the_sample(sample_session) -> None:  # type: ignore[no-untyped-def]
     counts = flags.flag_counts(sample_session, KAZ, opts())
-    assert counts == {"partial": 14, "stale": 15, "regressed": 2, "contested": 1}
+    assert counts == {"partial": 14, "stale": 15, "regressed": 2, "contested": 1, "overdue": 0}
     assert list(counts) == [f.value for f in flags.Flag]
 
 

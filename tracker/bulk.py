@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -83,6 +84,27 @@ def selection_ids(session: Session, f: Filters | None) -> list[int]:
     return sorted(int(i) for i in session.scalars(filtered_ids(f)))
 
 
+def assess_selection(
+    session: Session,
+    f: Filters | None,
+    *,
+    limit: int | None = None,
+    **values: Any,
+) -> BulkResult:
+    """:func:`bulk_assess` of the recommendations matching ``f``, the selection read in the
+    writing transaction: with ``limit`` (the count the person confirmed, or the CLI's
+    ``--max``) a selection that grew meanwhile (an import) is refused, so nothing unseen
+    is assessed. ``values``: the keyword arguments of :func:`bulk_assess`."""
+    auth.require(Role.EDITOR, _("adding assessments"))
+    db.begin_write(session)
+    ids = selection_ids(session, f)
+    if not ids:
+        raise ValidationError(
+            "filters", _("No recommendations match these filters; nothing was written.")
+        )
+    return bulk_assess(session, ids, limit=limit, **values)
+
+
 def bulk_assess(
     session: Session,
     ids: Iterable[int],
@@ -104,6 +126,7 @@ def bulk_assess(
     :class:`tracker.auth.PermissionDenied` unless the current actor is an editor. Nothing is
     written then. The caller commits."""
     auth.require(Role.EDITOR, _("adding assessments"))
+    db.begin_write(session)  # before the first read (SQLite: see tracker.db.begin_write)
     wanted = sorted({int(i) for i in ids})
     if not wanted:
         raise ValidationError("id", _("id: no recommendation is selected"))
@@ -115,7 +138,6 @@ def bulk_assess(
     text = (evidence or "").strip() or None
     url = validate_url(evidence_url)
     author = actor or audit.default_actor()
-    db.begin_write(session)
     # Row locks (PostgreSQL) in id order, as add_assessment takes them one at a time: a
     # single assessment written meanwhile waits for this transaction, and each current
     # status is computed with every row in view.
@@ -185,4 +207,11 @@ def bulk_assess(
     return BulkResult(len(wanted), st.value, day, source)
 
 
-__all__ = ["DEFAULT_MAX", "BulkResult", "TooManyError", "bulk_assess", "selection_ids"]
+__all__ = [
+    "DEFAULT_MAX",
+    "BulkResult",
+    "TooManyError",
+    "assess_selection",
+    "bulk_assess",
+    "selection_ids",
+]

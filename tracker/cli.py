@@ -218,26 +218,25 @@ def _assess_selection(args: argparse.Namespace, f: Filters, actor: str | None) -
     from tracker import bulk
 
     with db.session_scope(ready_engine()) as s:
-        ids = bulk.selection_ids(s, f)
-        if not ids:
-            raise CliError(_("No recommendations match these filters; nothing was written."))
-        if len(ids) > args.max and not args.yes:
+        try:
+            result = bulk.assess_selection(
+                s,
+                f,
+                limit=None if args.yes else args.max,
+                status=args.status,
+                assessed_on=args.date,
+                source_org=args.source,
+                evidence=args.evidence,
+                evidence_url=args.url,
+                actor=actor,
+            )
+        except bulk.TooManyError as exc:
             raise CliError(
                 _(
                     "{n} recommendations match these filters, more than --max {max}; nothing "
                     "was written. Narrow the filters, or add --yes to assess all {n}."
-                ).format(n=len(ids), max=args.max)
-            )
-        result = bulk.bulk_assess(
-            s,
-            ids,
-            status=args.status,
-            assessed_on=args.date,
-            source_org=args.source,
-            evidence=args.evidence,
-            evidence_url=args.url,
-            actor=actor,
-        )
+                ).format(n=exc.count, max=exc.limit)
+            ) from None
     out(result.message())
     return 0
 
