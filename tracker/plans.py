@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
@@ -336,6 +336,17 @@ def plan_frame(
     )
 
 
+def plan_count(session: Session, f: Filters | None = None) -> int:
+    """How many planned actions the recommendations matching ``f`` have."""
+    stmt = apply_filters(
+        base_select(func.count(PlannedAction.id), current=False).join(
+            PlannedAction, PlannedAction.recommendation_id == Recommendation.id
+        ),
+        f,
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def due_soon_frame(
     session: Session,
     f: Filters | None = None,
@@ -440,6 +451,7 @@ __all__ = [
     "due_soon_frame",
     "overdue_condition",
     "overdue_views",
+    "plan_count",
     "plan_export",
     "plan_file_bytes",
     "plan_frame",

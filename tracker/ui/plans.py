@@ -165,7 +165,7 @@ def _edit_form(rec_id: int, df: pd.DataFrame) -> None:
                 format="YYYY-MM-DD",
             )
             save_col, remove_col = st.columns(2)
-            save = save_col.form_submit_button(_("Save changes"), icon=":material/save:")
+            save = save_col.form_submit_button(_("Save the action"), icon=":material/save:")
             remove = remove_col.form_submit_button(
                 _("Remove this action"), icon=":material/delete:"
             )
@@ -230,7 +230,14 @@ def due_actions_section(f: Filters) -> None:
                 ],
                 key="due_actions_table",
             )
-        st.caption(_("The whole action plan of the recommendations matching the filters:"))
+        planned = query(plans.plan_count, f)
+        if not planned:
+            return
+        st.caption(
+            _(
+                "The whole action plan of the recommendations matching the filters ({n} actions):"
+            ).format(n=f"{planned:,}")
+        )
         downloads(
             file_stem("upr-action-plan", f),
             lambda s, fmt: plans.plan_export(s, f, fmt),  # type: ignore[arg-type]
