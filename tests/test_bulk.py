@@ -80,16 +80,16 @@ def test_a_bad_value_or_unknown_id_writes_nothing(any_db_url) -> None:  # type: 
         values = {"status": "not_implemented", "assessed_on": DAY, "source_org": "NGO"} | change
         with pytest.raises(ValidationError, match=message), db.session_scope(engine) as s:
             bulk.bulk_assess(s, ids, **values)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="no recommendation with id 999999"):
-        with db.session_scope(engine) as s:
-            bulk.bulk_assess(
-                s, [*ids, 999999], status="not_implemented", assessed_on=DAY, source_org="NGO"
-            )
-    with pytest.raises(bulk.TooManyError, match="3 recommendations are selected"):
-        with db.session_scope(engine) as s:
-            bulk.bulk_assess(
-                s, ids, status="not_implemented", assessed_on=DAY, source_org="NGO", limit=2
-            )
+    unknown = pytest.raises(ValidationError, match="no recommendation with id 999999")
+    with unknown, db.session_scope(engine) as s:
+        bulk.bulk_assess(
+            s, [*ids, 999999], status="not_implemented", assessed_on=DAY, source_org="NGO"
+        )
+    too_many = pytest.raises(bulk.TooManyError, match="3 recommendations are selected")
+    with too_many, db.session_scope(engine) as s:
+        bulk.bulk_assess(
+            s, ids, status="not_implemented", assessed_on=DAY, source_org="NGO", limit=2
+        )
     with db.session_scope(engine) as s:
         assert _count(s, AuditEvent) == events
         assert _count(s, Assessment) == assessments
@@ -118,10 +118,9 @@ def test_cli_assess_with_filters_refuses_more_than_max_without_yes(sample_url, c
     with db.session_scope(db.get_engine(sample_url)) as s:
         were_fully = bulk.selection_ids(s, fully)
     assert len(were_fully) >= kaz3
-    code = cli.main(
-        ["assess", "--state", "KAZ", "--status-now", "fully_implemented", "--yes"]
-        + ["--status", "not_implemented", "--date", "2025-04-02", "--source", "Ombudsman"]
-    )
+    selection = ["--state", "KAZ", "--status-now", "fully_implemented", "--yes"]
+    new = ["--status", "not_implemented", "--date", "2025-04-02", "--source", "Ombudsman"]
+    code = cli.main(["assess", *selection, *new])
     assert code == 0
     assert f"for {len(were_fully)} recommendations" in capsys.readouterr().out
     with db.session_scope(db.get_engine(sample_url)) as s:
