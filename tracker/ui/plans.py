@@ -252,6 +252,7 @@ def bulk_assessment_form(f: Filters, total: int, ticked: list[int]) -> None:
     confirms the count before anything is written."""
     if not can_write():
         return
+    flash()  # the confirmation of the last bulk assessment: how many were assessed
     with st.expander(_("Assess the selection"), icon=":material/playlist_add_check:"):
         options = ["ticked", "filters"] if ticked else ["filters"]
         labels = {
