@@ -137,3 +137,17 @@ def test_cli_assess_needs_either_an_id_or_filters(sample_url, capsys) -> None:  
     assert cli.main(["assess", "--q", "no such words anywhere xyz", *common]) == 1
     assert "No recommendations match these filters" in capsys.readouterr().err
     assert cli.DEFAULT_BULK_MAX == bulk.DEFAULT_MAX
+
+
+def test_the_confirmation_speaks_russian(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tracker.i18n import set_language
+
+    selection = ["--state", "KAZ", "--cycle", "3", "--yes"]
+    new = ["--status", "not_implemented", "--date", "2025-04-01", "--source", "НКО"]
+    try:
+        code = cli.main(["--lang", "ru", "assess", *selection, *new])
+    finally:
+        set_language("en")
+    assert code == 0
+    said = capsys.readouterr().out
+    assert "Записано «Не выполнена» на 2025-04-01 (НКО) для 7 рекомендаций." in said, said

@@ -47,7 +47,7 @@ def test_an_editor_adds_and_updates_a_planned_action(sample_url) -> None:  # typ
     table = _frame(at, "state_of_action")
     assert list(table["action"]) == ["Open 5 **shelters** <b>now</b>"]  # shown literally
     assert list(table["state_of_action"]) == ["Overdue"]
-    assert any("past their due date" in w.value for w in at.warning)
+    assert any("1 planned action is past its due date" in w.value for w in at.warning)
     assert {b.key for b in at.get("download_button")} >= {"plan_download_1_csv"}
     # Completing it: the edit form holds the current values.
     widget(at.date_input, "Completed on").set_value(dt.date.today())

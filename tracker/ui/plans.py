@@ -14,7 +14,7 @@ import tracker.auth as auth
 from tracker import bulk, plans
 from tracker.assessments import ValidationError
 from tracker.filters import Filters
-from tracker.i18n import _
+from tracker.i18n import _, ngettext
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
@@ -31,7 +31,7 @@ def _plan_config() -> dict[str, Any]:
         "indicator": cc.TextColumn(_("Indicator")),
         "progress": cc.TextColumn(_("Progress"), width="medium"),
         "completed_on": cc.DateColumn(_("Completed on"), format="YYYY-MM-DD"),
-        "state_of_action": cc.TextColumn(_("State")),
+        "state_of_action": cc.TextColumn(_("Action status")),
         "days_left": cc.NumberColumn(_("Days left"), format="%d"),
     }
 
@@ -69,7 +69,11 @@ def action_plan_section(rec_id: int) -> None:
         overdue = int(df["overdue"].sum())
         if overdue:
             st.warning(
-                _("{n} planned action(s) past their due date and not completed.").format(n=overdue),
+                ngettext(
+                    "{n} planned action is past its due date and not completed.",
+                    "{n} planned actions are past their due date and not completed.",
+                    overdue,
+                ).format(n=overdue),
                 icon=":material/alarm:",
             )
         _show(
@@ -234,8 +238,10 @@ def due_actions_section(f: Filters) -> None:
         if not planned:
             return
         st.caption(
-            _(
-                "The whole action plan of the recommendations matching the filters ({n} actions):"
+            ngettext(
+                "The action plan of the recommendations matching the filters: {n} action.",
+                "The action plan of the recommendations matching the filters: {n} actions.",
+                planned,
             ).format(n=f"{planned:,}")
         )
         downloads(
