@@ -15,6 +15,7 @@ from tracker import bulk, plans
 from tracker.assessments import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _, ngettext
+from tracker.tables import labelled
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
@@ -217,11 +218,8 @@ def due_actions_section(f: Filters) -> None:
                 )
             )
         else:
-            from tracker.tables import detail_path
-
-            shown = due.assign(link=[detail_path(i) for i in due["id"]])
             _show(
-                shown,
+                labelled(due),  # the link to each recommendation, names in the language
                 [
                     "link",
                     "due_on",
