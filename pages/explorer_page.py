@@ -1,5 +1,6 @@
 """Explorer: every recommendation matching the filters, searchable, sortable, paginated and
-downloadable; choosing a row opens its detail page."""
+downloadable; choosing a row opens its detail page. Editors assess the selection (the
+filtered recommendations or ticked rows) at once."""
 
 import streamlit as st
 
@@ -39,25 +40,28 @@ st.markdown(
         first=number(first), last=number(first + len(rows) - 1), total=number(total)
     )
 )
-chosen = ui.table(
-    display_frames.labelled(rows),
-    [
-        "link",
-        "state",
-        "cycle",
-        "text",
-        "status",
-        "recommending_states",
-        "response",
-        "assessed_on",
-        "paragraph",
-        "themes",
-    ],
-    key="explorer_table",
-    select=True,
-)
-if chosen is not None:
-    ui.open_recommendation(chosen)
+columns = [
+    "link",
+    "state",
+    "cycle",
+    "text",
+    "status",
+    "recommending_states",
+    "response",
+    "assessed_on",
+    "paragraph",
+    "themes",
+]
+# Editors may tick several rows to assess them together; otherwise choosing a row opens it.
+ticking = ui.can_write() and st.toggle(_("Tick rows to assess several at once"), key="ticking")
+if ticking:
+    ticked = ui.ticked_table(display_frames.labelled(rows), columns, key="explorer_ticks")
+else:
+    ticked = []
+    chosen = ui.table(display_frames.labelled(rows), columns, key="explorer_table", select=True)
+    if chosen is not None:
+        ui.open_recommendation(chosen)
+ui.bulk_assessment_form(f, total, ticked)  # editors: one assessment for the selection
 
 st.caption(
     _(

@@ -1,5 +1,6 @@
 """Flagged: partially implemented recommendations grouped by theme and cycle, and the
-stale, never assessed, regressed and contested ones; counts per flag and downloads of each list."""
+stale, never assessed, regressed, contested and overdue ones; counts per flag and downloads of
+each list; the planned actions due in the next 30 days."""
 
 import datetime as dt
 
@@ -14,6 +15,7 @@ if ui.query(queries.count, f) == 0:
     ui.no_match()
     st.stop()
 ui.render_repeated_not_implemented(f)  # made again in a later cycle (tracker.linking)
+ui.due_actions_section(f)  # open planned actions due soon, the plan's download (tracker.plans)
 
 with st.expander(_("Settings"), icon=":material/tune:"):
     ui.url_value("months", ui.parse_int(1, 120), flags.DEFAULT_STALE_MONTHS)

@@ -1,6 +1,6 @@
 """One recommendation (``/recommendation?id=ID``): its text and review, recommending states,
-response, themes, the assessment timeline from every source, repeats in other cycles, and
-a form to add an assessment."""
+response, themes, the assessment timeline from every source, repeats in other cycles, the
+action plan, and a form to add an assessment."""
 
 import datetime as dt
 
@@ -79,6 +79,8 @@ else:
 
 st.subheader(_("Repeats in other cycles"))
 ui.render_repeats(rec.id)  # lineage, suggestions with Confirm / Not a repeat (tracker.linking)
+
+ui.action_plan_section(rec.id)  # planned actions; editors add, change, remove (tracker.plans)
 
 if not ui.can_write():
     # Viewers see no write action; tracker.assessments refuses them anyway.

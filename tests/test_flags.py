@@ -32,6 +32,7 @@ def test_flag_counts_on_the_sample(sample_session) -> None:
         "never_assessed": 2,
         "regressed": 2,
         "contested": 1,
+        "overdue": 0,
     }
     assert list(counts) == [f.value for f in flags.Flag]
 

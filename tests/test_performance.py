@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import flags, linking, progress, queries
 from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
-from tracker.models import Assessment, Recommendation
+from tracker.models import Assessment, PlannedAction, Recommendation
 from tracker.queries import has_sample
 from tracker.vocab import STATUS_RANK, status_label
 
@@ -68,6 +68,22 @@ def _random_history(session: Session, seed: int) -> None:
                     }
                 ],
             )
+    # Planned actions around TODAY, some completed: the "overdue" flag of a few.
+    session.execute(text("DELETE FROM planned_action"))
+    for rid in rng.sample(ids, min(len(ids), 12)):
+        due = TODAY + dt.timedelta(days=rng.randrange(-200, 200))
+        session.execute(
+            insert(PlannedAction),
+            [
+                {
+                    "recommendation_id": rid,
+                    "action": f"Action for {rid}",
+                    "due_on": due,
+                    "completed_on": due if rng.random() < 0.3 else None,
+                    "author": "test",
+                }
+            ],
+        )
     refresh_current_status(session)
     session.commit()
 

@@ -87,6 +87,31 @@ def validate_url(value: str | None) -> str | None:
         ) from None
 
 
+def validate_source(value: str | None) -> str:
+    """The source organisation, spaces normalised; required, at most MAX_SOURCE_LENGTH."""
+    source = " ".join((value or "").split())
+    if not source:
+        raise ValidationError(
+            "source", _("Source organisation: say which organisation made the assessment")
+        )
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ValidationError(
+            "source", _("Source organisation: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
+        )
+    return source
+
+
+def validate_day(value: str | dt.date) -> dt.date:
+    """The date of an assessment: a valid date, not in the future."""
+    day = parse_date(value)
+    if day > dt.date.today():
+        raise ValidationError(
+            "date",
+            _("Date of the assessment: {value} is in the future").format(value=day.isoformat()),
+        )
+    return day
+
+
 def add_assessment(
     session: Session,
     recommendation_id: int,
@@ -119,21 +144,8 @@ def add_assessment(
             "id", _("id: there is no recommendation with id {id}").format(id=recommendation_id)
         )
     st = validate_status(status)
-    day = parse_date(assessed_on)
-    if day > dt.date.today():
-        raise ValidationError(
-            "date",
-            _("Date of the assessment: {value} is in the future").format(value=day.isoformat()),
-        )
-    source = " ".join((source_org or "").split())
-    if not source:
-        raise ValidationError(
-            "source", _("Source organisation: say which organisation made the assessment")
-        )
-    if len(source) > MAX_SOURCE_LENGTH:
-        raise ValidationError(
-            "source", _("Source organisation: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
-        )
+    day = validate_day(assessed_on)
+    source = validate_source(source_org)
     previous = rec.current_assessment.status if rec.current_assessment else None
     a = Assessment(
         recommendation_id=rec.id,

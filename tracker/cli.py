@@ -42,6 +42,7 @@ COMMAND_MODULES: list[str] = [
 ]
 
 Handler = Callable[[argparse.Namespace], int]
+DEFAULT_BULK_MAX = 500  # tracker.bulk.DEFAULT_MAX (not imported: `stats` need not load it)
 
 
 class CliError(Exception):
@@ -184,7 +185,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+SELECTION_FLAGS = ("state", "cycle", "theme", "rs", "response", "status_now", "q")
+
+
+def _selection_filters(args: argparse.Namespace) -> Filters | None:
+    """The filters of ``assess`` (the flags of ``stats``, ``--status-now`` for the current
+    status), or None when no filter flag is given."""
+    if not any(getattr(args, k) for k in SELECTION_FLAGS):
+        return None
+    ns = argparse.Namespace(**{k: getattr(args, k) for k in SELECTION_FLAGS})
+    ns.status = args.status_now
+    return filters_from_args(ns)
+
+
 def cmd_assess(args: argparse.Namespace) -> int:
+    f = _selection_filters(args)
+    if (args.id is None) == (f is None):
+        raise CliError(
+            _(
+                "assess: give either --id ID (one recommendation) or filter flags (--state, "
+                "--theme, --cycle, --rs, --response, --status-now, --q) for a selection"
+            )
+        )
+    actor = settings.value(settings.ACTOR)
+    if f is not None:
+        return _assess_selection(args, f, actor)
     with db.session_scope(ready_engine()) as s:
         a = add_assessment(
             s,
@@ -194,7 +219,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             source_org=args.source,
             evidence=args.evidence,
             evidence_url=args.url,
-            actor=settings.value(settings.ACTOR),
+            actor=actor,
         )
         out(
             _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
@@ -204,6 +229,35 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 source=a.source_org,
             )
         )
+    return 0
+
+
+def _assess_selection(args: argparse.Namespace, f: Filters, actor: str | None) -> int:
+    """``assess`` with filter flags: one assessment for each matching recommendation, in one
+    transaction; more than ``--max`` only with ``--yes``."""
+    from tracker import bulk
+
+    with db.session_scope(ready_engine()) as s:
+        try:
+            result = bulk.assess_selection(
+                s,
+                f,
+                limit=None if args.yes else args.max,
+                status=args.status,
+                assessed_on=args.date,
+                source_org=args.source,
+                evidence=args.evidence,
+                evidence_url=args.url,
+                actor=actor,
+            )
+        except bulk.TooManyError as exc:
+            raise CliError(
+                _(
+                    "{n} recommendations match these filters, more than --max {max}; nothing "
+                    "was written. Narrow the filters, or add --yes to assess all {n}."
+                ).format(n=exc.count, max=exc.limit)
+            ) from None
+    out(result.message())
     return 0
 
 
@@ -291,13 +345,44 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_filter_arguments(p)
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("assess", help=_("add an implementation assessment to a recommendation"))
-    p.add_argument("--id", type=positive_int, required=True, help=_("recommendation id"))
+    p = sub.add_parser(
+        "assess",
+        help=_("add an implementation assessment to a recommendation, or to a selection"),
+    )
+    p.add_argument("--id", type=positive_int, help=_("recommendation id"))
     p.add_argument("--status", required=True, help=", ".join(STATUS_ORDER[:-1]))
     p.add_argument("--date", required=True, help=_("date of the assessment, YYYY-MM-DD"))
     p.add_argument("--source", required=True, help=_("organisation making the assessment"))
     p.add_argument("--evidence", help=_("evidence, in a few sentences"))
     p.add_argument("--url", help=_("link to the evidence"))
+    g = p.add_argument_group(
+        _("selection (instead of --id: every recommendation matching these filters)")
+    )
+    g.add_argument(
+        "--state", action="append", default=[], help=_("state under review (name or ISO code)")
+    )
+    g.add_argument("--cycle", action="append", default=[], help=_("UPR cycle number"))
+    g.add_argument("--theme", action="append", default=[], help=_("theme / issue name"))
+    g.add_argument(
+        "--rs", action="append", default=[], help=_("recommending state or regional group")
+    )
+    g.add_argument("--response", action="append", default=[], help=_("supported, noted, ..."))
+    g.add_argument(
+        "--status-now",
+        action="append",
+        default=[],
+        help=_("current status, e.g. partially_implemented"),
+    )
+    g.add_argument("--q", default="", help=_("text search"))
+    g.add_argument(
+        "--max",
+        type=positive_int,
+        default=DEFAULT_BULK_MAX,
+        help=_("refuse a selection of more recommendations than this (default {n})").format(
+            n=DEFAULT_BULK_MAX
+        ),
+    )
+    g.add_argument("--yes", action="store_true", help=_("assess a selection larger than --max"))
     p.set_defaults(handler=cmd_assess)
 
     p = sub.add_parser("sample", help=_("load or remove the bundled sample data"))

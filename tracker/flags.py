@@ -12,7 +12,8 @@
   (fully > partially > not implemented; "no information" is no judgement and is skipped);
 * **contested** — sources disagree: the latest assessments of two sources, both made
   within ``stale_months`` of the most recent one, give different statuses ("no
-  information" again skipped).
+  information" again skipped);
+* **overdue** — an action of its plan (tracker.plans) is past its due date and not completed.
 
 Retracted assessments and retractions never count (as for the current status).
 """
@@ -31,6 +32,7 @@ from tracker.assessments import CONTESTED_MONTHS, DAYS_PER_MONTH, disagreements,
 from tracker.filters import Filters
 from tracker.i18n import N_, _, ngettext
 from tracker.models import Assessment, Recommendation, Review, Theme, recommendation_themes
+from tracker.plans import overdue_condition, overdue_views
 from tracker.queries import (
     SUR,
     apply_filters,
@@ -53,6 +55,7 @@ class Flag(StrEnum):
     NEVER_ASSESSED = "never_assessed"
     REGRESSED = "regressed"
     CONTESTED = "contested"
+    OVERDUE = "overdue"
 
 
 FLAG_LABELS: dict[Flag, str] = {
@@ -61,6 +64,7 @@ FLAG_LABELS: dict[Flag, str] = {
     Flag.NEVER_ASSESSED: N_("Never assessed"),
     Flag.REGRESSED: N_("Regressed"),
     Flag.CONTESTED: N_("Contested"),
+    Flag.OVERDUE: N_("Overdue actions"),
 }
 
 FLAG_HELP: dict[Flag, str] = {
@@ -76,6 +80,7 @@ FLAG_HELP: dict[Flag, str] = {
         "Sources disagree: their latest assessments (within {months} months of each other) "
         "give different statuses."
     ),
+    Flag.OVERDUE: N_("An action of its plan is past its due date and not completed."),
 }
 
 
@@ -135,6 +140,10 @@ def _is_contested() -> ColumnElement[bool]:
     return Recommendation.contested.is_(True)
 
 
+def _is_overdue(opts: FlagOptions) -> ColumnElement[bool]:
+    return overdue_condition(opts.day())
+
+
 def _kept(opts: FlagOptions) -> bool:
     """True when the ``contested`` column answers for ``opts`` (its window is the default)."""
     return opts.stale_months == CONTESTED_MONTHS
@@ -156,6 +165,8 @@ def _condition(flag: Flag, opts: FlagOptions) -> ColumnElement[bool] | None:
         return _is_never_assessed()
     if flag is Flag.REGRESSED:
         return _is_regressed()
+    if flag is Flag.OVERDUE:
+        return _is_overdue(opts)
     return _is_contested() if _kept(opts) else None
 
 
@@ -220,6 +231,11 @@ def _explain(session: Session, ids: list[int], flag: Flag, opts: FlagOptions) ->
             scope = select(Recommendation.id).where(Recommendation.id.in_(chunk))
             found.update(disagreements(session, scope, window, explain=True))
         return found
+    if flag is Flag.OVERDUE:
+        found = {}
+        for chunk in _chunks(ids):
+            found.update(overdue_views(session, chunk, opts.day()))
+        return found
     return {}
 
 
@@ -263,7 +279,7 @@ def flag_counts(
     over the selection, reading the fields kept on each recommendation (the contested ones
     of another window than the default are found by comparing histories)."""
     opts = opts or FlagOptions()
-    partial, stale, never, regressed, contested = session.execute(
+    partial, stale, never, regressed, contested, overdue = session.execute(
         apply_filters(
             base_select(
                 _sum(_is_partial()),
@@ -271,6 +287,7 @@ def flag_counts(
                 _sum(_is_never_assessed()),
                 _sum(_is_regressed()),
                 _sum(_is_contested()),
+                _sum(_is_overdue(opts)),
                 current=False,
             ),
             f,
@@ -284,6 +301,7 @@ def flag_counts(
         Flag.NEVER_ASSESSED.value: int(never),
         Flag.REGRESSED.value: int(regressed),
         Flag.CONTESTED.value: int(contested),
+        Flag.OVERDUE.value: int(overdue),
     }
 
 

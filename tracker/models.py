@@ -392,6 +392,43 @@ class RecommendationLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PlannedAction(Base):
+    """One step of a national implementation plan for a recommendation: what is to be done,
+    by whom, by when, how progress is measured, and where it stands (migration 0006).
+
+    Edited in place (tracker.plans) with optimistic locking: every change is audited with
+    its before and after values, so the audit trail holds the plan's history."""
+
+    __tablename__ = "planned_action"
+    __table_args__ = (
+        # The overdue flag and the "due in the next 30 days" list read the open actions by
+        # due date; completed ones are never read by date.
+        Index(
+            "ix_planned_action_open_due",
+            "due_on",
+            sqlite_where=text("completed_on IS NULL"),
+            postgresql_where=text("completed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(Text)  # what is to be done
+    responsible: Mapped[str | None] = mapped_column(String(300))  # the responsible body
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    indicator: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)  # the latest progress note
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)  # None: still open
+    author: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own hook
+
+
 class AuditEvent(Base):
     """Who changed what, when: one row per write."""
 
@@ -451,6 +488,7 @@ __all__ = [
     "Base",
     "ImportRun",
     "Meta",
+    "PlannedAction",
     "Recommendation",
     "RecommendationLink",
     "Review",

@@ -22,6 +22,7 @@ def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:
         "flag=never_assessed",
         "flag=regressed",
         "flag=contested",
+        "flag=overdue",
     }
     assert all(p.proto.page == "flagged" for p in at.get("page_link"))
     metrics = {m.label: m.value for m in at.metric}

@@ -202,14 +202,35 @@ def table(
     """A table of recommendations (a :func:`tracker.display_frames.labelled` frame) showing
     ``columns``, text literally; rows are three lines high when they show a recommendation's
     text or evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
+    rows = _dataframe(df, columns, key, "single-row" if select else None, height, extra_config)
+    return int(df.iloc[rows[0]]["id"]) if rows else None
+
+
+def ticked_table(
+    df: Any, columns: list[str], *, key: str, extra_config: dict[str, Any] | None = None
+) -> list[int]:
+    """A :func:`table` whose rows can be ticked (several): the ids of the ticked rows."""
+    rows = _dataframe(df, columns, key, "multi-row", "auto", extra_config)
+    return [int(df.iloc[r]["id"]) for r in rows]
+
+
+def _dataframe(
+    df: Any,
+    columns: list[str],
+    key: str,
+    mode: str | None,
+    height: int | str,
+    extra_config: dict[str, Any] | None,
+) -> list[int]:
+    """Draw the table; the positions of the selected rows (none without ``mode``)."""
     config = column_config() | (extra_config or {})
     wraps = any(c in columns for c in ("text", "evidence", "detail"))
     if wraps and height == "auto":
         # Up to eight three-line rows in view (the header and a border: 38 px); more scroll.
         height = TEXT_ROW_HEIGHT * max(1, min(len(df), TABLE_ROWS_IN_VIEW)) + 38
     kwargs: dict[str, Any] = {}
-    if select:
-        kwargs = {"on_select": "rerun", "selection_mode": "single-row"}
+    if mode:
+        kwargs = {"on_select": "rerun", "selection_mode": mode}
     event = st.dataframe(
         df,
         column_order=columns,
@@ -221,11 +242,9 @@ def table(
         placeholder="",
         **kwargs,
     )
-    if select and event is not None:
-        rows = event.selection.rows  # type: ignore[attr-defined]
-        if rows:
-            return int(df.iloc[rows[0]]["id"])
-    return None
+    if mode and event is not None:
+        return list(event.selection.rows)  # type: ignore[attr-defined]
+    return []
 
 
 def open_recommendation(rec_id: int) -> None:
