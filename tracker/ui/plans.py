@@ -13,9 +13,9 @@ import streamlit as st
 import tracker.auth as auth
 from tracker import bulk, plans
 from tracker.assessments import ValidationError
+from tracker.display_frames import labelled
 from tracker.filters import Filters
 from tracker.i18n import _, ngettext
-from tracker.display_frames import labelled
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
