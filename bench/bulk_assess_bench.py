@@ -25,12 +25,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
-from tracker.store import RecommendationInput, RecommendationStore  # noqa: E402
 
 from bench.common import emit, summary  # noqa: E402
 from tracker import auth, bulk, db, schema  # noqa: E402
 from tracker.filters import Filters  # noqa: E402
-from tracker.models import AuditEvent  # noqa: E402
+from tracker.importers.inputs import RecommendationInput  # noqa: E402
+from tracker.importers.writer import BulkWriter  # noqa: E402
+from tracker.models import AuditEvent, ImportRun  # noqa: E402
 
 TARGET_SECONDS = 5.0
 STATE = "KAZ"
@@ -39,18 +40,23 @@ STATE = "KAZ"
 def add_recommendations(session: Session, n: int, state: str = "Kazakhstan") -> None:
     """``n`` distinct recommendations of one review (session 48), supported, never assessed
     (the caller commits). Also used by tests/test_bulk.py."""
-    store = RecommendationStore(session)
-    for i in range(n):
-        store.upsert(
-            RecommendationInput(
-                state_under_review=state,
-                session=48,
-                text=f"Recommendation number {i} on the rights of persons with disabilities",
-                response="supported",
-                recommending_states=["France"],
-                themes=["Persons with disabilities"],
-            )
+    rows = [
+        RecommendationInput(
+            state_under_review=state,
+            session=48,
+            text=f"Recommendation number {i} on the rights of persons with disabilities",
+            response="supported",
+            recommending_states=["France"],
+            themes=["Persons with disabilities"],
         )
+        for i in range(n)
+    ]
+    run = ImportRun(filename="bench", format="bench")
+    session.add(run)
+    session.flush()
+    writer = BulkWriter(session)  # the importers' writer: the one identity rule
+    writer.plan([[(row, []) for row in rows]])
+    writer.apply([run.id], actor="bench")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,8 +71,8 @@ def test_a_bad_value_or_unknown_id_writes_nothing(any_db_url) -> None:  # type: 
         assessments = _count(s, Assessment)
         ids = list(s.scalars(select(Recommendation.id).limit(3)))
     bad = [
-        ({"status": "done"}, "status: 'done' is not one of"),
-        ({"source_org": " "}, "source organisation is required"),
+        ({"status": "done"}, "Status: 'done' is not one of"),
+        ({"source_org": " "}, "Source organisation: say which organisation"),
         ({"assessed_on": dt.date.today() + dt.timedelta(days=2)}, "is in the future"),
         ({"evidence_url": "javascript:alert(1)"}, "not a web address"),
     ]
