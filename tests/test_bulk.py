@@ -32,7 +32,7 @@ def five_hundred(any_db_url: str) -> str:
     return any_db_url
 
 
-def test_500_recommendations_get_one_assessment_and_one_audit_event_each(five_hundred) -> None:  # type: ignore[no-untyped-def]
+def test_500_recommendations_get_one_assessment_and_one_audit_event_each(five_hundred) -> None:
     engine = db.get_engine(five_hundred)
     with auth.acting_as("aigerim", "editor"), db.session_scope(engine) as s:
         result = bulk.assess_selection(
@@ -62,7 +62,7 @@ def test_500_recommendations_get_one_assessment_and_one_audit_event_each(five_hu
         assert set(s.scalars(select(Recommendation.current_assessed_on))) == {DAY}
 
 
-def test_a_bad_value_or_unknown_id_writes_nothing(any_db_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_value_or_unknown_id_writes_nothing(any_db_url) -> None:
     engine = db.get_engine(any_db_url)
     with db.session_scope(engine) as s:
         load_sample(s)
@@ -95,14 +95,14 @@ def test_a_bad_value_or_unknown_id_writes_nothing(any_db_url) -> None:  # type: 
         assert _count(s, Assessment) == assessments
 
 
-def test_a_viewer_is_refused(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_is_refused(sample_session) -> None:
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
         bulk.assess_selection(
             sample_session, KAZ, status="not_implemented", assessed_on=DAY, source_org="NGO"
         )
 
 
-def test_cli_assess_with_filters_refuses_more_than_max_without_yes(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_assess_with_filters_refuses_more_than_max_without_yes(sample_url, capsys) -> None:
     common = ["--status", "fully_implemented", "--date", "2025-04-01", "--source", "Ombudsman"]
     assert cli.main(["assess", "--state", "KAZ", "--cycle", "3", "--max", "5", *common]) == 1
     assert "more than --max 5; nothing was written" in capsys.readouterr().err
@@ -129,7 +129,7 @@ def test_cli_assess_with_filters_refuses_more_than_max_without_yes(sample_url, c
         assert set(were_fully) <= set(now_not)
 
 
-def test_cli_assess_needs_either_an_id_or_filters(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_assess_needs_either_an_id_or_filters(sample_url, capsys) -> None:
     common = ["--status", "not_implemented", "--date", "2025-04-01", "--source", "NGO"]
     assert cli.main(["assess", *common]) == 1
     assert "give either --id ID" in capsys.readouterr().err
@@ -139,7 +139,7 @@ def test_cli_assess_needs_either_an_id_or_filters(sample_url, capsys) -> None:  
     assert cli.DEFAULT_BULK_MAX == bulk.DEFAULT_MAX
 
 
-def test_the_confirmation_speaks_russian(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_confirmation_speaks_russian(sample_url, capsys) -> None:
     from tracker.i18n import set_language
 
     selection = ["--state", "KAZ", "--cycle", "3", "--yes"]

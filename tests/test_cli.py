@@ -295,7 +295,7 @@ run(sys.argv[1:])
 """
 
 
-def test_ctrl_c_after_an_imports_summary_prints_no_traceback(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_c_after_an_imports_summary_prints_no_traceback(db_url, tmp_path) -> None:
     assert main(["init"]) == 0
     exported = tmp_path / "kaz.csv"
     assert main(["export", str(exported), "--state", "KAZ"]) == 0

@@ -348,7 +348,7 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:
         assert s.scalar(select(Assessment.retracts_id).where(Assessment.id > wrong)) == wrong
 
 
-def test_same_day_assessment_finds_the_same_source_on_the_same_day(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_same_day_assessment_finds_the_same_source_on_the_same_day(sample_session) -> None:
     from tracker.assessments import same_day_assessment
 
     rid = 1

@@ -36,7 +36,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
         (["--response", "bogus"], "--response: 'bogus' is not one of supported"),
     ],
 )
-def test_bad_filter_values_are_errors_not_ignored(sample_url, capsys, args, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filter_values_are_errors_not_ignored(sample_url, capsys, args, message) -> None:
     for command in (["stats", "--json"], ["export", "out.csv"]):
         code, out, err = run(capsys, *command, *args)
         assert code == 1, (command, out)
@@ -44,13 +44,13 @@ def test_bad_filter_values_are_errors_not_ignored(sample_url, capsys, args, mess
         assert "Traceback" not in err
 
 
-def test_good_filter_values_still_filter(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_good_filter_values_still_filter(sample_url, capsys) -> None:
     code, out, _ = run(capsys, "stats", "--json", "--cycle", "1,2", "--response", "Supported")
     assert code == 0
     assert '"recommendations": ' in out
 
 
-def test_a_huge_id_on_the_command_line_is_refused_with_a_message(sample_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_id_on_the_command_line_is_refused_with_a_message(sample_url, capsys) -> None:
     base = ["assess", "--status", "not_implemented", "--date", "2024-01-01", "--source", "X"]
     code, _, err = run(capsys, *base, "--id", HUGE)
     assert code == 2
@@ -60,7 +60,7 @@ def test_a_huge_id_on_the_command_line_is_refused_with_a_message(sample_url, cap
     assert f"there is no recommendation with id {MAX_ID}" in err
 
 
-def test_out_of_range_ids_find_nothing_instead_of_raising(any_db_url) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_range_ids_find_nothing_instead_of_raising(any_db_url) -> None:
     from tracker import db
 
     with db.session_scope() as s:
@@ -80,7 +80,7 @@ def test_id_and_cycle_parsing_accept_only_ascii_numbers_in_range() -> None:
     assert from_query_params({"cycle": ["²", "9" * 5000, "0", "3"]}).cycles == (3,)
 
 
-def test_the_detail_page_explains_a_huge_or_odd_id(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_detail_page_explains_a_huge_or_odd_id(sample_url) -> None:
     for raw in (HUGE, str(2**31), "²"):
         at = open_page("pages/recommendation_page.py", id=raw)
         assert not at.exception, raw

@@ -29,13 +29,13 @@ def loaded_url(any_db_url: str) -> str:
     return any_db_url
 
 
-def _kaz_ids(s) -> list[int]:  # type: ignore[no-untyped-def]
+def _kaz_ids(s) -> list[int]:
     from tracker.bulk import selection_ids
 
     return selection_ids(s, KAZ)
 
 
-def test_an_editor_adds_changes_and_removes_actions_each_audited(loaded_url) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_adds_changes_and_removes_actions_each_audited(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with auth.acting_as("aigerim", "editor"), db.session_scope(engine) as s:
         rid = _kaz_ids(s)[0]
@@ -88,7 +88,7 @@ def test_an_editor_adds_changes_and_removes_actions_each_audited(loaded_url) -> 
         assert gone.before["progress"] == "Draft in parliament"
 
 
-def test_viewers_are_refused_and_bad_values_are_explained(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_viewers_are_refused_and_bad_values_are_explained(sample_session) -> None:
     rid = _kaz_ids(sample_session)[0]
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
         plans.add_action(sample_session, rid, action="Anything")
@@ -112,7 +112,7 @@ def test_viewers_are_refused_and_bad_values_are_explained(sample_session) -> Non
     assert sample_session.scalar(select(func.count()).select_from(PlannedAction)) == 0
 
 
-def test_overdue_flag_and_the_due_soon_list(loaded_url) -> None:  # type: ignore[no-untyped-def]
+def test_overdue_flag_and_the_due_soon_list(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with auth.acting_as("aigerim", "editor"), db.session_scope(engine) as s:
         a, b, c = _kaz_ids(s)[:3]
@@ -144,7 +144,7 @@ def test_overdue_flag_and_the_due_soon_list(loaded_url) -> None:  # type: ignore
         ]
 
 
-def test_the_plan_downloads_as_csv_and_xlsx(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_plan_downloads_as_csv_and_xlsx(sample_session) -> None:
     rid = _kaz_ids(sample_session)[0]
     with auth.acting_as("aigerim", "editor"):
         plans.add_action(
@@ -175,7 +175,7 @@ def test_the_plan_downloads_as_csv_and_xlsx(sample_session) -> None:  # type: ig
     assert one.decode("utf-8-sig").splitlines()[1:] == lines[1:]
 
 
-def test_backup_and_restore_keep_the_plans(loaded_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_and_restore_keep_the_plans(loaded_url, tmp_path) -> None:
     engine = db.get_engine(loaded_url)
     with auth.acting_as("aigerim", "editor"), db.session_scope(engine) as s:
         rid = s.scalar(select(func.min(Recommendation.id)))

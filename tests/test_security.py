@@ -102,7 +102,7 @@ def _forge(secret: bytes, username: str, password_hash: str) -> str:
 
 # --- 3. the signing secret is in no database and no backup ------------------------------------
 @pytest.mark.usefixtures("_fast")
-def test_a_backup_alone_cannot_forge_a_login(db_url, session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_backup_alone_cannot_forge_a_login(db_url, session, tmp_path) -> None:
     make_users(session, alice="admin")
     token = auth.issue_token(session, "alice")
     session.commit()
@@ -129,7 +129,7 @@ def test_a_backup_alone_cannot_forge_a_login(db_url, session, tmp_path) -> None:
 @pytest.mark.usefixtures("_fast")
 def test_the_secret_comes_from_the_environment_or_one_key_file(
     db_url, session, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_users(session, alice="admin")
     from_file = auth.issue_token(session, "alice")
     key_file = Path(str(db.get_engine(db_url).url.database) + ".key")
@@ -149,7 +149,7 @@ def _hash(session: Session, name: str) -> str:
     return session.scalar(select(User.password_hash).where(User.username == name)) or ""
 
 
-def test_migration_0005_removes_a_stored_secret(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migration_0005_removes_a_stored_secret(tmp_path) -> None:
     engine = db.create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         cfg = schema._config()
@@ -164,7 +164,7 @@ def test_migration_0005_removes_a_stored_secret(tmp_path) -> None:  # type: igno
             keys = set(conn.scalars(text("SELECT key FROM meta")))
         assert "session_secret" not in keys
         assert "keep" in keys
-        assert schema.current_revision(engine) == "0005"
+        assert schema.current_revision(engine) == schema.head_revision()
     finally:
         engine.dispose()
 
@@ -172,7 +172,7 @@ def test_migration_0005_removes_a_stored_secret(tmp_path) -> None:  # type: igno
 @pytest.mark.usefixtures("_fast")
 def test_a_restore_ends_every_login_and_brings_back_no_revoked_one(
     db_url, session, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     engine = db.get_engine(db_url)
     make_users(session, alice="admin", bob="editor")
     now = time.time()
@@ -199,7 +199,7 @@ def test_a_restore_ends_every_login_and_brings_back_no_revoked_one(
 
 
 @pytest.mark.usefixtures("_fast")
-def test_a_restore_never_brings_a_secret(db_url, session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_restore_never_brings_a_secret(db_url, session, tmp_path) -> None:
     """An older backup that still holds ``session_secret`` (made before migration 0005)."""
     engine = db.get_engine(db_url)
     make_users(session, alice="admin")
@@ -227,7 +227,7 @@ def test_a_restore_never_brings_a_secret(db_url, session, tmp_path) -> None:  # 
 
 # --- 4. files holding data are private ----------------------------------------------------------
 @pytest.mark.usefixtures("umask_022", "_fast")
-def test_database_wal_shm_backup_key_and_rejects_files_are_private(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_database_wal_shm_backup_key_and_rejects_files_are_private(tmp_path, monkeypatch) -> None:
     path = tmp_path / "new.db"
     engine = db.create_engine_for(f"sqlite:///{path}")
     try:
@@ -244,7 +244,7 @@ def test_database_wal_shm_backup_key_and_rejects_files_are_private(tmp_path, mon
         seen: list[int] = []
         stats = backup.queries.stats
 
-        def stats_while_writing(s):  # type: ignore[no-untyped-def]
+        def stats_while_writing(s):
             # Called while the backup's *.tmp is being written.
             seen.extend(mode(p) for p in (tmp_path / "backups").glob("*.tmp"))
             return stats(s)
@@ -259,7 +259,7 @@ def test_database_wal_shm_backup_key_and_rejects_files_are_private(tmp_path, mon
 
 
 @pytest.mark.usefixtures("umask_022")
-def test_the_command_line_writes_private_files(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_writes_private_files(db_url, tmp_path) -> None:
     f = write(
         tmp_path / "m.csv", csv_bytes(UPR_INFO_HEADER, [upr_row(), upr_row(session="", text_="x")])
     )
@@ -272,7 +272,7 @@ def test_the_command_line_writes_private_files(db_url, tmp_path) -> None:  # typ
 
 # --- 6. lockout: per address, and the same for unknown names --------------------------------
 @pytest.mark.usefixtures("_fast")
-def test_locked_says_nothing_about_whether_an_account_exists(session) -> None:  # type: ignore[no-untyped-def]
+def test_locked_says_nothing_about_whether_an_account_exists(session) -> None:
     make_users(session, alice="admin", bob="editor")
     now = utcnow()
     said: dict[str, list[str]] = {}
@@ -290,7 +290,7 @@ def test_locked_says_nothing_about_whether_an_account_exists(session) -> None:  
 
 
 @pytest.mark.usefixtures("_fast")
-def test_an_anonymous_visitor_cannot_lock_the_admin_out(session) -> None:  # type: ignore[no-untyped-def]
+def test_an_anonymous_visitor_cannot_lock_the_admin_out(session) -> None:
     make_users(session, alice="admin")
     now = utcnow()
     for _ in range(3 * auth.MAX_FAILED_LOGINS):  # and keeps going, lock after lock
@@ -302,7 +302,7 @@ def test_an_anonymous_visitor_cannot_lock_the_admin_out(session) -> None:  # typ
 
 
 @pytest.mark.usefixtures("_fast")
-def test_one_address_trying_many_names_is_throttled(session) -> None:  # type: ignore[no-untyped-def]
+def test_one_address_trying_many_names_is_throttled(session) -> None:
     make_users(session, alice="admin", bob="editor")
     now = utcnow()
     for i in range(auth.MAX_FAILED_LOGINS_PER_ADDRESS):
@@ -315,7 +315,7 @@ def test_one_address_trying_many_names_is_throttled(session) -> None:  # type: i
     assert auth.authenticate(session, "bob", PASSWORD, client=ATTACKER, now=later).ok
 
 
-def test_unknown_names_cost_the_same_time(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_names_cost_the_same_time(session, monkeypatch) -> None:
     make_users(session, alice="admin")
     monkeypatch.setattr(auth, "FAILED_LOGIN_DELAY_S", 0.2)
     took: dict[str, float] = {}
@@ -325,7 +325,8 @@ def test_unknown_names_cost_the_same_time(session, monkeypatch) -> None:  # type
         assert not auth.authenticate(session, name, "wrong password", client=ATTACKER).ok
         took[name] = min(took.get(name, 99.0), time.monotonic() - started)
     assert min(took.values()) >= 0.2
-    assert abs(took["alice"] - took["ghost"]) < 0.15, took
+    # The same work for both (an argon2 check and the delay); on a loaded machine both vary.
+    assert abs(took["alice"] - took["ghost"]) < 0.15 + 0.2 * min(took.values()), took
 
 
 # --- 7. a failed login holds no write lock while it hashes and waits -------------------------
@@ -342,7 +343,7 @@ def _write_now(url: str) -> None:
         con.close()
 
 
-def test_the_password_check_and_the_delay_hold_no_write_lock(db_url, session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_password_check_and_the_delay_hold_no_write_lock(db_url, session, monkeypatch) -> None:
     make_users(session, alice="admin")
     checks: list[str] = []
     verify, delay = auth._verify, auth._fail_delay
@@ -367,7 +368,7 @@ def test_the_password_check_and_the_delay_hold_no_write_lock(db_url, session, mo
     assert checks.count("delay") == 2 * (auth.MAX_FAILED_LOGINS + 1)
 
 
-def _failed_login(url: str, barrier, i: int) -> None:  # type: ignore[no-untyped-def]
+def _failed_login(url: str, barrier, i: int) -> None:
     engine = db.create_engine_for(url)  # a connection of its own, as another server worker
     barrier.wait()
     with db.session_scope(engine) as s:
@@ -376,7 +377,7 @@ def _failed_login(url: str, barrier, i: int) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.usefixtures("_fast")
-def test_a_storm_of_failed_logins_does_not_hold_up_an_editors_save(sample_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_storm_of_failed_logins_does_not_hold_up_an_editors_save(sample_url, monkeypatch) -> None:
     with db.session_scope() as s:
         make_users(s, alice="admin", ed="editor")
         rec = s.scalar(select(func.min(Recommendation.id)))
@@ -409,11 +410,11 @@ def test_a_storm_of_failed_logins_does_not_hold_up_an_editors_save(sample_url, m
     # Held behind every login's check and delay, it waited up to 24 x 0.5 s (and failed with
     # "database is locked" under real hashing); now only behind their brief counter writes.
     # The bound is loose: on a loaded machine the 24 processes also compete for the CPU.
-    assert latency < 5.0, latency
+    assert latency < 8.0, latency  # the old code: 24 x 0.5 s behind the lock, 12 s and more
 
 
 # --- 11. a restore checks what it reads -------------------------------------------------------
-def _replace_in(file: Path, target: Path, member: str, edit) -> None:  # type: ignore[no-untyped-def]
+def _replace_in(file: Path, target: Path, member: str, edit) -> None:
     rows = [json.loads(x) for x in _members(file)[member].splitlines()]
     data = edit(rows)
     if isinstance(data, list):
@@ -421,7 +422,7 @@ def _replace_in(file: Path, target: Path, member: str, edit) -> None:  # type: i
     _rewrite(file, target, {member: data})
 
 
-def _set(column: str, value: object, index: int = 0):  # type: ignore[no-untyped-def]
+def _set(column: str, value: object, index: int = 0):
     def edit(rows: list[dict]) -> list[dict]:
         rows[index][column] = value
         return rows
@@ -430,7 +431,7 @@ def _set(column: str, value: object, index: int = 0):  # type: ignore[no-untyped
 
 
 @pytest.mark.usefixtures("_fast")
-def test_a_restore_refuses_what_an_import_would_refuse(sample_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_restore_refuses_what_an_import_would_refuse(sample_url, tmp_path, monkeypatch) -> None:
     engine = db.get_engine(sample_url)
     with db.session_scope(engine) as s:
         make_users(s, alice="admin")
@@ -451,7 +452,7 @@ def test_a_restore_refuses_what_an_import_would_refuse(sample_url, tmp_path, mon
         "url.zip": (
             "tables/assessment.jsonl",
             _set("evidence_url", "javascript:alert(1)"),
-            "row 1: evidence_url: url: 'javascript:alert(1)' is not a web address",
+            "row 1: evidence_url: Link to the evidence: 'javascript:alert(1)' is not a web address",
         ),
         "date.zip": (
             "tables/assessment.jsonl",
@@ -513,7 +514,7 @@ def test_a_restore_refuses_what_an_import_would_refuse(sample_url, tmp_path, mon
 
 def test_a_backup_that_would_expand_too_far_is_refused_before_reading(
     sample_url, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     engine = db.get_engine(sample_url)
     good = backup.write_backup(engine, tmp_path / "good.zip").path
     bomb = tmp_path / "bomb.zip"

@@ -47,7 +47,7 @@ PAGES = [
 TIMEOUT_MS = 60_000
 
 
-def wait_for_app(page, charts: int) -> None:  # type: ignore[no-untyped-def]
+def wait_for_app(page, charts: int) -> None:
     """Until the script run has finished and ``charts`` plots are drawn."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
     if charts:

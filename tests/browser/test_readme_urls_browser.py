@@ -45,7 +45,7 @@ def test_the_readme_lists_every_page_tested() -> None:
 
 
 @pytest.mark.parametrize("url", [*TITLES, "/"])
-def test_every_readme_url_opens_its_page(server: str, page, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_readme_url_opens_its_page(server: str, page, url: str) -> None:
     concrete = url.replace("ID", "1").replace("...", "women")
     page.goto(f"{server}{concrete}")
     wait_for_app(page)
@@ -59,7 +59,7 @@ def test_every_readme_url_opens_its_page(server: str, page, url: str) -> None:  
         assert "Deploy" not in page.locator("header").inner_text()
 
 
-def test_overview_url_keeps_the_filters_and_language(server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_overview_url_keeps_the_filters_and_language(server: str, page) -> None:
     page.goto(f"{server}/overview?state=KAZ&lang=ru")
     wait_for_app(page, charts=2)
     assert page.locator('[data-testid="stMain"] h1').first.inner_text().startswith("Обзор")

@@ -21,7 +21,7 @@ FLAGGED = "pages/flagged_page.py"
 EXPLORER = "pages/explorer_page.py"
 
 
-def _frame(at, column: str):  # type: ignore[no-untyped-def]
+def _frame(at, column: str):
     """The value of the one table with ``column`` (tables without row selection carry no
     key in AppTest)."""
     found = [d.value for d in at.dataframe if column in d.value.columns]
@@ -34,7 +34,7 @@ def _plan(url: str, rec_id: int, **values: object) -> None:
         plans.add_action(s, rec_id, **values)  # type: ignore[arg-type]
 
 
-def test_an_editor_adds_and_updates_a_planned_action(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_adds_and_updates_a_planned_action(sample_url) -> None:
     at = open_page(DETAIL, id="1")
     assert "No planned actions yet." in texts(at)
     widget(at.text_area, "Planned action").input("Open 5 **shelters** <b>now</b>")
@@ -60,7 +60,7 @@ def test_an_editor_adds_and_updates_a_planned_action(sample_url) -> None:  # typ
 
 
 @pytest.mark.usefixtures("fast_hashing")
-def test_a_viewer_sees_the_plan_but_no_form(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_sees_the_plan_but_no_form(sample_url) -> None:
     with db.session_scope(db.get_engine(sample_url)) as s:
         auth.create_user(s, "coordinator", "correct horse battery", "admin")
         auth.create_user(s, "donor", "correct horse battery", "viewer")
@@ -72,7 +72,7 @@ def test_a_viewer_sees_the_plan_but_no_form(sample_url) -> None:  # type: ignore
     assert not [b for b in at.button if b.label in ("Add to the plan", "Save the action")]
 
 
-def test_flagged_lists_overdue_recommendations_and_actions_due_soon(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_flagged_lists_overdue_recommendations_and_actions_due_soon(sample_url) -> None:
     today = dt.date.today()
     _plan(sample_url, 1, action="Late", responsible="Ministry", due_on=today - dt.timedelta(1))
     _plan(sample_url, 2, action="Soon", responsible="NHRI", due_on=today + dt.timedelta(5))
@@ -89,7 +89,7 @@ def test_flagged_lists_overdue_recommendations_and_actions_due_soon(sample_url) 
     assert {b.key for b in at.get("download_button")} >= {"plan_download_csv", "plan_download_xlsx"}
 
 
-def test_the_explorer_assesses_the_filtered_selection_after_confirmation(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_explorer_assesses_the_filtered_selection_after_confirmation(sample_url) -> None:
     engine = db.get_engine(sample_url)
     f = Filters(states=("KAZ",), cycles=(3,))
     with db.session_scope(engine) as s:
@@ -119,7 +119,7 @@ def test_the_explorer_assesses_the_filtered_selection_after_confirmation(sample_
         assert events == len(ids)
 
 
-def test_editors_can_switch_the_table_to_ticking_rows(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_editors_can_switch_the_table_to_ticking_rows(sample_url) -> None:
     at = open_page(EXPLORER, state="KAZ")
     at.toggle(key="ticking").set_value(True).run()
     assert not at.exception

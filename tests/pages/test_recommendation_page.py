@@ -71,12 +71,12 @@ def test_unknown_or_missing_id_is_explained(sample_url) -> None:
     assert "Choose a recommendation" in texts(at)
 
 
-def asked(at) -> list[str]:  # type: ignore[no-untyped-def]
+def asked(at) -> list[str]:
     """The "already assessed on that day" questions shown (the sample banner is a warning too)."""
     return [w.value for w in at.warning if "already assessed" in w.value]
 
 
-def test_the_same_source_on_the_same_day_is_asked_before_saving(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_source_on_the_same_day_is_asked_before_saving(sample_url) -> None:
     at = open_page(PAGE, id="1")
     day = dt.date(2025, 9, 30)
     _form(at, status="not_implemented", day=day, source="Our NGO")

@@ -68,7 +68,7 @@ from tracker.importers.files import (
     read_workbook,
 )
 from tracker.importers.inputs import AssessmentInput
-from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx, read_docx
+from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx
 from tracker.importers.outcome import (
     PREVIEW_ROWS,
     FileReport,
@@ -80,6 +80,7 @@ from tracker.importers.outcome import (
     problems_frame,
 )
 from tracker.importers.rows import ParseContext, is_blank, state_name
+from tracker.importers.word import read_docx
 from tracker.importers.writer import BulkWriter
 from tracker.memory import gc_paused
 from tracker.models import ImportRun, Recommendation, Review, State
