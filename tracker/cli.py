@@ -1,4 +1,5 @@
-"""The command line, ``python -m tracker COMMAND``: thin over the tracker modules.
+"""The command line, ``.venv/bin/tracker COMMAND`` (``python -m tracker COMMAND`` inside the
+virtualenv; tracker.hints): thin over the tracker modules.
 
 Core commands live here; larger command groups register themselves from their own modules
 (listed in ``COMMAND_MODULES``; each has ``register(subparsers)``), so that the parser is
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from tracker import db, queries, schema
 from tracker.assessments import ValidationError, add_assessment
 from tracker.filters import Filters, from_query_params
+from tracker.hints import CLI_COMMAND
 from tracker.i18n import _, set_language
 from tracker.states import UnknownStateError
 from tracker.vocab import STATUS_ORDER, status_label
@@ -240,7 +242,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command (only of the core ones when ``command`` is one of them:
     the other command modules are not imported then)."""
     parser = argparse.ArgumentParser(
-        prog="python -m tracker",
+        prog=CLI_COMMAND,  # usage lines spell the command as the hints do
         description=_("UPR Tracker: follow what a state does with its UPR recommendations."),
     )
     parser.add_argument(

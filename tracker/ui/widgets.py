@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker import db, images, queries, reports
 from tracker.filters import Filters
+from tracker.hints import cli_command
 from tracker.i18n import _, get_language, set_language
 from tracker.sample import has_sample
 from tracker.ui.data import engine, query
@@ -46,8 +47,8 @@ def sample_banner() -> None:
             _(
                 "This database contains **sample data** for demonstration: illustrative "
                 "recommendations and assessments are marked as sample. Remove them with "
-                "`python -m tracker sample remove` before real use."
-            ),
+                "`{command}` before real use."
+            ).format(command=cli_command("sample remove")),
             icon="⚠️",
         )
 
