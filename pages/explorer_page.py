@@ -3,7 +3,7 @@ downloadable; choosing a row opens its detail page."""
 
 import streamlit as st
 
-from tracker import explorer, exports, queries, tables, ui
+from tracker import columns, explorer, exports, queries, tables, ui
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Explorer"))
@@ -38,20 +38,12 @@ st.markdown(
         first=f"{first:,}", last=f"{first + len(rows) - 1:,}", total=f"{total:,}"
     )
 )
+shown = tables.labelled(rows)
+# The columns this page is about, fitting a 1440-px screen (tracker.columns says which).
+several = ui.query(columns.several_states, f)
 chosen = ui.table(
-    tables.labelled(rows),
-    [
-        "link",
-        "state",
-        "cycle",
-        "text",
-        "status",
-        "recommending_states",
-        "response",
-        "assessed_on",
-        "paragraph",
-        "themes",
-    ],
+    shown,
+    columns.shown(shown, columns.EXPLORER, several_states=several),
     key="explorer_table",
     select=True,
 )

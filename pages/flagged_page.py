@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import exports, flags, queries, tables, ui
+from tracker import columns, exports, flags, queries, tables, ui
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Flagged recommendations"))
@@ -86,43 +86,16 @@ if flag == flags.Flag.PARTIAL.value:
         column_config={"theme": _("Theme"), "total": _("Total")},
         key="theme_cycle_counts",
     )
-    chosen = ui.table(
-        tables.labelled(view.rows),
-        [
-            "theme",
-            "cycle",
-            "link",
-            "text",
-            "evidence",
-            "age_months",
-            "assessed_on",
-            "source_org",
-            "recommending_states",
-            "response",
-            "state",
-        ],
-        key="flagged_table",
-        select=True,
-    )
 else:
     st.caption(_("Choose a row to open the recommendation."))
-    chosen = ui.table(
-        tables.labelled(view.rows),
-        [
-            "link",
-            "cycle",
-            "text",
-            "detail",
-            "status",
-            "age_months",
-            "assessed_on",
-            "evidence",
-            "recommending_states",
-            "response",
-            "state",
-        ],
-        key="flagged_table",
-        select=True,
-    )
+# The columns this flag is about, without empty ones (stale: no details), fitting 1440 px.
+shown = tables.labelled(view.rows)
+several = ui.query(columns.several_states, f)
+chosen = ui.table(
+    shown,
+    columns.shown(shown, columns.flagged(flag), several_states=several),
+    key="flagged_table",
+    select=True,
+)
 if chosen is not None:
     ui.open_recommendation(chosen)

@@ -156,37 +156,91 @@ def source_caption(f: Filters) -> str:
 
 
 # --- tables --------------------------------------------------------------------------------
-def column_config() -> dict[str, Any]:
+# Widths (px) for a table to fit the main area at 1440 px: about 950 px beside the sidebar,
+# less the row selector. Each heading fits its column in English and Russian (text wraps in
+# the cells: rows are three lines high when a table shows long text). On a wider screen every
+# column grows alike (Streamlit stretches a table to its container).
+TABLE_WIDTH = 940
+COLUMN_WIDTHS: dict[str, int] = {
+    "link": 56,
+    "id": 56,
+    "state": 100,
+    "cycle": 50,
+    "session": 64,
+    "paragraph": 76,
+    "recommending_states": 112,
+    "response": 96,
+    "action_category": 120,
+    "themes": 124,
+    "theme": 140,
+    "status": 110,
+    "assessed_on": 96,
+    "age_months": 100,
+    "source_org": 110,
+    "evidence_url": 110,
+}
+# The long texts share what the other columns leave: (share, least width in px).
+WRAPPED_COLUMNS: dict[str, tuple[int, int]] = {
+    "text": (5, 200),
+    "evidence": (3, 150),
+    "detail": (3, 150),
+}
+
+
+def column_widths(columns: list[str]) -> dict[str, int]:
+    """The width of each of ``columns`` in a table of :data:`TABLE_WIDTH`: the fixed ones
+    from :data:`COLUMN_WIDTHS`, and the long texts sharing the rest (never below their least
+    width: then the table scrolls sideways rather than cut every line to a few words)."""
+    widths = {c: COLUMN_WIDTHS[c] for c in columns if c in COLUMN_WIDTHS}
+    wrapped = [c for c in columns if c in WRAPPED_COLUMNS]
+    least = {c: WRAPPED_COLUMNS[c][1] for c in wrapped}
+    spare = max(0, TABLE_WIDTH - sum(widths.values()) - sum(least.values()))
+    shares = sum(WRAPPED_COLUMNS[c][0] for c in wrapped)
+    for c in wrapped:
+        widths[c] = least[c] + spare * WRAPPED_COLUMNS[c][0] // shares
+    return widths
+
+
+def column_config(columns: list[str] | None = None) -> dict[str, Any]:
     """The headings and formats of the columns of a recommendations table (in the language of
-    this rerun); :func:`table` and the repeats lineage use them."""
+    this rerun), sized by :func:`column_widths` for ``columns`` when given; :func:`table` and
+    the repeats lineage use them."""
     cc = st.column_config
+    w = column_widths(columns or [])
     return {
         "link": cc.LinkColumn(
             _("Id"),
             display_text=r"recommendation\?id=(\d+)",
             help=_("Open the recommendation (new tab)"),
-            width="small",
+            width=w.get("link", "small"),
         ),
-        "id": cc.NumberColumn(_("Id"), format="%d", width="small"),
-        "state": cc.TextColumn(_("State under review")),
-        "cycle": cc.NumberColumn(_("Cycle"), format="%d", width="small"),
-        "session": cc.NumberColumn(_("Session"), format="%d", width="small"),
-        "paragraph": cc.TextColumn(_("Paragraph"), width="small"),
-        "text": cc.TextColumn(_("Recommendation"), width="large"),
-        "recommending_states": cc.TextColumn(_("Recommended by")),
-        "response": cc.TextColumn(_("Response")),
-        "action_category": cc.TextColumn(_("Action category")),
-        "themes": cc.TextColumn(_("Themes")),
-        "theme": cc.TextColumn(_("Theme"), width=170),
-        "status": cc.TextColumn(_("Current status")),
-        "assessed_on": cc.DateColumn(_("Assessed on"), format="YYYY-MM-DD"),
+        "id": cc.NumberColumn(_("Id"), format="%d", width=w.get("id", "small")),
+        "state": cc.TextColumn(_("State"), width=w.get("state"), help=_("State under review")),
+        "cycle": cc.NumberColumn(_("Cycle"), format="%d", width=w.get("cycle", "small")),
+        "session": cc.NumberColumn(_("Session"), format="%d", width=w.get("session", "small")),
+        "paragraph": cc.TextColumn(_("Paragraph"), width=w.get("paragraph", "small")),
+        "text": cc.TextColumn(_("Recommendation"), width=w.get("text", "large")),
+        "recommending_states": cc.TextColumn(
+            _("Recommended by"), width=w.get("recommending_states")
+        ),
+        "response": cc.TextColumn(_("Response"), width=w.get("response")),
+        "action_category": cc.TextColumn(_("Action category"), width=w.get("action_category")),
+        "themes": cc.TextColumn(_("Themes"), width=w.get("themes")),
+        "theme": cc.TextColumn(_("Theme"), width=w.get("theme", 170)),
+        "status": cc.TextColumn(_("Current status"), width=w.get("status")),
+        "assessed_on": cc.DateColumn(
+            _("Assessed on"), format="YYYY-MM-DD", width=w.get("assessed_on")
+        ),
         "age_months": cc.NumberColumn(
-            _("Age (months)"), format="%d", help=_("Months since the latest assessment")
+            _("Age (months)"),
+            format="%d",
+            help=_("Months since the latest assessment"),
+            width=w.get("age_months"),
         ),
-        "source_org": cc.TextColumn(_("Source")),
-        "evidence": cc.TextColumn(_("Latest evidence"), width=320),
-        "evidence_url": cc.LinkColumn(_("Evidence link")),
-        "detail": cc.TextColumn(_("Details"), width=320),
+        "source_org": cc.TextColumn(_("Source"), width=w.get("source_org")),
+        "evidence": cc.TextColumn(_("Latest evidence"), width=w.get("evidence", 320)),
+        "evidence_url": cc.LinkColumn(_("Evidence link"), width=w.get("evidence_url")),
+        "detail": cc.TextColumn(_("Details"), width=w.get("detail", 320)),
     }
 
 
@@ -202,7 +256,7 @@ def table(
     """A table of recommendations (a :func:`tracker.tables.labelled` frame) showing
     ``columns``, text literally; rows are three lines high when they show a recommendation's
     text or evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
-    config = column_config() | (extra_config or {})
+    config = column_config(columns) | (extra_config or {})
     wraps = any(c in columns for c in ("text", "evidence", "detail"))
     if wraps and height == "auto":
         # Up to eight three-line rows in view (the header and a border: 38 px); more scroll.
