@@ -44,6 +44,7 @@ several = ui.query(columns.several_states, f)
 chosen = ui.table(
     shown,
     columns.shown(shown, columns.EXPLORER, several_states=several),
+    optional=columns.EXPLORER_OPTIONAL,
     key="explorer_table",
     select=True,
 )

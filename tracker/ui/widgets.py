@@ -4,7 +4,7 @@ their image downloads, recommendation tables, CSV/Excel downloads and the page-n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -171,7 +171,7 @@ COLUMN_WIDTHS: dict[str, int] = {
     "recommending_states": 112,
     "response": 96,
     "action_category": 120,
-    "themes": 124,
+    "themes": 120,
     "theme": 140,
     "status": 110,
     "assessed_on": 96,
@@ -199,6 +199,18 @@ def column_widths(columns: list[str]) -> dict[str, int]:
     for c in wrapped:
         widths[c] = least[c] + spare * WRAPPED_COLUMNS[c][0] // shares
     return widths
+
+
+def fitting(columns: list[str], optional: Sequence[str] = ()) -> list[str]:
+    """``columns`` less as many of the ``optional`` ones (in that order) as it takes for the
+    table to fit :data:`TABLE_WIDTH` with its long texts at their least width."""
+    shown = list(columns)
+    for column in optional:
+        if sum(column_widths(shown).values()) <= TABLE_WIDTH:
+            break
+        if column in shown:
+            shown.remove(column)
+    return shown
 
 
 def column_config(columns: list[str] | None = None) -> dict[str, Any]:
@@ -252,10 +264,13 @@ def table(
     select: bool = False,
     height: int | str = "auto",
     extra_config: dict[str, Any] | None = None,
+    optional: Sequence[str] = (),
 ) -> int | None:
     """A table of recommendations (a :func:`tracker.tables.labelled` frame) showing
-    ``columns``, text literally; rows are three lines high when they show a recommendation's
-    text or evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
+    ``columns`` (less the ``optional`` ones it takes to fit a 1440-px screen: :func:`fitting`),
+    text literally; rows are three lines high when they show a recommendation's text or
+    evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
+    columns = fitting(columns, optional)
     config = column_config(columns) | (extra_config or {})
     wraps = any(c in columns for c in ("text", "evidence", "detail"))
     if wraps and height == "auto":
