@@ -1,5 +1,6 @@
 # Two commands for a new user:
-#   make run   - set up .venv, create/upgrade the database (with the sample), serve the app
+#   make run   - set up .venv (with the command .venv/bin/tracker), create/upgrade the
+#                database (with the sample), serve the app
 #   make test  - set up .venv with the dev tools, run ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -19,12 +20,17 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
-	$(PY) -m tracker init
-	$(PY) -m tracker serve --server.address $(HOST) --server.port $(PORT) \
+# The command line as the app and the README name it: `.venv/bin/tracker COMMAND` works from
+# a fresh shell in the project folder (no activation; tools/tracker-command.sh says how).
+$(VENV)/bin/tracker: tools/tracker-command.sh | $(VENV)/.runtime
+	install -m 0755 tools/tracker-command.sh $@
+
+run: $(VENV)/.runtime $(VENV)/bin/tracker
+	$(VENV)/bin/tracker init
+	$(VENV)/bin/tracker serve --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(VENV)/bin/tracker
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy  # tracker/, configured in pyproject.toml

@@ -4,7 +4,7 @@ filtered recommendations or ticked rows) at once."""
 
 import streamlit as st
 
-from tracker import display_frames, explorer, exports, queries, ui
+from tracker import columns, display_frames, explorer, exports, queries, ui
 from tracker.formats import number
 from tracker.i18n import _
 
@@ -40,25 +40,25 @@ st.markdown(
         first=number(first), last=number(first + len(rows) - 1), total=number(total)
     )
 )
-columns = [
-    "link",
-    "state",
-    "cycle",
-    "text",
-    "status",
-    "recommending_states",
-    "response",
-    "assessed_on",
-    "paragraph",
-    "themes",
-]
+shown = display_frames.labelled(rows)
+# The columns this page is about, fitting a 1440-px screen (tracker.columns says which).
+several = ui.query(columns.several_states, f)
+view_columns = columns.shown(shown, columns.EXPLORER, several_states=several)
 # Editors may tick several rows to assess them together; otherwise choosing a row opens it.
 ticking = ui.can_write() and st.toggle(_("Tick rows to assess several at once"), key="ticking")
 if ticking:
-    ticked = ui.ticked_table(display_frames.labelled(rows), columns, key="explorer_ticks")
+    ticked = ui.ticked_table(
+        shown, view_columns, optional=columns.EXPLORER_OPTIONAL, key="explorer_ticks"
+    )
 else:
     ticked = []
-    chosen = ui.table(display_frames.labelled(rows), columns, key="explorer_table", select=True)
+    chosen = ui.table(
+        shown,
+        view_columns,
+        optional=columns.EXPLORER_OPTIONAL,
+        key="explorer_table",
+        select=True,
+    )
     if chosen is not None:
         ui.open_recommendation(chosen)
 ui.bulk_assessment_form(f, total, ticked)  # editors: one assessment for the selection

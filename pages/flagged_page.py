@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import display_frames, exports, flags, queries, ui
+from tracker import columns, display_frames, exports, flags, queries, ui
 from tracker.formats import number
 from tracker.i18n import _
 
@@ -89,52 +89,16 @@ if flag == flags.Flag.PARTIAL.value:
         column_config={"theme": _("Theme"), "total": _("Total")},
         key="theme_cycle_counts",
     )
-    chosen = ui.table(
-        display_frames.labelled(view.rows),
-        [
-            "theme",
-            "cycle",
-            "link",
-            "text",
-            "evidence",
-            "age_months",
-            "assessed_on",
-            "source_org",
-            "recommending_states",
-            "response",
-            "state",
-        ],
-        key="flagged_table",
-        select=True,
-    )
-elif flag == flags.Flag.NEVER_ASSESSED.value:
-    # Nothing was assessed: no status, date or evidence columns; the review's age instead.
-    st.caption(_("Choose a row to open the recommendation."))
-    chosen = ui.table(
-        display_frames.labelled(view.rows),
-        ["link", "cycle", "text", "detail", "age_months", "recommending_states", "state"],
-        key="flagged_table",
-        select=True,
-    )
 else:
     st.caption(_("Choose a row to open the recommendation."))
-    chosen = ui.table(
-        display_frames.labelled(view.rows),
-        [
-            "link",
-            "cycle",
-            "text",
-            "detail",
-            "status",
-            "age_months",
-            "assessed_on",
-            "evidence",
-            "recommending_states",
-            "response",
-            "state",
-        ],
-        key="flagged_table",
-        select=True,
-    )
+# The columns this flag is about, without empty ones (stale: no details), fitting 1440 px.
+shown = display_frames.labelled(view.rows)
+several = ui.query(columns.several_states, f)
+chosen = ui.table(
+    shown,
+    columns.shown(shown, columns.flagged(flag), several_states=several),
+    key="flagged_table",
+    select=True,
+)
 if chosen is not None:
     ui.open_recommendation(chosen)

@@ -68,7 +68,7 @@ def test_success_prints_the_summary_and_exits_0(tmp_path: Path, db_path: Path, c
     assert out.splitlines() == [
         f"{f}: UPR Info database export (UTF-8 with BOM, ';'-separated): 2 rows read.",
         # the database holds the sample (issue 13.1: an import says so)
-        "This database still holds the sample data. Remove it with `python -m tracker sample "
+        "This database still holds the sample data. Remove it with `.venv/bin/tracker sample "
         "remove`: what your imports hold stays.",
         "Recommendations: 1 added, 0 updated, 0 unchanged; 0 rows rejected.",
     ]

@@ -103,7 +103,7 @@ def test_removing_the_sample_keeps_what_a_real_import_holds(sample_session, shar
     assert report.sample_present
     lines = report.summary_lines()
     assert lines[1] == (
-        "This database still holds the sample data. Remove it with `python -m tracker sample "
+        "This database still holds the sample data. Remove it with `.venv/bin/tracker sample "
         "remove`: what your imports hold stays."
     )
     assert (

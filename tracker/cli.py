@@ -1,4 +1,5 @@
-"""The command line, ``python -m tracker COMMAND``: thin over the tracker modules.
+"""The command line, ``.venv/bin/tracker COMMAND`` (``python -m tracker COMMAND`` inside the
+virtualenv; tracker.hints): thin over the tracker modules.
 
 Core commands live here; larger command groups register themselves from their own modules
 (listed in ``COMMAND_MODULES``; each has ``register(subparsers)``), so that the parser is
@@ -21,6 +22,7 @@ from tracker import db, private_files, queries, schema, settings
 from tracker.assessments import add_assessment
 from tracker.errors import ValidationError
 from tracker.filters import MAX_CYCLE, Filters, from_query_params, valid_cycle
+from tracker.hints import CLI_COMMAND
 from tracker.i18n import _, set_language
 from tracker.models import MAX_ID
 from tracker.states import UnknownStateError
@@ -321,7 +323,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command (only of the core ones when ``command`` is one of them:
     the other command modules are not imported then)."""
     parser = argparse.ArgumentParser(
-        prog="python -m tracker",
+        prog=CLI_COMMAND,  # usage lines spell the command as the hints do
         description=_("UPR Tracker: follow what a state does with its UPR recommendations."),
     )
     parser.add_argument(

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from tracker import private_files
+from tracker.hints import cli_command
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
@@ -264,9 +265,9 @@ class ImportReport:
         if self.sample_present:
             lines.append(
                 _(
-                    "This database still holds the sample data. Remove it with `python -m "
-                    "tracker sample remove`: what your imports hold stays."
-                )
+                    "This database still holds the sample data. Remove it with `{command}`: "
+                    "what your imports hold stays."
+                ).format(command=cli_command("sample remove"))
             )
         figures = _(
             "Recommendations: {added} added, {updated} updated, {unchanged} unchanged; "
