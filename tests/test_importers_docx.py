@@ -317,7 +317,7 @@ def test_the_same_text_under_two_paragraphs_is_two_recommendations(tmp_path: Pat
     engine = new_engine(tmp_path)
     rows = [
         [f"121.8 {TWICE} (Egypt);" + SOURCE, "Noted", "- Migrants", ""],
-        [f"121.9 Abolish the death penalty (Portugal);" + SOURCE, "Supported", "- Death", ""],
+        ["121.9 Abolish the death penalty (Portugal);" + SOURCE, "Supported", "- Death", ""],
         [f"121.10 {TWICE} (Mexico);" + SOURCE, "Noted", "- Migrants", ""],
     ]
     f = write(tmp_path / "UPR34_Kazakhstan.docx", matrix(HEADER_A, rows))
