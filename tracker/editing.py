@@ -180,7 +180,7 @@ def update_recommendation(
         for name in ("paragraph", "text", "response", "action_category"):
             if name in after:
                 setattr(rec, name, after[name])
-        if {"text", "response", "action_category"} & after.keys():
+        if {"text", "response", "action_category", "paragraph"} & after.keys():
             _reidentify(session, rec)
         if "themes" in after:
             _set_themes(session, rec, after["themes"])
