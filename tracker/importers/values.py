@@ -51,10 +51,11 @@ _LEADING_NUMBER_RE = re.compile(
 # What follows a leading number when it names more sessions or cycles (not a year).
 _OTHER_NUMBERS_RE = re.compile(r"(?:and\s+)?\d{1,3}(?:\s*(?:[,;&-]|and)\s*\d{1,3})*\)?", re.I)
 # Marks that show as nothing, which UHRI's cells carry around names and numbers: left-to-right
-# and right-to-left marks, byte order marks, zero-width spaces and joiners, directional
-# embeddings; no-break spaces become plain spaces.
+# and right-to-left marks, byte order marks, zero-width spaces, directional embeddings;
+# no-break spaces become plain spaces. The zero-width (non-)joiners stay: Persian and Indic
+# scripts spell words with them.
 _INVISIBLE = {
-    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"), None),
+    **dict.fromkeys(map(ord, "\u200b\u200e\u200f\u2060\ufeff"), None),
     **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None),
     **dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " "),
 }
