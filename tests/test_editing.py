@@ -103,6 +103,33 @@ def test_an_edit_cannot_make_two_recommendations_identical(sample_session) -> No
         )
 
 
+def test_the_same_text_under_another_paragraph_number_is_another_recommendation(
+    sample_session,
+) -> None:
+    a = sample_session.scalars(select(Recommendation).order_by(Recommendation.id).limit(1)).one()
+    b = sample_session.scalars(
+        select(Recommendation)
+        .where(Recommendation.review_id == a.review_id, Recommendation.id != a.id)
+        .limit(1)
+    ).one()
+    same = {"text": a.text, "response": a.response, "action_category": a.action_category}
+    with auth.acting_as("aigerim", "editor"):
+        a_meta = editing.get_metadata(sample_session, a.id)
+        assert a_meta is not None
+        editing.update_recommendation(sample_session, a.id, a_meta.version, {"paragraph": "115.8"})
+        b_meta = editing.get_metadata(sample_session, b.id)
+        assert b_meta is not None
+        after = editing.update_recommendation(
+            sample_session, b.id, b_meta.version, {**same, "paragraph": "115.10"}
+        )
+        assert (after.text, after.paragraph) == (a.text, "115.10")
+        # numbered as the other one, it would be the same recommendation again
+        with pytest.raises(ValidationError, match=f"recommendation {a.id} already has this text"):
+            editing.update_recommendation(
+                sample_session, b.id, after.version, {"paragraph": "115.8"}
+            )
+
+
 def test_the_second_of_two_editors_is_told_who_changed_it_and_loses_nothing(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with db.session_scope(engine) as s:

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Date, DateTime, Table, bindparam, insert, sel
 from sqlalchemy.orm import Session
 
 from tracker.assessments import history_order, refresh_current_status
-from tracker.identity import clean_text, identity_key
+from tracker.identity import clean_text, distinct_paragraphs, identity_key, paragraph_key
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
 from tracker.models import (
     AffectedGroup,
@@ -279,17 +279,46 @@ class BulkWriter:
         self._responses: dict[int, str] = {}
 
     # --- responses given later -----------------------------------------------------------
-    def fill_response(self, old_key: str, new_key: str, response: str) -> None:
+    def fill_response(self, old_key: str, new_key: str, response: str) -> str:
         """Before :meth:`plan`: the stored recommendation ``old_key`` (pending) receives
         ``response`` (an OHCHR matrix after its Working Group report), which makes its
-        identity ``new_key``; rows of the import with that identity then merge into it."""
+        identity ``new_key`` (:func:`tracker.identity.identity_key` with the response), or
+        its paragraph key when a recommendation of another paragraph holds that already;
+        rows of the import with that identity then merge into it. Returns the identity."""
         got = self._existing.pop(old_key, None)
         if got is None:
-            return
+            return new_key
+        new_key = self.numbered_identity(new_key, got[1])
         self._existing[new_key] = got
         self._responses[got[0]] = response
+        return new_key
+
+    def numbered_identity(self, key: str, paragraph: str | None) -> str:
+        """The identity a recommendation of ``paragraph`` whose :func:`identity_key` is ``key``
+        has or gets, given what the database holds (see :mod:`tracker.identity`)."""
+        got = self._existing.get(key)
+        if got is not None and distinct_paragraphs(got[1], paragraph):
+            assert paragraph is not None
+            return paragraph_key(key, paragraph)
+        return key
 
     # --- planning -------------------------------------------------------------------------
+    def _numbered_key(self, key: str, paragraph: str, holders: dict[str, str | None]) -> str:
+        """``key``, or its paragraph key when another paragraph holds it (the database's
+        recommendation, or an earlier row of the import)."""
+        if key in holders:
+            held = holders[key]
+        else:
+            got = self._existing.get(key)
+            held = got[1] if got is not None else None
+        if held is None:
+            # free, or held by a recommendation without a paragraph, which this row numbers
+            holders[key] = paragraph
+            return key
+        if distinct_paragraphs(held, paragraph):
+            return paragraph_key(key, paragraph)
+        return key
+
     def _resolve(self, name: str) -> str:
         try:
             return self._iso3[name]
@@ -310,12 +339,17 @@ class BulkWriter:
         keyed: list[list[tuple[str, str, str, RecommendationInput, list[AssessmentInput]]]] = []
         touched: dict[int, str] = {}
         existing = self._existing
+        # key -> the paragraph of the recommendation holding it, once a numbered row of this
+        # import met it: a later row of another paragraph is another recommendation
+        holders: dict[str, str | None] = {}
         for rows in files:
             out = []
             for row, assessments in rows:
                 iso3 = self._resolve(row.state_under_review)
                 body = row.text if texts_clean else clean_text(row.text)
                 key = identity_key(iso3, row.session, body, row.response, row.action_category)
+                if row.paragraph:
+                    key = self._numbered_key(key, row.paragraph, holders)
                 out.append((key, iso3, body, row, assessments))
                 got = existing.get(key)
                 if got is not None:
