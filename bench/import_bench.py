@@ -60,17 +60,17 @@ def time_import(paths: Sequence[Path], url: str) -> tuple[float, dict[str, objec
     def timed_suggest(*args: object, **kwargs: object) -> int:
         t0 = time.perf_counter()
         try:
-            return suggest(*args, **kwargs)  # type: ignore[arg-type]
+            return suggest(*args, **kwargs)
         finally:
             spent.append(time.perf_counter() - t0)
 
-    linking.suggest_links = timed_suggest  # type: ignore[assignment]
+    linking.suggest_links = timed_suggest
     start = time.perf_counter()
     try:
         with db.session_scope(engine) as session:
             report = import_files(session, list(paths), skip_invalid=True)
     finally:
-        linking.suggest_links = suggest  # type: ignore[assignment]
+        linking.suggest_links = suggest
     elapsed = time.perf_counter() - start
     with db.session_scope(engine) as session:
         stats = queries.stats(session)
@@ -125,10 +125,10 @@ def time_floor_postgres(paths: Sequence[Path], dsn: str) -> float:
             for n, path in enumerate(paths):
                 header, body = _rows(path)
                 columns = ", ".join(f"c{i} TEXT" for i in range(len(header)))
-                cur.execute(f"DROP TABLE IF EXISTS raw{n}")  # type: ignore[arg-type]
-                cur.execute(f"CREATE TABLE raw{n} ({columns})")  # type: ignore[arg-type]
+                cur.execute(f"DROP TABLE IF EXISTS raw{n}")
+                cur.execute(f"CREATE TABLE raw{n} ({columns})")
                 marks = ", ".join("%s" for _ in header)
-                cur.executemany(f"INSERT INTO raw{n} VALUES ({marks})", body)  # type: ignore[arg-type]
+                cur.executemany(f"INSERT INTO raw{n} VALUES ({marks})", body)
         con.commit()
         elapsed = time.perf_counter() - start
     return elapsed
@@ -162,14 +162,14 @@ def benchmark(
                 (workdir / f"bench_{n}.db").unlink(missing_ok=True)
             else:
                 pg = postgres
-                pg.create_database("floor")  # type: ignore[attr-defined]
-                floors.append(time_floor_postgres(paths, pg.dsn("floor")))  # type: ignore[attr-defined]
+                pg.create_database("floor")
+                floors.append(time_floor_postgres(paths, pg.dsn("floor")))
                 name = "imported" if n == max(1, repeat) - 1 else f"import_{n}"
-                seconds, figures = time_import(paths, pg.create_database(name))  # type: ignore[attr-defined]
+                seconds, figures = time_import(paths, pg.create_database(name))
                 if name != "imported":
-                    pg.admin(f"DROP DATABASE {name} WITH (FORCE)")  # type: ignore[attr-defined]
+                    pg.admin(f"DROP DATABASE {name} WITH (FORCE)")
             imports.append(seconds)
-            repeats_pass.append(float(figures["repeats_pass_seconds"]))  # type: ignore[arg-type]
+            repeats_pass.append(float(figures["repeats_pass_seconds"]))
     best_import, best_floor = min(imports), min(floors)
     ratio = best_import / best_floor if best_floor else float("inf")
     return {

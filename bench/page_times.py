@@ -122,7 +122,7 @@ def some_recommendation(url: str, state: str | None) -> int:
         return int(s.scalar(stmt) or 0)
 
 
-def _open(page: str, params: dict[str, str]):  # type: ignore[no-untyped-def]
+def _open(page: str, params: dict[str, str]):
     """An AppTest on ``page`` with ``params`` in the URL (run once)."""
     from streamlit.testing.v1 import AppTest
 
@@ -192,7 +192,7 @@ def benchmark(
                 params = {**params, "id": str(ids[scope])}
             results[name][scope] = time_page(page, params, repeat)
     worst = {
-        (scope, kind): max(r[scope][kind]["median"] for r in results.values())  # type: ignore[index]
+        (scope, kind): max(r[scope][kind]["median"] for r in results.values())
         for scope in scopes
         for kind in ("cold_s", "warm_s")
     }
@@ -208,7 +208,7 @@ def benchmark(
         "target_s": {"all": TARGET_ALL, "one_state": TARGET_ONE},
         "load": load(),
         "median_of_medians_all_cold": round(
-            statistics.median(r["all"]["cold_s"]["median"] for r in results.values()),  # type: ignore[index]
+            statistics.median(r["all"]["cold_s"]["median"] for r in results.values()),
             3,
         ),
     }

@@ -47,8 +47,8 @@ def time_search(session: object, f: Filters, repeat: int) -> tuple[dict[str, obj
     runs, total = [], 0
     for _ in range(max(1, repeat)):
         start = time.perf_counter()
-        total = queries.count(session, f)  # type: ignore[arg-type]
-        explorer.explorer_page(session, f, page=1, page_size=explorer.DEFAULT_PAGE_SIZE)  # type: ignore[arg-type]
+        total = queries.count(session, f)
+        explorer.explorer_page(session, f, page=1, page_size=explorer.DEFAULT_PAGE_SIZE)
         runs.append(time.perf_counter() - start)
     return summary(runs), total
 
@@ -87,7 +87,7 @@ def floor_postgres(dsn: str, q: str, repeat: int) -> dict[str, object]:
     with psycopg.connect(dsn) as con:
         for _ in range(max(1, repeat)):
             start = time.perf_counter()
-            con.execute(sql, [v for _p, v in parts]).fetchone()  # type: ignore[arg-type]
+            con.execute(sql, [v for _p, v in parts]).fetchone()
             runs.append(time.perf_counter() - start)
     return summary(runs)
 
@@ -117,8 +117,7 @@ def benchmark(url: str, state: str = ONE_STATE, repeat: int = 5) -> dict[str, ob
             results.append(row)
     engine.dispose()
     worst = {
-        scope: max(r[scope]["seconds"]["median"] for r in results)  # type: ignore[index]
-        for scope in ("all", "one_state")
+        scope: max(r[scope]["seconds"]["median"] for r in results) for scope in ("all", "one_state")
     }
     return {
         "benchmark": "search",
@@ -127,7 +126,7 @@ def benchmark(url: str, state: str = ONE_STATE, repeat: int = 5) -> dict[str, ob
         "worst_median_s": worst,
         "median_of_medians_s": {
             scope: round(
-                statistics.median(r[scope]["seconds"]["median"] for r in results),  # type: ignore[index]
+                statistics.median(r[scope]["seconds"]["median"] for r in results),
                 4,
             )
             for scope in ("all", "one_state")

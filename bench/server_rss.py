@@ -95,7 +95,7 @@ def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
     return serve({**os.environ, DATABASE_URL_ENV: url})
 
 
-def _wait(page) -> None:  # type: ignore[no-untyped-def]
+def _wait(page) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=PAGE_TIMEOUT_MS)
     page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=PAGE_TIMEOUT_MS)
     page.wait_for_function(
@@ -169,8 +169,8 @@ def benchmark(url: str, state: str = ONE_STATE, floor_url: str | None = None) ->
             schema.upgrade(db.create_engine_for(floor_url))
         floor = visit_all(floor_url, state, {"all": 1, "one_state": 1})
         full = visit_all(url, state, _ids(url, state))
-    cold = [t[s]["cold"] for t in full["browser_seconds"].values() for s in t]  # type: ignore[attr-defined]
-    warm = [t[s]["warm"] for t in full["browser_seconds"].values() for s in t]  # type: ignore[attr-defined]
+    cold = [t[s]["cold"] for t in full["browser_seconds"].values() for s in t]
+    warm = [t[s]["warm"] for t in full["browser_seconds"].values() for s in t]
     return {
         "benchmark": "server rss",
         "database": url.split(":", 1)[0].split("+", 1)[0],

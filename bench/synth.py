@@ -10,7 +10,7 @@ recommendations is made by two or three states), supported / noted as in the rea
 at least three assessments each (a third get a fourth) from different sources, with dated
 progress, regressions and disagreements between sources.
 
-Output: ``round1.csv`` ... ``round4.csv`` in the project's template (tracker/template.py).
+Output: ``round1.csv`` ... ``round4.csv`` in the project's template (tracker/template_format.py).
 Round k holds the recommendations assessed in round k, each with its k-th assessment in the
 status columns; importing all the files in one ``import`` gives every recommendation its
 whole history (a template CSV row carries one assessment; the rows of the same
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.identity import normalise_text  # noqa: E402
 from tracker.states import reference_states  # noqa: E402
-from tracker.template import TEMPLATE_COLUMNS  # noqa: E402
+from tracker.template_format import TEMPLATE_COLUMNS  # noqa: E402
 from tracker.vocab import sessions_of_cycle  # noqa: E402
 
 GENERATOR_VERSION = 2  # bump when the output changes (cached corpora are rebuilt)

@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from tracker import matrix_fill, queries, reports, ui
-from tracker.assessments import ValidationError
+from tracker import matrix_fill, queries, submission, ui
 from tracker.auth import PermissionDenied
+from tracker.errors import ValidationError
+from tracker.formats import number
 from tracker.i18n import _, get_language, set_language
+from tracker.organisation import organisation_name, set_organisation_name
 from tracker.states import shown_name
 from tracker.vocab import STATUS_ORDER, status_label, theme_label
 
@@ -27,7 +29,7 @@ def _load_saved() -> None:
     if not name:
         return
     with ui.session() as s:
-        settings, own = reports.load_saved_report(s, name)
+        settings, own = submission.load_saved_report(s, name)
     ss = st.session_state
     ss[K + "state"] = settings.state
     ss[K + "orgs"] = "\n".join(settings.organisations)
@@ -59,7 +61,7 @@ if state_df.empty:
     st.info(_("Import recommendations first: the database holds none yet."))
     st.stop()
 names = dict(zip(state_df["iso3"], state_df["name"], strict=True))
-organisation = ui.query(reports.organisation_name)
+organisation = ui.query(organisation_name)
 
 ss = st.session_state
 if K + "state" not in ss or ss[K + "state"] not in names:
@@ -67,7 +69,7 @@ if K + "state" not in ss or ss[K + "state"] not in names:
     ss[K + "state"] = chosen[0] if chosen else state_df["iso3"].iloc[0]
 ss.setdefault(K + "orgs", organisation or "")
 
-saved_names = ui.query(reports.saved_report_names)
+saved_names = ui.query(submission.saved_report_names)
 if saved_names:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     opened = c1.selectbox(
@@ -80,7 +82,7 @@ if saved_names:
     )
     if opened and c2.button(_("Delete this saved report"), icon=":material/delete:"):
         try:
-            ui.write(reports.delete_saved_report, opened)
+            ui.write(submission.delete_saved_report, opened)
         except (ValidationError, PermissionDenied) as exc:
             st.error(str(exc), icon=":material/error:")
         else:
@@ -96,7 +98,7 @@ with left:
         key=K + "state",
         format_func=lambda c: shown_name(names.get(c, c)),
     )
-    next_session = ui.query(reports.next_review_session, iso3)
+    next_session = ui.query(submission.next_review_session, iso3)
     st.number_input(
         _("UPR session the report is for"),
         min_value=1,
@@ -155,7 +157,7 @@ with st.expander(_("Introduction, key words, evidence and word limit")):
     c1, c2 = st.columns(2)
     c1.radio(
         _("Evidence under each recommendation"),
-        list(reports.EVIDENCE_CHOICES),
+        list(submission.EVIDENCE_CHOICES),
         key=K + "evidence",
         format_func=lambda e: {
             "all": _("Every assessment"),
@@ -170,8 +172,9 @@ with st.expander(_("Introduction, key words, evidence and word limit")):
         step=100,
         value=None,
         key=K + "limit",
-        placeholder=_("{individual:,} individual / {joint:,} joint").format(
-            individual=reports.WORD_LIMIT_INDIVIDUAL, joint=reports.WORD_LIMIT_JOINT
+        placeholder=_("{individual} individual / {joint} joint").format(
+            individual=number(submission.WORD_LIMIT_INDIVIDUAL),
+            joint=number(submission.WORD_LIMIT_JOINT),
         ),
     )
 
@@ -182,7 +185,7 @@ st.text_area(
     placeholder=_("e.g. Adopt a law that criminalises domestic violence as a separate offence"),
 )
 
-settings = reports.ReportSettings(
+settings = submission.ReportSettings(
     state=iso3,
     themes=tuple(ss.get(K + "themes", [])),
     cycles=tuple(ss.get(K + "cycles", [])),
@@ -196,17 +199,17 @@ settings = reports.ReportSettings(
 )
 own = tuple(_lines(ss.get(K + "own", "")))
 try:
-    report = ui.query(reports.build_report, settings, own)
+    report = ui.query(submission.build_report, settings, own)
 except ValidationError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
 
 st.divider()
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(_("Recommendations"), f"{report.recommendation_count:,}")
+m1.metric(_("Recommendations"), number(report.recommendation_count))
 m2.metric(_("For session"), str(report.session))
 m3.metric(_("Your recommendations"), str(len(report.own_recommendations)))
-m4.metric(_("Words"), f"{report.word_count:,} / {report.word_limit:,}")
+m4.metric(_("Words"), f"{number(report.word_count)} / {number(report.word_limit)}")
 if report.over_limit:
     st.error(report.word_count_message(), icon=":material/warning:")
 else:
@@ -222,7 +225,7 @@ if report.is_sample:
 lang = get_language()
 
 
-def _maker(render: Callable[[reports.Report], bytes]) -> Callable[[], bytes]:
+def _maker(render: Callable[[submission.Report], bytes]) -> Callable[[], bytes]:
     def make() -> bytes:
         set_language(lang)  # the download thread has its own context
         return render(report)
@@ -234,7 +237,7 @@ stem = f"upr-{report.settings.state.lower()}-session-{report.session}"
 with st.container(horizontal=True, gap="small"):
     st.download_button(
         _("Word document"),
-        _maker(reports.to_docx),
+        _maker(submission.to_docx),
         file_name=f"{stem}.docx",
         mime=MIME_DOCX,
         key=K + "dl_docx",
@@ -244,7 +247,7 @@ with st.container(horizontal=True, gap="small"):
     )
     st.download_button(
         _("Markdown"),
-        _maker(lambda r: reports.to_markdown(r).encode("utf-8")),
+        _maker(lambda r: submission.to_markdown(r).encode("utf-8")),
         file_name=f"{stem}.md",
         mime="text/markdown",
         key=K + "dl_md",
@@ -253,7 +256,7 @@ with st.container(horizontal=True, gap="small"):
     )
     st.download_button(
         _("CSV of the recommendations"),
-        _maker(reports.to_csv),
+        _maker(submission.to_csv),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=K + "dl_csv",
@@ -266,7 +269,7 @@ with st.form(K + "save_form", border=False):
     name = c1.text_input(_("Save as"), key=K + "name", placeholder=_("e.g. Kazakhstan 2026"))
     if c2.form_submit_button(_("Save report"), icon=":material/save:"):
         try:
-            ui.write(reports.save_report, name, settings, list(own))
+            ui.write(submission.save_report, name, settings, list(own))
         except (ValidationError, PermissionDenied) as exc:
             st.error(str(exc), icon=":material/error:")
         else:
@@ -274,7 +277,7 @@ with st.form(K + "save_form", border=False):
             st.rerun()
 
 with st.container(border=True, height=640):
-    st.markdown(reports.to_markdown(report))
+    st.markdown(submission.to_markdown(report))
 
 with st.expander(_("Your organisation's name (reports and chart images)")):
     st.caption(
@@ -287,7 +290,7 @@ with st.expander(_("Your organisation's name (reports and chart images)")):
         new_org = st.text_input(_("Organisation"), value=organisation or "")
         if st.form_submit_button(_("Save the name")):
             try:
-                ui.write(reports.set_organisation_name, new_org)
+                ui.write(set_organisation_name, new_org)
             except (ValidationError, PermissionDenied) as exc:
                 st.error(str(exc), icon=":material/error:")
             else:

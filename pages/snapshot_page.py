@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from tracker import queries, reports, snapshot, ui
-from tracker.assessments import ValidationError
-from tracker.i18n import _
+from tracker import queries, snapshot, ui
+from tracker.errors import ValidationError
+from tracker.i18n import _, long_date
 from tracker.states import shown_name
 
 PREVIEW_SCALE = 0.56  # the page shows the snapshot at about the width of the main column
@@ -89,6 +89,6 @@ st.plotly_chart(
 )
 st.caption(
     _("Source: UPR Tracker database; status as of {date}.").format(
-        date=reports.long_date(data.as_of) if data.as_of else _("no assessment yet")
+        date=long_date(data.as_of) if data.as_of else _("no assessment yet")
     )
 )

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
 from tracker import audit, db, queries, schema
 from tracker.importers import ImportReport, ImportSource, import_files
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.writer import BulkWriter
 from tracker.models import (
     Assessment,
     AuditEvent,
@@ -197,3 +200,20 @@ def upr_row(
 ) -> list[str]:
     """One UPR Info export row (our own example values)."""
     return [sur, "Asia", "CIS", text_, rs, "WEOG", "EU", response, action, issue, session]
+
+
+def add_recommendations(session: Session, rows: Sequence[RecommendationInput]) -> list[int]:
+    """Write ``rows`` as one test import through the importers' writer (the one identity
+    rule); return the id of each row's recommendation, in order."""
+    run = ImportRun(filename="test", format="test")
+    session.add(run)
+    session.flush()
+    writer = BulkWriter(session)
+    writer.plan([[(row, []) for row in rows]])
+    writer.apply([run.id], actor="test")
+    return writer.recommendation_ids()
+
+
+def add_recommendation(session: Session, row: RecommendationInput) -> int:
+    """Write one row (see :func:`add_recommendations`); return its recommendation's id."""
+    return add_recommendations(session, [row])[0]

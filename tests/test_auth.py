@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, backup, db, editing, queries, schema
+from tracker import audit, auth, backup, db, editing, queries, schema, settings
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.cli import main
 from tracker.models import Assessment, AuditEvent, Recommendation, User, utcnow
@@ -45,8 +45,8 @@ def audit_dump(session: Session) -> str:
 
 
 # --- modes and the current actor -------------------------------------------------------------
-def test_without_accounts_everything_is_allowed_as_the_os_user(sample_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.ACTOR_ENV, "ngo-laptop")
+def test_without_accounts_everything_is_allowed_as_the_os_user(sample_session, monkeypatch) -> None:
+    monkeypatch.setenv(settings.ACTOR.name, "ngo-laptop")
     assert not auth.accounts_exist(sample_session)
     assert auth.current_actor() == auth.Actor("ngo-laptop", auth.Role.ADMIN, local=True)
     a = add_assessment(
@@ -63,7 +63,7 @@ def test_without_accounts_everything_is_allowed_as_the_os_user(sample_session, m
     assert (last.actor, last.action) == ("ngo-laptop", "assessment.add")
 
 
-def test_the_logged_in_user_is_recorded_as_author_and_in_the_audit_trail(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_the_logged_in_user_is_recorded_as_author_and_in_the_audit_trail(sample_session) -> None:
     with auth.acting_as("aigerim", "editor"):
         a = add_assessment(
             sample_session,
@@ -108,13 +108,16 @@ def _writes(tmp: Path) -> dict[str, Callable[[Session], object]]:
 
     def reports_call(name: str) -> Callable[[Session], object]:
         def call(s: Session) -> object:
-            from tracker import reports
+            from tracker import submission
+            from tracker.organisation import set_organisation_name
 
             if name == "save_report":
-                return reports.save_report(s, "donor brief", reports.ReportSettings("KAZ"), [])
+                return submission.save_report(
+                    s, "donor brief", submission.ReportSettings("KAZ"), []
+                )
             if name == "delete_saved_report":
-                return reports.delete_saved_report(s, "donor brief")
-            return reports.set_organisation_name(s, "Mallory Inc")
+                return submission.delete_saved_report(s, "donor brief")
+            return set_organisation_name(s, "Mallory Inc")
 
         return call
 
@@ -167,7 +170,7 @@ def shared_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine
 
 
 @pytest.mark.parametrize("write", WRITE_NAMES)
-def test_tracker_itself_refuses_a_viewer_every_write(shared_instance, tmp_path, write) -> None:  # type: ignore[no-untyped-def]
+def test_tracker_itself_refuses_a_viewer_every_write(shared_instance, tmp_path, write) -> None:
     (tmp_path / "template.csv").write_text("id,recommendation\n", encoding="utf-8")
     with db.session_scope(shared_instance) as s:
         before = queries.stats(s), audit_dump(s)
@@ -184,7 +187,7 @@ def test_tracker_itself_refuses_a_viewer_every_write(shared_instance, tmp_path, 
     assert not list(tmp_path.glob("*.zip"))
 
 
-def test_nobody_logged_in_is_told_to_log_in(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_logged_in_is_told_to_log_in(sample_session) -> None:
     with auth.acting_as(auth.anonymous()), pytest.raises(auth.PermissionDenied) as exc:
         add_assessment(
             sample_session, 1, status="not_implemented", assessed_on="2025-01-01", source_org="X"
@@ -192,7 +195,7 @@ def test_nobody_logged_in_is_told_to_log_in(sample_session) -> None:  # type: ig
     assert "log in to adding an assessment" in str(exc.value)
 
 
-def test_an_editor_may_assess_but_not_manage_accounts(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_may_assess_but_not_manage_accounts(sample_session) -> None:
     make_users(sample_session, boss="admin", ed="editor")
     with auth.acting_as("ed", "editor"):
         add_assessment(
@@ -207,20 +210,20 @@ def test_an_editor_may_assess_but_not_manage_accounts(sample_session) -> None:  
 
 
 # --- accounts --------------------------------------------------------------------------------
-def test_passwords_are_stored_as_argon2id_hashes_only(session) -> None:  # type: ignore[no-untyped-def]
+def test_passwords_are_stored_as_argon2id_hashes_only(session) -> None:
     make_users(session, alice="admin")
     stored = session.scalar(select(User.password_hash))
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
 
 
-def test_the_first_account_must_be_an_admin(session) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_account_must_be_an_admin(session) -> None:
     with pytest.raises(auth.AccountError, match="first account must be an admin") as exc:
         auth.create_user(session, "donor", PASSWORD, "viewer")
     assert exc.value.field == "role"
 
 
-def test_usernames_are_case_insensitive_and_checked(session) -> None:  # type: ignore[no-untyped-def]
+def test_usernames_are_case_insensitive_and_checked(session) -> None:
     make_users(session, Alice="admin")
     assert [u.username for u in auth.list_users(session)] == ["alice"]
     with pytest.raises(auth.AccountError, match="an account 'alice' already exists"):
@@ -235,7 +238,7 @@ def test_usernames_are_case_insensitive_and_checked(session) -> None:  # type: i
     assert auth.authenticate(session, "ALICE", PASSWORD).ok
 
 
-def test_the_last_admin_stays_while_others_exist(session) -> None:  # type: ignore[no-untyped-def]
+def test_the_last_admin_stays_while_others_exist(session) -> None:
     make_users(session, alice="admin", bob="editor")
     with pytest.raises(auth.AccountError, match="'alice' is the last admin"):
         auth.remove_user(session, "alice")
@@ -249,14 +252,14 @@ def test_the_last_admin_stays_while_others_exist(session) -> None:  # type: igno
     }
 
 
-def test_removing_every_account_returns_to_local_mode(session) -> None:  # type: ignore[no-untyped-def]
+def test_removing_every_account_returns_to_local_mode(session) -> None:
     make_users(session, alice="admin")
     auth.remove_user(session, "alice")
     session.commit()
     assert not auth.accounts_exist(session)
 
 
-def test_account_changes_are_audited_with_before_and_after_but_no_password(session, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_account_changes_are_audited_with_before_and_after_but_no_password(session, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     make_users(session, alice="admin", bob="editor")
     auth.set_role(session, "bob", "viewer")
@@ -281,7 +284,7 @@ def test_account_changes_are_audited_with_before_and_after_but_no_password(sessi
 
 
 # --- login -----------------------------------------------------------------------------------
-def test_login_accepts_the_right_password_only(session) -> None:  # type: ignore[no-untyped-def]
+def test_login_accepts_the_right_password_only(session) -> None:
     make_users(session, alice="admin", bob="editor")
     ok = auth.authenticate(session, "bob", PASSWORD)
     assert ok.actor == auth.Actor("bob", auth.Role.EDITOR)
@@ -292,7 +295,7 @@ def test_login_accepts_the_right_password_only(session) -> None:  # type: ignore
     assert wrong.message == unknown.message == "Wrong username or password."
 
 
-def test_five_failed_logins_lock_the_account_for_fifteen_minutes(session) -> None:  # type: ignore[no-untyped-def]
+def test_five_failed_logins_lock_the_account_for_fifteen_minutes(session) -> None:
     make_users(session, alice="admin", bob="editor")
     now = utcnow()
     for _ in range(auth.MAX_FAILED_LOGINS - 1):
@@ -311,7 +314,7 @@ def test_five_failed_logins_lock_the_account_for_fifteen_minutes(session) -> Non
     assert lockout.actor == "bob"
 
 
-def test_an_admin_can_unlock_a_locked_account(session) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_can_unlock_a_locked_account(session) -> None:
     make_users(session, alice="admin", bob="editor")
     for _ in range(auth.MAX_FAILED_LOGINS):
         auth.authenticate(session, "bob", "guess")
@@ -320,7 +323,7 @@ def test_an_admin_can_unlock_a_locked_account(session) -> None:  # type: ignore[
     assert auth.authenticate(session, "bob", PASSWORD).ok
 
 
-def test_every_failed_login_is_slowed_down(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_every_failed_login_is_slowed_down(session, monkeypatch) -> None:
     make_users(session, alice="admin")
     monkeypatch.setattr(auth, "FAILED_LOGIN_DELAY_S", 0.2)
     for name in ("alice", "nobody"):
@@ -330,7 +333,7 @@ def test_every_failed_login_is_slowed_down(session, monkeypatch) -> None:  # typ
 
 
 # --- remembered logins -----------------------------------------------------------------------
-def test_a_remembered_login_ends_with_logout_new_password_removal_or_idle_time(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_remembered_login_ends_with_logout_new_password_removal_or_idle_time(session) -> None:
     make_users(session, alice="admin", bob="editor")
     token = auth.issue_token(session, "bob", now=1_000_000.0)
     assert auth.verify_token(session, token, now=1_000_010.0) == auth.Actor("bob", auth.Role.EDITOR)
@@ -357,7 +360,7 @@ def test_a_remembered_login_ends_with_logout_new_password_removal_or_idle_time(s
 
 
 # --- the command line ------------------------------------------------------------------------
-def run(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
@@ -365,8 +368,8 @@ def run(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
 
 def test_users_commands_take_the_password_from_the_environment_and_never_print_it(
     db_url, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
+) -> None:
+    monkeypatch.setenv(settings.PASSWORD.name, PASSWORD)
     code, out, err = run(capsys, "users", "add", "viewer1", "--role", "viewer")
     assert code == 1
     assert "the first account must be an admin" in err
@@ -379,7 +382,7 @@ def test_users_commands_take_the_password_from_the_environment_and_never_print_i
         ["donor", "viewer"],
     ]
     assert run(capsys, "users", "set-role", "donor", "editor")[0] == 0
-    monkeypatch.delenv(auth.PASSWORD_ENV)
+    monkeypatch.delenv(settings.PASSWORD.name)
     monkeypatch.setattr("sys.stdin", io.StringIO("piped in password\n"))
     code, out, _ = run(capsys, "users", "set-password", "donor")
     assert code == 0
@@ -396,8 +399,8 @@ def test_users_commands_take_the_password_from_the_environment_and_never_print_i
     assert "piped in password" not in everything
 
 
-def test_removing_the_last_account_says_local_mode_again(db_url, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
+def test_removing_the_last_account_says_local_mode_again(db_url, capsys, monkeypatch) -> None:
+    monkeypatch.setenv(settings.PASSWORD.name, PASSWORD)
     run(capsys, "users", "add", "solo", "--role", "admin")
     code, out, _ = run(capsys, "users", "remove", "solo")
     assert code == 0
@@ -405,9 +408,9 @@ def test_removing_the_last_account_says_local_mode_again(db_url, capsys, monkeyp
     assert "local single-user mode" in run(capsys, "users", "list")[1]
 
 
-def test_the_audit_trail_names_the_cli_user(db_url, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
-    monkeypatch.setenv(auth.ACTOR_ENV, "it-volunteer")
+def test_the_audit_trail_names_the_cli_user(db_url, capsys, monkeypatch) -> None:
+    monkeypatch.setenv(settings.PASSWORD.name, PASSWORD)
+    monkeypatch.setenv(settings.ACTOR.name, "it-volunteer")
     run(capsys, "users", "add", "coordinator", "--role", "admin")
     with db.session_scope(db.get_engine(db_url)) as s:
         assert audit.activity_frame(s)["actor"].tolist() == ["it-volunteer"]

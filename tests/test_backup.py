@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tracker import audit, auth, backup, db, queries
+from tracker import audit, auth, backup, db, queries, settings
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.cli import main
 from tracker.models import Assessment, AuditEvent, Recommendation, User
@@ -21,7 +21,7 @@ from tracker.sample import remove_sample
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
-def history(session) -> list[tuple]:  # type: ignore[no-untyped-def]
+def history(session) -> list[tuple]:
     """Everything a person would compare: assessments, current statuses, accounts."""
     return [
         session.execute(
@@ -64,7 +64,7 @@ def worked_url(sample_url: str) -> str:
     return sample_url
 
 
-def test_a_restore_brings_back_exactly_what_was_backed_up(worked_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_restore_brings_back_exactly_what_was_backed_up(worked_url, tmp_path) -> None:
     engine = db.get_engine(worked_url)
     with db.session_scope(engine) as s:
         figures, before, version = queries.stats(s), history(s), audit.data_version(s)
@@ -92,7 +92,7 @@ def test_a_restore_brings_back_exactly_what_was_backed_up(worked_url, tmp_path) 
         assert fresh.id > max(row[0] for row in before[0])
 
 
-def test_a_backup_is_a_zip_of_json_lines_with_a_checked_manifest(worked_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_backup_is_a_zip_of_json_lines_with_a_checked_manifest(worked_url, tmp_path) -> None:
     info = backup.write_backup(db.get_engine(worked_url), tmp_path)  # a folder: a named file
     assert info.path.parent == tmp_path
     assert info.path.name.startswith("upr-tracker-")
@@ -132,7 +132,7 @@ def _rewrite(path: Path, name: str, data: bytes, *, fix_manifest: bool) -> None:
             zf.writestr(n, d)
 
 
-def test_damaged_or_foreign_files_are_refused_and_nothing_changes(worked_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_or_foreign_files_are_refused_and_nothing_changes(worked_url, tmp_path) -> None:
     engine = db.get_engine(worked_url)
     good = backup.write_backup(engine, tmp_path / "good.zip").path
     with db.session_scope(engine) as s:
@@ -182,7 +182,7 @@ def test_damaged_or_foreign_files_are_refused_and_nothing_changes(worked_url, tm
 
 def test_restoring_a_backup_without_accounts_keeps_the_servers_accounts(
     sample_url, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     laptop = db.get_engine(sample_url)
     file = backup.write_backup(laptop, tmp_path / "laptop.zip").path  # no accounts there
     server_url = f"sqlite:///{tmp_path / 'server.db'}"
@@ -203,38 +203,38 @@ def test_restoring_a_backup_without_accounts_keeps_the_servers_accounts(
 
 def test_automatic_backups_keep_the_newest_n_and_never_touch_manual_ones(
     sample_url, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     engine = db.get_engine(sample_url)
     folder = tmp_path / "auto"
     folder.mkdir()
     (folder / "before-the-move.zip").write_bytes(b"kept by hand")
-    monkeypatch.setenv(backup.BACKUP_DIR_ENV, str(folder))
-    monkeypatch.setenv(backup.BACKUP_KEEP_ENV, "2")
+    monkeypatch.setenv(settings.BACKUP_DIR.name, str(folder))
+    monkeypatch.setenv(settings.BACKUP_KEEP.name, "2")
     made = [backup.auto_backup(engine) for _ in range(4)]
     assert all(p is not None for p in made)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["before-the-move.zip", made[2].name, made[3].name]  # type: ignore[union-attr]
+        ["before-the-move.zip", made[2].name, made[3].name]
     )
-    monkeypatch.setenv(backup.BACKUP_KEEP_ENV, "none")
+    monkeypatch.setenv(settings.BACKUP_KEEP.name, "none")
     with pytest.raises(backup.BackupError, match="UPR_TRACKER_BACKUP_KEEP: 'none' is not a"):
         backup.auto_backup(engine)
 
 
-def test_an_empty_database_needs_no_automatic_backup(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_database_needs_no_automatic_backup(engine, tmp_path) -> None:
     assert backup.auto_backup(engine, tmp_path / "auto") is None
     assert not (tmp_path / "auto").exists()
 
 
-def test_every_import_is_preceded_by_an_automatic_backup(sample_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tracker import template
+def test_every_import_is_preceded_by_an_automatic_backup(sample_url, tmp_path, monkeypatch) -> None:
+    from tracker import template_format
     from tracker.importers import import_files
 
     engine = db.get_engine(sample_url)
     folder = tmp_path / "auto"
-    monkeypatch.setenv(backup.BACKUP_DIR_ENV, str(folder))
+    monkeypatch.setenv(settings.BACKUP_DIR.name, str(folder))
     export = tmp_path / "export.csv"
     with db.session_scope(engine) as s:
-        template.export(s, export)
+        template_format.export(s, export)
         figures = queries.stats(s)
         remove_sample(s)
     with db.session_scope(engine) as s:
@@ -242,18 +242,18 @@ def test_every_import_is_preceded_by_an_automatic_backup(sample_url, tmp_path, m
         assert report.written
     made = list(folder.glob("auto-*.zip"))
     assert len(made) == 1
-    assert backup.read_backup(made[0]).stats["recommendations"] == 0  # type: ignore[index]
+    assert backup.read_backup(made[0]).stats["recommendations"] == 0
     assert figures["recommendations"] == 30
 
 
 # --- the commands ----------------------------------------------------------------------------
-def run(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_backup_and_restore_commands(worked_url, tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_backup_and_restore_commands(worked_url, tmp_path, capsys, monkeypatch) -> None:
     target = tmp_path / "coalition.zip"
     code, out, _ = run(capsys, "stats", "--json")
     figures = json.loads(out)
@@ -328,7 +328,7 @@ def _as_made_before_0004(source: Path, target: Path) -> None:
             zout.writestr(name, data)
 
 
-def test_a_backup_made_before_the_derived_columns_restores_them(worked_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_backup_made_before_the_derived_columns_restores_them(worked_url, tmp_path) -> None:
     """The current status, flags and previous statuses are recomputed on restore."""
     engine = db.get_engine(worked_url)
     derived = (

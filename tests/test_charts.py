@@ -15,7 +15,7 @@ KAZ = Filters(states=("KAZ",))
 EVIL = '<b>x</b><a href="javascript:alert(1)">y</a> <img src=x onerror=alert(1)> **z**'
 
 
-def _figures(session) -> dict[str, go.Figure]:  # type: ignore[no-untyped-def]
+def _figures(session) -> dict[str, go.Figure]:
     return {
         "status_bar": charts.status_bar(queries.status_counts(session, KAZ), "T", "C"),
         "response": charts.response_status_bar(
@@ -46,7 +46,7 @@ def _figures(session) -> dict[str, go.Figure]:  # type: ignore[no-untyped-def]
     }
 
 
-def test_every_builder_makes_a_valid_figure(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_every_builder_makes_a_valid_figure(sample_session) -> None:
     for name, fig in _figures(sample_session).items():
         spec = fig.to_plotly_json()
         go.Figure(spec)  # validates every property (the builders skip it for speed)
@@ -55,7 +55,7 @@ def test_every_builder_makes_a_valid_figure(sample_session) -> None:  # type: ig
         assert any(c.startswith("C") for c in captions), name
 
 
-def test_one_palette_in_one_order_with_readable_labels(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_one_palette_in_one_order_with_readable_labels(sample_session) -> None:
     expected = [status_label(s) for s in STATUS_ORDER]
     for name in ("response", "by_cycle", "by_theme", "by_response"):
         fig = _figures(sample_session)[name]

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
-from tracker import detail, explorer, exports, flags, progress, queries, tables
+from tracker import detail, display_frames, explorer, exports, flags, progress, queries
 from tracker.assessments import add_assessment
 from tracker.filters import Filters
 from tracker.models import RecommendationLink
@@ -20,14 +20,14 @@ from tracker.vocab import STATUS_ORDER
 KAZ = Filters(states=("KAZ",))
 
 
-def test_status_by_cycle_adds_up_to_the_recommendations(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_status_by_cycle_adds_up_to_the_recommendations(sample_session) -> None:
     df = progress.status_by_cycle(sample_session, KAZ)
     assert int(df["count"].sum()) == queries.count(sample_session, KAZ)
     assert list(df["cycle"]) == sorted(df["cycle"])
     assert set(df["status"]) <= set(STATUS_ORDER)
 
 
-def test_theme_counts_and_the_other_bucket(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_theme_counts_and_the_other_bucket(sample_session) -> None:
     df = progress.status_by_theme(sample_session, KAZ)
     top = progress.top_categories(df, "theme", 3)
     keys = list(dict.fromkeys(top["theme"]))
@@ -37,7 +37,7 @@ def test_theme_counts_and_the_other_bucket(sample_session) -> None:  # type: ign
     assert int(top["count"].sum()) == int(df["count"].sum())  # nothing lost in "other"
 
 
-def test_recommending_states_and_groups(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_recommending_states_and_groups(sample_session) -> None:
     totals = progress.recommending_state_totals(sample_session, KAZ)
     assert totals.iloc[0]["recommendations"] >= totals.iloc[-1]["recommendations"]
     malaysia = totals[totals["iso3"] == "MYS"].iloc[0]
@@ -57,7 +57,7 @@ def test_recommending_states_and_groups(sample_session) -> None:  # type: ignore
     assert choices["MYS"] == ("Malaysia", "Malaysia (2)")
 
 
-def test_status_over_time_replays_the_history(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_status_over_time_replays_the_history(sample_session) -> None:
     df = progress.status_over_time(sample_session, KAZ)
     assert list(df["date"]) == sorted(df["date"])
     last = df[df["date"] == df["date"].max()]
@@ -73,13 +73,13 @@ def test_status_over_time_replays_the_history(sample_session) -> None:  # type: 
     assert few["date"].max() == df["date"].max()  # ends at the last assessment
 
 
-def test_implementation_by_response_gives_shares(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_implementation_by_response_gives_shares(sample_session) -> None:
     df = progress.implementation_by_response(sample_session, KAZ)
     for _response, part in df.groupby("response"):
         assert part["share"].sum() == pytest.approx(1.0)
 
 
-def test_detail_has_everything_about_a_recommendation(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_detail_has_everything_about_a_recommendation(sample_session) -> None:
     rid = int(queries.recommendations_frame(sample_session, Filters(q="Ombudsman Paris"))["id"][0])
     later = int(queries.recommendations_frame(sample_session, Filters(q="Commissioner"))["id"][0])
     sample_session.execute(
@@ -95,7 +95,7 @@ def test_detail_has_everything_about_a_recommendation(sample_session) -> None:  
     assert d.assessments["is_current"].sum() == 1
     assert list(d.links["direction"]) == ["later"]
     assert int(d.links["id"][0]) == later
-    facts = dict(tables.detail_facts(d))
+    facts = dict(display_frames.detail_facts(d))
     assert facts["Recommended by"].startswith("Australia (Western European and other States)")
     assert facts["Response"] == "Supported"
     back = detail.recommendation_detail(sample_session, later)
@@ -104,7 +104,7 @@ def test_detail_has_everything_about_a_recommendation(sample_session) -> None:  
     assert detail.recommendation_detail(sample_session, 999_999) is None
 
 
-def test_retracted_assessments_are_marked(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_retracted_assessments_are_marked(sample_session) -> None:
     from tracker.assessments import retract_assessment
 
     rid = int(queries.recommendations_frame(sample_session, Filters(q="Paris Principles"))["id"][0])
@@ -116,12 +116,12 @@ def test_retracted_assessments_are_marked(sample_session) -> None:  # type: igno
     sample_session.commit()
     d = detail.recommendation_detail(sample_session, rid)
     assert d is not None
-    rows = tables.assessment_rows(d.assessments)
+    rows = display_frames.assessment_rows(d.assessments)
     assert "retracted" in rows.set_index("assessment_id").loc[a.id, "note"]
 
 
 @pytest.mark.parametrize("sort", list(explorer.SORT_LABELS))
-def test_explorer_pages_cover_every_row_once(sample_session, sort: str) -> None:  # type: ignore[no-untyped-def]
+def test_explorer_pages_cover_every_row_once(sample_session, sort: str) -> None:
     total = queries.count(sample_session)
     seen: list[int] = []
     for page in range(1, explorer.page_count(total, 7) + 1):
@@ -130,7 +130,7 @@ def test_explorer_pages_cover_every_row_once(sample_session, sort: str) -> None:
     assert len(seen) == total
 
 
-def test_explorer_sorts_by_status_in_display_order(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_explorer_sorts_by_status_in_display_order(sample_session) -> None:
     df = explorer.explorer_page(sample_session, None, "status", False, 1, 100)
     ranks = [STATUS_ORDER.index(s) for s in df["status"]]
     assert ranks == sorted(ranks)
@@ -140,7 +140,7 @@ def test_explorer_sorts_by_status_in_display_order(sample_session) -> None:  # t
     assert desc["assessed_on"].iloc[-1] is None  # never assessed: last
 
 
-def test_filtered_export_is_the_template_with_every_row(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_filtered_export_is_the_template_with_every_row(sample_session) -> None:
     data = exports.filtered_export(sample_session, KAZ, "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == queries.count(sample_session, KAZ)
@@ -149,7 +149,7 @@ def test_filtered_export_is_the_template_with_every_row(sample_session) -> None:
     assert book.sheetnames == ["Recommendations", "Assessments"]
 
 
-def test_flagged_export_is_readable_and_never_a_formula(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_flagged_export_is_readable_and_never_a_formula(sample_session) -> None:
     o = flags.FlagOptions(today=dt.date(2025, 10, 1))
     data = exports.flagged_export(sample_session, KAZ, "partial", o, "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -159,12 +159,13 @@ def test_flagged_export_is_readable_and_never_a_formula(sample_session) -> None:
     frame.iloc[0, frame.columns.get_loc("Recommendation")] = '=HYPERLINK("http://x","y")'
     book = load_workbook(io.BytesIO(exports.frame_bytes(frame, "xlsx", "Flagged")))
     cell = book["Flagged"]["G2"]
-    assert cell.value == '=HYPERLINK("http://x","y")'
-    assert cell.data_type == "s"  # text, not a formula
+    # Text, not a formula, and with the apostrophe of tracker.safe_output (issue 13).
+    assert cell.value == '\'=HYPERLINK("http://x","y")'
+    assert cell.data_type == "s"
 
 
-def test_labelled_tables_show_labels_and_links(sample_session) -> None:  # type: ignore[no-untyped-def]
-    df = tables.labelled(queries.recommendations_frame(sample_session, KAZ))
+def test_labelled_tables_show_labels_and_links(sample_session) -> None:
+    df = display_frames.labelled(queries.recommendations_frame(sample_session, KAZ))
     assert set(df["status"]) <= {
         "Fully implemented",
         "Partially implemented",

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tracker import auth, db, editing
-from tracker.assessments import ValidationError, add_assessment, retract_assessment
+from tracker.assessments import add_assessment, retract_assessment
+from tracker.errors import ValidationError
 from tracker.models import Assessment, AuditEvent, Recommendation
 from tracker.sample import load_sample
 
@@ -22,12 +23,12 @@ def loaded_url(any_db_url: str) -> str:
     return any_db_url
 
 
-def rec_id(session) -> int:  # type: ignore[no-untyped-def]
+def rec_id(session) -> int:
     return session.scalar(select(func.min(Recommendation.id)))
 
 
 # --- editing ---------------------------------------------------------------------------------
-def test_an_edit_changes_the_fields_moves_the_version_on_and_is_audited(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_changes_the_fields_moves_the_version_on_and_is_audited(sample_session) -> None:
     rid = rec_id(sample_session)
     before = editing.get_metadata(sample_session, rid)
     assert before is not None
@@ -53,7 +54,7 @@ def test_an_edit_changes_the_fields_moves_the_version_on_and_is_audited(sample_s
     assert event.after["version"] == after.version
 
 
-def test_an_edit_that_changes_nothing_writes_nothing(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_that_changes_nothing_writes_nothing(sample_session) -> None:
     rid = rec_id(sample_session)
     meta = editing.get_metadata(sample_session, rid)
     assert meta is not None
@@ -76,7 +77,7 @@ def test_an_edit_that_changes_nothing_writes_nothing(sample_session) -> None:  #
         ({"version": 9}, "version", "version: not an editable field"),
     ],
 )
-def test_bad_values_are_refused_naming_the_field(sample_session, changes, field, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_values_are_refused_naming_the_field(sample_session, changes, field, message) -> None:
     rid = rec_id(sample_session)
     meta = editing.get_metadata(sample_session, rid)
     assert meta is not None
@@ -85,7 +86,7 @@ def test_bad_values_are_refused_naming_the_field(sample_session, changes, field,
     assert exc.value.field == field
 
 
-def test_an_edit_cannot_make_two_recommendations_identical(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_cannot_make_two_recommendations_identical(sample_session) -> None:
     a, b = sample_session.scalars(select(Recommendation).order_by(Recommendation.id).limit(2)).all()
     if a.review_id != b.review_id:  # same review needed for the identity rule
         b = sample_session.scalars(
@@ -102,7 +103,34 @@ def test_an_edit_cannot_make_two_recommendations_identical(sample_session) -> No
         )
 
 
-def test_the_second_of_two_editors_is_told_who_changed_it_and_loses_nothing(loaded_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_text_under_another_paragraph_number_is_another_recommendation(
+    sample_session,
+) -> None:
+    a = sample_session.scalars(select(Recommendation).order_by(Recommendation.id).limit(1)).one()
+    b = sample_session.scalars(
+        select(Recommendation)
+        .where(Recommendation.review_id == a.review_id, Recommendation.id != a.id)
+        .limit(1)
+    ).one()
+    same = {"text": a.text, "response": a.response, "action_category": a.action_category}
+    with auth.acting_as("aigerim", "editor"):
+        a_meta = editing.get_metadata(sample_session, a.id)
+        assert a_meta is not None
+        editing.update_recommendation(sample_session, a.id, a_meta.version, {"paragraph": "115.8"})
+        b_meta = editing.get_metadata(sample_session, b.id)
+        assert b_meta is not None
+        after = editing.update_recommendation(
+            sample_session, b.id, b_meta.version, {**same, "paragraph": "115.10"}
+        )
+        assert (after.text, after.paragraph) == (a.text, "115.10")
+        # numbered as the other one, it would be the same recommendation again
+        with pytest.raises(ValidationError, match=f"recommendation {a.id} already has this text"):
+            editing.update_recommendation(
+                sample_session, b.id, after.version, {"paragraph": "115.8"}
+            )
+
+
+def test_the_second_of_two_editors_is_told_who_changed_it_and_loses_nothing(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with db.session_scope(engine) as s:
         rid = rec_id(s)
@@ -128,11 +156,11 @@ def test_the_second_of_two_editors_is_told_who_changed_it_and_loses_nothing(load
     assert now.version == shown.version + 1
 
 
-def test_simultaneous_edits_from_two_threads_give_one_winner_and_one_conflict(loaded_url) -> None:  # type: ignore[no-untyped-def]
+def test_simultaneous_edits_from_two_threads_give_one_winner_and_one_conflict(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with db.session_scope(engine) as s:
         rid = rec_id(s)
-        version = editing.get_metadata(s, rid).version  # type: ignore[union-attr]
+        version = editing.get_metadata(s, rid).version
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 
@@ -156,11 +184,11 @@ def test_simultaneous_edits_from_two_threads_give_one_winner_and_one_conflict(lo
     assert sorted(outcomes.values()) == ["conflict", "saved"]
     winner = next(n for n, o in outcomes.items() if o == "saved")
     with db.session_scope(engine) as s:
-        assert editing.get_metadata(s, rid).paragraph == winner  # type: ignore[union-attr]
+        assert editing.get_metadata(s, rid).paragraph == winner
 
 
 # --- retractions -----------------------------------------------------------------------------
-def test_a_retraction_is_appended_and_the_previous_assessment_counts_again(loaded_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_retraction_is_appended_and_the_previous_assessment_counts_again(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with db.session_scope(engine) as s:
         rid = rec_id(s)
@@ -194,12 +222,12 @@ def test_a_retraction_is_appended_and_the_previous_assessment_counts_again(loade
         assert event.after["current_status"] == earlier
 
 
-def test_retractions_are_checked(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_retractions_are_checked(sample_session) -> None:
     rid = rec_id(sample_session)
     a = add_assessment(
         sample_session, rid, status="not_implemented", assessed_on="2025-01-01", source_org="X"
     )
-    with pytest.raises(ValidationError, match="reason: say why") as exc:
+    with pytest.raises(ValidationError, match=r"Why is it withdrawn\? Say why") as exc:
         retract_assessment(sample_session, a.id, reason=" ")
     assert exc.value.field == "reason"
     r = retract_assessment(sample_session, a.id, reason="duplicate")
@@ -212,7 +240,7 @@ def test_retractions_are_checked(sample_session) -> None:  # type: ignore[no-unt
 
 
 # --- writers wait for each other (SQLite) -------------------------------------------------------
-def test_an_assessment_waits_for_a_long_write_instead_of_failing(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_an_assessment_waits_for_a_long_write_instead_of_failing(sample_url) -> None:
     """Another writer (an import) holds the SQLite write lock; the assessment waits for it
     and succeeds, where a plain read-then-write transaction would fail "database is locked"."""
     engine = db.get_engine(sample_url)
@@ -242,7 +270,7 @@ def test_an_assessment_waits_for_a_long_write_instead_of_failing(sample_url) -> 
         assert s.scalar(select(func.count()).where(Assessment.source_org == "Waiting NGO")) == 1
 
 
-def test_concurrent_assessments_of_one_recommendation_all_count(loaded_url) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_assessments_of_one_recommendation_all_count(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with db.session_scope(engine) as s:
         rid = rec_id(s)
@@ -285,7 +313,7 @@ def _edit_page(rec_id: int) -> None:
     ui.retraction_form(rec_id)
 
 
-def test_the_edit_form_reports_a_conflict_and_keeps_what_was_typed(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_edit_form_reports_a_conflict_and_keeps_what_was_typed(sample_url) -> None:
     from streamlit.testing.v1 import AppTest
 
     engine = db.get_engine(sample_url)
@@ -296,21 +324,21 @@ def test_the_edit_form_reports_a_conflict_and_keeps_what_was_typed(sample_url) -
     at.text_input(key=f"edit_{rid}_paragraph").input("97.1 (mine)")
     with db.session_scope(engine) as s, auth.acting_as("colleague", "editor"):
         meta = editing.get_metadata(s, rid)
-        editing.update_recommendation(s, rid, meta.version, {"paragraph": "97.1 (theirs)"})  # type: ignore[union-attr]
+        editing.update_recommendation(s, rid, meta.version, {"paragraph": "97.1 (theirs)"})
     at.button[0].click().run()
     assert "changed by colleague at" in at.warning[0].value
     assert "paragraph: 97.1 (theirs)" in [t.value for t in at.text]
     assert at.text_input(key=f"edit_{rid}_paragraph").value == "97.1 (mine)"  # nothing lost
     with db.session_scope(engine) as s:
-        assert editing.get_metadata(s, rid).paragraph == "97.1 (theirs)"  # type: ignore[union-attr]
+        assert editing.get_metadata(s, rid).paragraph == "97.1 (theirs)"
     at.button[0].click().run()  # saving again, knowingly, applies mine
     assert not at.warning
     assert "Saved the changes" in at.success[0].value
     with db.session_scope(engine) as s:
-        assert editing.get_metadata(s, rid).paragraph == "97.1 (mine)"  # type: ignore[union-attr]
+        assert editing.get_metadata(s, rid).paragraph == "97.1 (mine)"
 
 
-def test_the_edit_and_retraction_forms_are_not_shown_to_viewers(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_edit_and_retraction_forms_are_not_shown_to_viewers(sample_url) -> None:
     from streamlit.testing.v1 import AppTest
 
     from tracker import ui
@@ -325,7 +353,7 @@ def test_the_edit_and_retraction_forms_are_not_shown_to_viewers(sample_url) -> N
     assert not at.button
 
 
-def test_the_retraction_form_appends_a_retraction(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_retraction_form_appends_a_retraction(sample_url) -> None:
     from streamlit.testing.v1 import AppTest
 
     engine = db.get_engine(sample_url)
@@ -337,7 +365,7 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:  # type: 
     at = AppTest.from_function(_edit_page, args=(rid,), default_timeout=30).run()
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.button[1].click().run()  # without a reason
-    assert "reason: say why" in at.error[0].value
+    assert "Why is it withdrawn? Say why" in at.error[0].value
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.text_input(key=f"retract_{rid}_reason").input("wrong state")
     at.button[1].click().run()
@@ -345,3 +373,26 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:  # type: 
     assert "Retracted the assessment of 2025-08-08" in at.success[0].value.replace("\\", "")
     with db.session_scope(engine) as s:
         assert s.scalar(select(Assessment.retracts_id).where(Assessment.id > wrong)) == wrong
+
+
+def test_same_day_assessment_finds_the_same_source_on_the_same_day(sample_session) -> None:
+    from tracker.assessments import same_day_assessment
+
+    rid = 1
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Our NGO") is None
+    a = add_assessment(
+        sample_session,
+        rid,
+        status="not_implemented",
+        assessed_on="2025-09-30",
+        source_org="Our NGO",
+    )
+    sample_session.commit()
+    found = same_day_assessment(sample_session, rid, "2025-09-30", " our   ngo ")
+    assert found is not None
+    assert (found.id, found.status) == (a.id, "not_implemented")
+    assert same_day_assessment(sample_session, rid, "2025-09-29", "Our NGO") is None
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Another NGO") is None
+    retract_assessment(sample_session, a.id, reason="entered twice")
+    sample_session.commit()
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Our NGO") is None

@@ -10,27 +10,27 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendation
 from tracker import auth, db, evidence, queries
 from tracker.assessments import ValidationError, add_assessment
 from tracker.cli import main
 from tracker.detail import recommendation_detail
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, AuditEvent
-from tracker.store import RecommendationInput, RecommendationStore
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def _rec(session: Session, text: str = "Free the press") -> int:
-    store = RecommendationStore(session)
-    rid = store.upsert(
-        RecommendationInput(state_under_review="Kazakhstan", session=34, text=text)
-    ).recommendation_id
+    rid = add_recommendation(
+        session, RecommendationInput(state_under_review="Kazakhstan", session=34, text=text)
+    )
     session.commit()
     return rid
 
 
 @pytest.fixture
-def any_session(any_db_url: str):  # type: ignore[no-untyped-def]
+def any_session(any_db_url: str):
     s = db.session_factory(db.get_engine(any_db_url))()
     try:
         yield s
@@ -38,7 +38,7 @@ def any_session(any_db_url: str):  # type: ignore[no-untyped-def]
         s.close()
 
 
-def test_government_fully_and_ngo_partially_give_an_index_of_0_75(any_session) -> None:  # type: ignore[no-untyped-def]
+def test_government_fully_and_ngo_partially_give_an_index_of_0_75(any_session) -> None:
     s = any_session
     rid = _rec(s)
     add_assessment(
@@ -67,7 +67,7 @@ def test_government_fully_and_ngo_partially_give_an_index_of_0_75(any_session) -
     assert index.label() == "0.75 (partially implemented)"
 
 
-def test_an_older_assessment_of_the_same_source_type_is_replaced_by_its_latest(session) -> None:  # type: ignore[no-untyped-def]
+def test_an_older_assessment_of_the_same_source_type_is_replaced_by_its_latest(session) -> None:
     rid = _rec(session)
     for status, day in [("not_implemented", "2023-01-01"), ("fully_implemented", "2024-01-01")]:
         add_assessment(
@@ -78,13 +78,13 @@ def test_an_older_assessment_of_the_same_source_type_is_replaced_by_its_latest(s
     assert (index.value, index.word) == (1.0, "fully implemented")
 
 
-def test_existing_assessments_are_of_type_other_and_bad_types_are_refused(session) -> None:  # type: ignore[no-untyped-def]
+def test_existing_assessments_are_of_type_other_and_bad_types_are_refused(session) -> None:
     rid = _rec(session)
     a = add_assessment(
         session, rid, status="not_implemented", assessed_on="2024-01-01", source_org="X"
     )
     assert (a.source_type, a.confidence) == ("other", None)
-    with pytest.raises(ValidationError, match="source_type: 'press' is not one of"):
+    with pytest.raises(ValidationError, match="Source type: 'press' is not one of"):
         add_assessment(
             session,
             rid,
@@ -93,7 +93,7 @@ def test_existing_assessments_are_of_type_other_and_bad_types_are_refused(sessio
             source_org="X",
             source_type="press",
         )
-    with pytest.raises(ValidationError, match="confidence: 'sure' is not one of"):
+    with pytest.raises(ValidationError, match="Confidence: 'sure' is not one of"):
         add_assessment(
             session,
             rid,
@@ -132,7 +132,7 @@ def _private_case(s: Session) -> int:
 
 def test_a_private_assessment_is_seen_by_editors_only_and_counts_only_in_their_view(
     any_session,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     s = any_session
     rid = _private_case(s)
     # Every count (every reader): the public status, the private one left out.
@@ -158,14 +158,14 @@ def test_a_private_assessment_is_seen_by_editors_only_and_counts_only_in_their_v
 
 def test_private_evidence_stays_out_of_exports_unless_an_editor_asks(
     any_db_url, tmp_path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with db.session_scope(db.get_engine(any_db_url)) as s:
         _private_case(s)
     out = tmp_path / "out.xlsx"
     assert main(["export", str(out)]) == 0
     from openpyxl import load_workbook
 
-    def cells(path) -> str:  # type: ignore[no-untyped-def]
+    def cells(path) -> str:
         wb = load_workbook(path)
         return " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row)
 
@@ -182,7 +182,7 @@ def test_private_evidence_stays_out_of_exports_unless_an_editor_asks(
 
 def test_a_draft_changes_no_count_until_a_second_account_publishes_it(
     any_db_url, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     engine = db.get_engine(any_db_url)
     with db.session_scope(engine) as s:
         rid = _rec(s)
@@ -232,14 +232,14 @@ def test_a_draft_changes_no_count_until_a_second_account_publishes_it(
     assert json.loads(capsys.readouterr().out) == []
 
 
-def test_a_viewer_cannot_publish_nor_list_drafts(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_cannot_publish_nor_list_drafts(session) -> None:
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
         evidence.drafts_frame(session)
 
 
 def test_private_evidence_stays_out_of_reports_unless_an_editor_asks(
     any_db_url, tmp_path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with db.session_scope(db.get_engine(any_db_url)) as s:
         _private_case(s)
     md = tmp_path / "r.md"
@@ -255,14 +255,14 @@ def test_private_evidence_stays_out_of_reports_unless_an_editor_asks(
     assert first < text.index("WITNESS-SECRET")
 
 
-def test_a_viewer_cannot_ask_for_private_evidence(session) -> None:  # type: ignore[no-untyped-def]
-    from tracker import template
+def test_a_viewer_cannot_ask_for_private_evidence(session) -> None:
+    from tracker import template_format
 
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
-        template.export(session, "x.xlsx", include_private=True)
+        template_format.export(session, "x.xlsx", include_private=True)
 
 
-def test_snapshot_and_status_history_leave_private_assessments_and_drafts_out(any_session) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_and_status_history_leave_private_assessments_and_drafts_out(any_session) -> None:
     from tracker import progress, snapshot
 
     s = any_session
@@ -296,7 +296,7 @@ def test_snapshot_and_status_history_leave_private_assessments_and_drafts_out(an
     assert progress.status_over_time(s, None).equals(history_before)
 
 
-def test_matrix_fill_leaves_private_assessments_out_unless_asked(any_db_url) -> None:  # type: ignore[no-untyped-def]
+def test_matrix_fill_leaves_private_assessments_out_unless_asked(any_db_url) -> None:
     import io
 
     import docx
@@ -341,7 +341,7 @@ def test_matrix_fill_leaves_private_assessments_out_unless_asked(any_db_url) -> 
     assert docx.Document(io.BytesIO(asked.data)).paragraphs[0].text.startswith("Includes PRIVATE")
 
 
-def test_progress_by_source_type_counts_each_types_latest_public_view(any_session) -> None:  # type: ignore[no-untyped-def]
+def test_progress_by_source_type_counts_each_types_latest_public_view(any_session) -> None:
     s = any_session
     one, two = _rec(s, "Free the press"), _rec(s, "Close the camps")
     for rid, status, day, source, kind, private in [
@@ -368,7 +368,7 @@ def test_progress_by_source_type_counts_each_types_latest_public_view(any_sessio
     ]
 
 
-def test_contested_can_set_the_government_against_other_types_of_source(any_session) -> None:  # type: ignore[no-untyped-def]
+def test_contested_can_set_the_government_against_other_types_of_source(any_session) -> None:
     from tracker import flags
 
     s = any_session
@@ -396,7 +396,7 @@ def test_contested_can_set_the_government_against_other_types_of_source(any_sess
 
 def test_the_template_carries_source_type_and_confidence_and_rejects_unknown_ones(
     session, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tracker.importers import import_files
 
     path = tmp_path / "in.csv"
@@ -419,7 +419,7 @@ def test_the_template_carries_source_type_and_confidence_and_rejects_unknown_one
     assert (a.source_type, a.confidence, a.source_org) == ("nhri", "high", "Ombudsman")
 
 
-def test_meeting_minutes_never_name_a_private_assessment_as_the_previous_status(session) -> None:  # type: ignore[no-untyped-def]
+def test_meeting_minutes_never_name_a_private_assessment_as_the_previous_status(session) -> None:
     import datetime as dt
 
     from tracker import meeting

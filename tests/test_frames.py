@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendations
 from tracker import db, explorer, queries
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, Recommendation
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.vocab import NOT_ASSESSED
 
 # (state under review, session, text, recommending states, themes), entered in this order:
@@ -42,9 +43,9 @@ RECOMMENDATIONS = [
 def frame_session(any_db_url: str) -> Iterator[Session]:
     """The hand-built database: RECOMMENDATIONS, and assessments covering the status rules."""
     s = db.session_factory(db.get_engine(any_db_url))()
-    store = RecommendationStore(s)
-    ids = [
-        store.upsert(
+    ids = add_recommendations(
+        s,
+        [
             RecommendationInput(
                 state_under_review=state,
                 session=session,
@@ -55,9 +56,9 @@ def frame_session(any_db_url: str) -> Iterator[Session]:
                 themes=themes,
                 paragraph=f"97.{i + 1}" if i != 2 else None,
             )
-        ).recommendation_id
-        for i, (state, session, text, rs, themes) in enumerate(RECOMMENDATIONS)
-    ]
+            for i, (state, session, text, rs, themes) in enumerate(RECOMMENDATIONS)
+        ],
+    )
     s.commit()
 
     def assess(i: int, status: str, day: str, source: str, **kw: Any) -> Assessment:

@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 FIELD = re.compile(r"\{([^{}:!]*)(?:![rsa])?(?::[^{}]*)?\}")
 
 
-def _catalog(lang: str):  # type: ignore[no-untyped-def]
+def _catalog(lang: str):
     with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
         return read_po(f)
 
 
-def _pairs(message) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _pairs(message) -> Iterator[tuple[str, str]]:
     """(msgid, msgstr) for every form: plural msgstrs are checked against the plural msgid
     (the singular for the first form)."""
     ids = message.id if isinstance(message.id, tuple) else (message.id,)
@@ -96,9 +96,9 @@ def test_the_committed_mo_files_match_the_po_files(lang: str) -> None:
     buf = io.BytesIO()
     write_mo(buf, _catalog(lang))
     buf.seek(0)
-    expected = gettext.GNUTranslations(buf)._catalog  # type: ignore[attr-defined]
+    expected = gettext.GNUTranslations(buf)._catalog
     with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.mo").open("rb") as f:
-        committed = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+        committed = gettext.GNUTranslations(f)._catalog
     assert {k: v for k, v in committed.items() if k} == {k: v for k, v in expected.items() if k}
 
 

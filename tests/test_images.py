@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from tests.conftest import skip_or_fail
-from tracker import charts, images, queries, reports, snapshot
+from tracker import charts, images, queries, snapshot
 from tracker.filters import Filters
 
 KAZ = Filters(states=("KAZ",))
@@ -93,7 +93,7 @@ def test_chart_png_is_drawn_at_twice_the_layout_size(
 def test_chart_svg_carries_title_caption_organisation_and_watermark(
     renderer: None, sample_session: Session
 ) -> None:
-    sample = reports.selection_has_sample(sample_session, KAZ)
+    sample = queries.selection_has_sample(sample_session, KAZ)
     assert sample
     fig = images.prepare_for_export(
         status_chart(sample_session), organisation="Legal centre", sample=sample

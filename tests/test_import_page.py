@@ -27,7 +27,7 @@ APP = str(ROOT / "app.py")
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     e = new_engine(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, str(e.url))
     yield e
@@ -107,3 +107,15 @@ def test_the_rejected_rows_download_is_the_rejects_csv(engine) -> None:
     table = list(csv.reader(io.StringIO(report.rejects_csv().decode("utf-8-sig"))))
     assert table[0][:3] == ["file", "row", "reason"]
     assert table[1][:2] == ["bad.csv", "2"]
+
+
+def test_checking_a_file_against_a_database_with_the_sample_says_so(engine) -> None:
+    """Issue 13.1: the page tells that the sample is still there (and how to remove it)."""
+    from tracker.sample import load_sample
+
+    with db.session_scope(engine) as s:
+        load_sample(s)
+    at = _upload(_page(), "upr.csv", csv_bytes(UPR_INFO_HEADER, [upr_row()]))
+    shown = at.info[0].value  # markdown, escaped: the message reads as text
+    assert "This database still holds the sample data\\." in shown
+    assert "python \\-m tracker sample remove" in shown

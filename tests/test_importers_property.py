@@ -29,7 +29,7 @@ from tests.importer_support import (
     upr_row,
 )
 from tracker.importers import ImportSource
-from tracker.template import TEMPLATE_COLUMNS
+from tracker.template_format import TEMPLATE_COLUMNS
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

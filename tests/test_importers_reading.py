@@ -23,7 +23,7 @@ from tests.importer_support import (
 from tracker.identity import clean_text
 from tracker.importers import Format, ImportSource, read_file
 from tracker.importers.detect import UPR_INFO_FIELDS, detect, header_score, map_columns
-from tracker.importers.table import NotATableError, decode, parse_csv, read_workbook
+from tracker.importers.files import NotATableError, decode, parse_csv, read_workbook
 from tracker.importers.values import (
     CellError,
     clean_cell_text,
@@ -36,7 +36,7 @@ from tracker.importers.values import (
     split_dashed,
     split_paragraph,
 )
-from tracker.template import TEMPLATE_COLUMNS
+from tracker.template_format import TEMPLATE_COLUMNS
 
 TEXT = "Côte d’Ivoire – “quoted” Guaraní text, café, vis-à-vis, São Tomé, Türkiye"
 

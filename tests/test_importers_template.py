@@ -23,15 +23,15 @@ from tests.importer_support import (
     upr_row,
     write,
 )
-from tracker import db, template
+from tracker import db, template_format
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.importers import Format, ImportSource
 from tracker.models import Assessment, Recommendation, Review
 from tracker.sample import load_sample
-from tracker.template import ASSESSMENT_COLUMNS, TEMPLATE_COLUMNS
+from tracker.template_format import ASSESSMENT_COLUMNS, TEMPLATE_COLUMNS
 
 
-def _assessments(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _assessments(engine) -> list[tuple]:
     """Every assessment as (recommendation text, status, date, source, evidence, url, author,
     created_at, retracted text or None), sorted; and each recommendation's current status."""
     with db.session_scope(engine) as s:
@@ -61,7 +61,7 @@ def _assessments(engine) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def source_db(tmp_path: Path):  # type: ignore[no-untyped-def]
+def source_db(tmp_path: Path):
     """The sample, a real import, assessments that disagree, and a retraction."""
     engine = new_engine(tmp_path, "source.db")
     with db.session_scope(engine) as s:
@@ -109,7 +109,7 @@ def source_db(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_xlsx_round_trip_reproduces_stats_and_every_assessment(tmp_path: Path, source_db) -> None:
     out = tmp_path / "export.xlsx"
     with db.session_scope(source_db) as s:
-        template.export(s, out)
+        template_format.export(s, out)
     target = new_engine(tmp_path, "target.db")
     report = run_import(target, [out])
     assert report.ok
@@ -120,7 +120,7 @@ def test_xlsx_round_trip_reproduces_stats_and_every_assessment(tmp_path: Path, s
     assert _assessments(target) == _assessments(source_db)
     with db.session_scope(target) as s, db.session_scope(source_db) as t:
 
-        def reviews(session):  # type: ignore[no-untyped-def]
+        def reviews(session):
             return sorted(
                 session.execute(
                     select(Review.cycle, Review.session, Review.review_date, Review.report_symbol)
@@ -140,7 +140,7 @@ def test_csv_round_trip_reproduces_everything_but_older_assessments(
 ) -> None:
     out = tmp_path / "export.csv"
     with db.session_scope(source_db) as s:
-        template.export(s, out)
+        template_format.export(s, out)
     target = new_engine(tmp_path, "target.db")
     report = run_import(target, [out])
     assert report.ok
@@ -157,7 +157,7 @@ def test_csv_round_trip_reproduces_everything_but_older_assessments(
 def test_template_into_the_exporting_database_changes_nothing(tmp_path: Path, source_db) -> None:
     out = tmp_path / "export.xlsx"
     with db.session_scope(source_db) as s:
-        template.export(s, out)
+        template_format.export(s, out)
     before = snapshot(source_db)
     report = run_import(source_db, [out])
     assert report.ok

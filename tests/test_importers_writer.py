@@ -1,4 +1,4 @@
-"""The set-based writer gives exactly what RecommendationStore.upsert gives, row by row."""
+"""The identity rule, as the one writer (BulkWriter) applies it for imports and the sample."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from tests.importer_support import (
     new_engine,
 )
 from tracker import db
-from tracker.importers.writer import BulkWriter
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.writer import SAMPLE_FORMAT, BulkWriter
 from tracker.models import (
     AffectedGroup,
     ImportRun,
@@ -31,7 +32,6 @@ from tracker.models import (
     recommendation_states,
     recommendation_themes,
 )
-from tracker.store import RecommendationInput, RecommendationStore
 
 rows_strategy = st.lists(
     st.builds(
@@ -106,21 +106,12 @@ def dump(engine: Engine) -> dict[str, Any]:
         }
 
 
-def by_store(engine: Engine, rows: list[RecommendationInput]) -> tuple[int, int]:
+def by_writer(
+    engine: Engine, rows: list[RecommendationInput], fmt: str = "test"
+) -> tuple[int, int]:
+    """One import of ``rows`` (an import run of format ``fmt``): (added, updated)."""
     with db.session_scope(engine) as s:
-        run = ImportRun(filename="store", format="test")
-        s.add(run)
-        s.flush()
-        store = RecommendationStore(s, import_run_id=run.id)
-        results = [store.upsert(r) for r in rows]
-    added = {r.recommendation_id for r in results if r.added}
-    updated = {r.recommendation_id for r in results if r.updated} - added
-    return len(added), len(updated)
-
-
-def by_writer(engine: Engine, rows: list[RecommendationInput]) -> tuple[int, int]:
-    with db.session_scope(engine) as s:
-        run = ImportRun(filename="bulk", format="test")
+        run = ImportRun(filename="bulk", format=fmt)
         s.add(run)
         s.flush()
         writer = BulkWriter(s)
@@ -133,25 +124,79 @@ def by_writer(engine: Engine, rows: list[RecommendationInput]) -> tuple[int, int
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(first=rows_strategy, second=rows_strategy)
-def test_bulk_writer_agrees_with_the_row_by_row_store(first, second) -> None:  # type: ignore[no-untyped-def]
+def test_two_imports_give_what_one_import_of_both_gives(first, second) -> None:
+    """The rule depends on what the rows say, not on how they are batched: two imports, one
+    after the other, leave the database one import of all the rows leaves; importing the
+    same rows again adds and changes nothing."""
     tmp = Path(tempfile.mkdtemp(prefix="upr-writer-"))
-    a, b = new_engine(tmp, "store.db"), new_engine(tmp, "bulk.db")
+    a, b = new_engine(tmp, "two.db"), new_engine(tmp, "one.db")
     try:
-        for rows in (first, second):
-            assert by_store(a, rows) == by_writer(b, rows)
-            assert dump(a) == dump(b)
+        by_writer(a, first)
+        by_writer(a, second)
+        by_writer(b, first + second)
+        assert dump(a) == dump(b)
+        assert by_writer(a, first + second) == (0, 0)
+        assert dump(a) == dump(b)
     finally:
         a.dispose()
         b.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_one_recommendation_per_identity(tmp_path: Path) -> None:
+    """Same state (any spelling), session, text (spacing and case aside), response and action
+    category: one recommendation, gaining the states and themes of each row."""
+    engine = new_engine(tmp_path)
+    rows = [
+        RecommendationInput("Turkey", 7, "Ratify it.", "supported", 5, ["France"], ["Justice"]),
+        RecommendationInput("Türkiye", 7, " ratify  IT.", "supported", 5, ["Chile"], ["justice"]),
+        RecommendationInput("TUR", 7, "Ratify it.", "noted", 5, ["Chile"]),  # another response
+        RecommendationInput(
+            "Turkey", 7, "Ratify it.", "supported", 1, ["Chile"]
+        ),  # another category
+    ]
+    assert by_writer(engine, rows) == (3, 0)
+    recs = dump(engine)["recs"]
+    assert len(recs) == 3
+    merged = next(r for r in recs if r[3] == "supported" and r[4] == 5)
+    assert merged[1] == "Ratify it."  # the first row's text
+    assert merged[8] == ("CHL", "FRA")
+    assert merged[9] == ("Justice",)
+    # A later import of one of those rows with a paragraph updates, adds nothing.
+    assert by_writer(engine, [RecommendationInput(**{**rows[1].__dict__, "paragraph": "9.1"})]) == (
+        0,
+        1,
+    )
+
+
 def test_a_real_row_confirms_a_sample_recommendation(tmp_path: Path) -> None:
     engine = new_engine(tmp_path)
     sample = RecommendationInput("Kazakhstan", 20, "Adopt a law.", "supported", 5, ["France"])
-    by_store(engine, [RecommendationInput(**{**sample.__dict__, "is_sample": True})])
+    by_writer(engine, [RecommendationInput(**{**sample.__dict__, "is_sample": True})])
     assert by_writer(engine, [sample]) == (0, 1)
     with db.session_scope(engine) as s:
         rec = s.scalars(select(Recommendation)).one()
         assert (rec.is_sample, rec.version) == (False, 2)
-        assert s.get(ImportRun, rec.import_run_id).filename == "bulk"  # type: ignore[union-attr]
+        assert s.get(ImportRun, rec.import_run_id).filename == "bulk"
+
+
+def test_a_real_row_takes_over_a_real_recommendation_the_sample_brought(tmp_path: Path) -> None:
+    """The sample's real seed records belong to the sample's load until a real import names
+    them: then they belong to that import, unchanged and not counted as updated."""
+    engine = new_engine(tmp_path)
+    seed = RecommendationInput("Kazakhstan", 20, "Adopt a law.", "supported", 5, ["France"])
+    by_writer(engine, [seed], fmt=SAMPLE_FORMAT)
+    with db.session_scope(engine) as s:
+        run = ImportRun(filename="real.csv", format="upr_info")
+        s.add(run)
+        s.flush()
+        writer = BulkWriter(s)
+        plan = writer.plan([[(seed, [])]])
+        assert (plan.added, plan.updated, plan.unchanged, plan.adopted) == (0, 0, 1, 1)
+        assert plan.changed
+        writer.apply([run.id], actor="test")
+    with db.session_scope(engine) as s:
+        rec = s.scalars(select(Recommendation)).one()
+        assert (rec.is_sample, rec.version) == (False, 1)
+        assert s.get(ImportRun, rec.import_run_id).filename == "real.csv"
+    assert by_writer(engine, [seed]) == (0, 0)  # held by a real import already

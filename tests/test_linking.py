@@ -23,12 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from tests.importer_support import add_recommendation
 from tracker import auth, db, linking
-from tracker.assessments import ValidationError, add_assessment
+from tracker.assessments import add_assessment
 from tracker.cli import main
+from tracker.errors import ValidationError
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import AuditEvent, Recommendation, RecommendationLink, Review
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.vocab import LinkStatus
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -48,16 +50,16 @@ def add(
     session: Session, state: str, session_no: int, text: str, by: tuple[str, ...] = ("Mexico",)
 ) -> int:
     """One recommendation; returns its id."""
-    store = RecommendationStore(session)
-    return store.upsert(
+    return add_recommendation(
+        session,
         RecommendationInput(
             state_under_review=state,
             session=session_no,
             text=text,
             response="supported",
             recommending_states=list(by),
-        )
-    ).recommendation_id
+        ),
+    )
 
 
 def pairs(session: Session) -> dict[tuple[int, int], str]:
@@ -202,7 +204,7 @@ def test_different_treaties_never_match() -> None:
 
 
 # --- suggestions -----------------------------------------------------------------------------
-def test_suggests_repeats_in_the_same_states_later_cycles(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_suggests_repeats_in_the_same_states_later_cycles(session, small) -> None:
     added = linking.suggest_links(session)
     session.commit()
     found = pairs(session)
@@ -220,7 +222,7 @@ def test_suggests_repeats_in_the_same_states_later_cycles(session, small) -> Non
     assert (small["dv1"], small["dv3"]) not in found
 
 
-def test_a_skipped_cycle_is_bridged(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_skipped_cycle_is_bridged(session) -> None:
     c1 = add(session, "Kazakhstan", 7, "Abolish the death penalty for all crimes")
     add(session, "Kazakhstan", 20, "Continue to support employment generation among the young")
     c3 = add(
@@ -233,7 +235,7 @@ def test_a_skipped_cycle_is_bridged(session) -> None:  # type: ignore[no-untyped
     assert (c1, c3) in pairs(session)
 
 
-def test_rerunning_adds_nothing_and_keeps_decisions(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_rerunning_adds_nothing_and_keeps_decisions(session, small) -> None:
     linking.suggest_links(session)
     session.commit()
     first = pairs(session)
@@ -253,7 +255,7 @@ def test_rerunning_adds_nothing_and_keeps_decisions(session, small) -> None:  # 
     assert linking.suggest_links(session, threshold=10) == 0
 
 
-def test_suggestions_for_one_state_leave_the_others_alone(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_suggestions_for_one_state_leave_the_others_alone(session, small) -> None:
     uzbekistan = session.scalar(
         select(Review.state_id).join(Recommendation).where(Recommendation.id == small["uzb1"])
     )
@@ -261,7 +263,7 @@ def test_suggestions_for_one_state_leave_the_others_alone(session, small) -> Non
     assert set(pairs(session)) == {(small["uzb1"], small["uzb2"])}
 
 
-def test_a_run_that_adds_suggestions_is_audited_once(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_that_adds_suggestions_is_audited_once(session, small) -> None:
     n = linking.suggest_links(session)
     linking.suggest_links(session)
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "link.suggest")).all()
@@ -269,13 +271,13 @@ def test_a_run_that_adds_suggestions_is_audited_once(session, small) -> None:  #
     assert events[0].after["added"] == n
 
 
-def test_a_threshold_outside_0_to_100_is_refused(session) -> None:  # type: ignore[no-untyped-def]
+def test_a_threshold_outside_0_to_100_is_refused(session) -> None:
     with pytest.raises(ValidationError, match="threshold: 150"):
         linking.suggest(session, threshold=150)
 
 
 # --- decisions, lineage, flag ----------------------------------------------------------------
-def test_a_decision_is_audited_and_can_be_changed(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_is_audited_and_can_be_changed(session, small) -> None:
     linking.suggest_links(session)
     link = session.scalar(
         select(RecommendationLink).where(RecommendationLink.earlier_id == small["dv1"])
@@ -295,7 +297,7 @@ def test_a_decision_is_audited_and_can_be_changed(session, small) -> None:  # ty
     ]
 
 
-def test_a_viewer_cannot_decide_and_an_unknown_link_is_named(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_cannot_decide_and_an_unknown_link_is_named(session, small) -> None:
     linking.suggest_links(session)
     link_id = session.scalar(select(RecommendationLink.id))
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
@@ -315,7 +317,7 @@ def _confirm_all(session: Session, *chain: int) -> None:
     session.commit()
 
 
-def test_the_lineage_follows_confirmed_links_with_the_status_at_each_cycle(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_the_lineage_follows_confirmed_links_with_the_status_at_each_cycle(session, small) -> None:
     linking.suggest_links(session)
     _confirm_all(session, small["dv1"], small["dv2"], small["dv3"])
     add_assessment(
@@ -345,7 +347,7 @@ def test_the_lineage_follows_confirmed_links_with_the_status_at_each_cycle(sessi
     assert [s.cycle for s in linking.lineage(session, small["crpd1"])] == [1]
 
 
-def test_repeated_and_still_not_implemented(session, small) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_and_still_not_implemented(session, small) -> None:
     linking.suggest_links(session)
     _confirm_all(session, small["dv1"], small["dv2"], small["dv3"])
     add_assessment(
@@ -366,7 +368,7 @@ def test_repeated_and_still_not_implemented(session, small) -> None:  # type: ig
 
 
 # --- the command ----------------------------------------------------------------------------
-def test_link_command_json_contract(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_link_command_json_contract(db_url, capsys) -> None:
     with db.session_scope(db.get_engine(db_url)) as s:
         a = add(
             s,
@@ -395,7 +397,7 @@ def test_link_command_json_contract(db_url, capsys) -> None:  # type: ignore[no-
     assert "No new suggestions" in out
 
 
-def test_link_command_errors_name_the_value(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_link_command_errors_name_the_value(db_url, capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["link", "--threshold", "high"])
     assert exit_info.value.code == 2
@@ -406,7 +408,7 @@ def test_link_command_errors_name_the_value(db_url, capsys) -> None:  # type: ig
 
 
 # --- the recommendation page's section -------------------------------------------------------
-def test_confirming_on_the_recommendation_page(db_url, small, session) -> None:  # type: ignore[no-untyped-def]
+def test_confirming_on_the_recommendation_page(db_url, small, session) -> None:
     linking.suggest_links(session)
     session.commit()
     at = AppTest.from_file(APP, default_timeout=30)
@@ -425,7 +427,7 @@ def test_confirming_on_the_recommendation_page(db_url, small, session) -> None: 
     assert any("Followed across cycles" in m.value for m in at.markdown)
 
 
-def test_the_flagged_page_lists_repeated_and_not_implemented(db_url, small, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_flagged_page_lists_repeated_and_not_implemented(db_url, small, session) -> None:
     linking.suggest_links(session)
     _confirm_all(session, small["dv1"], small["dv2"])
     at = AppTest.from_file(APP, default_timeout=30)
@@ -461,7 +463,7 @@ def kazakhstan(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def _resolver(session: Session):  # type: ignore[no-untyped-def]
+def _resolver(session: Session):
     rows = session.execute(
         select(Recommendation.id, Review.session, Recommendation.text).join(Review)
     ).all()
@@ -477,7 +479,7 @@ def _resolver(session: Session):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.realdata
-def test_the_two_real_examples_are_suggested_by_link(kazakhstan, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_two_real_examples_are_suggested_by_link(kazakhstan, monkeypatch, capsys) -> None:
     monkeypatch.setenv("UPR_TRACKER_DATABASE_URL", kazakhstan)
     code, out, _err = run(capsys, "link", "--state", "Kazakhstan", "--json")
     assert code == 0
@@ -502,7 +504,7 @@ def test_the_two_real_examples_are_suggested_by_link(kazakhstan, monkeypatch, ca
 
 
 @pytest.mark.realdata
-def test_precision_and_recall_on_the_labelled_kazakhstan_pairs(kazakhstan) -> None:  # type: ignore[no-untyped-def]
+def test_precision_and_recall_on_the_labelled_kazakhstan_pairs(kazakhstan) -> None:
     with db.session_scope(db.get_engine(kazakhstan)) as s:
         find = _resolver(s)
         repeats = {(find(7, a), find(20, b)) for a, b in REPEATS}

@@ -11,11 +11,13 @@ from docx import Document
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendations
 from tracker import auth, meeting
-from tracker.assessments import ValidationError, add_assessment, retract_assessment
+from tracker.assessments import add_assessment, retract_assessment
+from tracker.errors import ValidationError
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, AuditEvent
-from tracker.store import RecommendationInput, RecommendationStore
 
 DAY = dt.date(2025, 5, 14)
 TEXT_WITH_MARKUP = "Adopt a *law* on <b>domestic violence</b> [now](http://x.example) # 1"
@@ -23,9 +25,9 @@ TEXT_WITH_MARKUP = "Adopt a *law* on <b>domestic violence</b> [now](http://x.exa
 
 @pytest.fixture
 def recs(session: Session) -> list[int]:
-    store = RecommendationStore(session)
-    ids = [
-        store.upsert(
+    ids = add_recommendations(
+        session,
+        [
             RecommendationInput(
                 state_under_review="Kazakhstan",
                 session=session_no,
@@ -34,14 +36,14 @@ def recs(session: Session) -> list[int]:
                 recommending_states=[by],
                 paragraph=para,
             )
-        ).recommendation_id
-        for session_no, text, by, para in [
-            (20, TEXT_WITH_MARKUP, "Slovenia", "122.1"),
-            (20, "Ratify the Optional Protocol to ICESCR", "Portugal", "122.2"),
-            (7, "Establish a national preventive mechanism", "Ireland", "97.1"),
-            (34, "Criminalize torture", "Germany", None),
-        ]
-    ]
+            for session_no, text, by, para in [
+                (20, TEXT_WITH_MARKUP, "Slovenia", "122.1"),
+                (20, "Ratify the Optional Protocol to ICESCR", "Portugal", "122.2"),
+                (7, "Establish a national preventive mechanism", "Ireland", "97.1"),
+                (34, "Criminalize torture", "Germany", None),
+            ]
+        ],
+    )
     add_assessment(
         session,
         ids[0],
@@ -63,9 +65,13 @@ def test_a_meeting_is_a_coalition_and_a_day() -> None:
 @pytest.mark.parametrize(
     ("coalition", "day", "message"),
     [
-        ("", "2025-05-14", "coalition: the coalition's name is required"),
-        ("x" * 300, "2025-05-14", "coalition: at most"),
-        ("Coalition", "14.05.2025", "date: '14.05.2025' is not a date in the form YYYY-MM-DD"),
+        ("", "2025-05-14", "Coalition: enter the coalition's name"),
+        ("x" * 300, "2025-05-14", "Coalition: at most"),
+        (
+            "Coalition",
+            "14.05.2025",
+            "Meeting date: '14.05.2025' is not a date in the form YYYY-MM-DD",
+        ),
         ("Coalition", (dt.date.today() + dt.timedelta(days=1)).isoformat(), "in the future"),
     ],
 )
@@ -74,12 +80,12 @@ def test_a_meeting_that_cannot_be_is_explained(coalition: str, day: str, message
         meeting.validate_meeting(coalition, day)
 
 
-def test_the_agenda_follows_the_filters_in_meeting_order(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_the_agenda_follows_the_filters_in_meeting_order(session, recs) -> None:
     assert meeting.agenda(session, Filters(states=("KAZ",))) == [recs[2], recs[0], recs[1], recs[3]]
     assert meeting.agenda(session, Filters(cycles=(2,))) == [recs[0], recs[1]]
 
 
-def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     a = meeting.record_status(session, m, recs[0], "not_implemented", evidence="Law withdrawn")
     session.commit()
@@ -97,18 +103,18 @@ def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> No
     assert event.after["source_org"] == "Coalition meeting 2025-05-14"
 
 
-def test_recording_needs_a_status_and_an_editor(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_recording_needs_a_status_and_an_editor(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
-    with pytest.raises(ValidationError, match="status: choose the status the meeting agreed on"):
+    with pytest.raises(ValidationError, match="Status agreed by the meeting: choose the status"):
         meeting.record_status(session, m, recs[0], "")
-    with pytest.raises(ValidationError, match="status: 'done' is not one of"):
+    with pytest.raises(ValidationError, match="Status: 'done' is not one of"):
         meeting.record_status(session, m, recs[0], "done")
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
         meeting.record_status(session, m, recs[0], "not_implemented")
     assert session.scalar(select(Assessment).where(Assessment.source_org.like("%meeting%"))) is None
 
 
-def test_what_changed_in_the_meeting(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_what_changed_in_the_meeting(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     meeting.record_status(session, m, recs[0], "not_implemented")
     meeting.record_status(session, m, recs[1], "no_information")
@@ -137,7 +143,7 @@ def test_what_changed_in_the_meeting(session, recs) -> None:  # type: ignore[no-
     assert frame["status"].tolist() == ["Partially implemented", "No information"]
 
 
-def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     meeting.record_status(
         session,
@@ -164,12 +170,12 @@ def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None: 
     assert "- **Link:** <https://example.org/report>" in md
 
 
-def test_minutes_of_a_meeting_without_changes(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_minutes_of_a_meeting_without_changes(session, recs) -> None:
     md = meeting.minutes_markdown(meeting.Meeting("Coalition", DAY), [], reviewed=0)
     assert "No status was recorded in this meeting." in md
 
 
-def test_the_minutes_in_word(session, recs) -> None:  # type: ignore[no-untyped-def]
+def test_the_minutes_in_word(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     meeting.record_status(session, m, recs[0], "not_implemented", evidence="Law withdrawn")
     meeting.record_status(session, m, recs[1], "partially_implemented")

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, select, text, update
 
-from tracker import schema
-from tracker.models import Base
+from tests.conftest import _pg_admin
+from tracker import db, schema
+from tracker.assessments import refresh_current_status
+from tracker.models import Assessment, Base, Recommendation
 
 
-def test_migrated_schema_matches_the_models(engine) -> None:  # type: ignore[no-untyped-def]
+def test_migrated_schema_matches_the_models(engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = [d for d in compare_metadata(ctx, Base.metadata) if not _is_search_object(d)]
     assert diff == []
 
 
-def _is_search_object(d) -> bool:  # type: ignore[no-untyped-def]
+def _is_search_object(d) -> bool:
     """Full-text search tables/triggers are created by migrations only (not ORM models)."""
     name = ""
     if isinstance(d, tuple) and len(d) > 1 and hasattr(d[1], "name"):
@@ -25,13 +36,174 @@ def _is_search_object(d) -> bool:  # type: ignore[no-untyped-def]
     return "fts" in name or "search" in name
 
 
-def test_upgrade_is_idempotent_and_at_head(engine) -> None:  # type: ignore[no-untyped-def]
+def test_upgrade_is_idempotent_and_at_head(engine) -> None:
     schema.upgrade(engine)
     assert schema.is_up_to_date(engine)
 
 
-def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(engine) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 10_000
+
+
+# --- upgrading an old database with data ----------------------------------------------------
+SOURCES = ("Amnesty", "amnesty ", "HRW", "Local NGO")  # two spellings of one source
+STATUSES = ("fully_implemented", "partially_implemented", "not_implemented", "no_information")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no schema at all) on SQLite or PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        db.dispose_engines()
+        return
+    base = str(request.getfixturevalue("postgres_server"))
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _pg_admin(base, f"CREATE DATABASE {name}")
+    yield f"{base}/{name}"
+    db.dispose_engines()
+    _pg_admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _fill_at_0001(conn: Connection) -> int:
+    """Reviews, recommendations and varied assessment histories (same-day entries, two
+    spellings of a source, regressions, retractions) written with the columns of revision
+    0001; returns the number of retractions."""
+    rnd = random.Random(17)
+    now = dt.datetime(2025, 1, 1, 12, 0)
+    conn.execute(
+        text("INSERT INTO state (id, iso3, name, un_name) VALUES (1, 'KAZ', 'Kazakhstan', 'KZ')")
+    )
+    conn.execute(
+        text(
+            "INSERT INTO review (id, state_id, cycle, session) VALUES (1, 1, 3, 34), (2, 1, 4, 48)"
+        )
+    )
+    assessment_id = 0
+    retractions = 0
+    for rec_id in range(1, 81):
+        conn.execute(
+            text(
+                "INSERT INTO recommendation (id, review_id, text, identity, created_at, updated_at)"
+                " VALUES (:id, :review, :text, :identity, :now, :now)"
+            ),
+            {
+                "id": rec_id,
+                "review": 1 + rec_id % 2,
+                "text": f"Recommendation {rec_id}",
+                "identity": f"{rec_id:064d}",
+                "now": now,
+            },
+        )
+        ids: list[int] = []
+        for _ in range(rnd.randrange(0, 7)):
+            assessment_id += 1
+            day = dt.date(2020, 1, 1) + dt.timedelta(days=rnd.randrange(0, 1500))
+            conn.execute(
+                text(
+                    "INSERT INTO assessment (id, recommendation_id, status, assessed_on,"
+                    " source_org, created_at) VALUES (:id, :rec, :status, :day, :source, :at)"
+                ),
+                {
+                    "id": assessment_id,
+                    "rec": rec_id,
+                    "status": rnd.choice(STATUSES),
+                    "day": day,
+                    "source": rnd.choice(SOURCES),
+                    "at": now + dt.timedelta(seconds=rnd.randrange(0, 3)),
+                },  # ties on purpose
+            )
+            ids.append(assessment_id)
+        if ids and rnd.random() < 0.3:  # retract one of them
+            target = rnd.choice(ids)
+            assessment_id += 1
+            retractions += 1
+            conn.execute(
+                text(
+                    "INSERT INTO assessment (id, recommendation_id, status, assessed_on,"
+                    " source_org, retracts_id, created_at) SELECT :id, recommendation_id,"
+                    " status, :day, source_org, id, :at FROM assessment WHERE id = :target"
+                ),
+                {"id": assessment_id, "day": dt.date(2024, 6, 1), "at": now, "target": target},
+            )
+    if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
+        for table in ("recommendation", "assessment", "review", "state"):
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT max(id) FROM {table}))"
+                )
+            )
+    return retractions
+
+
+def _derived(engine: Engine) -> tuple[list[tuple], list[tuple]]:
+    with engine.connect() as conn:
+        recs = conn.execute(
+            select(
+                Recommendation.id,
+                Recommendation.current_assessment_id,
+                Recommendation.current_status,
+                Recommendation.current_assessed_on,
+                Recommendation.regressed_from_id,
+                Recommendation.contested,
+            ).order_by(Recommendation.id)
+        ).all()
+        kept = conn.execute(
+            select(Assessment.id, Assessment.previous_status).order_by(Assessment.id)
+        ).all()
+    return [tuple(r) for r in recs], [tuple(r) for r in kept]
+
+
+def test_a_database_made_at_0001_upgrades_to_what_the_refresh_computes(empty_url: str) -> None:
+    """Migration 0004 fills the derived fields of an old database with its own frozen copy of
+    the refresh; the result is what today's refresh computes from the same histories."""
+    engine = db.get_engine(empty_url)
+    cfg = schema._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        retractions = _fill_at_0001(conn)
+    assert retractions > 3
+    schema.upgrade(engine)
+    assert schema.is_up_to_date(engine)
+    migrated = _derived(engine)
+    recs, kept = migrated
+    assert any(r[2] is not None for r in recs)  # current statuses
+    assert any(r[4] is not None for r in recs)  # regressed
+    assert any(r[5] for r in recs)  # contested
+    assert any(p is not None for _i, p in kept)  # previous statuses
+    with db.session_scope(engine) as s:  # today's refresh, from scratch
+        s.execute(
+            update(Recommendation).values(
+                current_assessment_id=None,
+                current_status=None,
+                current_assessed_on=None,
+                regressed_from_id=None,
+                contested=False,
+            )
+        )
+        s.execute(update(Assessment).values(previous_status=None))
+        refresh_current_status(s)
+    assert _derived(engine) == migrated
+
+
+def test_no_migration_runs_the_applications_code() -> None:
+    """A migration reads and writes through SQL and tables defined inside it: importing
+    tracker code would make an old database's upgrade depend on today's models."""
+    offenders = []
+    for path in sorted((schema.MIGRATIONS_DIR / "versions").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "tracker"]
+    assert offenders == []

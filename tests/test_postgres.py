@@ -38,7 +38,7 @@ def write_tricky(tmp_path: Path) -> Path:
     return path
 
 
-def test_migrations_build_the_models_schema_on_postgresql(pg_url) -> None:  # type: ignore[no-untyped-def]
+def test_migrations_build_the_models_schema_on_postgresql(pg_url) -> None:
     engine = db.get_engine(pg_url)
     assert engine.dialect.name == "postgresql"
     schema.upgrade(engine)  # idempotent
@@ -50,7 +50,7 @@ def test_migrations_build_the_models_schema_on_postgresql(pg_url) -> None:  # ty
         assert compare_metadata(ctx, Base.metadata) == []
 
 
-def _same_work(url: str, tricky: Path, capsys, monkeypatch) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _same_work(url: str, tricky: Path, capsys, monkeypatch) -> dict[str, object]:
     """init with the sample, an import, assessments, a retraction and an account; then the
     figures of ``stats --json`` for the whole database and a few selections."""
     monkeypatch.setenv(DATABASE_URL_ENV, url)
@@ -88,19 +88,19 @@ def _same_work(url: str, tricky: Path, capsys, monkeypatch) -> dict[str, object]
 @pytest.mark.postgres
 def test_the_same_work_gives_the_same_stats_on_sqlite_and_postgresql(
     db_url, pg_url, tmp_path, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     tricky = write_tricky(tmp_path)
     on_sqlite = _same_work(db_url, tricky, capsys, monkeypatch)
     on_postgresql = _same_work(pg_url, tricky, capsys, monkeypatch)
     assert on_sqlite == on_postgresql
-    assert on_sqlite["all"]["recommendations"] == 34  # type: ignore[index]
-    assert on_sqlite["percent"]["recommendations"] == 1  # type: ignore[index]
+    assert on_sqlite["all"]["recommendations"] == 34
+    assert on_sqlite["percent"]["recommendations"] == 1
 
 
 @pytest.mark.postgres
 def test_a_backup_moves_data_from_sqlite_to_postgresql_and_back(
     sample_url, pg_url, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     lite = db.get_engine(sample_url)
     with db.session_scope(lite) as s:
         auth.create_user(s, "coordinator", "a long password", "admin")
@@ -136,7 +136,7 @@ def test_a_backup_moves_data_from_sqlite_to_postgresql_and_back(
         assert queries.stats(s, Filters(q="Ünïcode")) == queries.stats(s, Filters(q="ünïcode"))
 
 
-def _assessments(s) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _assessments(s) -> list[tuple]:
     return [
         tuple(r)
         for r in s.execute(
@@ -166,7 +166,7 @@ SEARCHES: list[tuple[str, list[str]]] = [
 ]
 
 
-def test_search_takes_sql_metacharacters_literally(any_db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_search_takes_sql_metacharacters_literally(any_db_url, tmp_path) -> None:
     engine = db.get_engine(any_db_url)
     with db.session_scope(engine) as s:
         report = import_files(s, [write_tricky(tmp_path)])
@@ -179,7 +179,7 @@ def test_search_takes_sql_metacharacters_literally(any_db_url, tmp_path) -> None
         assert queries.count(s) == 4  # nothing was dropped
 
 
-def test_imported_metacharacters_are_stored_exactly(any_db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_imported_metacharacters_are_stored_exactly(any_db_url, tmp_path) -> None:
     engine = db.get_engine(any_db_url)
     with db.session_scope(engine) as s:
         import_files(s, [write_tricky(tmp_path)])
@@ -191,7 +191,7 @@ def test_imported_metacharacters_are_stored_exactly(any_db_url, tmp_path) -> Non
     assert "Côte d'Ivoire" in ";".join(frame["recommending_states"])
 
 
-def test_accounts_and_lockout_work_on_every_database(any_db_url) -> None:  # type: ignore[no-untyped-def]
+def test_accounts_and_lockout_work_on_every_database(any_db_url) -> None:
     engine = db.get_engine(any_db_url)
     with db.session_scope(engine) as s:
         auth.create_user(s, "coordinator", "a long password", "admin")
@@ -207,7 +207,7 @@ def test_accounts_and_lockout_work_on_every_database(any_db_url) -> None:  # typ
 
 
 @pytest.mark.postgres
-def test_every_page_opens_on_postgresql(pg_url) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_opens_on_postgresql(pg_url) -> None:
     from streamlit.testing.v1 import AppTest
 
     from tracker.sample import load_sample

@@ -22,11 +22,12 @@ import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from tests.importer_support import add_recommendations
 from tracker import db, progress
 from tracker.assessments import refresh_current_status
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, Recommendation
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, Status
 
 # (state under review, session, text, response, recommending states, themes)
@@ -60,9 +61,9 @@ FILTERS = [
 @pytest.fixture
 def progress_session(any_db_url: str) -> Iterator[Session]:
     s = db.session_factory(db.get_engine(any_db_url))()
-    store = RecommendationStore(s)
-    ids = [
-        store.upsert(
+    ids = add_recommendations(
+        s,
+        [
             RecommendationInput(
                 state_under_review=sur,
                 session=session,
@@ -71,9 +72,9 @@ def progress_session(any_db_url: str) -> Iterator[Session]:
                 recommending_states=rs,
                 themes=themes,
             )
-        ).recommendation_id
-        for sur, session, text, response, rs, themes in RECOMMENDATIONS
-    ]
+            for sur, session, text, response, rs, themes in RECOMMENDATIONS
+        ],
+    )
     s.commit()
 
     def assess(i: int, status: str, day: str, minutes: int, retracts: int | None = None) -> int:
@@ -233,7 +234,7 @@ def _rows(rows: pd.DataFrame | list[dict]) -> list[dict]:
     return [{k: _plain(v) for k, v in r.items()} for r in records]
 
 
-def test_every_breakdown_equals_a_recommendation_by_recommendation_count(progress_session) -> None:  # type: ignore[no-untyped-def]
+def test_every_breakdown_equals_a_recommendation_by_recommendation_count(progress_session) -> None:
     s = progress_session
     for f in FILTERS:
         want = reference(s, f)
@@ -256,7 +257,7 @@ def test_every_breakdown_equals_a_recommendation_by_recommendation_count(progres
         pd.testing.assert_frame_equal(states.totals, totals)
 
 
-def test_breakdown_frames_keep_their_columns_when_nothing_matches(progress_session) -> None:  # type: ignore[no-untyped-def]
+def test_breakdown_frames_keep_their_columns_when_nothing_matches(progress_session) -> None:
     got = progress.current_breakdowns(progress_session, Filters(states=("NOR",)))
     assert got.recommendations == 0
     assert list(got.by_cycle.columns) == ["cycle", "status", "count"]
@@ -294,7 +295,7 @@ def _replay(session: Session, f: Filters | None, dates: list[dt.date]) -> list[d
     return rows
 
 
-def test_status_over_time_equals_a_replay_of_each_history(progress_session) -> None:  # type: ignore[no-untyped-def]
+def test_status_over_time_equals_a_replay_of_each_history(progress_session) -> None:
     s = progress_session
     histories = _histories(s)
     for f in FILTERS:
@@ -342,12 +343,12 @@ def test_the_time_grid_is_every_date_or_month_quarter_year_ends(seed: int) -> No
         assert progress._time_grid(dates, max_points) == _period_grid(dates, max_points)
 
 
-def _plans(session: Session, fn, f: Filters | None) -> list[str]:  # type: ignore[no-untyped-def]
+def _plans(session: Session, fn, f: Filters | None) -> list[str]:
     """The SQLite query plan lines of every statement ``fn(session, f)`` runs."""
     statements: list[tuple[str, tuple]] = []
     engine = session.get_bind()
 
-    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 
@@ -364,7 +365,7 @@ def _plans(session: Session, fn, f: Filters | None) -> list[str]:  # type: ignor
     ]
 
 
-def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_session) -> None:
     """What the rewrite is for: for one state under review no table is read whole; for the
     whole corpus the recommendations are read in their own order (never through a link
     table's index by state, which read them at random)."""
@@ -378,7 +379,7 @@ def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_ses
     assert not any("ix_recommendation_theme_theme_id" in p for p in plan), plan
 
 
-def test_the_progress_page_under_a_theme_filter(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_progress_page_under_a_theme_filter(sample_url) -> None:
     """Under a theme filter the bars by theme show the themes asked for (as a recommending
     state filter picks the states shown); the by-theme query once failed to compile then."""
     from tests.pages.dashboard_support import chart_titles, charts, open_page

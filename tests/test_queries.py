@@ -40,7 +40,7 @@ def test_query_params_accept_names_commas_and_drop_junk() -> None:
     assert f.statuses == ("partially_implemented",)
 
 
-def test_filter_by_status_and_response(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_filter_by_status_and_response(sample_session) -> None:
     f = Filters(states=("KAZ",), statuses=("partially_implemented",))
     df = queries.recommendations_frame(sample_session, f)
     assert len(df) == 14
@@ -49,7 +49,7 @@ def test_filter_by_status_and_response(sample_session) -> None:  # type: ignore[
     assert set(noted["response"]) == {"noted"}
 
 
-def test_filter_by_recommending_state_and_group(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_filter_by_recommending_state_and_group(sample_session) -> None:
     by_malaysia = queries.recommendations_frame(sample_session, Filters(recommending=("MYS",)))
     assert all("Malaysia" in s for s in by_malaysia["recommending_states"])
     assert len(by_malaysia) == 2
@@ -57,21 +57,21 @@ def test_filter_by_recommending_state_and_group(sample_session) -> None:  # type
     assert 0 < weog < queries.count(sample_session)
 
 
-def test_search_matches_words_and_phrases_case_insensitively(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_search_matches_words_and_phrases_case_insensitively(sample_session) -> None:
     assert queries.count(sample_session, Filters(q="TRAFFICKING")) >= 3
     phrase = queries.recommendations_frame(sample_session, Filters(q='"sexual abuse of women"'))
     assert len(phrase) == 1
     assert queries.count(sample_session, Filters(q='"abuse sexual"')) == 0
 
 
-def test_search_treats_like_wildcards_literally(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_search_treats_like_wildcards_literally(sample_session) -> None:
     assert queries.count(sample_session, Filters(q="%")) == 0
     assert queries.count(sample_session, Filters(q="_")) == 0
     assert queries.count(sample_session, Filters(q="'; DROP TABLE recommendation; --")) == 0
     assert queries.count(sample_session) == 30
 
 
-def test_stats_counts_are_consistent(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_stats_counts_are_consistent(sample_session) -> None:
     s = queries.stats(sample_session)
     assert s["recommendations"] == 30
     assert sum(s["by_cycle"].values()) == 30
@@ -80,7 +80,7 @@ def test_stats_counts_are_consistent(sample_session) -> None:  # type: ignore[no
     assert s["assessments"] == 32
 
 
-def test_current_status_prefers_latest_date_then_latest_entry(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_current_status_prefers_latest_date_then_latest_entry(sample_session) -> None:
     rec_id = (
         int(queries.recommendations_frame(sample_session, Filters(q="Shymkent")).iloc[0]["id"])
         if queries.count(sample_session, Filters(q="Shymkent"))

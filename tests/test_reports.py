@@ -17,14 +17,17 @@ from docx.oxml.ns import qn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import db, reports, schema
-from tracker.assessments import ValidationError, add_assessment, refresh_current_status
+from tests.importer_support import add_recommendation
+from tracker import db, schema, settings, submission
+from tracker.assessments import add_assessment, refresh_current_status
 from tracker.cli import main
+from tracker.errors import ValidationError
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, AuditEvent
-from tracker.reports import ReportSettings, build_report
+from tracker.organisation import organisation_name, set_organisation_name
 from tracker.sample import load_sample
 from tracker.states import UnknownStateError
-from tracker.store import RecommendationInput, RecommendationStore
+from tracker.submission import ReportSettings, build_report
 
 ORG = "Women's rights legal centre"
 OWN = [
@@ -55,14 +58,14 @@ def kaz_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 
 
 def kaz(**changes: object) -> ReportSettings:
-    return ReportSettings(state="Kazakhstan", organisations=(ORG,), **changes)  # type: ignore[arg-type]
+    return ReportSettings(state="Kazakhstan", organisations=(ORG,), **changes)
 
 
-def open_docx(data: bytes):  # type: ignore[no-untyped-def]
+def open_docx(data: bytes):
     return Document(io.BytesIO(data))
 
 
-def numbered(doc) -> list:  # type: ignore[no-untyped-def]
+def numbered(doc) -> list:
     """Body paragraphs that carry Word numbering (w:numPr), in order."""
     return [p for p in doc.paragraphs if p._p.find(qn("w:pPr") + "/" + qn("w:numPr")) is not None]
 
@@ -71,7 +74,7 @@ def test_docx_is_a_stakeholder_submission_with_the_three_seed_recommendations(
     kaz_sample: Session,
 ) -> None:
     report = build_report(kaz_sample, kaz(), OWN, today=dt.date(2026, 3, 1))
-    doc = open_docx(reports.to_docx(report))
+    doc = open_docx(submission.to_docx(report))
     texts = [p.text for p in doc.paragraphs]
 
     # Title block: organisation, country, the session it is for, date, key words.
@@ -110,7 +113,7 @@ def test_docx_paragraphs_use_real_word_numbering_and_the_footer_has_a_page_field
     kaz_sample: Session,
 ) -> None:
     report = build_report(kaz_sample, kaz(), OWN)
-    doc = open_docx(reports.to_docx(report))
+    doc = open_docx(submission.to_docx(report))
     paras = numbered(doc)
     # Intro (2) + one per recommendation + own recommendations, and no typed "1." text.
     assert len(paras) == 2 + report.recommendation_count + len(OWN)
@@ -139,10 +142,10 @@ def test_docx_paragraphs_use_real_word_numbering_and_the_footer_has_a_page_field
 
 def test_sample_data_is_watermarked(kaz_sample: Session) -> None:
     report = build_report(kaz_sample, kaz())
-    header = open_docx(reports.to_docx(report)).sections[0].header._element.xml
+    header = open_docx(submission.to_docx(report)).sections[0].header._element.xml
     assert "Sample data: this document contains illustrative records" in header
     assert 'string="SAMPLE DATA"' in header  # Word's diagonal watermark (VML text path)
-    assert "> **Sample data: this document contains illustrative records" in reports.to_markdown(
+    assert "> **Sample data: this document contains illustrative records" in submission.to_markdown(
         report
     )
 
@@ -151,15 +154,15 @@ def test_real_data_is_not_watermarked(session: Session) -> None:
     real = _real_database(session)
     report = build_report(session, ReportSettings(state="Kazakhstan", organisations=(ORG,)))
     assert not report.is_sample
-    assert "SAMPLE" not in open_docx(reports.to_docx(report)).sections[0].header._element.xml
-    assert "Sample data" not in reports.to_markdown(report)
+    assert "SAMPLE" not in open_docx(submission.to_docx(report)).sections[0].header._element.xml
+    assert "Sample data" not in submission.to_markdown(report)
     assert real == report.recommendation_count
 
 
 def _real_database(session: Session) -> int:
     """Two real recommendations to Kazakhstan, one assessed; returns how many."""
-    store = RecommendationStore(session)
-    a = store.upsert(
+    a = add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=20,
@@ -168,9 +171,10 @@ def _real_database(session: Session) -> int:
             recommending_states=["Spain", "France"],
             themes=["Women's rights"],
             paragraph="120.5",
-        )
+        ),
     )
-    store.upsert(
+    add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=34,
@@ -178,12 +182,12 @@ def _real_database(session: Session) -> int:
             response="supported",
             recommending_states=["Sweden"],
             themes=["Freedom of opinion and expression"],
-        )
+        ),
     )
     session.flush()
     add_assessment(
         session,
-        a.recommendation_id,
+        a,
         status="not_implemented",
         assessed_on="2024-02-01",
         source_org="Legal centre",
@@ -203,14 +207,14 @@ def test_real_data_report_cites_paragraph_numbers_and_links_the_evidence(
     assert report.cycles == (1, 2, 3)
     assert report.byline == "Joint submission by A, B and C"
     assert report.joint
-    assert report.word_limit == reports.WORD_LIMIT_JOINT
-    doc = open_docx(reports.to_docx(report))
+    assert report.word_limit == submission.WORD_LIMIT_JOINT
+    doc = open_docx(submission.to_docx(report))
     line = next(p.text for p in doc.paragraphs if "Istanbul" in p.text)
     assert line == "120.5 Ratify the Istanbul Convention. (France, Spain) — not implemented"
     assert "Response of Kazakhstan: noted." in [p.text for p in doc.paragraphs]
     rels = [r.target_ref for r in doc.part.rels.values() if r.is_external]
     assert "https://example.org/istanbul" in rels
-    assert "[Legal centre](<https://example.org/istanbul>)" in reports.to_markdown(report)
+    assert "[Legal centre](<https://example.org/istanbul>)" in submission.to_markdown(report)
     # Not assessed yet: said so, and no empty table.
     assert any("No assessment recorded yet." in p.text for p in doc.paragraphs)
     assert len(doc.tables) == 1
@@ -227,7 +231,7 @@ def test_next_session_and_default_cycles_follow_the_state_history(
     assert (earlier.cycle, earlier.cycles) == (4, (1, 2, 3))
     assert set(earlier.frame["cycle"]) == {1, 2, 3}
     # Cycle 1 reviews had 12 sessions: Kyrgyzstan (8, 21, 35) is next reviewed at 49.
-    assert reports.next_review_session(kaz_sample, "KGZ") == 49
+    assert submission.next_review_session(kaz_sample, "KGZ") == 49
 
 
 def test_each_recommendation_is_listed_once_under_the_first_chosen_theme(
@@ -240,7 +244,7 @@ def test_each_recommendation_is_listed_once_under_the_first_chosen_theme(
     # Malaysia's recommendation has both themes: it goes under Trafficking, chosen first.
     malaysia = frame[frame["recommending_states"] == "Malaysia"]
     assert list(malaysia["section"]) == ["Trafficking"]
-    headings = [b.text for b in report.blocks if isinstance(b, reports.Heading) and b.level == 1]
+    headings = [b.text for b in report.blocks if isinstance(b, submission.Heading) and b.level == 1]
     assert headings == ["Introduction", "Trafficking", "Women's rights"]
 
 
@@ -249,13 +253,13 @@ def test_status_filter_and_csv_and_markdown_hold_the_same_selection(
 ) -> None:
     report = build_report(kaz_sample, kaz(statuses=("partially_implemented",)), OWN)
     assert set(report.frame["status"]) == {"partially_implemented"}
-    rows = list(csv.DictReader(io.StringIO(reports.to_csv(report).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(submission.to_csv(report).decode("utf-8-sig"))))
     assert [int(r["id"]) for r in rows] == list(report.frame["id"])
-    assert list(rows[0]) == reports.CSV_COLUMNS
+    assert list(rows[0]) == submission.CSV_COLUMNS
     egypt = next(r for r in rows if r["recommending_states"] == "Egypt")
     assert egypt["status"] == "partially_implemented"
     assert egypt["sample"] == ""
-    md = reports.to_markdown(report)
+    md = submission.to_markdown(report)
     for state in SEEDS:
         assert f"({state}) — **partially implemented**" in md
     items = re.findall(r"^(\d+)\. ", md, flags=re.MULTILINE)
@@ -264,27 +268,28 @@ def test_status_filter_and_csv_and_markdown_hold_the_same_selection(
 
 
 def test_markdown_shows_database_text_literally(session: Session) -> None:
-    store = RecommendationStore(session)
-    store.upsert(
+    add_recommendation(
+        session,
         RecommendationInput(
             state_under_review="Kazakhstan",
             session=34,
             text="Repeal *article* 174 <b>now</b> [x](javascript:alert(1))",
             response="supported",
             recommending_states=["Sweden"],
-        )
+        ),
     )
     session.commit()
-    md = reports.to_markdown(
+    md = submission.to_markdown(
         build_report(session, ReportSettings(state="KAZ", organisations=("A_B",)))
     )
-    assert r"Repeal \*article\* 174 \<b\>now\</b\> \[x\](javascript:alert(1))" in md
+    # Raw HTML as entities (issue 13): inert in every Markdown renderer, not only CommonMark.
+    assert r"Repeal \*article\* 174 &lt;b&gt;now&lt;/b&gt; \[x\](javascript:alert(1))" in md
     assert r"Submission by A\_B" in md
 
 
 def test_word_count_against_the_limit(kaz_sample: Session) -> None:
     report = build_report(kaz_sample, kaz(), OWN)
-    assert report.word_limit == reports.WORD_LIMIT_INDIVIDUAL
+    assert report.word_limit == submission.WORD_LIMIT_INDIVIDUAL
     assert 500 < report.word_count < report.word_limit
     assert not report.over_limit
     assert report.word_count_message().endswith("of 2,815 words (individual submission).")
@@ -299,7 +304,7 @@ def test_word_count_against_the_limit(kaz_sample: Session) -> None:
 
 
 def test_count_words_ignores_dashes_and_bullets() -> None:
-    assert reports.count_words("Adopt a law — now. (Malaysia) – 2016-2018: 44 • x") == 8
+    assert submission.count_words("Adopt a law — now. (Malaysia) – 2016-2018: 44 • x") == 8
 
 
 def test_invalid_settings_name_the_field_and_quote_the_value(kaz_sample: Session) -> None:
@@ -315,7 +320,7 @@ def test_invalid_settings_name_the_field_and_quote_the_value(kaz_sample: Session
         build_report(kaz_sample, ReportSettings(state="France"))
     empty = build_report(kaz_sample, ReportSettings(state="France", session=55))
     assert empty.recommendation_count == 0
-    assert "holds no recommendation to France" in reports.to_markdown(empty)
+    assert "holds no recommendation to France" in submission.to_markdown(empty)
 
 
 def test_retracted_assessments_are_not_cited(session: Session) -> None:
@@ -339,13 +344,13 @@ def test_retracted_assessments_are_not_cited(session: Session) -> None:
             status="fully_implemented",
             assessed_on=dt.date(2024, 3, 2),
             source_org="Legal centre",
-            retracts_id=wrong.id,  # type: ignore[union-attr]
+            retracts_id=wrong.id,
         )
     )
     session.flush()
     refresh_current_status(session)
     session.commit()
-    md = reports.to_markdown(build_report(session, ReportSettings(state="KAZ")))
+    md = submission.to_markdown(build_report(session, ReportSettings(state="KAZ")))
     assert "Entered by mistake" not in md
     assert "Wrong source" not in md
     assert "(France, Spain) — **not implemented**" in md
@@ -353,18 +358,18 @@ def test_retracted_assessments_are_not_cited(session: Session) -> None:
 
 def test_saved_report_round_trip_is_audited(sample_session: Session) -> None:
     settings = kaz(themes=("Trafficking",), cycles=(2,), introduction="We are a centre.")
-    reports.save_report(sample_session, "  KAZ   2026 ", settings, [*OWN, "  "])
+    submission.save_report(sample_session, "  KAZ   2026 ", settings, [*OWN, "  "])
     sample_session.commit()
-    assert reports.saved_report_names(sample_session) == ["KAZ 2026"]
-    loaded, own = reports.load_saved_report(sample_session, "KAZ 2026")
+    assert submission.saved_report_names(sample_session) == ["KAZ 2026"]
+    loaded, own = submission.load_saved_report(sample_session, "KAZ 2026")
     assert loaded.state == "KAZ"
     assert loaded.themes == ("Trafficking",)
     assert loaded.cycles == (2,)
     assert own == OWN
     again = build_report(sample_session, loaded, own)
     assert again.recommendation_count == 2  # Mexico's and Egypt's, cycle 2
-    reports.save_report(sample_session, "KAZ 2026", loaded, OWN[:1])
-    reports.delete_saved_report(sample_session, "KAZ 2026")
+    submission.save_report(sample_session, "KAZ 2026", loaded, OWN[:1])
+    submission.delete_saved_report(sample_session, "KAZ 2026")
     sample_session.commit()
     actions = list(
         sample_session.scalars(
@@ -375,29 +380,29 @@ def test_saved_report_round_trip_is_audited(sample_session: Session) -> None:
     )
     assert actions == ["report.save", "report.save", "report.delete"]
     with pytest.raises(ValidationError, match="no saved report named 'KAZ 2026'"):
-        reports.load_saved_report(sample_session, "KAZ 2026")
+        submission.load_saved_report(sample_session, "KAZ 2026")
     with pytest.raises(ValidationError, match="name: a saved report needs a name"):
-        reports.save_report(sample_session, " ", settings, [])
+        submission.save_report(sample_session, " ", settings, [])
 
 
 def test_organisation_name_from_the_environment_or_the_app(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert reports.organisation_name(session) is None
-    monkeypatch.setenv(reports.ORGANISATION_ENV, "  Env   Org ")
-    assert reports.organisation_name(session) == "Env Org"
-    reports.set_organisation_name(session, "Legal centre")
+    assert organisation_name(session) is None
+    monkeypatch.setenv(settings.ORGANISATION.name, "  Env   Org ")
+    assert organisation_name(session) == "Env Org"
+    set_organisation_name(session, "Legal centre")
     session.commit()
-    assert reports.organisation_name(session) == "Legal centre"
-    reports.set_organisation_name(session, "")
+    assert organisation_name(session) == "Legal centre"
+    set_organisation_name(session, "")
     session.commit()
-    assert reports.organisation_name(session) == "Env Org"
+    assert organisation_name(session) == "Env Org"
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "settings.organisation")
     ).all()
     assert [e.after for e in events] == [{"organisation": "Legal centre"}, {"organisation": None}]
     with pytest.raises(ValidationError, match="organisation: at most 200 characters"):
-        reports.set_organisation_name(session, "x" * 201)
+        set_organisation_name(session, "x" * 201)
 
 
 def test_report_command_writes_docx_md_csv_and_regenerates_a_saved_report(
@@ -442,6 +447,16 @@ def test_report_command_writes_docx_md_csv_and_regenerates_a_saved_report(
     assert len((tmp_path / "kaz.csv").read_text(encoding="utf-8-sig").splitlines()) == 6
 
 
+def test_report_command_without_an_organisation_warns_as_the_page_does(
+    sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--state", "KAZ", "--out", str(tmp_path / "kaz.md")]) == 0
+    assert "warning: name the submitting organisation(s) with --org" in capsys.readouterr().err
+    args = ["report", "--state", "KAZ", "--org", ORG, "--out", str(tmp_path / "kaz.md")]
+    assert main(args) == 0
+    assert "submitting organisation" not in capsys.readouterr().err
+
+
 def test_report_command_errors_are_clear(
     sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -467,4 +482,4 @@ def test_count_words_counts_as_a_token_by_token_reading_would() -> None:
     alphabet = [*"aБé1²_-—•.,() \n\t", "\u0654", "\u0663", "\u00a0"]
     for _ in range(5000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
-        assert reports.count_words(text) == by_token(text), repr(text)
+        assert submission.count_words(text) == by_token(text), repr(text)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, text, update
 
+from tests.importer_support import add_recommendation
 from tracker import db, queries, search
 from tracker.filters import Filters
+from tracker.importers.inputs import RecommendationInput
 from tracker.models import Recommendation
-from tracker.store import RecommendationInput, RecommendationStore
 
 TEXTS = [
     "Combat trafficking in persons, especially women and children",
@@ -26,11 +27,10 @@ TEXTS = [
 
 def _load(url: str) -> dict[str, int]:
     with db.session_scope(db.get_engine(url)) as s:
-        store = RecommendationStore(s)
         ids = {
-            t: store.upsert(
-                RecommendationInput(state_under_review="Kazakhstan", session=34, text=t)
-            ).recommendation_id
+            t: add_recommendation(
+                s, RecommendationInput(state_under_review="Kazakhstan", session=34, text=t)
+            )
             for t in TEXTS
         }
     return ids
@@ -100,7 +100,7 @@ def test_the_sqlite_index_follows_inserts_updates_and_deletes(db_url: str) -> No
         assert integrity is not None  # raises "database disk image is malformed" when out of sync
 
 
-def test_search_combines_with_the_other_filters(sample_session) -> None:  # type: ignore[no-untyped-def]
+def test_search_combines_with_the_other_filters(sample_session) -> None:
     f = Filters(states=("KAZ",), cycles=(2,), q="traffick")
     df = queries.recommendations_frame(sample_session, f)
     assert len(df) >= 1

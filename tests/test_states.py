@@ -63,7 +63,7 @@ def test_reference_covers_un_members_and_observers() -> None:
     assert states["VAT"].regional_group is None
 
 
-def test_resolver_creates_one_row_per_state(session) -> None:  # type: ignore[no-untyped-def]
+def test_resolver_creates_one_row_per_state(session) -> None:
     r = StateResolver(session)
     a = r.get("Turkey")
     b = r.get("Türkiye")
@@ -75,7 +75,7 @@ def test_resolver_creates_one_row_per_state(session) -> None:  # type: ignore[no
 
 
 @pytest.mark.realdata
-def test_every_name_in_the_real_files_resolves(shared_data) -> None:  # type: ignore[no-untyped-def]
+def test_every_name_in_the_real_files_resolves(shared_data) -> None:
     names: set[str] = set()
     with (shared_data / "upr_info_recommendations_sessions01-27_export2018-07-25.csv").open(
         encoding="utf-8-sig", newline=""

@@ -13,13 +13,13 @@ import datetime as dt
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    SQLColumnExpression,
     Update,
     and_,
     case,
@@ -36,8 +36,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from tracker import audit, auth, db
+from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.models import Assessment, Recommendation
+from tracker.models import HISTORY_ORDER, Assessment, Recommendation, valid_id
+from tracker.safe_output import UrlError, check_url
 from tracker.vocab import (
     STATUS_RANK,
     Confidence,
@@ -52,19 +54,11 @@ from tracker.vocab import (
 )
 
 MAX_SOURCE_LENGTH = 300
-MAX_URL_LENGTH = 1000
 
 
-class ValidationError(ValueError):
-    """Input a person can correct; the message says what and quotes the value."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
-    """A date from ``YYYY-MM-DD`` (or a date), with a clear error otherwise."""
+def parse_date(value: str | dt.date, field: str = "date", label: str | None = None) -> dt.date:
+    """A date from ``YYYY-MM-DD`` (or a date), with a clear error otherwise; the message
+    names the field by ``label`` (as a form labels it) when given, else by ``field``."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -75,33 +69,60 @@ def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
         raise ValidationError(
             field,
             _("{field}: {value!r} is not a date in the form YYYY-MM-DD").format(
-                field=field, value=value
+                field=label or field, value=value
             ),
         ) from None
 
 
 def validate_status(value: str) -> Status:
+    """The :class:`Status` named by ``value`` (a key or a label), or a
+    :class:`ValidationError` that names the field as the forms label it."""
     status = parse_status(value) if value else None
+    if not value:
+        raise ValidationError("status", _("Status: choose a status"))
     if status is None:
         allowed = ", ".join(s.value for s in Status)
         raise ValidationError(
             "status",
-            _("status: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
+            _("Status: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
         )
     return status
 
 
 def validate_url(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > MAX_URL_LENGTH:
+    """An evidence URL checked by the one rule (tracker.safe_output.check_url); None when
+    blank; :class:`ValidationError` on the ``url`` field otherwise."""
+    try:
+        return check_url(value)
+    except UrlError as exc:
         raise ValidationError(
-            "url",
-            _("url: {value!r} is not a web address (http:// or https://)").format(value=value),
+            "url", _("Link to the evidence: {reason}").format(reason=exc)
+        ) from None
+
+
+def validate_source(value: str | None) -> str:
+    """The source organisation, spaces normalised; required, at most MAX_SOURCE_LENGTH."""
+    source = " ".join((value or "").split())
+    if not source:
+        raise ValidationError(
+            "source", _("Source organisation: say which organisation made the assessment")
         )
-    return value
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ValidationError(
+            "source", _("Source organisation: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
+        )
+    return source
+
+
+def validate_day(value: str | dt.date) -> dt.date:
+    """The date of an assessment: a valid date, not in the future."""
+    day = parse_date(value)
+    if day > dt.date.today():
+        raise ValidationError(
+            "date",
+            _("Date of the assessment: {value} is in the future").format(value=day.isoformat()),
+        )
+    return day
 
 
 def add_assessment(
@@ -136,26 +157,18 @@ def add_assessment(
     db.begin_write(session)
     # The row lock (PostgreSQL) serialises two assessments of one recommendation, so that
     # each computes the current status with the other's row in view.
-    rec = session.get(
-        Recommendation, recommendation_id, with_for_update=True, populate_existing=True
+    rec = (
+        session.get(Recommendation, recommendation_id, with_for_update=True, populate_existing=True)
+        if valid_id(recommendation_id)
+        else None  # no row has it; the database would raise instead of finding none
     )
     if rec is None:
         raise ValidationError(
             "id", _("id: there is no recommendation with id {id}").format(id=recommendation_id)
         )
     st = validate_status(status)
-    day = parse_date(assessed_on)
-    if day > dt.date.today():
-        raise ValidationError(
-            "date", _("date: {value} is in the future").format(value=day.isoformat())
-        )
-    source = " ".join((source_org or "").split())
-    if not source:
-        raise ValidationError("source", _("source: the source organisation is required"))
-    if len(source) > MAX_SOURCE_LENGTH:
-        raise ValidationError(
-            "source", _("source: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
-        )
+    day = validate_day(assessed_on)
+    source = validate_source(source_org)
     kind = validate_source_type(source_type)
     sure = validate_confidence(confidence)
     from tracker.evidence import review_required  # here: tracker.evidence imports this module
@@ -215,7 +228,7 @@ def validate_source_type(value: str | None) -> SourceType:
         allowed = ", ".join(t.value for t in SourceType)
         raise ValidationError(
             "source_type",
-            _("source_type: {value!r} is not one of {allowed}").format(
+            _("Source type: {value!r} is not one of {allowed}").format(
                 value=value, allowed=allowed
             ),
         )
@@ -231,9 +244,40 @@ def validate_confidence(value: str | None) -> Confidence | None:
         allowed = ", ".join(c.value for c in Confidence)
         raise ValidationError(
             "confidence",
-            _("confidence: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
+            _("Confidence: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
         )
     return sure
+
+
+class SameDay(NamedTuple):
+    """An assessment already made by a source on a day (see :func:`same_day_assessment`)."""
+
+    id: int
+    status: str
+    source_org: str
+
+
+def same_day_assessment(
+    session: Session, recommendation_id: int, assessed_on: str | dt.date, source_org: str
+) -> SameDay | None:
+    """The assessment of ``recommendation_id`` that ``source_org`` already made on
+    ``assessed_on`` (names compared without case and extra spaces; retracted ones and
+    retractions left out), or None. The forms ask before saving a second one: the same
+    source on the same day is most often the same assessment entered twice."""
+    day = parse_date(assessed_on)
+    key = _source_key(source_org or "")
+    rows = session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.recommendation_id == recommendation_id,
+            Assessment.assessed_on == day,
+            # The editor's own view: a private assessment or a draft entered twice is asked too.
+            *effective(Assessment, include_private=True, include_drafts=True),
+        )
+        .order_by(Assessment.id)
+    )
+    found = next((a for a in rows if _source_key(a.source_org) == key), None)
+    return SameDay(found.id, found.status, found.source_org) if found else None
 
 
 def retract_assessment(
@@ -274,7 +318,9 @@ def retract_assessment(
         )
     why = " ".join((reason or "").split())
     if not why:
-        raise ValidationError("reason", _("reason: say why the assessment is withdrawn"))
+        raise ValidationError(
+            "reason", _("Why is it withdrawn? Say why the assessment is withdrawn")
+        )
     rec = session.get(
         Recommendation, target.recommendation_id, with_for_update=True, populate_existing=True
     )
@@ -314,14 +360,12 @@ def retract_assessment(
 def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str]]:
     """The assessments of a recommendation that can still be retracted, newest first, as
     (id, "2025-01-15 · Partially implemented · Source") pairs."""
-    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
     rows = session.execute(
         select(Assessment.id, Assessment.assessed_on, Assessment.status, Assessment.source_org)
         .where(
             Assessment.recommendation_id == recommendation_id,
-            Assessment.retracts_id.is_(None),
-            Assessment.id.not_in(retracted),
-            Assessment.is_draft.is_(False),  # a draft is published first (or left unpublished)
+            # An editor's list: private ones can be withdrawn; a draft is published first.
+            *effective(Assessment, include_private=True),
         )
         .order_by(*history_order(Assessment, newest_first=True))
     ).all()
@@ -331,13 +375,19 @@ def retractable(session: Session, recommendation_id: int) -> list[tuple[int, str
 def history_order(a: type[Assessment], *, newest_first: bool = False) -> tuple[Any, ...]:
     """ORDER BY terms of a recommendation's history, the order that decides its current
     status: assessment date, then entry time, then id (``newest_first``: the reverse)."""
-    terms = (a.assessed_on, a.created_at, a.id)
+    terms = tuple(getattr(a, name) for name in HISTORY_ORDER)
     return tuple(t.desc() for t in terms) if newest_first else terms
+
+
+def history_key(a: Assessment) -> tuple[Any, ...]:
+    """The place of a loaded assessment in its recommendation's history (as
+    :func:`history_order` sorts): for comparisons in Python."""
+    return tuple(getattr(a, name) for name in HISTORY_ORDER)
 
 
 # --- the current status and the fields derived from the history -------------------------------
 # The statuses that have a progress rank ("no information" is no judgement).
-RANKED: tuple[str, ...] = tuple(str(s.value) for s in STATUS_RANK)
+RANKED: tuple[str, ...] = tuple(str(s) for s in STATUS_RANK)  # StrEnum: str() is the value
 # Sources are compared within this many months of a recommendation's latest assessment; the
 # ``contested`` column holds the answer for this window (tracker.flags computes others live).
 CONTESTED_MONTHS = 12
@@ -351,19 +401,24 @@ def window_days(months: int) -> int:
     return round(months * DAYS_PER_MONTH)
 
 
-def rank(status: ColumnElement[str]) -> ColumnElement[int]:
+def rank(status: SQLColumnExpression[Any]) -> ColumnElement[int]:
     """SQL: the progress rank of a status (fully 2 > partially 1 > not 0; else NULL)."""
-    return case({str(s.value): r for s, r in STATUS_RANK.items()}, value=status)
+    return case({str(s): r for s, r in STATUS_RANK.items()}, value=status)
 
 
 def effective(
-    a: type[Assessment], *, include_private: bool = False
+    a: type[Assessment], *, include_private: bool = False, include_drafts: bool = False
 ) -> tuple[ColumnElement[bool], ...]:
-    """Conditions: the assessment ``a`` counts (no retraction, not retracted, no draft, and
-    not private unless ``include_private``: an editor's view, docs/evidence.md)."""
+    """Conditions: the assessment ``a`` counts (no retraction, not retracted, no draft unless
+    ``include_drafts``, and not private unless ``include_private``: an editor's view,
+    docs/evidence.md)."""
     retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
-    conditions = (a.retracts_id.is_(None), a.id.not_in(retracted), a.is_draft.is_(False))
-    return conditions if include_private else (*conditions, a.is_private.is_(False))
+    conditions: tuple[ColumnElement[bool], ...] = (a.retracts_id.is_(None), a.id.not_in(retracted))
+    if not include_drafts:
+        conditions = (*conditions, a.is_draft.is_(False))
+    if not include_private:
+        conditions = (*conditions, a.is_private.is_(False))
+    return conditions
 
 
 def hidden_ids() -> CompoundSelect:
@@ -375,7 +430,7 @@ def hidden_ids() -> CompoundSelect:
     )
 
 
-def days_before(session: Session, day: ColumnElement[dt.date], days: int) -> ColumnElement:
+def days_before(session: Session, day: SQLColumnExpression[Any], days: int) -> ColumnElement[Any]:
     """SQL: the date ``days`` days before ``day``."""
     if session.get_bind().dialect.name == "sqlite":
         return func.date(day, f"-{days} days")  # dates are stored as YYYY-MM-DD text
@@ -434,7 +489,7 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
     # Two look-ups by primary key (UPDATE ... SET sees the row as it was before the SET).
     cur = aliased(Assessment)
 
-    def of_current(column: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+    def of_current(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
         return (
             select(column)
             .where(cur.id == Recommendation.current_assessment_id)
@@ -606,6 +661,7 @@ def disagreements(
         latest_on = history[-1][2]
         by_source = {}  # the last one per source (or source type) wins
         for r in history:
+            key: str | None
             if government_vs_others:
                 key = r[4]
             else:

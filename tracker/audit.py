@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, String, cast, func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.actor import current_actor
 from tracker.i18n import N_, _
 from tracker.models import AuditEvent, Meta
 
@@ -25,9 +26,7 @@ DATA_VERSION_KEY = "data_version"
 def default_actor() -> str:
     """Who is writing when no actor is named: the current actor of tracker.auth (the user
     logged in to the app; on the command line the operating-system user)."""
-    from tracker import auth  # auth imports this module
-
-    return auth.current_actor().username
+    return current_actor().username
 
 
 def record(
@@ -54,6 +53,18 @@ def record(
     session.add(event)
     bump_data_version(session)
     return event
+
+
+def record_many(session: Session, events: list[dict[str, Any]], *, actor: str | None) -> int:
+    """Add one audit event per item of ``events`` (each: the keyword arguments of
+    :func:`record` but ``actor``) and bump the data version once: a bulk write of 500
+    recommendations is one change for the caches, and 500 events for the audit trail.
+    Returns how many were added (the caller commits)."""
+    who = actor or default_actor()
+    session.add_all(AuditEvent(actor=who, **e) for e in events)
+    if events:
+        bump_data_version(session)
+    return len(events)
 
 
 def bump_data_version(session: Session) -> None:
@@ -96,6 +107,9 @@ ACTION_LABELS: dict[str, str] = {
     "assessment.draft": N_("Draft assessment saved"),
     "assessment.publish": N_("Draft assessment published"),
     "settings.review": N_("Review before publishing set"),
+    "plan.add": N_("Planned action added"),
+    "plan.edit": N_("Planned action changed"),
+    "plan.remove": N_("Planned action removed"),
     "recommendation.edit": N_("Recommendation edited"),
     "import": N_("File imported"),
     "link.suggest": N_("Repeats suggested"),
@@ -136,7 +150,7 @@ def activity_options(session: Session) -> dict[str, list[str]]:
 
 
 def _activity_where(
-    stmt,  # type: ignore[no-untyped-def]
+    stmt,
     actors: tuple[str, ...],
     actions: tuple[str, ...],
     start: dt.date | None,

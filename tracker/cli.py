@@ -1,4 +1,5 @@
-"""The command line, ``python -m tracker COMMAND``: thin over the tracker modules.
+"""The command line, ``.venv/bin/tracker COMMAND`` (``python -m tracker COMMAND`` inside the
+virtualenv; tracker.hints): thin over the tracker modules.
 
 Core commands live here; larger command groups register themselves from their own modules
 (listed in ``COMMAND_MODULES``; each has ``register(subparsers)``), so that the parser is
@@ -8,18 +9,31 @@ built in one place. Exit status: 0 success, 1 invalid input or a failed check, 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from tracker import db, queries, schema
-from tracker.assessments import ValidationError, add_assessment
-from tracker.filters import Filters, from_query_params
+from tracker import db, private_files, queries, schema, settings
+from tracker.assessments import add_assessment
+from tracker.errors import ValidationError
+from tracker.filters import MAX_CYCLE, Filters, from_query_params, valid_cycle
+from tracker.hints import CLI_COMMAND
 from tracker.i18n import _, set_language
+from tracker.models import MAX_ID
 from tracker.states import UnknownStateError
-from tracker.vocab import STATUS_ORDER, Confidence, SourceType, status_label
+from tracker.vocab import (
+    STATUS_ORDER,
+    Confidence,
+    Response,
+    SourceType,
+    parse_response,
+    status_label,
+)
 
 # The commands defined here: for them the modules below are not imported (importers, reports,
 # linking: 0.5 s of a `stats --json` run; docs/performance.md). Template export and the
@@ -38,6 +52,7 @@ COMMAND_MODULES: list[str] = [
 ]
 
 Handler = Callable[[argparse.Namespace], int]
+DEFAULT_BULK_MAX = 500  # tracker.bulk.DEFAULT_MAX (not imported: `stats` need not load it)
 
 
 class CliError(Exception):
@@ -93,6 +108,20 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         from tracker.states import resolve_iso3
 
         resolve_iso3(name)  # raises UnknownStateError quoting the name
+    for raw in getattr(args, "cycle", []):
+        if not all(valid_cycle(part.strip()) for part in str(raw).split(",") if part.strip()):
+            raise CliError(
+                _("--cycle: {value!r} is not a UPR cycle number (1 to {n})").format(
+                    value=raw, n=MAX_CYCLE - 1
+                )
+            )
+    for raw in getattr(args, "response", []):
+        if not all(parse_response(part) for part in str(raw).split(",") if part.strip()):
+            raise CliError(
+                _("--response: {value!r} is not one of {allowed}").format(
+                    value=raw, allowed=", ".join(r.value for r in Response)
+                )
+            )
     for s in getattr(args, "status", []):
         if s not in STATUS_ORDER:
             raise CliError(
@@ -107,11 +136,11 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
     return from_query_params(params)
 
 
-def engine():  # type: ignore[no-untyped-def]
+def engine():
     return db.get_engine()
 
 
-def ready_engine():  # type: ignore[no-untyped-def]
+def ready_engine():
     """The engine, with the schema brought up to date (every command may be the first)."""
     e = engine()
     if not schema.is_up_to_date(e):
@@ -163,19 +192,43 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tracker import template
+    from tracker import template_format
 
     f = filters_from_args(args)
     with db.session_scope(ready_engine()) as s:
         try:
-            n = template.export(s, args.file, f, include_private=args.include_private)
-        except template.ExportError as exc:
+            n = template_format.export(s, args.file, f, include_private=args.include_private)
+        except template_format.ExportError as exc:
             raise CliError(str(exc)) from exc
     out(_("Wrote {n} recommendations to {file}.").format(n=n, file=args.file))
     return 0
 
 
+SELECTION_FLAGS = ("state", "cycle", "theme", "rs", "response", "status_now", "q")
+
+
+def _selection_filters(args: argparse.Namespace) -> Filters | None:
+    """The filters of ``assess`` (the flags of ``stats``, ``--status-now`` for the current
+    status), or None when no filter flag is given."""
+    if not any(getattr(args, k) for k in SELECTION_FLAGS):
+        return None
+    ns = argparse.Namespace(**{k: getattr(args, k) for k in SELECTION_FLAGS})
+    ns.status = args.status_now
+    return filters_from_args(ns)
+
+
 def cmd_assess(args: argparse.Namespace) -> int:
+    f = _selection_filters(args)
+    if (args.id is None) == (f is None):
+        raise CliError(
+            _(
+                "assess: give either --id ID (one recommendation) or filter flags (--state, "
+                "--theme, --cycle, --rs, --response, --status-now, --q) for a selection"
+            )
+        )
+    actor = settings.value(settings.ACTOR)
+    if f is not None:
+        return _assess_selection(args, f, actor)
     with db.session_scope(ready_engine()) as s:
         a = add_assessment(
             s,
@@ -185,7 +238,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             source_org=args.source,
             evidence=args.evidence,
             evidence_url=args.url,
-            actor=os.environ.get("UPR_TRACKER_ACTOR"),
+            actor=actor,
             source_type=args.source_type,
             confidence=args.confidence,
             private=args.private,
@@ -210,8 +263,41 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assess_selection(args: argparse.Namespace, f: Filters, actor: str | None) -> int:
+    """``assess`` with filter flags: one assessment for each matching recommendation, in one
+    transaction; more than ``--max`` only with ``--yes``."""
+    from tracker import bulk
+
+    with db.session_scope(ready_engine()) as s:
+        try:
+            result = bulk.assess_selection(
+                s,
+                f,
+                limit=None if args.yes else args.max,
+                status=args.status,
+                assessed_on=args.date,
+                source_org=args.source,
+                evidence=args.evidence,
+                evidence_url=args.url,
+                actor=actor,
+                source_type=args.source_type,
+                confidence=args.confidence,
+                private=args.private,
+            )
+        except bulk.TooManyError as exc:
+            raise CliError(
+                _(
+                    "{n} recommendations match these filters, more than --max {max}; nothing "
+                    "was written. Narrow the filters, or add --yes to assess all {n}."
+                ).format(n=exc.count, max=exc.limit)
+            ) from None
+    out(result.message())
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
-    from tracker.sample import has_sample, load_sample, remove_sample
+    from tracker.queries import has_sample
+    from tracker.sample import load_sample, remove_sample
 
     with db.session_scope(ready_engine()) as s:
         if args.action == "remove":
@@ -246,7 +332,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def positive_int(value: str) -> int:
-    """argparse type: a whole number of at least 1, with a clear message otherwise."""
+    """argparse type: a whole number from 1 to :data:`tracker.models.MAX_ID`, with a clear
+    message otherwise."""
     try:
         n = int(value)
     except ValueError:
@@ -257,6 +344,10 @@ def positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(
             _("{value!r} is not a positive number").format(value=value)
         )
+    if n > MAX_ID:  # ids, cycles, sessions and limits: none is this large
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is too large (at most {n})").format(value=value, n=MAX_ID)
+        )
     return n
 
 
@@ -264,12 +355,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command (only of the core ones when ``command`` is one of them:
     the other command modules are not imported then)."""
     parser = argparse.ArgumentParser(
-        prog="python -m tracker",
+        prog=CLI_COMMAND,  # usage lines spell the command as the hints do
         description=_("UPR Tracker: follow what a state does with its UPR recommendations."),
     )
     parser.add_argument(
         "--lang",
-        default=os.environ.get("UPR_TRACKER_LANG"),
+        default=settings.value(settings.LANG),
         help=_("language of messages (en, ru, ...)"),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -289,8 +380,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_include_private(p)
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("assess", help=_("add an implementation assessment to a recommendation"))
-    p.add_argument("--id", type=positive_int, required=True, help=_("recommendation id"))
+    p = sub.add_parser(
+        "assess",
+        help=_("add an implementation assessment to a recommendation, or to a selection"),
+    )
+    p.add_argument("--id", type=positive_int, help=_("recommendation id"))
     p.add_argument("--status", required=True, help=", ".join(STATUS_ORDER[:-1]))
     p.add_argument("--date", required=True, help=_("date of the assessment, YYYY-MM-DD"))
     p.add_argument("--source", required=True, help=_("organisation making the assessment"))
@@ -307,6 +401,34 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help=_("private evidence: shown to editors only, never in public figures or outputs"),
     )
+    g = p.add_argument_group(
+        _("selection (instead of --id: every recommendation matching these filters)")
+    )
+    g.add_argument(
+        "--state", action="append", default=[], help=_("state under review (name or ISO code)")
+    )
+    g.add_argument("--cycle", action="append", default=[], help=_("UPR cycle number"))
+    g.add_argument("--theme", action="append", default=[], help=_("theme / issue name"))
+    g.add_argument(
+        "--rs", action="append", default=[], help=_("recommending state or regional group")
+    )
+    g.add_argument("--response", action="append", default=[], help=_("supported, noted, ..."))
+    g.add_argument(
+        "--status-now",
+        action="append",
+        default=[],
+        help=_("current status, e.g. partially_implemented"),
+    )
+    g.add_argument("--q", default="", help=_("text search"))
+    g.add_argument(
+        "--max",
+        type=positive_int,
+        default=DEFAULT_BULK_MAX,
+        help=_("refuse a selection of more recommendations than this (default {n})").format(
+            n=DEFAULT_BULK_MAX
+        ),
+    )
+    g.add_argument("--yes", action="store_true", help=_("assess a selection larger than --max"))
     p.set_defaults(handler=cmd_assess)
 
     p = sub.add_parser("sample", help=_("load or remove the bundled sample data"))
@@ -340,6 +462,10 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (``python -m tracker ...``); returns the exit status."""
+    # Every file this process creates (database, backups, rejects, exports, the key file)
+    # holds data: readable by its owner only. `serve` passes it on to the app.
+    private_files.private_umask()
     argv = list(sys.argv[1:] if argv is None else argv)
     # Language first, so that help texts are translated too.
     for i, a in enumerate(argv):
@@ -348,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif a.startswith("--lang="):
             set_language(a.split("=", 1)[1])
     if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
-        set_language(os.environ.get("UPR_TRACKER_LANG"))
+        set_language(settings.value(settings.LANG))
     parser = build_parser(_command(argv))
     args, extra = parser.parse_known_args(argv)
     if args.command == "serve":
@@ -364,3 +490,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err(_("Interrupted; nothing was written."))
         return 130
+
+
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """``python -m tracker``: :func:`main`, then exit with its status.
+
+    Once the command has finished (an import's summary printed, its transaction committed),
+    a Ctrl-C while Python tears down (freeing a large import's objects, closing the chart
+    renderer) printed a traceback: from then on it ends the process quietly, with the
+    command's status."""
+    code = main(argv)
+
+    def leave(_signum: int, _frame: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe: nothing more to say
+                stream.flush()
+        os._exit(code)
+
+    signal.signal(signal.SIGINT, leave)
+    sys.exit(code)

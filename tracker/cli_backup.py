@@ -68,7 +68,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``backup PATH`` and ``restore PATH [--yes]``."""
     p = subparsers.add_parser(
         "backup", help=_("write a portable backup (zip) of the whole database")

@@ -58,7 +58,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``calendar``."""
     p = subparsers.add_parser(
         "calendar", help=_("UPR reviews, stakeholder deadlines and mid-term points by state")

@@ -96,7 +96,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``review``, ``drafts`` and ``publish``."""
     p = subparsers.add_parser(
         "review", help=_("review before publishing: new assessments are drafts (admins)")

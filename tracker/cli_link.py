@@ -35,7 +35,7 @@ def _threshold(value: str) -> float:
     return t
 
 
-def _state_ids(session, names: list[str]) -> list[int] | None:  # type: ignore[no-untyped-def]
+def _state_ids(session, names: list[str]) -> list[int] | None:
     if not names:
         return None
     codes = [resolve_iso3(n) for n in names]  # UnknownStateError quotes the name
@@ -90,7 +90,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "link", help=_("suggest links from recommendations to their repeats in later cycles")
     )

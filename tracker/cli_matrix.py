@@ -91,7 +91,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``matrix`` command group (``matrix fill``) to the CLI."""
     from tracker.cli import add_include_private  # here, as cmd_fill imports tracker.cli
 

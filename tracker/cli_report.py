@@ -1,5 +1,5 @@
 """``python -m tracker report`` (the stakeholder submission) and ``snapshot`` (the donor
-image): thin over :mod:`tracker.reports` and :mod:`tracker.snapshot`.
+image): thin over :mod:`tracker.submission` and :mod:`tracker.snapshot`.
 
 Examples::
 
@@ -12,13 +12,14 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 from pathlib import Path
 
-from tracker import db, reports
+from tracker import db, submission
+from tracker import settings as config
 from tracker.cli import CliError, add_include_private, err, out, positive_int, ready_engine
 from tracker.i18n import _
+from tracker.organisation import organisation_name
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".csv": "csv"}
 SNAPSHOT_FORMATS = {".png": "png", ".pdf": "pdf"}
@@ -38,12 +39,12 @@ def _read_own(path: str) -> list[str]:
 
 
 def _settings_from_args(
-    args: argparse.Namespace, base: reports.ReportSettings | None
-) -> reports.ReportSettings:
+    args: argparse.Namespace, base: submission.ReportSettings | None
+) -> submission.ReportSettings:
     """The saved settings (if any) with every flag given on the command line replacing them."""
     if base is None and not args.state:
         raise CliError(_("--state is required (or --saved NAME)"))
-    settings = base or reports.ReportSettings(state=args.state)
+    settings = base or submission.ReportSettings(state=args.state)
     changes: dict[str, object] = {}
     if args.state:
         changes["state"] = args.state
@@ -81,29 +82,30 @@ def cmd_report(args: argparse.Namespace) -> int:
                 path=args.out, allowed=", ".join(REPORT_FORMATS)
             )
         )
-    actor = os.environ.get("UPR_TRACKER_ACTOR")
+    actor = config.value(config.ACTOR)
     with db.session_scope(ready_engine()) as s:
-        base, own = None, []
+        base: submission.ReportSettings | None = None
+        own: list[str] = []
         if args.saved:
-            base, own = reports.load_saved_report(s, args.saved)
+            base, own = submission.load_saved_report(s, args.saved)
         settings = _settings_from_args(args, base)
         if not settings.organisations:
-            name = reports.organisation_name(s)
+            name = organisation_name(s)
             if name:
                 settings = replace(settings, organisations=(name,))
         if args.own:
             own = _read_own(args.own)
-        report = reports.build_report(s, settings, own, include_private=args.include_private)
+        report = submission.build_report(s, settings, own, include_private=args.include_private)
     if args.save:
         with db.session_scope(ready_engine()) as s:
-            reports.save_report(s, args.save, settings, own, actor=actor)
+            submission.save_report(s, args.save, settings, own, actor=actor)
     data: bytes
     if fmt == "docx":
-        data = reports.to_docx(report)
+        data = submission.to_docx(report)
     elif fmt == "md":
-        data = reports.to_markdown(report).encode("utf-8")
+        data = submission.to_markdown(report).encode("utf-8")
     else:
-        data = reports.to_csv(report)
+        data = submission.to_csv(report)
     try:
         Path(args.out).write_bytes(data)
     except OSError as exc:
@@ -124,6 +126,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     if args.save:
         out(_("Saved the report settings as {name!r}.").format(name=" ".join(args.save.split())))
+    if not report.organisations:
+        # As the Report page warns: the title block names the submitting organisation(s).
+        err(
+            _(
+                "warning: name the submitting organisation(s) with --org (or save one on the "
+                "Report page): the title block needs them."
+            )
+        )
     if report.is_sample:
         err(_("warning: the selection contains sample data; the document is marked as such."))
     if report.over_limit:
@@ -207,7 +217,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keyword", action="append", default=[], help=_("key word (repeat)"))
     p.add_argument(
         "--evidence",
-        choices=reports.EVIDENCE_CHOICES,
+        choices=submission.EVIDENCE_CHOICES,
         help=_("assessments listed per recommendation (default: all)"),
     )
     p.add_argument("--introduction", metavar="FILE", help=_("text file with your introduction"))

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
-from tracker import auth, db
+from tracker import auth, db, settings
 from tracker.cli import CliError, out, ready_engine
 from tracker.i18n import _
 from tracker.vocab import Role
@@ -22,7 +21,7 @@ ROLES = [r.value for r in Role]
 
 
 def _password(confirm: bool = True) -> str:
-    from_env = os.environ.get(auth.PASSWORD_ENV)
+    from_env = settings.value(settings.PASSWORD)
     if from_env:
         return from_env
     if not sys.stdin.isatty():
@@ -30,7 +29,7 @@ def _password(confirm: bool = True) -> str:
         if not line:
             raise CliError(
                 _("password: none given (type it at a terminal, or set {env})").format(
-                    env=auth.PASSWORD_ENV
+                    env=settings.PASSWORD.name
                 )
             )
         return line
@@ -42,7 +41,7 @@ def _password(confirm: bool = True) -> str:
     return first
 
 
-def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _run(fn, *args, **kwargs):
     """Call an account function in one transaction; account errors become CLI errors."""
     try:
         with db.session_scope(ready_engine()) as s:
@@ -112,7 +111,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``users add|list|remove|set-role|set-password|unlock``."""
     p = subparsers.add_parser(
         "users", help=_("accounts and roles (no account: local single-user mode)")
@@ -122,7 +121,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     a = sub.add_parser(
         "add",
         help=_("add an account; the password is asked for (or taken from {env})").format(
-            env=auth.PASSWORD_ENV
+            env=settings.PASSWORD.name
         ),
     )
     a.add_argument("name", metavar="NAME")

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker import settings
+from tracker import private_files, settings
 
 # Writers wait this long for a lock before SQLite gives up (an import of the whole corpus
 # holds the write lock for several seconds).
@@ -35,7 +35,7 @@ _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -44,7 +44,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cur.close()
 
 
-def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(conn) -> None:
     # pysqlite's own transaction handling is disabled (see create_engine_for); emit BEGIN
     # ourselves so that every transaction, DDL included, is atomic. A write transaction
     # (begin_write) takes the write lock at once: see begin_write.
@@ -56,8 +56,10 @@ def create_engine_for(url: str) -> Engine:
     """A new engine for ``url`` with this project's connection settings."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created private before SQLite opens it: its -wal and -shm files take its mode.
+            private_files.touch_private(u.database)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -65,7 +67,7 @@ def create_engine_for(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "connect")
-        def _no_autobegin(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _no_autobegin(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
 
         event.listen(engine, "begin", _sqlite_begin)
@@ -150,7 +152,11 @@ def concurrently(session: Session, calls: Sequence[Callable[[Session], T]]) -> l
     in ``session`` instead when that session has begun a transaction (it may hold changes
     no other session sees) and for an in-memory SQLite database (one per connection)."""
     engine = session.get_bind()
-    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    in_memory = engine.dialect.name == "sqlite" and engine.engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
     if len(calls) < 2 or in_memory or session.in_transaction():
         return [call(session) for call in calls]
 

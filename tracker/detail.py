@@ -27,6 +27,7 @@ from tracker.models import (
     RecommendationLink,
     Review,
     State,
+    valid_id,
 )
 from tracker.vocab import NOT_ASSESSED, LinkStatus
 
@@ -105,6 +106,8 @@ def recommendation_detail(
     ``include_private`` (default: when the current actor is an editor; a page passes it, as
     its cache is shared by every reader), and then ``editors_status`` counts private ones.
     """
+    if not valid_id(rec_id):
+        return None  # no row has it; the database would raise instead of finding none
     if include_private is None:
         include_private = may_see_private()
     rec = session.scalar(
@@ -163,8 +166,9 @@ def _sdg_key(code: str) -> tuple[int, ...]:
 def _assessments(
     session: Session, rec_id: int, current_id: int | None, include_private: bool
 ) -> pd.DataFrame:
+    # The frame's columns are the statement's (labels spell each name once).
     stmt = select(
-        Assessment.id,
+        Assessment.id.label("assessment_id"),
         Assessment.assessed_on,
         Assessment.status,
         Assessment.source_org,
@@ -181,26 +185,8 @@ def _assessments(
     ).where(Assessment.recommendation_id == rec_id)
     if not include_private:
         stmt = stmt.where(Assessment.is_private.is_(False), Assessment.is_draft.is_(False))
-    rows = session.execute(stmt.order_by(*history_order(Assessment, newest_first=True))).all()
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "assessment_id",
-            "assessed_on",
-            "status",
-            "source_org",
-            "evidence",
-            "evidence_url",
-            "author",
-            "created_at",
-            "retracts_id",
-            "is_sample",
-            "source_type",
-            "confidence",
-            "is_private",
-            "is_draft",
-        ],
-    )
+    result = session.execute(stmt.order_by(*history_order(Assessment, newest_first=True)))
+    df = pd.DataFrame(result.all(), columns=list(result.keys()))
     retracted = set(df["retracts_id"].dropna().astype(int))
     df["retracted"] = df["assessment_id"].isin(retracted)
     df["is_current"] = df["assessment_id"] == current_id

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit, auth, db
-from tracker.assessments import ValidationError
+from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.identity import clean_text, identity_key
+from tracker.identity import clean_text, distinct_paragraphs, identity_key, paragraph_key
 from tracker.models import (
     AuditEvent,
     Recommendation,
@@ -146,7 +146,7 @@ def update_recommendation(
     ``changes`` maps any of ``EDITABLE_FIELDS`` to a new value (``themes``: a list of
     names). Fields whose value is unchanged are ignored; an edit that changes nothing writes
     nothing. Raises :class:`ConflictError` when the version moved on,
-    :class:`~tracker.assessments.ValidationError` for a bad value, and
+    :class:`~tracker.errors.ValidationError` for a bad value, and
     :class:`tracker.auth.PermissionDenied` unless the current actor is an editor. Records
     the before/after of the changed fields in the audit trail. The caller commits.
     """
@@ -180,7 +180,7 @@ def update_recommendation(
         for name in ("paragraph", "text", "response", "action_category"):
             if name in after:
                 setattr(rec, name, after[name])
-        if {"text", "response", "action_category"} & after.keys():
+        if {"text", "response", "action_category", "paragraph"} & after.keys():
             _reidentify(session, rec)
         if "themes" in after:
             _set_themes(session, rec, after["themes"])
@@ -307,16 +307,27 @@ def _reidentify(session: Session, rec: Recommendation) -> None:
         .where(Review.id == rec.review_id)
     ).one()
     key = identity_key(iso3, session_no, rec.text, rec.response, rec.action_category)
-    other = session.scalar(
-        select(Recommendation.id).where(Recommendation.identity == key, Recommendation.id != rec.id)
-    )
+    other = session.execute(
+        select(Recommendation.id, Recommendation.paragraph).where(
+            Recommendation.identity == key, Recommendation.id != rec.id
+        )
+    ).first()
+    if other is not None and distinct_paragraphs(other.paragraph, rec.paragraph):
+        # the same text under another paragraph number is another recommendation
+        assert rec.paragraph is not None
+        key = paragraph_key(key, rec.paragraph)
+        other = session.execute(
+            select(Recommendation.id, Recommendation.paragraph).where(
+                Recommendation.identity == key, Recommendation.id != rec.id
+            )
+        ).first()
     if other is not None:
         raise ValidationError(
             "text",
             _(
                 "text: recommendation {other} already has this text, response and action "
                 "category in the same review; edit or link that one instead"
-            ).format(other=other),
+            ).format(other=other.id),
         )
     rec.identity = key
 

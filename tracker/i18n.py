@@ -16,6 +16,7 @@ Extract and compile (documented in the README, "Languages")::
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 from contextvars import ContextVar
 from functools import cache
@@ -82,3 +83,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated later, where it is shown."""
     return message
+
+
+def locale_name() -> str:
+    """The babel locale of the language in force ("en" is British English: UN style)."""
+    lang = get_language()
+    return "en_GB" if lang == "en" else lang  # UN style: "28 November 2025"
+
+
+def long_date(day: dt.date) -> str:
+    """A date written out in the language in force ("28 November 2025", "28 ноября 2025 г.")."""
+    # babel is imported here: every command imports this module, few write dates out.
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=locale_name())

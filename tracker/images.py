@@ -30,6 +30,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from tracker import settings
 from tracker.i18n import _
 from tracker.settings import PROJECT_ROOT
 
@@ -71,7 +72,7 @@ class _Renderer:
         thread = threading.Thread(target=loop.run_forever, name="kaleido", daemon=True)
         thread.start()
         kwargs: dict[str, Any] = {"n": 1, "mathjax": False}  # no CDN fetch for MathJax
-        browser = os.environ.get("UPR_TRACKER_CHROMIUM")
+        browser = settings.value(settings.CHROMIUM)
         if browser and not os.environ.get("BROWSER_PATH"):
             kwargs["path"] = browser
         try:

@@ -59,7 +59,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db, queries
-from tracker.assessments import ValidationError
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import (
@@ -267,14 +267,14 @@ _RULES_BY_START, _RULES_ALWAYS, _RULES_TRIGGERED = _rule_index()
 def _trie(words: Iterable[str]) -> str:
     """A regex matching any of ``words``, as a trie ("abc|abd" -> "ab[cd]"-like groups):
     Python's engine tries alternatives one by one, so a flat list of 80 was slower."""
-    tree: dict[str, dict] = {}  # type: ignore[type-arg]
+    tree: dict[str, dict] = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def build(node: dict) -> str:  # type: ignore[type-arg]
+    def build(node: dict) -> str:
         alternatives = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
         if not alternatives:
             return ""
@@ -312,7 +312,18 @@ _STOP_WORDS_TEXT = """
     improvement promote promoting promotion protect protecting protection strengthen
     strengthening enhance"""
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-_SUFFIXES = ("ations", "ation", "ities", "ity", "ments", "ment", "ings", "ing", "ies", "ive")
+_SUFFIXES: tuple[str, ...] = (
+    "ations",
+    "ation",
+    "ities",
+    "ity",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ies",
+    "ive",
+)
 _SUFFIXES += ("ed", "es", "s", "al", "ly", "e")
 _NON_WORD = re.compile(r"[^\w\s]")
 _POSSESSIVE = re.compile(r"'s\b")
@@ -465,15 +476,15 @@ def _similarity(
         # score those; the others are 0 in either way of computing (the ratio is not taken
         # for a pair that cannot reach the threshold).
         cell = np.flatnonzero(common)
-        i, j = np.divmod(cell, shape[1])
+        pi, pj = np.divmod(cell, shape[1])
         score = _score(
-            common[cell], mass_a[i], mass_b[j], ta[i], tb[j], earlier, later, i, j,
+            common[cell], mass_a[pi], mass_b[pj], ta[pi], tb[pj], earlier, later, pi, pj,
             threshold=threshold,
         )  # fmt: skip
         out = np.zeros(shape[0] * shape[1], dtype=np.float32)
         out[cell] = np.clip(score, 0, 100).astype(np.float32)
         return out.reshape(shape)
-    i, j = np.indices(shape)
+    pi, pj = np.indices(shape)
     score = _score(
         common.reshape(shape),
         mass_a[:, None],
@@ -482,8 +493,8 @@ def _similarity(
         tb[None, :],
         earlier,
         later,
-        i,
-        j,
+        pi,
+        pj,
         threshold=threshold,
         every_ratio=threshold is None,
     )

@@ -30,14 +30,13 @@ from sqlalchemy.orm import Session
 
 from tracker.assessments import effective, history_order
 from tracker.evidence import check_include_private, private_notice
-from tracker.i18n import _, get_language, set_language
+from tracker.i18n import _, get_language, long_date, set_language
 from tracker.importers.docx_merge import match_key
 from tracker.importers.ohchr_docx import DocFacts, cell_text, doc_tables, open_docx
 from tracker.importers.ohchr_matrix import find_layout, is_section, recommendation_cell
 from tracker.importers.rows import ParseContext
 from tracker.importers.values import CellError, split_paragraph
 from tracker.models import Assessment, Recommendation, Review, State
-from tracker.reports import long_date
 from tracker.vocab import status_label
 
 ASSESSMENT_HEADER = "Assessment/comments on level of implementation"

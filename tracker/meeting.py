@@ -23,6 +23,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from docx import Document
@@ -35,12 +36,16 @@ from tracker.assessments import (
     MAX_SOURCE_LENGTH,
     ValidationError,
     add_assessment,
+    effective,
+    history_key,
+    history_order,
     parse_date,
     validate_status,
 )
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation, Review
+from tracker.safe_output import link_target
 from tracker.vocab import NOT_ASSESSED, status_label
 
 _COLUMN_WIDTHS_CM = (1.5, 5.0, 5.5, 4.0)  # id, where, before, agreed: fits an A4 text width
@@ -67,21 +72,21 @@ def validate_meeting(coalition: str, day: str | dt.date) -> Meeting:
     coalition name, malformed or future date)."""
     name = " ".join((coalition or "").split())
     if not name:
-        raise ValidationError("coalition", _("coalition: the coalition's name is required"))
+        raise ValidationError("coalition", _("Coalition: enter the coalition's name"))
     if len(name) > MAX_COALITION_LENGTH:
         raise ValidationError(
             "coalition",
-            _("coalition: at most {n} characters, got {value!r}").format(
+            _("Coalition: at most {n} characters, got {value!r}").format(
                 n=MAX_COALITION_LENGTH, value=name
             ),
         )
-    meeting_day = parse_date(day, "date")
+    meeting_day = parse_date(day, "date", _("Meeting date"))
     if meeting_day > dt.date.today():
         raise ValidationError(
             "date",
-            _("date: {value} is in the future; record a meeting on or after its day").format(
-                value=meeting_day.isoformat()
-            ),
+            _(
+                "Meeting date: {value} is in the future; record a meeting on or after its day"
+            ).format(value=meeting_day.isoformat()),
         )
     return Meeting(name, meeting_day)
 
@@ -131,7 +136,9 @@ def record_status(
     meeting's day, with the meeting as its source. Same checks, permissions and audit event
     as any assessment; the caller commits."""
     if not status:
-        raise ValidationError("status", _("status: choose the status the meeting agreed on"))
+        raise ValidationError(
+            "status", _("Status agreed by the meeting: choose the status the meeting agreed on")
+        )
     validate_status(status)
     return add_assessment(
         session,
@@ -148,42 +155,43 @@ def record_status(
 def meeting_changes(session: Session, meeting: Meeting) -> list[MeetingChange]:
     """The statuses recorded in ``meeting`` (one per recommendation: the last one recorded
     counts when a recommendation was revisited), in the order they were first recorded."""
+    # One day, so the history order is the order of recording.
     mine = session.scalars(
         select(Assessment)
-        .where(Assessment.source_org == meeting.source, Assessment.assessed_on == meeting.day)
-        .order_by(Assessment.created_at, Assessment.id)
+        .where(
+            Assessment.source_org == meeting.source,
+            Assessment.assessed_on == meeting.day,
+            # What the meeting recorded, private or awaiting review too (the minutes are for
+            # the coalition); only the "previous status" below is a public one.
+            *effective(Assessment, include_private=True, include_drafts=True),
+        )
+        .order_by(*history_order(Assessment))
     ).all()
-    retracted = set(
-        session.scalars(select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None)))
-    )
-    mine = [a for a in mine if a.retracts_id is None and a.id not in retracted]
     if not mine:
         return []
     rec_ids = list(dict.fromkeys(a.recommendation_id for a in mine))
     last = {a.recommendation_id: a for a in mine}
-    first_recorded = {}
+    first_recorded: dict[int, Any] = {}
     for a in mine:
         first_recorded.setdefault(a.recommendation_id, a)
     history: dict[int, list[Assessment]] = defaultdict(list)
     for a in session.scalars(
         select(Assessment)
-        .where(Assessment.recommendation_id.in_(rec_ids))
-        .order_by(Assessment.assessed_on, Assessment.created_at, Assessment.id)
+        .where(Assessment.recommendation_id.in_(rec_ids), *effective(Assessment))
+        .order_by(*history_order(Assessment))
     ):
-        # The minutes are an output: a private assessment or a draft is no "previous status".
-        if a.retracts_id is None and a.id not in retracted and not (a.is_private or a.is_draft):
-            history[a.recommendation_id].append(a)
+        # The minutes are an output: a private assessment or a draft is no "previous status"
+        # (effective() leaves both out).
+        history[a.recommendation_id].append(a)
     info = queries.recommendations_frame(session, ids=rec_ids).set_index("id")
     changes = []
     for rec_id in rec_ids:
         if rec_id not in info.index:
             continue
         first = first_recorded[rec_id]
-        key = (first.assessed_on, first.created_at, first.id)
+        key = history_key(first)
         before = [
-            a
-            for a in history[rec_id]
-            if (a.assessed_on, a.created_at, a.id) < key and a.source_org != meeting.source
+            a for a in history[rec_id] if history_key(a) < key and a.source_org != meeting.source
         ]
         prev = before[-1] if before else None
         agreed = last[rec_id]
@@ -315,8 +323,8 @@ def minutes_markdown(
         if c.evidence:
             lines.append(f"- **{_md(_('Evidence'))}:** {_md(c.evidence)}")
         if c.evidence_url:
-            url = c.evidence_url
-            shown = f"<{url}>" if not re.search(r"[\s<>]", url) else _md(url)
+            target = link_target(c.evidence_url)  # percent-encoded http(s) only
+            shown = f"<{target}>" if target else _md(c.evidence_url)
             lines.append(f"- **{_md(_('Link'))}:** {shown}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

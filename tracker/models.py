@@ -36,6 +36,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so that migrations can refer to them on SQLite and PostgreSQL.
+# Ids are INTEGER columns: PostgreSQL's 4-byte int. A larger number (a typed or crafted URL,
+# a command-line argument) names no row; asked of the database it would raise instead
+# (SQLite: "Python int too large", PostgreSQL: "out of range for type integer").
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    """True when ``value`` is a whole number that can be a row id (1 to :data:`MAX_ID`)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def parse_id(raw: str | None) -> int | None:
+    """The row id written in ``raw`` (ASCII digits, 1 to :data:`MAX_ID`), else None."""
+    text = (raw or "").strip()
+    # isdigit() alone accepts "²" and other digits int() refuses; the length bounds int().
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if valid_id(value) else None
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -47,6 +68,12 @@ NAMING_CONVENTION = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# The order of a recommendation's history, the order that decides its current status:
+# assessment date, then entry time, then id. Spelled here once, below everything that uses it
+# (tracker.assessments.history_order, history_key; this module's relationship).
+HISTORY_ORDER: tuple[str, str, str] = ("assessed_on", "created_at", "id")
 
 
 class Base(DeclarativeBase):
@@ -237,7 +264,7 @@ class Recommendation(Base):
     # the table for one country's supported recommendations (migration 0003 drops it).
     response: Mapped[str | None] = mapped_column(String(20))
     action_category: Mapped[int | None] = mapped_column(Integer)
-    # The latest assessment (by assessed_on, then created_at, then id), kept by
+    # The latest assessment (in HISTORY_ORDER), kept by
     # tracker.assessments.refresh_current_status on every write that adds assessments.
     current_assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessment.id", ondelete="SET NULL", use_alter=True), index=True
@@ -273,7 +300,7 @@ class Recommendation(Base):
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="recommendation",
         foreign_keys="Assessment.recommendation_id",
-        order_by="(Assessment.assessed_on, Assessment.created_at, Assessment.id)",
+        order_by=lambda: [getattr(Assessment, name) for name in HISTORY_ORDER],
         passive_deletes=True,
     )
     current_assessment: Mapped[Assessment | None] = relationship(
@@ -392,6 +419,43 @@ class RecommendationLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PlannedAction(Base):
+    """One step of a national implementation plan for a recommendation: what is to be done,
+    by whom, by when, how progress is measured, and where it stands (migration 0006).
+
+    Edited in place (tracker.plans) with optimistic locking: every change is audited with
+    its before and after values, so the audit trail holds the plan's history."""
+
+    __tablename__ = "planned_action"
+    __table_args__ = (
+        # The overdue flag and the "due in the next 30 days" list read the open actions by
+        # due date; completed ones are never read by date.
+        Index(
+            "ix_planned_action_open_due",
+            "due_on",
+            sqlite_where=text("completed_on IS NULL"),
+            postgresql_where=text("completed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(Text)  # what is to be done
+    responsible: Mapped[str | None] = mapped_column(String(300))  # the responsible body
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    indicator: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)  # the latest progress note
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)  # None: still open
+    author: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own hook
+
+
 class AuditEvent(Base):
     """Who changed what, when: one row per write."""
 
@@ -451,6 +515,7 @@ __all__ = [
     "Base",
     "ImportRun",
     "Meta",
+    "PlannedAction",
     "Recommendation",
     "RecommendationLink",
     "Review",

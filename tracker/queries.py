@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, distinct, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from tracker.assessments import hidden_ids
+from tracker.assessments import hidden_ids, history_order
 from tracker.filters import Filters
 from tracker.models import (
     Assessment,
@@ -65,7 +65,7 @@ RECOMMENDATION_COLUMNS = [
 ]
 
 
-def status_expr():  # type: ignore[no-untyped-def]
+def status_expr():
     """SQL expression: the current status, or 'not_assessed'."""
     # Rendered inline, not as a bound parameter: PostgreSQL only accepts "GROUP BY" on this
     # expression when SELECT and GROUP BY spell it identically.
@@ -188,6 +188,16 @@ def _grouped(session: Session, f: Filters | None) -> list[Any]:
                 Review.id, Review.state_id, Review.cycle, Recommendation.response, status_expr()
             )
         ).all()
+    )
+
+
+def has_sample(session: Session) -> bool:
+    """True while the database holds any sample record (the pages show a banner, an import
+    says so)."""
+    return bool(
+        session.scalar(select(exists().where(Recommendation.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Assessment.is_sample.is_(True))))
+        or session.scalar(select(exists().where(Review.is_sample.is_(True))))
     )
 
 
@@ -497,9 +507,9 @@ def _related(
                 names[rid] = ", ".join([r[1] for r in group])
                 codes[rid] = ", ".join([r[2] for r in group])
     for q in theme_queries:
-        for rid, rows in groupby(conn.execute(q), itemgetter(0)):
+        for rid, theme_rows in groupby(conn.execute(q), itemgetter(0)):
             if wanted is None or rid in wanted:
-                themes[rid] = "; ".join([r[1] for r in rows])
+                themes[rid] = "; ".join([r[1] for r in theme_rows])
     return names, codes, themes
 
 
@@ -515,10 +525,11 @@ def assessments_frame(
     """
     import pandas as pd
 
-    rows = session.execute(
+    # The frame's columns are the statement's (labels spell each name once).
+    result = session.execute(
         select(
             Assessment.recommendation_id,
-            Assessment.id,
+            Assessment.id.label("assessment_id"),
             Assessment.status,
             Assessment.assessed_on,
             Assessment.source_org,
@@ -535,32 +546,9 @@ def assessments_frame(
         .where(matches(Assessment.recommendation_id, f))
         .where(Assessment.is_draft.is_(False))
         .where(true() if include_private else Assessment.is_private.is_(False))
-        .order_by(
-            Assessment.recommendation_id,
-            Assessment.assessed_on,
-            Assessment.created_at,
-            Assessment.id,
-        )
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "recommendation_id",
-            "assessment_id",
-            "status",
-            "assessed_on",
-            "source_org",
-            "evidence",
-            "evidence_url",
-            "author",
-            "created_at",
-            "retracts_id",
-            "is_sample",
-            "source_type",
-            "confidence",
-            "is_private",
-        ],
+        .order_by(Assessment.recommendation_id, *history_order(Assessment))
     )
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
 def supported_noted(session: Session, f: Filters | None = None) -> dict[str, int]:
@@ -575,6 +563,28 @@ def supported_noted(session: Session, f: Filters | None = None) -> dict[str, int
     supported = int(rows.pop(Response.SUPPORTED.value, 0))
     noted = int(rows.pop(Response.NOTED.value, 0))
     return {"supported": supported, "noted": noted, "other": int(sum(rows.values()))}
+
+
+def selection_has_sample(session: Session, f: Filters | None = None) -> bool:
+    """True when a recommendation matching ``f``, or one of its assessments, is sample data
+    (reports and images of such a selection are marked "sample data")."""
+    # matches: no IN list at all without filters; the partial is_sample indexes
+    # (migration 0003) make both tests one look-up when there is no sample.
+    return bool(
+        session.scalar(
+            select(
+                exists().where(matches(Recommendation.id, f), Recommendation.is_sample.is_(True))
+            )
+        )
+        or session.scalar(
+            select(
+                exists().where(
+                    matches(Assessment.recommendation_id, f),
+                    Assessment.is_sample.is_(True),
+                )
+            )
+        )
+    )
 
 
 __all__ = [
@@ -595,6 +605,7 @@ __all__ = [
     "recommendations_frame",
     "recommending_state_options",
     "response_status_counts",
+    "selection_has_sample",
     "states_under_review",
     "stats",
     "status_counts",

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from tracker import audit, auth, db, linking
 from tracker.assessments import refresh_current_status
 from tracker.i18n import _
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.importers.writer import SAMPLE_FORMAT, BulkWriter
 from tracker.models import (
     AffectedGroup,
     Assessment,
@@ -33,26 +35,15 @@ from tracker.models import (
     recommendation_themes,
 )
 from tracker.settings import PROJECT_ROOT
-from tracker.store import RecommendationInput, RecommendationStore
 from tracker.vocab import Role
 
 SAMPLE_FILE = PROJECT_ROOT / "data" / "sample" / "sample.json"
-SAMPLE_FORMAT = "sample"
 
 
 @dataclass
 class SampleSummary:
     recommendations: int
     assessments: int
-
-
-def has_sample(session: Session) -> bool:
-    """True while the database holds any sample record."""
-    return bool(
-        session.scalar(select(exists().where(Recommendation.is_sample.is_(True))))
-        or session.scalar(select(exists().where(Assessment.is_sample.is_(True))))
-        or session.scalar(select(exists().where(Review.is_sample.is_(True))))
-    )
 
 
 def is_empty(session: Session) -> bool:
@@ -62,33 +53,35 @@ def is_empty(session: Session) -> bool:
 def load_sample(
     session: Session, path: Path = SAMPLE_FILE, actor: str | None = None
 ) -> SampleSummary:
-    """Load the sample into the session's database (editors; the caller commits)."""
+    """Load the sample into the session's database (editors; the caller commits).
+
+    It goes through the importers' writer, so the identity rule is the one an import
+    applies: a recommendation the database already holds gains only what it lacks."""
     auth.require(Role.EDITOR, _("loading the sample"))
     db.begin_write(session, exclusive=True)
     doc = json.loads(path.read_text(encoding="utf-8"))
+    who = actor or audit.default_actor()
     run = ImportRun(
         filename=str(path.relative_to(PROJECT_ROOT))
         if path.is_relative_to(PROJECT_ROOT)
         else str(path),
         format=SAMPLE_FORMAT,
-        actor=actor or audit.default_actor(),
+        actor=who,
     )
     session.add(run)
     session.flush()
-    # Reviews first, so that real reviews are stored as real even when a sample row touches them.
+    writer = BulkWriter(session)
+    # Reviews first, so that real reviews are stored as real even when a sample row names them.
     for rv in doc["reviews"]:
-        store = RecommendationStore(session, import_run_id=run.id, is_sample=rv["sample"])
-        store.review(
-            store.states.get(rv["state"]),
+        writer.add_review(
+            rv["state"],
             rv["session"],
             dt.date.fromisoformat(rv["date"]) if rv.get("date") else None,
             rv.get("symbol"),
+            is_sample=rv["sample"],
         )
-    n_assessments = 0
-    rec_ids: list[int] = []
-    for i, item in enumerate(doc["recommendations"], start=1):
-        store = RecommendationStore(session, import_run_id=run.id, is_sample=item["sample"])
-        result = store.upsert(
+    rows: list[tuple[RecommendationInput, list[AssessmentInput]]] = [
+        (
             RecommendationInput(
                 state_under_review=item["state"],
                 session=item["session"],
@@ -98,13 +91,10 @@ def load_sample(
                 recommending_states=item["by"],
                 themes=item.get("themes", []),
                 source_row=i,
-            )
-        )
-        rec_ids.append(result.recommendation_id)
-        for a in item.get("assessments", []):
-            session.add(
-                Assessment(
-                    recommendation_id=result.recommendation_id,
+                is_sample=item["sample"],
+            ),
+            [
+                AssessmentInput(
                     status=a["status"],
                     assessed_on=dt.date.fromisoformat(a["date"]),
                     source_org=a["source"],
@@ -113,21 +103,25 @@ def load_sample(
                     author="sample",
                     is_sample=True,
                 )
-            )
-            n_assessments += 1
-    session.flush()
-    refresh_current_status(session, rec_ids)
+                for a in item.get("assessments", [])
+            ],
+        )
+        for i, item in enumerate(doc["recommendations"], start=1)
+    ]
+    plan = writer.plan([rows])
+    writer.apply([run.id], actor=who)  # refreshes the current status of what it assessed
+    n_recs = len(rows)
     # Suggest repeats across cycles, as an import does, so the demo shows the lineage feature.
     linking.suggest_links(session, None, actor=actor)
-    run.rows_read = run.added = len(rec_ids)
+    run.rows_read = run.added = n_recs
     audit.record(
         session,
         actor=actor,
         action="sample.load",
         entity="database",
-        summary=f"{len(rec_ids)} recommendations, {n_assessments} assessments",
+        summary=f"{n_recs} recommendations, {plan.assessments} assessments",
     )
-    return SampleSummary(len(rec_ids), n_assessments)
+    return SampleSummary(n_recs, plan.assessments)
 
 
 def remove_sample(session: Session, actor: str | None = None) -> SampleSummary:

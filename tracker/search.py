@@ -147,13 +147,15 @@ def _compile_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
         if element.lead:
             conds.insert(0, Recommendation.id.in_(matched))
         else:  # SQLite's unary + keeps the planner from reading the matches by id first
-            plus_id = literal_column("+" + compiler.process(Recommendation.id, **kw))
+            plus_id: ColumnElement[Any] = literal_column(
+                "+" + compiler.process(Recommendation.id, **kw)
+            )
             conds.insert(0, plus_id.in_(matched))
     return compiler.process(and_(true(), *conds), **kw)
 
 
 def _tsquery(t: Term) -> ColumnElement[Any]:
-    config = literal_column(f"'{PG_TS_CONFIG}'")
+    config: ColumnElement[Any] = literal_column(f"'{PG_TS_CONFIG}'")
     if not t.phrase and len(t.tokens) == 1:
         # 'word':* is a prefix query; the token has only letters and digits, no quote.
         return func.to_tsquery(config, bindparam(None, f"'{t.tokens[0]}':*", unique=True))

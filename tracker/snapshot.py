@@ -16,11 +16,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
-from tracker import images, progress, queries, reports
-from tracker.assessments import ValidationError
-from tracker.charts import FONT_FAMILY
+from tracker import images, progress, queries
+from tracker.charts import FONT_FAMILY, shorten, wrap
+from tracker.errors import ValidationError
 from tracker.filters import Filters
-from tracker.i18n import _, get_language
+from tracker.formats import number as format_number
+from tracker.formats import percent, plotly_separators
+from tracker.i18n import _, get_language, long_date
+from tracker.organisation import organisation_name
 from tracker.states import display_name, resolve_iso3
 from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label, theme_label
 
@@ -59,7 +62,7 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
     """Read the snapshot's figures for ``state`` (any spelling or ISO code).
 
     ``organisation`` defaults to the saved organisation name; raises
-    :class:`~tracker.assessments.ValidationError` when the state has no recommendation."""
+    :class:`~tracker.errors.ValidationError` when the state has no recommendation."""
     iso3 = resolve_iso3(state)
     name = display_name(iso3, get_language())
     f = Filters(states=(iso3,))
@@ -84,17 +87,22 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
         by_cycle=progress.status_by_cycle(session, f),
         by_theme=by_theme,
         as_of=queries.latest_assessment_date(session, f),
-        is_sample=reports.selection_has_sample(session, f),
-        organisation=organisation or reports.organisation_name(session),
+        is_sample=queries.selection_has_sample(session, f),
+        organisation=organisation or organisation_name(session),
     )
 
 
-def _shorten(text: str, n: int = MAX_THEME_CHARS) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def _theme_lines(text: str, n: int = MAX_THEME_CHARS) -> str:
+    """A theme name wrapped on up to two lines of ``n`` characters (was cut with "…")."""
+    lines = wrap(text, n)
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), n)]
+    return "<br>".join(images.html_text(line) for line in lines)
 
 
 def _share(n: int, total: int) -> str:
-    return f"{n / total:.0%}" if total else "–"
+    """The share in the language's form; "<1%" rather than "0%" for a few."""
+    return percent(n, total)
 
 
 def _card(
@@ -174,13 +182,16 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         cycle_text = _("cycles {first}–{last}").format(first=cycles[0], last=cycles[-1])
     else:
         cycle_text = _("cycles {list}").format(list=", ".join(str(c) for c in cycles))
-    as_of = reports.long_date(data.as_of) if data.as_of else _("no assessment yet")
+    as_of = long_date(data.as_of) if data.as_of else _("no assessment yet")
     title = _("{state}: implementation of UPR recommendations").format(
         state=images.html_text(data.state_name)
     )
-    subtitle = _(
-        "{n:,} recommendations from {rs:,} States in {cycles} · status as of {date}"
-    ).format(n=total, rs=figures["recommending_states"], cycles=cycle_text, date=as_of)
+    subtitle = _("{n} recommendations from {rs} States in {cycles} · status as of {date}").format(
+        n=format_number(total),
+        rs=format_number(figures["recommending_states"]),
+        cycles=cycle_text,
+        date=as_of,
+    )
     fig.update_layout(
         width=px(WIDTH),
         height=px(HEIGHT),
@@ -188,6 +199,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         paper_bgcolor="white",
         plot_bgcolor="white",
         font={"family": FONT_FAMILY, "size": px(18), "color": TEXT},
+        separators=plotly_separators(),  # "1 373" in Russian, as in the texts
         barmode="stack",
         showlegend=True,
         legend={
@@ -213,22 +225,22 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
     # Number cards.
     supported = int(figures["by_response"].get("supported", 0))
     cards = [
-        (f"{total:,}", _("Recommendations"), cycle_text, "#1F3A5F"),
+        (format_number(total), _("Recommendations"), cycle_text, "#1F3A5F"),
         (
-            f"{supported:,}",
+            format_number(supported),
             _("Supported"),
             _("{share} of all").format(share=_share(supported, total)),
             "#1F3A5F",
         ),
     ]
-    for s in (Status.FULLY_IMPLEMENTED, Status.PARTIALLY_IMPLEMENTED, Status.NOT_IMPLEMENTED):
-        n = int(by_status.get(s, 0))
+    for status in (Status.FULLY_IMPLEMENTED, Status.PARTIALLY_IMPLEMENTED, Status.NOT_IMPLEMENTED):
+        n = int(by_status.get(status, 0))
         cards.append(
             (
-                f"{n:,}",
-                status_label(s),
+                format_number(n),
+                status_label(status),
                 _("{share} of all").format(share=_share(n, total)),
-                STATUS_COLOURS[s],
+                STATUS_COLOURS[status],
             )
         )
     gap = 0.02
@@ -247,7 +259,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         y=[status_label(s) for s in STATUS_ORDER],
         orientation="h",
         marker_color=[STATUS_COLOURS[s] for s in STATUS_ORDER],
-        text=[f"{int(n):,} ({_share(int(n), total)})" for n in counts],
+        text=[f"{format_number(int(n))} ({_share(int(n), total)})" for n in counts],
         textposition="outside",
         cliponaxis=False,
         showlegend=False,
@@ -273,7 +285,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         fig.add_bar(
             name=status_label(s),
             x=[int(tpart.get(t, 0)) for t in themes],
-            y=[images.html_text(_shorten(theme_label(t))) for t in themes],
+            y=[_theme_lines(theme_label(t)) for t in themes],
             orientation="h",
             marker_color=STATUS_COLOURS[s],
             legendgroup=s,

@@ -82,14 +82,14 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(chromium) -> Iterator[object]:
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     yield pg
     context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/screenshots/NAME.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
@@ -97,7 +97,7 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def wait_for_app(page, *, charts: int = 0, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+def wait_for_app(page, *, charts: int = 0, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit has finished the script run (and drawn ``charts`` plotly charts);
     fail on any Streamlit exception block. On a timeout the page is saved as a screenshot
     (test-artifacts/screenshots/timeout-*.png) before the error is raised."""
@@ -110,7 +110,7 @@ def wait_for_app(page, *, charts: int = 0, timeout_ms: int = 30_000) -> None:  #
         raise
 
 
-def _wait_for_app(page, *, charts: int, timeout_ms: int) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_app(page, *, charts: int, timeout_ms: int) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     if charts:
         page.wait_for_function(

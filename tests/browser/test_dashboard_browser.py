@@ -36,7 +36,7 @@ XSS_TEXT = (
 )
 
 
-def open_app(page, url: str, charts: int = 0) -> None:  # type: ignore[no-untyped-def]
+def open_app(page, url: str, charts: int = 0) -> None:
     """Go to ``url`` and wait for the script run (and ``charts`` charts) to finish."""
     page.goto(url)
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)  # the page's title
@@ -48,7 +48,7 @@ def open_app(page, url: str, charts: int = 0) -> None:  # type: ignore[no-untype
         wait_for_app(page, charts=charts)
 
 
-def tall_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def tall_screenshot(page, name: str) -> Path:
     """A screenshot of the whole page (Streamlit scrolls inside the app, not the window)."""
     size = page.viewport_size
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
@@ -59,12 +59,12 @@ def tall_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def main_text(page) -> str:  # type: ignore[no-untyped-def]
+def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
 @pytest.fixture(scope="module")
-def warm_server(server: str, chromium) -> str:  # type: ignore[no-untyped-def]
+def warm_server(server: str, chromium) -> str:
     """The shared server after one visit (its first session is special, see open_app)."""
     context = chromium.new_context()
     pg = context.new_page()
@@ -74,7 +74,7 @@ def warm_server(server: str, chromium) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("name", "path", "charts"), PAGES, ids=[p[0] for p in PAGES])
-def test_every_page_draws_without_exceptions(warm_server: str, page, name, path, charts) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_draws_without_exceptions(warm_server: str, page, name, path, charts) -> None:
     open_app(page, warm_server + path, charts)
     if name in ("flagged", "explorer"):
         page.wait_for_selector('[data-testid="stDataFrame"]')  # their tables, not charts
@@ -96,7 +96,7 @@ def test_every_page_draws_without_exceptions(warm_server: str, page, name, path,
     tall_screenshot(page, f"dashboard-{name}")
 
 
-def test_filters_survive_navigation_and_copied_links(warm_server: str, page, chromium) -> None:  # type: ignore[no-untyped-def]
+def test_filters_survive_navigation_and_copied_links(warm_server: str, page, chromium) -> None:
     open_app(page, f"{warm_server}/progress?state=KAZ&cycle=2", 6)
     for link, path, heading in (
         ("Explorer", "explorer", "Explorer"),
@@ -126,7 +126,7 @@ def test_filters_survive_navigation_and_copied_links(warm_server: str, page, chr
     other.context.close()
 
 
-def test_a_flag_count_on_the_overview_opens_that_flag(warm_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_flag_count_on_the_overview_opens_that_flag(warm_server: str, page) -> None:
     open_app(page, f"{warm_server}/?state=KAZ", 2)
     page.locator('[data-testid="stPageLink"] a', has_text="Stale").first.click()
     page.wait_for_url("**/flagged?*")
@@ -136,7 +136,7 @@ def test_a_flag_count_on_the_overview_opens_that_flag(warm_server: str, page) ->
     assert page.get_by_role("radio", name="Stale").get_attribute("aria-checked") == "true"
 
 
-def test_choosing_a_row_opens_its_detail_and_downloads_work(warm_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_choosing_a_row_opens_its_detail_and_downloads_work(warm_server: str, page) -> None:
     open_app(page, f"{warm_server}/explorer?q=traffick")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
@@ -159,29 +159,27 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     of a <script> payload; yields the base URL and the recommendation's id."""
     if shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists():
         pytest.skip("chromium is not installed")
+    from tests.importer_support import add_recommendation
     from tracker import db, schema
     from tracker.assessments import add_assessment
+    from tracker.importers.inputs import RecommendationInput
     from tracker.sample import load_sample
-    from tracker.store import RecommendationInput, RecommendationStore
 
     path = tmp_path_factory.mktemp("xss") / "tracker.db"
     engine = db.create_engine_for(f"sqlite:///{path}")
     schema.upgrade(engine)
     with db.session_scope(engine) as s:
         load_sample(s)
-        rid = (
-            RecommendationStore(s)
-            .upsert(
-                RecommendationInput(
-                    state_under_review="Kazakhstan",
-                    session=48,
-                    text=XSS_TEXT,
-                    response="supported",
-                    recommending_states=["Mexico"],
-                    themes=["<img src=x onerror=\"window.__xss='theme'\"> theme"],
-                )
-            )
-            .recommendation_id
+        rid = add_recommendation(
+            s,
+            RecommendationInput(
+                state_under_review="Kazakhstan",
+                session=48,
+                text=XSS_TEXT,
+                response="supported",
+                recommending_states=["Mexico"],
+                themes=["<img src=x onerror=\"window.__xss='theme'\"> theme"],
+            ),
         )
         add_assessment(
             s,
@@ -199,7 +197,7 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         stop_server(proc)
 
 
-def test_a_script_payload_in_the_data_runs_nothing(xss_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_script_payload_in_the_data_runs_nothing(xss_server, page) -> None:
     base, rid = xss_server
     open_app(page, base)
     for name, path, charts in (

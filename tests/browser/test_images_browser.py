@@ -13,7 +13,7 @@ from tracker import images
 pytestmark = pytest.mark.browser
 
 
-def test_a_chart_downloads_as_a_2x_png_named_after_its_title(server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_chart_downloads_as_a_2x_png_named_after_its_title(server, page) -> None:
     page.goto(f"{server}/?state=KAZ")
     wait_for_app(page, charts=2)
     with page.expect_download(timeout=60_000) as download:
@@ -25,7 +25,7 @@ def test_a_chart_downloads_as_a_2x_png_named_after_its_title(server, page) -> No
         assert img.size[0] == 2 * images.EXPORT_WIDTH
 
 
-def test_the_snapshot_page_offers_png_and_pdf(server, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_snapshot_page_offers_png_and_pdf(server, page) -> None:
     page.goto(f"{server}/snapshot?state=KAZ")
     wait_for_app(page, charts=1)
     with page.expect_download(timeout=60_000) as download:

@@ -70,7 +70,7 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stop_server(proc)
 
 
-def _log_in(page, url: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, url: str, password: str = PASSWORD) -> None:
     page.set_default_timeout(60_000)  # the machine may be busy with other test runs
     page.goto(url)
     page.get_by_label("Username").fill("coordinator")
@@ -78,7 +78,7 @@ def _log_in(page, url: str, password: str = PASSWORD) -> None:  # type: ignore[n
     page.get_by_role("button", name="Log in").click()
 
 
-def _wait_logged_in(page) -> None:  # type: ignore[no-untyped-def]
+def _wait_logged_in(page) -> None:
     """Wait for the login to show and for the browser to hold its cookie: the script that
     sets it runs just after the page shows "Logged in as", and a page opened before that
     starts a session without it (the login form again)."""
@@ -86,11 +86,11 @@ def _wait_logged_in(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(f"document.cookie.indexOf('{COOKIE}=') >= 0", timeout=60_000)
 
 
-def _main_text(page) -> str:  # type: ignore[no-untyped-def]
+def _main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-def test_login_logout_and_reload_in_chromium(shared_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_login_logout_and_reload_in_chromium(shared_server: str, page) -> None:
     page.set_default_timeout(60_000)
     page.goto(shared_server)
     page.wait_for_selector("text=Log in", timeout=60_000)
@@ -128,7 +128,7 @@ def test_login_logout_and_reload_in_chromium(shared_server: str, page) -> None: 
     assert "Logged in as" not in page.content()
 
 
-def test_html_in_text_fields_is_shown_as_text_and_never_runs(shared_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_html_in_text_fields_is_shown_as_text_and_never_runs(shared_server: str, page) -> None:
     page.add_init_script("window.__xss = undefined;")
     _log_in(page, shared_server + "/activity")
     _wait_logged_in(page)

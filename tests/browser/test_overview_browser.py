@@ -9,7 +9,7 @@ from tests.browser.conftest import screenshot, wait_for_app
 pytestmark = pytest.mark.browser
 
 
-def test_overview_draws_status_chart_for_kazakhstan(server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_overview_draws_status_chart_for_kazakhstan(server: str, page) -> None:
     page.goto(f"{server}/?state=KAZ")
     wait_for_app(page, charts=2)
     body = page.locator('[data-testid="stMain"]').inner_text()
@@ -22,7 +22,7 @@ def test_overview_draws_status_chart_for_kazakhstan(server: str, page) -> None: 
     screenshot(page, "overview")
 
 
-def test_sample_banner_is_shown(server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_sample_banner_is_shown(server: str, page) -> None:
     page.goto(server)
     wait_for_app(page, charts=1)
     assert "sample data" in page.locator('[data-testid="stMain"]').inner_text()

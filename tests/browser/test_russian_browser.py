@@ -20,7 +20,7 @@ PAGES = [
     ("meeting", "/meeting?state=KAZ&cycle=2&lang=ru", 0, "Встреча коалиции"),
     ("recommendation", "/recommendation?id=4&lang=ru", 1, "Рекомендация 4"),
     ("report", "/report?lang=ru", 0, "Доклад заинтересованных сторон"),
-    ("snapshot", "/snapshot?state=KAZ&lang=ru", 0, "Справка по стране"),
+    ("snapshot", "/snapshot?state=KAZ&lang=ru", 0, "Сводка для доноров по стране"),
     ("import", "/import?lang=ru", 0, "Импорт"),
     ("activity", "/activity?lang=ru", 0, "Журнал"),
     ("users", "/users?lang=ru", 0, "Пользователи"),
@@ -30,7 +30,7 @@ PAGES = [
 @pytest.mark.parametrize(("name", "path", "charts", "title"), PAGES, ids=[p[0] for p in PAGES])
 def test_every_page_in_russian(
     server: str, page, name: str, path: str, charts: int, title: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page.goto(server + path)
     wait_for_app(page, charts=charts, timeout_ms=60_000)
     page.wait_for_selector("h1", timeout=30_000)
@@ -48,7 +48,7 @@ def test_every_page_in_russian(
     screenshot(page, f"ru-{name}")
 
 
-def test_the_language_stays_when_moving_with_the_menu(server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_stays_when_moving_with_the_menu(server: str, page) -> None:
     page.goto(server + "/?lang=ru")
     wait_for_app(page, charts=2, timeout_ms=60_000)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Динамика").click()

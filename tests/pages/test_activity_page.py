@@ -40,7 +40,7 @@ def rows(at: AppTest) -> list[dict]:
     return at.dataframe[0].value.to_dict("records")
 
 
-def test_every_change_is_listed_newest_first_with_who_and_what(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_is_listed_newest_first_with_who_and_what(sample_url) -> None:
     at = activity(sample_url)
     listed = rows(at)
     assert [(r["actor"], r["what"]) for r in listed] == [
@@ -56,7 +56,7 @@ def test_every_change_is_listed_newest_first_with_who_and_what(sample_url) -> No
     assert any("3 changes match" in c.value for c in at.caption)
 
 
-def test_the_filters_narrow_by_who_what_and_when(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_filters_narrow_by_who_what_and_when(sample_url) -> None:
     at = activity(sample_url)
     at.multiselect(key="act_actor").select("aigerim").run()
     assert [r["what"] for r in rows(at)] == ["Assessment added"]

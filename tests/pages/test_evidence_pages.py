@@ -65,7 +65,7 @@ def page_as(url: str, username: str | None) -> AppTest:
     return at
 
 
-def test_an_editor_sees_private_evidence_and_the_index_that_counts_it(accounts) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_sees_private_evidence_and_the_index_that_counts_it(accounts) -> None:
     at = page_as(accounts, "editor1")
     said = texts(at)
     assert "WITNESS-SECRET" in said
@@ -80,7 +80,7 @@ def test_an_editor_sees_private_evidence_and_the_index_that_counts_it(accounts) 
 @pytest.mark.parametrize("who", ["donor", "public"])
 def test_a_viewer_or_a_public_visitor_never_sees_private_evidence(
     accounts, monkeypatch, who
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if who == "public":
         monkeypatch.setenv(auth.PUBLIC_READONLY_ENV, "1")
     at = page_as(accounts, "donor" if who == "donor" else None)
@@ -95,7 +95,7 @@ def test_a_viewer_or_a_public_visitor_never_sees_private_evidence(
     assert "Current status: Fully implemented" in said
 
 
-def test_a_draft_is_published_by_a_second_account_only(accounts) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_is_published_by_a_second_account_only(accounts) -> None:
     with db.session_scope(db.get_engine(accounts)) as s, auth.acting_as("coordinator", "admin"):
         evidence.set_review_required(s, True)
     at = page_as(accounts, "editor1")
@@ -114,7 +114,7 @@ def test_a_draft_is_published_by_a_second_account_only(accounts) -> None:  # typ
     assert "Current status: Not implemented" in texts(at)
 
 
-def test_an_admin_switches_review_on_and_the_activity_page_lists_the_drafts(accounts) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_switches_review_on_and_the_activity_page_lists_the_drafts(accounts) -> None:
     at = page_as(accounts, "coordinator")
     at.switch_page("pages/activity_page.py").run()
     assert "No drafts await review." in [i.value for i in at.info]

@@ -14,7 +14,7 @@ def _chart_titles(at: AppTest) -> list[str]:
     return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
 
 
-def test_overview_shows_headline_numbers_and_status_chart(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_shows_headline_numbers_and_status_chart(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["state"] = "KAZ"
     at.run()
@@ -29,7 +29,7 @@ def test_overview_shows_headline_numbers_and_status_chart(sample_url) -> None:  
     assert any("Partially implemented: 14" in h.value for h in at.subheader)
 
 
-def test_overview_follows_the_sidebar_filter(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_follows_the_sidebar_filter(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert {m.label: m.value for m in at.metric}["Recommendations"] == "30"
@@ -38,7 +38,7 @@ def test_overview_follows_the_sidebar_filter(sample_url) -> None:  # type: ignor
     assert at.query_params["cycle"] in ("2", ["2"])
 
 
-def test_overview_explains_an_empty_result(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_explains_an_empty_result(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["q"] = "no such words anywhere"
     at.run()
@@ -46,20 +46,20 @@ def test_overview_explains_an_empty_result(sample_url) -> None:  # type: ignore[
     assert any("No recommendations match these filters" in i.value for i in at.info)
 
 
-def test_sample_banner_is_shown_while_sample_data_exists(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_sample_banner_is_shown_while_sample_data_exists(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert any("sample data" in w.value for w in at.warning)
 
 
-def test_no_banner_on_an_empty_database(db_url) -> None:  # type: ignore[no-untyped-def]
+def test_no_banner_on_an_empty_database(db_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert not at.exception
     assert not any("sample data" in w.value for w in at.warning)
 
 
-def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> None:
     # Kazakhstan's cycle-4 review was in January 2025; session 62 is its next one until it is
     # held (projected November 2029), so the line is the same whatever today is until then.
     at = AppTest.from_file(APP, default_timeout=30)
@@ -73,7 +73,7 @@ def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> N
     ]
 
 
-def test_overview_next_review_in_russian(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_next_review_in_russian(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["state"] = "KAZ"
     at.query_params["lang"] = "ru"
@@ -84,7 +84,7 @@ def test_overview_next_review_in_russian(sample_url) -> None:  # type: ignore[no
     assert "Следующий обзор: сессия 62 (цикл 5), ориентировочно ноябрь 2029" in lines[0]
 
 
-def test_overview_without_a_state_filter_names_each_state_under_review(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_without_a_state_filter_names_each_state_under_review(sample_url) -> None:
     # The sample holds two states under review: without a filter both next reviews are shown.
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()

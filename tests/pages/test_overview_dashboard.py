@@ -8,18 +8,21 @@ from streamlit.testing.v1 import AppTest
 from tests.pages.dashboard_support import APP, texts
 
 
-def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["state"] = "KAZ"
     at.run()
     links = [(p.proto.query_string, p.proto.label) for p in at.get("page_link")]
     assert ("flag=partial", "Partially implemented: **14**") in links
     assert ("flag=regressed", "Regressed: **2**") in links
+    assert ("flag=never_assessed", "Never assessed: **2**") in links
     assert {q for q, _label in links} == {
         "flag=partial",
         "flag=stale",
+        "flag=never_assessed",
         "flag=regressed",
         "flag=contested",
+        "flag=overdue",
     }
     assert all(p.proto.page == "flagged" for p in at.get("page_link"))
     metrics = {m.label: m.value for m in at.metric}
@@ -27,7 +30,7 @@ def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:  # type: igno
     assert "Recommending states: 34" in texts(at)
 
 
-def test_search_words_in_the_caption_are_shown_literally(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_search_words_in_the_caption_are_shown_literally(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["q"] = "**traffick** <b>"
     at.run()

@@ -7,7 +7,7 @@ from tests.pages.dashboard_support import chart_captions, chart_titles, charts, 
 PAGE = "pages/progress_page.py"
 
 
-def test_progress_draws_every_breakdown_for_the_filter(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_progress_draws_every_breakdown_for_the_filter(sample_url) -> None:
     at = open_page(PAGE, state="KAZ")
     titles = chart_titles(at)
     for start in (
@@ -25,7 +25,7 @@ def test_progress_draws_every_breakdown_for_the_filter(sample_url) -> None:  # t
     assert all("Source: UPR Tracker database" in c and "as of 2025-09-01" in c for c in captions)
 
 
-def test_progress_follows_the_filters_and_its_controls(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_progress_follows_the_filters_and_its_controls(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", cycle="2")
     cycle_chart = charts(at)[0]
     assert next(t["x"] for t in cycle_chart["data"]) == ["Cycle 2"]
@@ -38,7 +38,7 @@ def test_progress_follows_the_filters_and_its_controls(sample_url) -> None:  # t
     assert any("top 5" in t for t in chart_titles(at))
 
 
-def test_progress_explains_an_empty_result(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_progress_explains_an_empty_result(sample_url) -> None:
     at = open_page(PAGE, q="no such words anywhere")
     assert "No recommendations match these filters" in texts(at)
     assert not at.get("plotly_chart")

@@ -9,7 +9,7 @@ from tracker.filters import Filters
 PAGE = "pages/recommending_states_page.py"
 
 
-def test_map_bars_and_one_state(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_map_bars_and_one_state(sample_url) -> None:
     at = open_page(PAGE, state="KAZ")
     figures = charts(at)
     world = figures[0]
@@ -22,7 +22,7 @@ def test_map_bars_and_one_state(sample_url) -> None:  # type: ignore[no-untyped-
     assert any(t.startswith("Recommendations by regional group") for t in titles)
 
 
-def test_choosing_a_recommending_state(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_choosing_a_recommending_state(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", by="MEX")
     assert at.selectbox(key="by").value == "MEX"
     rows = at.dataframe(key="chosen_table").value
@@ -33,12 +33,12 @@ def test_choosing_a_recommending_state(sample_url) -> None:  # type: ignore[no-u
     assert "by Egypt" in texts(at)
 
 
-def test_recommending_states_explains_an_empty_result(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_recommending_states_explains_an_empty_result(sample_url) -> None:
     at = open_page(PAGE, q="no such words anywhere")
     assert "No recommendations match these filters" in texts(at)
 
 
-def test_the_chosen_states_list_is_paged_and_downloadable(sample_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_chosen_states_list_is_paged_and_downloadable(sample_url, monkeypatch) -> None:
     """One page of the list at a time (here one row per page); the downloads hold it all."""
     monkeypatch.setattr(explorer, "DEFAULT_PAGE_SIZE", 1)
     at = open_page(PAGE, state="KAZ", by="MEX")

@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tracker import db, reports
+from tracker import db
 from tracker.models import SavedReport
+from tracker.organisation import organisation_name
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/report_page.py"
@@ -31,11 +32,11 @@ def downloads(at: AppTest) -> list[str]:
     return [b.proto.label for b in at.get("download_button")]
 
 
-def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
-def test_report_for_the_state_in_the_filter_with_word_count_and_downloads(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_report_for_the_state_in_the_filter_with_word_count_and_downloads(sample_url) -> None:
     at = open_page(state="KAZ")
     assert at.selectbox(key="rp_state").value == "KAZ"
     m = metrics(at)
@@ -50,7 +51,7 @@ def test_report_for_the_state_in_the_filter_with_word_count_and_downloads(sample
     assert "# Universal Periodic Review of Kazakhstan" in preview
 
 
-def test_choosing_themes_statuses_and_a_joint_submission(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_choosing_themes_statuses_and_a_joint_submission(sample_url) -> None:
     at = open_page(state="KAZ")
     at.multiselect(key="rp_themes").select("Trafficking")
     at.multiselect(key="rp_statuses").select("partially_implemented")
@@ -63,7 +64,7 @@ def test_choosing_themes_statuses_and_a_joint_submission(sample_url) -> None:  #
     assert "## Trafficking" in preview
 
 
-def test_over_the_word_limit_is_a_clear_warning(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_over_the_word_limit_is_a_clear_warning(sample_url) -> None:
     at = open_page(state="KAZ")
     at.number_input(key="rp_limit").set_value(200).run()
     errors = [e.value for e in at.error]
@@ -71,7 +72,7 @@ def test_over_the_word_limit_is_a_clear_warning(sample_url) -> None:  # type: ig
     assert metrics(at)["Words"].endswith("/ 200")
 
 
-def test_own_recommendations_are_saved_with_the_report_and_reopened(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_own_recommendations_are_saved_with_the_report_and_reopened(sample_url) -> None:
     at = open_page(state="KAZ")
     at.text_area(key="rp_orgs").input("Legal centre")
     at.multiselect(key="rp_cycles").select(2)
@@ -100,13 +101,13 @@ def test_own_recommendations_are_saved_with_the_report_and_reopened(sample_url) 
     assert metrics(again)["Your recommendations"] == "2"
 
 
-def test_organisation_name_is_saved_for_images_and_reports(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_organisation_name_is_saved_for_images_and_reports(sample_url) -> None:
     at = open_page()
     org_input = next(t for t in at.text_input if t.label == "Organisation")
     org_input.input("Legal centre")
     button(at, "Save the name").click().run()
     assert not at.exception
     with db.session_scope(db.get_engine(sample_url)) as s:
-        assert reports.organisation_name(s) == "Legal centre"
+        assert organisation_name(s) == "Legal centre"
     fresh = open_page()
     assert fresh.text_area(key="rp_orgs").value == "Legal centre"

@@ -30,7 +30,7 @@ def download_labels(at: AppTest) -> list[str]:
     return [b.proto.label for b in at.get("download_button")]
 
 
-def test_snapshot_page_previews_the_state_and_offers_png_and_pdf(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_page_previews_the_state_and_offers_png_and_pdf(sample_url) -> None:
     at = run("pages/snapshot_page.py", state="KAZ")
     assert at.selectbox(key="snap_state").value == "KAZ"
     (title,) = chart_titles(at)
@@ -42,14 +42,14 @@ def test_snapshot_page_previews_the_state_and_offers_png_and_pdf(sample_url) -> 
     assert any("watermarked" in w.value for w in at.warning)
 
 
-def test_snapshot_follows_the_chosen_state(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_follows_the_chosen_state(sample_url) -> None:
     at = run("pages/snapshot_page.py")
     at.selectbox(key="snap_state").select("KGZ").run()
     assert not at.exception
     assert "Kyrgyzstan: implementation of UPR recommendations" in chart_titles(at)[0]
 
 
-def test_every_chart_has_png_and_svg_buttons_and_nothing_is_rendered(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_every_chart_has_png_and_svg_buttons_and_nothing_is_rendered(sample_url) -> None:
     images.stop_renderer()  # no Chromium running before the page run ...
     at = run("pages/overview_page.py", state="KAZ")
     n_charts = len(at.get("plotly_chart"))

@@ -26,6 +26,7 @@ from docx.document import Document as DocxDocument
 
 from tracker.i18n import _
 from tracker.identity import clean_text
+from tracker.importers.inputs import RecommendationInput
 from tracker.importers.ohchr_docx import (
     SOURCE_RE,
     DocFacts,
@@ -36,10 +37,9 @@ from tracker.importers.ohchr_docx import (
     first_symbol,
     split_states,
 )
-from tracker.importers.report import FileReport, ParsedRow, Problem, RejectedRow
+from tracker.importers.outcome import FileReport, ParsedRow, Problem, RejectedRow
 from tracker.importers.rows import ParseContext, Progress, unknown_state_message
 from tracker.importers.values import CellError, parse_sdg, quote, split_paragraph
-from tracker.store import RecommendationInput
 from tracker.vocab import Response, parse_response
 
 SECTION_RE = re.compile(r"^\s*(theme|right or area|cluster|thematic area)\s*:", re.I)

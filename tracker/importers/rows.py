@@ -4,11 +4,11 @@ and turning a row's errors into problems and a rejected row."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tracker.i18n import _
-from tracker.importers.report import FileReport, Problem, RejectedRow
+from tracker.importers.outcome import FileReport, Problem, RejectedRow
 from tracker.importers.values import CellError, as_text, decode_entities, quote
 from tracker.states import (
     UnknownStateError,
@@ -22,7 +22,10 @@ from tracker.vocab import cycle_for_session
 Progress = Callable[[float, str], None]
 PROGRESS_EVERY = 2000  # rows between progress reports
 
-_LIST_SPLIT_RE = re.compile(r"\s*[;,\n\r]\s*")
+# A cell listing states: "France, Chile", "France; Chile", "France | Chile", or UHRI's values
+# joined on one line ("South Sudan - Sudan"); tried only when the whole cell is no state name.
+_LIST_SPLIT_RE = re.compile(r"\s*[;,|\n\r]\s*|\s+[-–—]\s+")
+_JOINED_RE = re.compile(r"\s+[-–—]\s+|\s*[|;]\s*")
 
 
 class ParseContext:
@@ -67,6 +70,38 @@ class ParseContext:
         except UnknownStateError:
             raise CellError(unknown_state_message(name)) from None
 
+    def state_under_review_of_one(self, names: list[str]) -> str:
+        """The state under review of a cell holding one value (UHRI's ``Countries
+        Concerned``); CellError when empty, unknown, or when it joins several states on one
+        line (``"South Sudan - Sudan"``): a UPR recommendation concerns one state."""
+        name = names[0] if names else ""
+        try:
+            return self.state_under_review(name)
+        except CellError:
+            joined = self._joined_states(name)
+            if joined is None:
+                raise
+            raise CellError(
+                _(
+                    "{value} names {n} states ({names}); a UPR recommendation concerns one "
+                    "state under review: give each its own row"
+                ).format(
+                    value=quote(name),
+                    n=len(joined),
+                    names=", ".join(state_name(c) for c in joined),
+                )
+            ) from None
+
+    def _joined_states(self, name: str) -> list[str] | None:
+        """The states of a name that joins several known ones, else None."""
+        parts = [p for p in _JOINED_RE.split(clean_name(name)) if p]
+        if len(parts) < 2:
+            return None
+        try:
+            return [self.iso3(p) for p in parts]
+        except UnknownStateError:
+            return None
+
     def recommending_states(self, names: list[str]) -> list[str]:
         """ISO codes of recommending states; "(Unknown)" and empty mean none. A cell that
         does not resolve as one name is tried as a list (``"France, Germany"``)."""
@@ -82,12 +117,23 @@ class ParseContext:
                 codes = []
                 bad = None
                 if len(parts) > 1:
-                    for part in parts:
+                    i = 0
+                    while i < len(parts):
+                        part = parts[i]
+                        i += 1
                         if is_unknown_marker(part):
                             continue
                         try:
                             codes.append(self.iso3(part))
                         except UnknownStateError:
+                            # a name written with its comma: "France, Korea, Republic of"
+                            if i < len(parts):
+                                try:
+                                    codes.append(self.iso3(f"{part}, {parts[i]}"))
+                                    i += 1
+                                    continue
+                                except UnknownStateError:
+                                    pass
                             bad = part
                             break
                 else:
@@ -187,12 +233,48 @@ def is_blank(cells: list[Any]) -> bool:
     return True
 
 
+def iter_rows(
+    report: FileReport,
+    rows: list[tuple[int, list[Any]]],
+    width: int,
+    progress: Progress | None = None,
+    *,
+    telling: tuple[int, ...] = (),
+) -> Iterator[tuple[int, list[Any]]]:
+    """The data rows of a sheet as every reader walks them: ``(row number, cells)`` with
+    short rows padded to ``width``, blank rows left out, a progress report now and then, and
+    the rows read added to ``report.rows_read`` once the walk ends.
+
+    ``telling``: indexes of columns that almost every row fills (text, state): a row with
+    one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
+    path)."""
+    total = len(rows) or 1
+    n_read = 0
+    try:
+        for n, (row_no, cells) in enumerate(rows):
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n / total, _("Checking rows of {file}").format(file=report.name))
+            if len(cells) < width:
+                cells = cells + [None] * (width - len(cells))
+            for i in telling:
+                if cells[i]:
+                    break
+            else:
+                if is_blank(cells):
+                    continue
+            n_read += 1
+            yield row_no, cells
+    finally:
+        report.rows_read += n_read
+
+
 __all__ = [
     "PROGRESS_EVERY",
     "ParseContext",
     "Progress",
     "RowCheck",
     "is_blank",
+    "iter_rows",
     "state_name",
     "unknown_state_message",
 ]

@@ -18,6 +18,10 @@ Symbol, Text, Themes, UprCycle, UprPositions, UprRecommendingCountry, UprSession
 * ``UPR Session`` reads ``- 34 Session``; SDGs read ``16.2 - Protect children ...``; dates may
   be Excel serial numbers. The document symbol becomes the review's report symbol.
 * Recommendations supported in part come with two positions: they are "mixed".
+* Invisible marks (left-to-right marks, byte order marks, zero-width spaces) are removed from
+  every cell and no-break spaces made plain; a paragraph named in words (``Recommendation No.
+  12 para. 145.2``, ``para. 145.2``) is understood; a ``Countries Concerned`` cell joining two
+  states (``South Sudan - Sudan``) rejects its row with a message naming both.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import FileReport, ParsedRow
-from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.inputs import RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
+from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -45,10 +50,10 @@ from tracker.importers.values import (
     split_dashed,
     split_paragraph,
     strip_dash,
+    strip_invisible,
     unescape_xlsx,
 )
 from tracker.states import UnknownStateError, is_unknown_marker
-from tracker.store import RecommendationInput
 from tracker.vocab import Response, cycle_for_session
 
 MAX_PARAGRAPH = 20
@@ -127,17 +132,9 @@ def read_rows(
         text = as_text(value)
         if xlsx:
             text = unescape_xlsx(text)
-        return decode_entities(text)
+        return strip_invisible(decode_entities(text))
 
-    total = len(rows) or 1
-    for n, (row_no, cells) in enumerate(rows):
-        if progress is not None and n % PROGRESS_EVERY == 0:
-            progress(n / total, _("Checking rows of {file}").format(file=report.name))
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if is_blank(cells):
-            continue
-        report.rows_read += 1
+    for row_no, cells in iter_rows(report, rows, width, progress):
         bodies = split_dashed(text_of(cell(cells, "body")))
         if not is_upr_body(bodies):
             report.rows_skipped += 1
@@ -155,9 +152,7 @@ def read_rows(
                 ).format(value=quote(", ".join(countries)), n=len(countries)),
             )
         else:
-            sur = check.parse(
-                col("countries"), ctx.state_under_review, countries[0] if countries else ""
-            )
+            sur = check.parse(col("countries"), ctx.state_under_review_of_one, countries)
 
         states: list[str] = []
         if "rs" in idx:
@@ -229,7 +224,7 @@ def read_rows(
         raw_date = cell(cells, "pubdate")
         try:
             published = parse_date_cell(
-                strip_dash(raw_date) if isinstance(raw_date, str) else raw_date
+                strip_dash(strip_invisible(raw_date)) if isinstance(raw_date, str) else raw_date
             )
         except CellError:
             published = None
@@ -239,7 +234,7 @@ def read_rows(
             if conflict:
                 check.add(col("session"), conflict)
 
-        if check.errors:
+        if check.errors or sur is None or session is None:
             check.reject(report, header, cells)
             continue
         report.parsed.append(

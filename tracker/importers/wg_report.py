@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from tracker.i18n import _
 from tracker.identity import clean_text
+from tracker.importers.inputs import RecommendationInput
 from tracker.importers.ohchr_docx import (
     PARAGRAPH_RE,
     DocFacts,
@@ -26,9 +27,8 @@ from tracker.importers.ohchr_docx import (
     split_states,
 )
 from tracker.importers.ohchr_matrix import reject
-from tracker.importers.report import FileReport, ParsedRow
+from tracker.importers.outcome import FileReport, ParsedRow
 from tracker.importers.rows import ParseContext, Progress, unknown_state_message
-from tracker.store import RecommendationInput
 from tracker.vocab import Response
 
 COLUMN = "Recommendation"

@@ -1,7 +1,6 @@
 """The identity rule, set-based: plan what a batch of rows changes, then write it at once.
 
-Same rule and same outcome as :meth:`tracker.store.RecommendationStore.upsert` (the tests
-check that the two agree), but made for whole files:
+The one writer of recommendations: the importers and the bundled sample both go through it.
 
 * :meth:`BulkWriter.plan` reads what the database holds (one query per table) and works out,
   per file, which recommendations are new, which existing ones gain something (a
@@ -12,7 +11,10 @@ check that the two agree), but made for whole files:
   and no query per row. Everything happens in the caller's transaction.
 
 Identity: state under review, session, whitespace- and case-normalised text, response and
-action category (:func:`tracker.identity.identity_key`). Assessments (template files) are
+action category (:func:`tracker.identity.identity_key`). A real row confirms a sample record
+it matches (it stops being sample), and a row of a published source takes over the real
+records that only the sample's load holds (they belong to the import), so that removing the
+sample keeps them. Assessments (template files) are
 matched by (status, date, source, evidence, URL, retraction or not) as a multiset: importing a
 file again adds none, and two equal assessments within one file stay two.
 
@@ -28,17 +30,18 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Date, DateTime, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from tracker.assessments import refresh_current_status
-from tracker.identity import clean_text, identity_key
-from tracker.importers.report import AssessmentInput
+from tracker.assessments import history_order, refresh_current_status
+from tracker.identity import clean_text, distinct_paragraphs, identity_key, paragraph_key
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
 from tracker.models import (
     AffectedGroup,
     Assessment,
+    ImportRun,
     Recommendation,
     Review,
     Sdg,
@@ -51,20 +54,26 @@ from tracker.models import (
     utcnow,
 )
 from tracker.states import reference_states, resolve_iso3
-from tracker.store import RecommendationInput
 from tracker.vocab import cycle_for_session
 
 IN_CHUNK = 500  # ids per IN (...) list: far below every database's parameter limit
 SCAN_ABOVE = 5000  # above this many ids, one pass over a whole table beats IN lists
 FTS_TABLE = "recommendation_fts"
 FTS_INSERT_TRIGGER = "recommendation_fts_insert"
+SAMPLE_FORMAT = "sample"  # ImportRun.format of the bundled sample's load
 
 Progress = Callable[[float, str], None]
 Fingerprint = tuple[Any, ...]
 
-_REC = Recommendation.__table__
-_REVIEW = Review.__table__
-_ASSESSMENT = Assessment.__table__
+
+def _table(model: Any) -> Table:
+    """A model's Core table (typed as the Table it is, for insert/update statements)."""
+    return cast(Table, model.__table__)
+
+
+_REC = _table(Recommendation)
+_REVIEW = _table(Review)
+_ASSESSMENT = _table(Assessment)
 _LINK_TABLES = (
     (recommendation_states, "state_id"),
     (recommendation_themes, "theme_id"),
@@ -79,6 +88,7 @@ class _Rec:
 
     __slots__ = (
         "action_category",
+        "adopted_by_file",
         "confirmed_by_file",
         "created",
         "file_index",
@@ -94,6 +104,7 @@ class _Rec:
         "response",
         "response_told",
         "review_key",
+        "sample_run",
         "source_row",
         "text",
     )
@@ -111,6 +122,7 @@ class _Rec:
         response: str | None = None,
         action_category: int | None = None,
         source_row: int | None = None,
+        sample_run: bool = False,
     ) -> None:
         self.id = id  # None until inserted
         self.created = id is None  # new in this import (still True once inserted)
@@ -127,6 +139,10 @@ class _Rec:
         self.new_response: str | None = None
         self.response_told = False
         self.confirmed_by_file: int | None = None  # a sample record a real row now holds
+        # A real record the sample brought in (its import run is the sample's): a real row that
+        # names it takes it over, or removing the sample would delete it.
+        self.sample_run = sample_run
+        self.adopted_by_file: int | None = None
         self.file_index = file_index  # the file that adds a new one
         self.text = text
         self.response = response
@@ -182,6 +198,8 @@ class FileChanges:
     touched: set[str] = field(default_factory=set)
     assessments: list[tuple[str, AssessmentInput]] = field(default_factory=list)
     assessments_unchanged: int = 0
+    # the identity key of each row, in file order (see BulkWriter.recommendation_ids)
+    row_keys: list[str] = field(default_factory=list)
 
     @property
     def unchanged(self) -> int:
@@ -199,11 +217,14 @@ class Plan:
     unchanged: int
     assessments: int
     reviews_updated: int
+    adopted: int = 0  # real recommendations the sample brought in, now held by this import
 
     @property
     def changed(self) -> bool:
         """True when applying the plan writes anything."""
-        return bool(self.added or self.updated or self.assessments or self.reviews_updated)
+        return bool(
+            self.added or self.updated or self.assessments or self.reviews_updated or self.adopted
+        )
 
 
 class BulkWriter:
@@ -234,15 +255,17 @@ class BulkWriter:
         self._theme_names: dict[str, str] = {}
         self._group_names: dict[str, str] = {}
         self._sdg_labels: dict[str, str | None] = {}
-        self._existing: dict[str, tuple[int, str | None, bool, int]] = {
-            key: (rid, para, bool(sample), review_id)
-            for key, rid, para, sample, review_id in s.execute(
+        sample_runs = set(s.scalars(select(ImportRun.id).where(ImportRun.format == SAMPLE_FORMAT)))
+        self._existing: dict[str, tuple[int, str | None, bool, int, bool]] = {
+            key: (rid, para, bool(sample), review_id, run in sample_runs)
+            for key, rid, para, sample, review_id, run in s.execute(
                 select(
                     Recommendation.identity,
                     Recommendation.id,
                     Recommendation.paragraph,
                     Recommendation.is_sample,
                     Recommendation.review_id,
+                    Recommendation.import_run_id,
                 )
             )
         }
@@ -256,17 +279,46 @@ class BulkWriter:
         self._responses: dict[int, str] = {}
 
     # --- responses given later -----------------------------------------------------------
-    def fill_response(self, old_key: str, new_key: str, response: str) -> None:
+    def fill_response(self, old_key: str, new_key: str, response: str) -> str:
         """Before :meth:`plan`: the stored recommendation ``old_key`` (pending) receives
         ``response`` (an OHCHR matrix after its Working Group report), which makes its
-        identity ``new_key``; rows of the import with that identity then merge into it."""
+        identity ``new_key`` (:func:`tracker.identity.identity_key` with the response), or
+        its paragraph key when a recommendation of another paragraph holds that already;
+        rows of the import with that identity then merge into it. Returns the identity."""
         got = self._existing.pop(old_key, None)
         if got is None:
-            return
+            return new_key
+        new_key = self.numbered_identity(new_key, got[1])
         self._existing[new_key] = got
         self._responses[got[0]] = response
+        return new_key
+
+    def numbered_identity(self, key: str, paragraph: str | None) -> str:
+        """The identity a recommendation of ``paragraph`` whose :func:`identity_key` is ``key``
+        has or gets, given what the database holds (see :mod:`tracker.identity`)."""
+        got = self._existing.get(key)
+        if got is not None and distinct_paragraphs(got[1], paragraph):
+            assert paragraph is not None
+            return paragraph_key(key, paragraph)
+        return key
 
     # --- planning -------------------------------------------------------------------------
+    def _numbered_key(self, key: str, paragraph: str, holders: dict[str, str | None]) -> str:
+        """``key``, or its paragraph key when another paragraph holds it (the database's
+        recommendation, or an earlier row of the import)."""
+        if key in holders:
+            held = holders[key]
+        else:
+            got = self._existing.get(key)
+            held = got[1] if got is not None else None
+        if held is None:
+            # free, or held by a recommendation without a paragraph, which this row numbers
+            holders[key] = paragraph
+            return key
+        if distinct_paragraphs(held, paragraph):
+            return paragraph_key(key, paragraph)
+        return key
+
     def _resolve(self, name: str) -> str:
         try:
             return self._iso3[name]
@@ -287,12 +339,17 @@ class BulkWriter:
         keyed: list[list[tuple[str, str, str, RecommendationInput, list[AssessmentInput]]]] = []
         touched: dict[int, str] = {}
         existing = self._existing
+        # key -> the paragraph of the recommendation holding it, once a numbered row of this
+        # import met it: a later row of another paragraph is another recommendation
+        holders: dict[str, str | None] = {}
         for rows in files:
             out = []
             for row, assessments in rows:
                 iso3 = self._resolve(row.state_under_review)
                 body = row.text if texts_clean else clean_text(row.text)
                 key = identity_key(iso3, row.session, body, row.response, row.action_category)
+                if row.paragraph:
+                    key = self._numbered_key(key, row.paragraph, holders)
                 out.append((key, iso3, body, row, assessments))
                 got = existing.get(key)
                 if got is not None:
@@ -309,14 +366,14 @@ class BulkWriter:
         changes: list[FileChanges] = []
         recs = self._recs
         reviewed: set[tuple[Any, ...]] = set()  # review facts already taken in
-        for file_index, rows in enumerate(keyed):
+        for file_index, keyed_rows in enumerate(keyed):
             fc = FileChanges()
-            for key, iso3, body, row, assessments in rows:
+            for key, iso3, body, row, assessments in keyed_rows:
                 sample = bool(row.is_sample)
                 facts = (iso3, row.session, row.review_date, row.report_symbol, sample)
                 if facts not in reviewed:
                     reviewed.add(facts)
-                    self._review(iso3, row, sample)
+                    self._review(iso3, *facts[1:])
                 rec = recs.get(key)
                 if rec is None:
                     rec = recs[key] = _Rec(
@@ -337,13 +394,14 @@ class BulkWriter:
                     existed = not rec.is_new or rec.file_index != file_index
                 gained = self._merge(rec, row, sample, file_index)
                 fc.touched.add(key)
+                fc.row_keys.append(key)
                 if existed and gained:
                     fc.updated.add(key)
                 if assessments:
                     self._plan_assessments(rec, key, assessments, fc, file_index)
             changes.append(fc)
 
-        added = updated = unchanged = 0
+        added = updated = unchanged = adopted = 0
         for rec in recs.values():
             if rec.is_new:
                 added += 1
@@ -351,24 +409,53 @@ class BulkWriter:
                 updated += 1
             else:
                 unchanged += 1
+            if rec.adopted_by_file is not None:
+                adopted += 1
         n_reviews = sum(1 for rv in self._reviews.values() if rv.changed and rv.id is not None)
         n_assess = sum(len(fc.assessments) for fc in changes)
-        self._plan = Plan(changes, added, updated, unchanged, n_assess, n_reviews)
+        self._plan = Plan(changes, added, updated, unchanged, n_assess, n_reviews, adopted)
         return self._plan
 
-    def _review(self, iso3: str, row: RecommendationInput, sample: bool) -> None:
-        key = (iso3, cycle_for_session(row.session))
+    def add_review(
+        self,
+        state: str,
+        session: int,
+        review_date: dt.date | None,
+        report_symbol: str | None,
+        *,
+        is_sample: bool,
+    ) -> None:
+        """Plan a review that no row may name (the sample lists its reviews apart); call it
+        before :meth:`plan`. A review the database holds gains only what it lacks."""
+        self._review(self._resolve(state), session, review_date, report_symbol, is_sample)
+
+    def recommendation_ids(self, file_index: int = 0) -> list[int]:
+        """After :meth:`apply`: the id of each row's recommendation, in the file's order."""
+        if self._plan is None:
+            raise RuntimeError("BulkWriter.recommendation_ids() needs plan() and apply() first")
+        ids = [self._recs[key].id for key in self._plan.files[file_index].row_keys]
+        if any(i is None for i in ids):
+            raise RuntimeError("BulkWriter.recommendation_ids() needs apply() first")
+        return ids  # type: ignore[return-value]
+
+    def _review(
+        self,
+        iso3: str,
+        session: int,
+        review_date: dt.date | None,
+        report_symbol: str | None,
+        sample: bool,
+    ) -> None:
+        key = (iso3, cycle_for_session(session))
         rv = self._reviews.get(key)
         if rv is None:
-            self._reviews[key] = _Review(
-                None, row.session, row.review_date, row.report_symbol, sample
-            )
+            self._reviews[key] = _Review(None, session, review_date, report_symbol, sample)
             return
-        if row.review_date and rv.review_date is None:
-            rv.review_date = row.review_date
+        if review_date and rv.review_date is None:
+            rv.review_date = review_date
             rv.changed = True
-        if row.report_symbol and not rv.report_symbol:
-            rv.report_symbol = row.report_symbol
+        if report_symbol and not rv.report_symbol:
+            rv.report_symbol = report_symbol
             rv.changed = True
         if rv.is_sample and not sample:
             rv.is_sample = False  # a real source confirms the review
@@ -389,6 +476,13 @@ class BulkWriter:
             if not rec.is_new:
                 rec.confirmed_by_file = file_index
             gained = True
+        elif rec.sample_run and row.is_sample is None:
+            # Real already, but only the sample's load holds it, and a published source (a
+            # row that says nothing of sample) names it: this import takes it over, or removing
+            # the sample would delete it. Not counted as updated: its content is unchanged. A
+            # template row states its database's own flag (a round trip is no new source).
+            rec.sample_run = False
+            rec.adopted_by_file = file_index
         if row.recommending_states:
             links = rec.links[STATES]
             if links is None:
@@ -464,8 +558,8 @@ class BulkWriter:
         review_keys = {rv.id: k for k, rv in self._reviews.items()}
         by_id: dict[int, _Rec] = {}
         for rid, key in touched.items():
-            _id, para, sample, review_id = self._existing[key]
-            rec = _Rec(rid, key, review_keys[review_id], para, sample)
+            _id, para, sample, review_id, sample_run = self._existing[key]
+            rec = _Rec(rid, key, review_keys[review_id], para, sample, sample_run=sample_run)
             rec.new_response = self._responses.get(rid)
             self._recs[key] = rec
             by_id[rid] = rec
@@ -477,12 +571,12 @@ class BulkWriter:
         ]
         for kind, (table, col) in enumerate(_LINK_TABLES):
             for rid, other in self._pairs(table, col, list(by_id)):
-                rec = by_id.get(rid)
-                if rec is None:
+                linked = by_id.get(rid)
+                if linked is None:
                     continue
-                d = rec.links[kind]
+                d = linked.links[kind]
                 if d is None:
-                    d = rec.links[kind] = {}
+                    d = linked.links[kind] = {}
                 d[names[kind][other]] = False
 
     def _pairs(self, table: Any, col: str, ids: list[int]) -> Iterable[tuple[int, int]]:
@@ -507,7 +601,7 @@ class BulkWriter:
             Assessment.evidence,
             Assessment.evidence_url,
             Assessment.retracts_id,
-        ).order_by(Assessment.assessed_on, Assessment.created_at, Assessment.id)
+        ).order_by(*history_order(Assessment))
         ids = list(by_id)
         chunks: list[list[int] | None] = (
             [None]
@@ -517,10 +611,10 @@ class BulkWriter:
         for chunk in chunks:
             q = stmt if chunk is None else stmt.where(Assessment.recommendation_id.in_(chunk))
             for rid, aid, status, day, source, evidence, url, retracts in self.session.execute(q):
-                rec = by_id.get(rid)
-                if rec is not None and rec.fingerprints is not None:
+                held = by_id.get(rid)
+                if held is not None and held.fingerprints is not None:
                     fp = (status, day, source, evidence or None, url or None, retracts is not None)
-                    rec.fingerprints.append((fp, aid, None))
+                    held.fingerprints.append((fp, aid, None))
 
     # --- writing --------------------------------------------------------------------------
     def apply(
@@ -564,7 +658,7 @@ class BulkWriter:
             return
         ref = reference_states()
         self.session.execute(
-            insert(State.__table__),
+            insert(_table(State)),
             [
                 {
                     "iso3": c,
@@ -581,12 +675,12 @@ class BulkWriter:
         s = self.session
         themes = [n for n in self._theme_names if n not in self._theme_ids]
         if themes:
-            s.execute(insert(Theme.__table__), [{"name": self._theme_names[n]} for n in themes])
+            s.execute(insert(_table(Theme)), [{"name": self._theme_names[n]} for n in themes])
             self._theme_ids = {n.casefold(): i for i, n in s.execute(select(Theme.id, Theme.name))}
         groups = [n for n in self._group_names if n not in self._group_ids]
         if groups:
             s.execute(
-                insert(AffectedGroup.__table__), [{"name": self._group_names[n]} for n in groups]
+                insert(_table(AffectedGroup)), [{"name": self._group_names[n]} for n in groups]
             )
             self._group_ids = {
                 n.casefold(): i for i, n in s.execute(select(AffectedGroup.id, AffectedGroup.name))
@@ -594,7 +688,7 @@ class BulkWriter:
         sdgs = [c for c in self._sdg_labels if c not in self._sdg_ids]
         if sdgs:
             s.execute(
-                insert(Sdg.__table__), [{"code": c, "label": self._sdg_labels[c]} for c in sdgs]
+                insert(_table(Sdg)), [{"code": c, "label": self._sdg_labels[c]} for c in sdgs]
             )
             self._sdg_ids = {c: i for i, c in s.execute(select(Sdg.id, Sdg.code))}
 
@@ -700,11 +794,20 @@ class BulkWriter:
             r.id = ids[r.key]
 
     def _write_updates(self, run_ids: Sequence[int], now: dt.datetime) -> None:
+        conn = self.session.connection()
+        by_id = _REC.c.id == bindparam("b_id")
+        adopted = [
+            {"b_id": r.id, "b_run": run_ids[r.adopted_by_file]}
+            for r in self._recs.values()
+            if r.adopted_by_file is not None
+        ]
+        if adopted:
+            conn.execute(
+                update(_REC).where(by_id).values(import_run_id=bindparam("b_run")), adopted
+            )
         rows = [r for r in self._recs.values() if not r.is_new and r.gained]
         if not rows:
             return
-        conn = self.session.connection()
-        by_id = _REC.c.id == bindparam("b_id")
         conn.execute(
             update(_REC).where(by_id).values(version=_REC.c.version + 1, updated_at=now),
             [{"b_id": r.id} for r in rows],
@@ -748,8 +851,7 @@ class BulkWriter:
             values = [
                 (r.id, to_id[k])
                 for r in self._recs.values()
-                if r.links[kind]
-                for k, new in r.links[kind].items()  # type: ignore[union-attr]
+                for k, new in (r.links[kind] or {}).items()
                 if new
             ]
             _insert_many(conn, table, ["recommendation_id", col], values)

@@ -8,7 +8,8 @@ import streamlit as st
 
 import tracker.auth as auth
 from tracker import editing, evidence
-from tracker.assessments import ValidationError, retract_assessment, retractable
+from tracker.assessments import retract_assessment, retractable
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
@@ -117,7 +118,10 @@ def retraction_form(rec_id: int) -> None:
         st.form(f"retract_{rec_id}", clear_on_submit=True),
     ):
         chosen = st.selectbox(
-            _("Assessment"), list(options), format_func=options.get, key=f"retract_{rec_id}_id"
+            _("Assessment"),
+            list(options),
+            format_func=lambda i: options.get(i, ""),
+            key=f"retract_{rec_id}_id",
         )
         reason = st.text_input(_("Why is it withdrawn?"), key=f"retract_{rec_id}_reason")
         st.caption(

@@ -9,11 +9,11 @@ from typing import Any
 import streamlit as st
 
 import tracker.auth as auth
-from tracker import linking, tables
-from tracker.assessments import ValidationError
+from tracker import display_frames, linking
+from tracker.display_frames import detail_path
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _
-from tracker.tables import detail_path
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import md_escape, text
@@ -184,7 +184,7 @@ def render_repeated_not_implemented(f: Filters) -> None:
             st.info(_("None with these filters."), icon=":material/check_circle:")
             return
         chosen = table(
-            tables.labelled(df),
+            display_frames.labelled(df),
             [
                 "link",
                 "state",

@@ -23,9 +23,13 @@ assessment of the corpus).
 ``ALTER TABLE ... ADD COLUMN`` with a constraint would make SQLite rebuild the table, and a
 rebuild drops the full-text triggers of migration 0002).
 
-The columns are filled by the application's own refresh (one statement per column on the
-whole table; a few seconds on the whole corpus), called at the end of migration 0007 since
-that refresh reads 0007's columns.
+The upgrade fills the columns with a copy of the refresh as it was when this migration was
+written (one statement per column on the whole table; a few seconds on the whole corpus).
+The copy is frozen on purpose: it reads the tables through ``sa.table`` definitions made
+here, never ``tracker.models`` or ``tracker.assessments``, so that a later change of the
+models or of the rule cannot break upgrading an old database through this step (a later
+change of the rule gets its own migration). tests/test_migrations.py checks that the result
+equals what today's ``refresh_current_status`` computes.
 
 Revision ID: 0004
 Revises: 0003
@@ -33,6 +37,11 @@ Create Date: 2026-11-28
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -43,7 +52,7 @@ branch_labels = None
 depends_on = None
 
 
-def _columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _columns() -> list[sa.Column]:
     return [
         sa.Column("current_status", sa.String(30), nullable=True),
         sa.Column("current_assessed_on", sa.Date(), nullable=True),
@@ -70,8 +79,8 @@ def upgrade() -> None:
     for column in _columns():
         op.add_column("recommendation", column)
     op.add_column("assessment", sa.Column("previous_status", sa.String(30), nullable=True))
-    # Filled by migration 0007's call of the application's refresh: that reads columns added
-    # by 0007 (source type, private, draft), which do not exist yet at this revision.
+    # Filled before the indexes are built (one build instead of an update per row).
+    _fill(op.get_bind())
     # Covering for the counts by review, response and status; replaces the review_id index
     # (its first column).
     op.create_index(
@@ -86,11 +95,11 @@ def upgrade() -> None:
         ["assessed_on", "status", "previous_status", "recommendation_id"],
     )
     op.drop_index("ix_assessment_assessed_on", table_name="assessment")
-    for name, column, sqlite_where, postgresql_where in PARTIAL_INDEXES:
+    for name, indexed, sqlite_where, postgresql_where in PARTIAL_INDEXES:
         op.create_index(
             name,
             "recommendation",
-            [column],
+            [indexed],
             sqlite_where=sa.text(sqlite_where),
             postgresql_where=sa.text(postgresql_where),
         )
@@ -106,3 +115,179 @@ def downgrade() -> None:
     op.drop_column("assessment", "previous_status")
     for column in reversed(_columns()):
         op.drop_column("recommendation", column.name)
+
+
+# --- the refresh, frozen as of this revision ---------------------------------------------------
+# The tables as this revision leaves them (only the columns the refresh reads or writes).
+recommendation = sa.table(
+    "recommendation",
+    sa.column("id", sa.Integer()),
+    sa.column("current_assessment_id", sa.Integer()),
+    sa.column("current_status", sa.String()),
+    sa.column("current_assessed_on", sa.Date()),
+    sa.column("regressed_from_id", sa.Integer()),
+    sa.column("contested", sa.Boolean()),
+)
+assessment = sa.table(
+    "assessment",
+    sa.column("id", sa.Integer()),
+    sa.column("recommendation_id", sa.Integer()),
+    sa.column("status", sa.String()),
+    sa.column("assessed_on", sa.Date()),
+    sa.column("source_org", sa.String()),
+    sa.column("retracts_id", sa.Integer()),
+    sa.column("created_at", sa.DateTime()),
+    sa.column("previous_status", sa.String()),
+)
+# The progress rank of the statuses that judge progress ("no_information" has none).
+STATUS_RANK = {"fully_implemented": 2, "partially_implemented": 1, "not_implemented": 0}
+RANKED = tuple(STATUS_RANK)
+CONTESTED_DAYS = 365  # twelve months of 30.4375 days, rounded
+CHUNK = 500  # ids per statement: under SQLite's bound-parameter limit
+
+
+def _history_order(a: Any, *, newest_first: bool = False) -> tuple[Any, ...]:
+    terms = (a.c.assessed_on, a.c.created_at, a.c.id)
+    return tuple(t.desc() for t in terms) if newest_first else terms
+
+
+def _effective(a: Any) -> tuple[Any, ...]:
+    """Conditions: the assessment counts (no retraction, and not retracted)."""
+    retracted = sa.select(assessment.c.retracts_id).where(assessment.c.retracts_id.is_not(None))
+    return (a.c.retracts_id.is_(None), a.c.id.not_in(retracted))
+
+
+def _rank(status: Any) -> Any:
+    return sa.case(STATUS_RANK, value=status)
+
+
+def _fill(conn: sa.Connection) -> None:
+    """Set the derived columns of every recommendation and assessment."""
+    rec = recommendation
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE recommendation, assessment"))
+    a = assessment.alias("a")
+    latest = (
+        sa.select(a.c.id)
+        .where(a.c.recommendation_id == rec.c.id, *_effective(a))
+        .order_by(*_history_order(a, newest_first=True))
+        .limit(1)
+        .correlate(rec)
+        .scalar_subquery()
+    )
+    conn.execute(sa.update(rec).values(current_assessment_id=latest))
+    cur = assessment.alias("cur")
+
+    def of_current(column: Any) -> Any:
+        return (
+            sa.select(column)
+            .where(cur.c.id == rec.c.current_assessment_id)
+            .correlate(rec)
+            .scalar_subquery()
+        )
+
+    conn.execute(
+        sa.update(rec).values(
+            current_status=of_current(cur.c.status),
+            current_assessed_on=of_current(cur.c.assessed_on),
+        )
+    )
+    # Regressed: the latest ranked assessment of an earlier day, kept where the current
+    # status ranks below it.
+    earlier = assessment.alias("earlier")
+    previous = (
+        sa.select(earlier.c.id)
+        .where(
+            earlier.c.recommendation_id == rec.c.id,
+            earlier.c.assessed_on < rec.c.current_assessed_on,
+            earlier.c.status.in_(RANKED),
+            *_effective(earlier),
+        )
+        .order_by(*_history_order(earlier, newest_first=True))
+        .limit(1)
+        .correlate(rec)
+        .scalar_subquery()
+    )
+    conn.execute(
+        sa.update(rec)
+        .values(regressed_from_id=sa.case((rec.c.current_status.in_(RANKED), previous)))
+        .where(rec.c.current_status.is_not(None))
+    )
+    before = assessment.alias("before")
+    conn.execute(
+        sa.update(rec)
+        .values(regressed_from_id=None)
+        .where(rec.c.regressed_from_id.is_not(None))
+        .where(
+            ~sa.exists()
+            .where(before.c.id == rec.c.regressed_from_id)
+            .where(_rank(rec.c.current_status) < _rank(before.c.status))
+        )
+    )
+    # Each counting assessment's previous status (the ones that do not count keep NULL).
+    counting = assessment.alias("counting")
+    lagged = (
+        sa.select(
+            counting.c.id,
+            sa.func.lag(counting.c.status)
+            .over(partition_by=counting.c.recommendation_id, order_by=_history_order(counting))
+            .label("before"),
+        )
+        .where(*_effective(counting))
+        .subquery()
+    )
+    conn.execute(
+        sa.update(assessment)
+        .values(previous_status=lagged.c.before)
+        .where(assessment.c.id == lagged.c.id)
+        .where(lagged.c.before.is_not(None))
+    )
+    contested = _disagreements(conn)
+    for start in range(0, len(contested), CHUNK):
+        conn.execute(
+            sa.update(rec)
+            .values(contested=True)
+            .where(rec.c.id.in_(contested[start : start + CHUNK]))
+        )
+
+
+def _disagreements(conn: sa.Connection) -> list[int]:
+    """The recommendations whose sources disagree: the latest assessment of each source
+    (names compared without case and extra spaces), among those made within
+    CONTESTED_DAYS of the recommendation's latest one, give different ranked statuses."""
+    rec = recommendation
+    recent = assessment.alias("recent")
+    since: Any
+    if conn.dialect.name == "sqlite":  # dates are stored as YYYY-MM-DD text
+        since = sa.func.date(rec.c.current_assessed_on, f"-{CONTESTED_DAYS} days")
+    else:
+        since = rec.c.current_assessed_on - CONTESTED_DAYS
+    candidates = (
+        sa.select(rec.c.id)
+        .join(recent, recent.c.recommendation_id == rec.c.id)
+        .where(recent.c.assessed_on >= since, *_effective(recent))
+        .group_by(rec.c.id)
+        .having(sa.func.count(sa.distinct(recent.c.source_org)) > 1)
+        .having(
+            sa.func.count(sa.distinct(sa.case((recent.c.status.in_(RANKED), recent.c.status)))) > 1
+        )
+    )
+    a = assessment
+    rows = conn.execute(
+        sa.select(a.c.recommendation_id, a.c.status, a.c.assessed_on, a.c.source_org)
+        .where(*_effective(a))
+        .where(a.c.recommendation_id.in_(candidates.subquery().select()))
+        .order_by(a.c.recommendation_id, *_history_order(a))
+    ).all()
+    limit = dt.timedelta(days=CONTESTED_DAYS)
+    found: list[int] = []
+    for rec_id, group in groupby(rows, key=itemgetter(0)):
+        history = list(group)
+        latest_on = history[-1][2]
+        by_source = {" ".join(r[3].split()).casefold(): r for r in history}  # the last wins
+        views = {
+            r[1] for r in by_source.values() if r[1] in STATUS_RANK and latest_on - r[2] <= limit
+        }
+        if len(views) > 1:
+            found.append(int(rec_id))
+    return found

@@ -7,12 +7,13 @@ editors and admins; ``is_draft`` an assessment awaiting review by a second accou
 ``published_by``/``published_at`` once published.
 
 The current status kept on each recommendation (migration 0004) counts neither private
-assessments nor drafts from now on. The upgrade fills it (and 0004's other derived columns)
-with the application's own refresh, which reads this revision's columns (0004 used to call
-it, before the refresh read columns that 0004 does not have).
+assessments nor drafts from now on. The upgrade only adds the columns and indexes: every
+existing assessment becomes ``other``, not private and no draft, so the derived status
+fields do not change and need no refresh (a migration never imports tracker code: the
+migrations are frozen, tests/test_migrations.py).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -20,15 +21,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
-def _columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _columns() -> list[sa.Column[object]]:
     return [
         sa.Column("source_type", sa.String(20), nullable=False, server_default="other"),
         sa.Column("confidence", sa.String(10), nullable=True),
@@ -46,17 +46,14 @@ def upgrade() -> None:
         op.add_column("assessment", column)
     # Partial: the few private ones and drafts (the status history leaves them out reading
     # indexes only; the drafts awaiting review are listed).
-    for column in ("is_private", "is_draft"):
+    for flag in ("is_private", "is_draft"):
         op.create_index(
-            f"ix_assessment_{column}",
+            f"ix_assessment_{flag}",
             "assessment",
-            [column],
-            sqlite_where=sa.text(f"{column} IS 1"),
-            postgresql_where=sa.text(f"{column} IS TRUE"),
+            [flag],
+            sqlite_where=sa.text(f"{flag} IS 1"),
+            postgresql_where=sa.text(f"{flag} IS TRUE"),
         )
-    from tracker.assessments import refresh_current_status
-
-    refresh_current_status(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:

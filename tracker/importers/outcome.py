@@ -7,9 +7,7 @@ the header being row 1); a problem with the whole file reads ``FILE: message``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from tracker import private_files
+from tracker.hints import cli_command
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
-from tracker.store import RecommendationInput
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.safe_output import neutralise_row
 
 PREVIEW_ROWS = 20
 
@@ -53,36 +54,6 @@ class RejectedRow:
 
 
 @dataclass
-class AssessmentInput:
-    """One assessment from a template row or its Assessments sheet (validated)."""
-
-    status: str
-    assessed_on: dt.date
-    source_org: str
-    evidence: str | None = None
-    evidence_url: str | None = None
-    author: str | None = None
-    created_at: dt.datetime | None = None
-    is_sample: bool = False
-    local_id: str | None = None  # assessment_id in the exporting database
-    retracts: str | None = None  # local id of the assessment this one withdraws
-    row: int = 0
-    source_type: str = "other"  # vocab.SourceType
-    confidence: str | None = None  # vocab.Confidence
-    is_private: bool = False  # only in an export an editor asked to include private evidence
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        """What makes two assessments of one recommendation the same (re-import adds none)."""
-        return (
-            self.status,
-            self.assessed_on,
-            self.source_org,
-            self.evidence or None,
-            self.evidence_url or None,
-        )
-
-
-@dataclass
 class ParsedRow:
     """A valid row: the recommendation it gives, and the assessments it carries."""
 
@@ -105,6 +76,7 @@ class FileReport:
     sheet: str | None = None
     sha256: str | None = None
     fatal: str | None = None  # the file could not be read as a table of a known format
+    warnings: list[str] = field(default_factory=list)  # e.g. a guessed encoding
     rows_read: int = 0
     rows_valid: int = 0
     rows_skipped: int = 0  # rows that are not recommendations (UHRI: another body)
@@ -182,6 +154,10 @@ class ImportReport:
     assessments_added: int = 0
     reviews_updated: int = 0
     links_suggested: int = 0  # repeats across cycles suggested by the post-import pass
+    # real recommendations the sample brought in that this import now holds (sample removal
+    # keeps them)
+    adopted: int = 0
+    sample_present: bool = False  # the database holds sample records (after the import)
     import_run_ids: list[int] = field(default_factory=list)
 
     @property
@@ -223,7 +199,13 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         """True when the import writes (or, for a dry run, would write) anything."""
-        return bool(self.added or self.updated or self.assessments_added or self.reviews_updated)
+        return bool(
+            self.added
+            or self.updated
+            or self.assessments_added
+            or self.reviews_updated
+            or self.adopted
+        )
 
     def rejected_rows(self) -> list[RejectedRow]:
         """Every rejected row of every file, in order."""
@@ -253,6 +235,8 @@ class ImportReport:
                 ).format(n=f"{f.rows_skipped:,}", reasons=reasons)
             lines.append(line)
             lines.extend(f"{f.name}: {note}" for note in f.notes)
+            for warning in f.warnings:
+                lines.append(_("{file}: warning: {message}.").format(file=f.name, message=warning))
         if self.blocked:
             if self.fatal:
                 lines.append(_("Nothing was imported: a file could not be read (see above)."))
@@ -278,6 +262,13 @@ class ImportReport:
                     ).format(n=f"{self.rows_rejected:,}")
                 )
             return lines
+        if self.sample_present:
+            lines.append(
+                _(
+                    "This database still holds the sample data. Remove it with `{command}`: "
+                    "what your imports hold stays."
+                ).format(command=cli_command("sample remove"))
+            )
         figures = _(
             "Recommendations: {added} added, {updated} updated, {unchanged} unchanged; "
             "{rejected} rejected."
@@ -312,6 +303,26 @@ class ImportReport:
                     )
                 ).format(n=f"{self.assessments_added:,}")
             )
+        if self.adopted:
+            lines.append(
+                (
+                    ngettext(
+                        "{n} recommendation the sample brought in would be held by this import "
+                        "(removing the sample keeps it).",
+                        "{n} recommendations the sample brought in would be held by this import "
+                        "(removing the sample keeps them).",
+                        self.adopted,
+                    )
+                    if self.dry_run
+                    else ngettext(
+                        "{n} recommendation the sample brought in is now held by this import "
+                        "(removing the sample keeps it).",
+                        "{n} recommendations the sample brought in are now held by this import "
+                        "(removing the sample keeps them).",
+                        self.adopted,
+                    )
+                ).format(n=f"{self.adopted:,}")
+            )
         if self.links_suggested:
             lines.append(
                 ngettext(
@@ -335,10 +346,7 @@ class ImportReport:
 
     def write_rejects(self, path: str | Path) -> int:
         """Write :meth:`rejects_csv` to ``path`` (atomically); return the number of rows."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(self.rejects_csv())
-        os.replace(tmp, path)
+        private_files.write_private(path, self.rejects_csv())  # 0600: it holds the file's rows
         return self.rows_rejected
 
 
@@ -378,12 +386,13 @@ def rejects_csv(rejected: list[RejectedRow]) -> bytes:
         row_keys.append(keys)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["file", "row", "reason", *(name for name, _n in columns)])
+    # Every cell through neutralise_row: a rejected row is whatever the file held.
+    w.writerow(neutralise_row(["file", "row", "reason", *(name for name, _n in columns)]))
     for r, keys in zip(rejected, row_keys, strict=True):
         cells = [""] * len(columns)
         for key, value in zip(keys, r.cells, strict=False):
             cells[positions[key]] = _cell_text(value)
-        w.writerow([r.file, r.row, "; ".join(r.reasons), *cells])
+        w.writerow(neutralise_row([r.file, r.row, "; ".join(r.reasons), *cells]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -394,7 +403,6 @@ def _cell_text(value: Any) -> str:
 
 
 __all__ = [
-    "AssessmentInput",
     "FileReport",
     "ImportReport",
     "ParsedRow",

@@ -34,8 +34,9 @@ confidence           of the current assessment: low / medium / high, or empty
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Literal
 
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -52,8 +53,11 @@ from tracker.models import (
     recommendation_groups,
     recommendation_sdgs,
 )
+from tracker.safe_output import neutralise_row
+from tracker.spreadsheet import xlsx_row
 from tracker.vocab import NOT_ASSESSED
 
+Format = Literal["csv", "xlsx"]
 LIST_SEPARATOR = "; "
 SHEET_RECOMMENDATIONS = "Recommendations"
 SHEET_ASSESSMENTS = "Assessments"
@@ -180,6 +184,71 @@ def template_rows(session: Session, f: Filters | None = None) -> list[list[Any]]
     return rows
 
 
+def write(
+    session: Session,
+    out: BinaryIO,
+    fmt: Format,
+    f: Filters | None = None,
+    *,
+    include_private: bool = False,
+) -> int:
+    """Write the template for the filter to the binary stream ``out`` as ``fmt`` ("csv":
+    UTF-8 with a BOM, for Excel; "xlsx": with the Assessments sheet); return the row count.
+
+    Private assessments (tracker.evidence) are left out unless ``include_private`` (editors
+    only): the XLSX file then lists them in its Assessments sheet and opens on a first sheet
+    that says it includes private evidence. The CSV carries the public current status only,
+    so it never holds private evidence."""
+    include_private = check_include_private(include_private)
+    rows = template_rows(session, f)
+    if fmt == "csv":
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        w = csv.writer(text)
+        w.writerow(TEMPLATE_COLUMNS)
+        # Text starting like a formula gets an apostrophe; the importer takes it off.
+        w.writerows(neutralise_row(row) for row in rows)
+        text.flush()
+        text.detach()  # leave ``out`` open for the caller
+        return len(rows)
+    wb = Workbook(write_only=True)
+    if include_private:
+        # A sheet of its own, first: the importer finds the Recommendations sheet by its
+        # header, so the file still imports.
+        notice = wb.create_sheet(SHEET_PRIVATE)
+        notice.append(xlsx_row(notice, [private_notice()]))
+    ws = wb.create_sheet(SHEET_RECOMMENDATIONS)
+    ws.append(TEMPLATE_COLUMNS)
+    for row in rows:
+        ws.append(xlsx_row(ws, row))  # text stays text: never a formula
+    ws2 = wb.create_sheet(SHEET_ASSESSMENTS)
+    ws2.append(ASSESSMENT_COLUMNS)
+    adf = queries.assessments_frame(session, f, include_private=include_private)
+    for a in adf.itertuples(index=False):
+        ws2.append(
+            xlsx_row(
+                ws2,
+                [
+                    a.assessment_id,
+                    a.recommendation_id,
+                    a.status,
+                    _text(a.assessed_on),
+                    a.source_org,
+                    _text(a.evidence),
+                    _text(a.evidence_url),
+                    _text(a.author),
+                    _text(a.created_at),
+                    _text(a.retracts_id),
+                    "yes" if a.is_sample else "",
+                    a.source_type,
+                    _text(a.confidence),
+                    "yes" if a.is_private else "",
+                ],
+            )
+        )
+    wb.save(out)
+    return len(rows)
+
+
 def export(
     session: Session,
     path: str | Path,
@@ -189,60 +258,15 @@ def export(
 ) -> int:
     """Write the template for the filter to ``path`` (.csv or .xlsx); return the row count.
 
-    Private assessments (tracker.evidence) are left out unless ``include_private`` (editors
-    only): the XLSX file then lists them in its Assessments sheet and opens on a first sheet
-    that says it includes private evidence. The CSV carries the public current status only,
-    so it never holds private evidence."""
-    include_private = check_include_private(include_private)
+    ``include_private`` as in :func:`write`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"{path}: the file name must end in .csv or .xlsx")
-    rows = template_rows(session, f)
     tmp = path.with_name(path.name + ".part")
-    if suffix == ".csv":
-        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(TEMPLATE_COLUMNS)
-            w.writerows(rows)
-    else:
-        from tracker.exports import xlsx_row  # here: tracker.exports imports this module
-
-        wb = Workbook(write_only=True)
-        if include_private:
-            # A sheet of its own, first: the importer finds the Recommendations sheet by its
-            # header, so the file still imports.
-            notice = wb.create_sheet(SHEET_PRIVATE)
-            notice.append([private_notice()])
-        ws = wb.create_sheet(SHEET_RECOMMENDATIONS)
-        ws.append(TEMPLATE_COLUMNS)
-        for row in rows:
-            ws.append(xlsx_row(ws, row))  # text stays text: never a formula
-        ws2 = wb.create_sheet(SHEET_ASSESSMENTS)
-        ws2.append(ASSESSMENT_COLUMNS)
-        adf = queries.assessments_frame(session, f, include_private=include_private)
-        for a in adf.itertuples(index=False):
-            ws2.append(
-                xlsx_row(
-                    ws2,
-                    [
-                        a.assessment_id,
-                        a.recommendation_id,
-                        a.status,
-                        _text(a.assessed_on),
-                        a.source_org,
-                        _text(a.evidence),
-                        _text(a.evidence_url),
-                        _text(a.author),
-                        _text(a.created_at),
-                        _text(a.retracts_id),
-                        "yes" if a.is_sample else "",
-                        a.source_type,
-                        _text(a.confidence),
-                        "yes" if a.is_private else "",
-                    ],
-                )
-            )
-        wb.save(tmp)
+    with tmp.open("wb") as fh:
+        n = write(
+            session, fh, "csv" if suffix == ".csv" else "xlsx", f, include_private=include_private
+        )
     tmp.replace(path)  # never leave a half-written export under the real name
-    return len(rows)
+    return n

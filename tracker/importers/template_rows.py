@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tracker.assessments import MAX_SOURCE_LENGTH, MAX_URL_LENGTH
+from tracker.assessments import MAX_SOURCE_LENGTH
 from tracker.i18n import _, ngettext
 from tracker.importers.detect import ColumnMap
-from tracker.importers.report import AssessmentInput, FileReport, ParsedRow
-from tracker.importers.rows import PROGRESS_EVERY, ParseContext, Progress, RowCheck, is_blank
+from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.importers.outcome import FileReport, ParsedRow
+from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -35,8 +36,8 @@ from tracker.importers.values import (
     single_line,
     split_list,
 )
+from tracker.safe_output import UrlError, check_url
 from tracker.states import clean_name
-from tracker.store import RecommendationInput
 from tracker.vocab import (
     Confidence,
     SourceType,
@@ -89,17 +90,11 @@ def _source(value: Any) -> str:
 
 
 def _url(value: Any) -> str | None:
-    from urllib.parse import urlparse
-
-    text = single_line(as_text(value))
-    if not text:
-        return None
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(text) > MAX_URL_LENGTH:
-        raise CellError(
-            _("{value} is not a web address (http:// or https://)").format(value=quote(text))
-        )
-    return text
+    # The raw cell, not single_line(): a URL with a line break or a tab inside is refused.
+    try:
+        return check_url(as_text(value))
+    except UrlError as exc:
+        raise CellError(str(exc)) from None
 
 
 def _created_at(value: Any) -> dt.datetime | None:
@@ -158,15 +153,7 @@ def read_rows(
         i = idx.get(key)
         return None if i is None else cells[i]
 
-    total = len(rows) or 1
-    for n, (row_no, cells) in enumerate(rows):
-        if progress is not None and n % PROGRESS_EVERY == 0:
-            progress(n / total, _("Checking rows of {file}").format(file=report.name))
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if is_blank(cells):
-            continue
-        report.rows_read += 1
+    for row_no, cells in iter_rows(report, rows, width, progress):
         check = RowCheck(row_no)
 
         local_id = parse_local_id(cell(cells, "id"))
@@ -372,11 +359,7 @@ def read_assessments(
         return None if i is None else cells[i]
 
     sheet_report = FileReport(sheet_label, kind=report.kind)
-    for row_no, cells in rows:
-        if len(cells) < width:
-            cells = cells + [None] * (width - len(cells))
-        if is_blank(cells):
-            continue
+    for row_no, cells in iter_rows(sheet_report, rows, width):
         check = RowCheck(row_no)
         rec_id = parse_local_id(cell(cells, "recommendation_id"))
         target = by_id.get(rec_id) if rec_id is not None else None

@@ -1,0 +1,43 @@
+"""The library's modules form layers: no two modules of tracker/ import each other (not even
+inside a function), so that each can be read, tested and changed from below."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+TRACKER = Path(__file__).resolve().parents[1] / "tracker"
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module name -> the tracker modules it imports anywhere in its source."""
+    found: dict[str, set[str]] = {}
+    for path in TRACKER.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        parts = path.relative_to(TRACKER.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module == "tracker":
+                    deps |= {f"tracker.{a.name}" for a in node.names}
+                elif node.module.startswith("tracker."):
+                    deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("tracker.")}
+        found[name] = deps - {name}
+    return found
+
+
+def test_no_two_modules_import_each_other() -> None:
+    imports = _imports()
+    circles = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a, deps in imports.items()
+            for b in deps
+            if a in imports.get(b, ())
+        }
+    )
+    assert circles == []

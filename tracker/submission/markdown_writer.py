@@ -1,0 +1,68 @@
+"""The Markdown writer of a stakeholder report (numbered paragraphs as an ordered list;
+database text made literal)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tracker.evidence import private_notice
+from tracker.i18n import _
+from tracker.safe_output import link_target, md_literal
+from tracker.submission.document import Heading, Para, Report, Run, sample_notice
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+def _md(text: str) -> str:
+    """Database text made literal in Markdown (raw HTML escaped: tracker.safe_output)."""
+    return md_literal(text)
+
+
+def _md_runs(runs: Iterable[Run]) -> str:
+    out = []
+    for r in runs:
+        text = _md(r.text)
+        stripped = text.strip()
+        if stripped and (r.bold or r.italic):
+            mark = "**" if r.bold else "*"
+            lead = text[: len(text) - len(text.lstrip())]
+            trail = text[len(text.rstrip()) :]
+            text = f"{lead}{mark}{stripped}{mark}{trail}"
+        target = link_target(r.url) if r.url else None
+        if target:  # only http(s), percent-encoded; anything else stays plain text
+            text = f"[{text}](<{target}>)"
+        out.append(text)
+    return "".join(out)
+
+
+def to_markdown(report: Report) -> str:
+    """The report as Markdown (numbered paragraphs as an ordered list)."""
+    lines = [f"# {_md(report.title)}", "", f"**{_md(report.subtitle)}**  "]
+    lines.append(f"{_md(report.byline)}  ")
+    lines.append(f"{_md(report.generated_label)}  ")
+    if report.keywords:
+        lines.append(f"**{_md(_('Key words:'))}** {_md('; '.join(report.keywords))}")
+    lines.append("")
+    if report.is_sample:
+        lines += [f"> **{_md(sample_notice())}**", ""]
+    if report.includes_private:
+        lines += [f"> **{_md(private_notice())}**", ""]
+    number = 0
+    for b in report.blocks:
+        if isinstance(b, Heading):
+            lines += [f"{'#' * (b.level + 1)} {_md(b.text)}", ""]
+        elif isinstance(b, Para):
+            if b.numbered:
+                number += 1
+                lines += [f"{number}. {_md_runs(b.runs)}", ""]
+            elif b.note:
+                lines += [f"   *{_md(b.text)}*", ""]
+            else:
+                lines += [_md_runs(b.runs), ""]
+        else:
+            lines.append("| " + " | ".join(_md(h) for h in b.header) + " |")
+            lines.append("|" + "---|" * len(b.header))
+            for row in b.rows:
+                lines.append("| " + " | ".join(_md_runs(cell) for cell in row) + " |")
+            lines.append("")
+    lines.append(f"*{_md(report.word_count_message())}*")
+    return "\n".join(lines) + "\n"
