@@ -430,3 +430,34 @@ def test_meeting_minutes_never_name_a_private_assessment_as_the_previous_status(
     session.commit()
     (change,) = meeting.meeting_changes(session, m)
     assert (change.previous_status, change.previous_source) == ("not_implemented", "Ministry")
+
+
+def test_bulk_assessment_keeps_the_source_type_and_is_drafts_under_review(
+    any_db_url, capsys, monkeypatch
+) -> None:
+    engine = db.get_engine(any_db_url)
+    with db.session_scope(engine) as s:
+        ids = [_rec(s, "Free the press"), _rec(s, "Protect journalists")]
+    assert main(["review", "on"]) == 0
+    monkeypatch.setenv("UPR_TRACKER_ACTOR", "alice")
+    args = ["assess", "--state", "Kazakhstan", "--status", "fully_implemented"]
+    args += ["--date", "2024-05-01", "--source", "NHRI", "--source-type", "nhri"]
+    assert main([*args, "--confidence", "high", "--private"]) == 0
+    assert "They are drafts" in capsys.readouterr().out
+    with db.session_scope(engine) as s:
+        # Review before publishing holds for a selection too: nothing counts yet.
+        assert queries.stats(s)["by_status"].get("fully_implemented", 0) == 0
+        rows = s.execute(
+            select(
+                Assessment.recommendation_id,
+                Assessment.source_type,
+                Assessment.confidence,
+                Assessment.is_private,
+                Assessment.is_draft,
+            ).order_by(Assessment.recommendation_id)
+        ).all()
+        assert [tuple(r) for r in rows] == [(i, "nhri", "high", True, True) for i in ids]
+        actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id.in_(ids))))
+        assert actions == ["assessment.draft", "assessment.draft"]
+    assert main([*args[:-1], "un", "--confidence", "sure"]) == 1
+    assert "Confidence: 'sure' is not one of low, medium, high" in capsys.readouterr().err

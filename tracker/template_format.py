@@ -263,10 +263,19 @@ def export(
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"{path}: the file name must end in .csv or .xlsx")
+    include_private = check_include_private(include_private)  # before a file is made
     tmp = path.with_name(path.name + ".part")
-    with tmp.open("wb") as fh:
-        n = write(
-            session, fh, "csv" if suffix == ".csv" else "xlsx", f, include_private=include_private
-        )
+    try:
+        with tmp.open("wb") as fh:
+            n = write(
+                session,
+                fh,
+                "csv" if suffix == ".csv" else "xlsx",
+                f,
+                include_private=include_private,
+            )
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written file left behind
+        raise
     tmp.replace(path)  # never leave a half-written export under the real name
     return n

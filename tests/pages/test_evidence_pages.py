@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.dashboard_support import texts, widget
-from tracker import auth, db, evidence, ui
+from tracker import auth, db, evidence, settings, ui
 from tracker.assessments import add_assessment
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -82,7 +82,7 @@ def test_a_viewer_or_a_public_visitor_never_sees_private_evidence(
     accounts, monkeypatch, who
 ) -> None:
     if who == "public":
-        monkeypatch.setenv(auth.PUBLIC_READONLY_ENV, "1")
+        monkeypatch.setenv(settings.PUBLIC_READONLY.name, "1")
     at = page_as(accounts, "donor" if who == "donor" else None)
     said = texts(at)
     assert "WITNESS-SECRET" not in said
