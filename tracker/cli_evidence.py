@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
-from tracker import db, evidence
+from tracker import db, evidence, settings
 from tracker.auth import PermissionDenied
 from tracker.cli import CliError, out, positive_int, ready_engine
 from tracker.i18n import _
@@ -19,7 +18,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.action != "status":
             try:
                 evidence.set_review_required(
-                    s, args.action == "on", actor=os.environ.get("UPR_TRACKER_ACTOR")
+                    s, args.action == "on", actor=settings.value(settings.ACTOR)
                 )
             except PermissionDenied as exc:
                 raise CliError(str(exc)) from exc
@@ -85,7 +84,7 @@ def cmd_drafts(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     with db.session_scope(ready_engine()) as s:
         try:
-            a = evidence.publish(s, args.id, actor=os.environ.get("UPR_TRACKER_ACTOR"))
+            a = evidence.publish(s, args.id, actor=settings.value(settings.ACTOR))
         except PermissionDenied as exc:
             raise CliError(str(exc)) from exc
         out(

@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
-from tracker.assessments import ValidationError, effective, history_order, refresh_current_status
+from tracker.assessments import effective, history_order, refresh_current_status
+from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import N_, _
 from tracker.models import Assessment, Meta, Recommendation, Review, State, utcnow

@@ -20,7 +20,14 @@ from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
 from tracker.ui.widgets import column_config, downloads, file_stem
-from tracker.vocab import Status, status_label
+from tracker.vocab import (
+    Confidence,
+    SourceType,
+    Status,
+    confidence_label,
+    source_type_label,
+    status_label,
+)
 
 
 def _plan_config() -> dict[str, Any]:
@@ -286,6 +293,24 @@ def bulk_assessment_form(f: Filters, total: int, ticked: list[int]) -> None:
             source = st.text_input(_("Source organisation"), max_chars=300)
             evidence = st.text_area(_("Evidence"))
             url = st.text_input(_("Link to the evidence"), placeholder="https://")
+            # The fields of the recommendation page's form (tracker.evidence).
+            left, right = st.columns(2)
+            source_type = left.selectbox(
+                _("Type of source"),
+                [t.value for t in SourceType],
+                index=len(SourceType) - 1,  # other
+                format_func=source_type_label,
+            )
+            confidence = right.selectbox(
+                _("Confidence (optional)"),
+                [c.value for c in Confidence],
+                index=None,
+                format_func=confidence_label,
+                placeholder=_("Not given"),
+            )
+            private = st.checkbox(
+                _("Private: shown to editors only, never in public figures, downloads or reports"),
+            )
             sure = st.checkbox(
                 _("Yes, add this assessment to {n} recommendations").format(n=f"{count:,}")
             )
@@ -301,6 +326,9 @@ def bulk_assessment_form(f: Filters, total: int, ticked: list[int]) -> None:
         "source_org": source,
         "evidence": evidence,
         "evidence_url": url,
+        "source_type": source_type,
+        "confidence": confidence,
+        "private": private,
     }
     try:
         if scope == "ticked":
