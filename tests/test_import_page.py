@@ -118,4 +118,4 @@ def test_checking_a_file_against_a_database_with_the_sample_says_so(engine) -> N
     at = _upload(_page(), "upr.csv", csv_bytes(UPR_INFO_HEADER, [upr_row()]))
     shown = at.info[0].value  # markdown, escaped: the message reads as text
     assert "This database still holds the sample data\\." in shown
-    assert "python \\-m tracker sample remove" in shown
+    assert "tracker sample remove" in shown
