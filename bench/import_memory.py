@@ -59,6 +59,7 @@ def write_big_xlsx(path: Path, megabytes: float, seed: int = 19) -> Path:
     letters = "abcdefghijklmnopqrstuvwxyz"
     vocab = ["".join(rng.choice(letters) for _ in range(rng.randint(3, 11))) for _ in range(60000)]
     states = ["Kazakhstan", "Chile", "France", "Norway", "Brazil", "Kenya", "Japan", "Peru"]
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.xlsx")
     n = int(megabytes * 1e6 / 900) + 1  # ~900 compressed bytes a row (measured)
     wb = openpyxl.Workbook(write_only=True)
