@@ -159,7 +159,7 @@ def benchmark(
             repeats_pass.append(float(figures["repeats_step_seconds"]))
             # A long-running server normalises a state's texts once (tracker.linking's
             # cache); each run here starts afresh, like a first import.
-            linking._normalise_cached.cache_clear()
+            linking.clear_normalised_cache()
     best_import, best_floor = min(imports), min(floors)
     ratio = best_import / best_floor if best_floor else float("inf")
     return {

@@ -1808,7 +1808,7 @@ def _suggestion_digest(session: Session) -> tuple[int, str]:
 
 @pytest.mark.realdata
 def test_the_faster_pass_suggests_the_same_repeats_on_the_real_file(kazakhstan) -> None:
-    linking._normalise_cached.cache_clear()
+    linking.clear_normalised_cache()
     with db.session_scope(db.get_engine(kazakhstan)) as s:
         assert _suggestion_digest(s) == KAZAKHSTAN_SUGGESTIONS
         assert _suggestion_digest(s) == KAZAKHSTAN_SUGGESTIONS  # from the cache: the same
@@ -1821,7 +1821,7 @@ def test_the_faster_pass_suggests_the_same_repeats_on_a_synthetic_set(session) -
             seen.add(item)
             add(session, *item)
     session.commit()
-    linking._normalise_cached.cache_clear()
+    linking.clear_normalised_cache()
     assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS
     assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS
 

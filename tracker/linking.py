@@ -340,6 +340,11 @@ def _stem(word: str) -> str:
 
 
 NORMALISED_CACHE = 131_072  # normalised texts kept in the process (about 40 MB at most)
+# state words (sorted, joined) -> text -> normalised text. Plain dicts of strings: the garbage
+# collector does not track them (functools.lru_cache's entries it did, and walking 60,000 of
+# them cost more than the cache saved on a first run).
+_NORMALISED: dict[str, dict[str, str]] = {}
+_normalised_count = 0
 
 
 def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
@@ -353,12 +358,27 @@ def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
     import, ``tracker link``, the sample) reads its texts again, and normalising them was
     half of a pass's time.
     """
+    global _normalised_count
     state = state_words if isinstance(state_words, frozenset) else frozenset(state_words)
-    return _normalise_cached(text, state)
+    cache = _NORMALISED.setdefault(" ".join(sorted(state)), {})
+    found = cache.get(text)
+    if found is None:
+        if _normalised_count >= NORMALISED_CACHE:
+            clear_normalised_cache()
+            cache = _NORMALISED.setdefault(" ".join(sorted(state)), {})
+        found = cache[text] = _normalise(text, state)
+        _normalised_count += 1
+    return found
 
 
-@functools.lru_cache(maxsize=NORMALISED_CACHE)
-def _normalise_cached(text: str, state: frozenset[str]) -> str:
+def clear_normalised_cache() -> None:
+    """Forget the normalised texts (the benchmarks, to time a first run)."""
+    global _normalised_count
+    _NORMALISED.clear()
+    _normalised_count = 0
+
+
+def _normalise(text: str, state: frozenset[str]) -> str:
     t = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
     # Only the rules indexed under a word start of the text can match (see _rule_index),
     # tried in their order; a rewrite may bring later rules into play.
