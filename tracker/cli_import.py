@@ -125,6 +125,8 @@ def _suggest_step(report: ImportReport) -> None:
     finally:
         if progress is not None:
             progress.close()
+    if not n:  # as the summary did when the suggestions were part of it: nothing to say
+        return
     out(
         ngettext(
             "{n} possible repeat across cycles suggested for review.",

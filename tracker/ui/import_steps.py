@@ -84,20 +84,25 @@ def render_repeats_step() -> None:
             )
             return
         st.session_state.pop(JOB_KEY, None)
-        flash(repeats_step_message(step))
+        message = repeats_step_message(step)
+        if message:
+            flash(message)
         st.rerun(scope="app")
 
     poll()
 
 
 def repeats_step_message(step: RepeatsStep) -> str:
-    """What the ended step did, in a person's words (plain text)."""
+    """What the ended step did, in a person's words (plain text); empty when it found no
+    new repeat (as the import's summary said nothing then)."""
     if step.error is not None:
         return _(
             "The import is saved, but the repeats across cycles could not be suggested "
             "({reason}); run `python -m tracker link` to suggest them."
         ).format(reason=step.error)
     n = step.added or 0
+    if not n:
+        return ""
     return ngettext(
         "{n} possible repeat across cycles suggested for review.",
         "{n} possible repeats across cycles suggested for review.",
