@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.models import HISTORY_ORDER, Assessment, Recommendation, valid_id
+from tracker.models import HISTORY_ORDER, Assessment, Meta, Recommendation, valid_id
 from tracker.safe_output import UrlError, check_url
 from tracker.vocab import (
     STATUS_RANK,
@@ -54,6 +54,7 @@ from tracker.vocab import (
 )
 
 MAX_SOURCE_LENGTH = 300
+REVIEW_META_KEY = "review_before_publish"  # Meta row: "on" = review before publishing
 
 
 def parse_date(value: str | dt.date, field: str = "date", label: str | None = None) -> dt.date:
@@ -171,8 +172,6 @@ def add_assessment(
     source = validate_source(source_org)
     kind = validate_source_type(source_type)
     sure = validate_confidence(confidence)
-    from tracker.evidence import review_required  # here: tracker.evidence imports this module
-
     draft = review_required(session)
     previous = rec.current_assessment.status if rec.current_assessment else None
     a = Assessment(
@@ -217,6 +216,12 @@ def add_assessment(
         },
     )
     return a
+
+
+def review_required(session: Session) -> bool:
+    """True when new assessments are drafts until a second account publishes them (review
+    before publishing: tracker.evidence switches it)."""
+    return session.scalar(select(Meta.value).where(Meta.key == REVIEW_META_KEY)) == "on"
 
 
 def validate_source_type(value: str | None) -> SourceType:

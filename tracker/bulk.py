@@ -25,6 +25,7 @@ from tracker.assessments import (
     REFRESH_CHUNK,
     ValidationError,
     refresh_current_status,
+    review_required,
     validate_confidence,
     validate_day,
     validate_source,
@@ -32,7 +33,6 @@ from tracker.assessments import (
     validate_status,
     validate_url,
 )
-from tracker.evidence import review_required
 from tracker.filters import Filters
 from tracker.i18n import _, ngettext
 from tracker.models import Assessment, Recommendation

@@ -25,7 +25,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
-from tracker.assessments import effective, history_order, refresh_current_status
+from tracker.assessments import (
+    REVIEW_META_KEY,
+    effective,
+    history_order,
+    refresh_current_status,
+    review_required,
+)
 from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import N_, _
@@ -41,7 +47,6 @@ from tracker.vocab import (
     source_type_label,
 )
 
-REVIEW_META_KEY = "review_before_publish"
 # UPR Info's mid-term implementation index: each source type's latest status scores this.
 INDEX_SCORES: dict[str, float] = {
     Status.FULLY_IMPLEMENTED: 1.0,
@@ -215,11 +220,8 @@ def status_by_source_type(session: Session, f: Filters | None = None) -> pd.Data
 
 
 # --- review before publishing ----------------------------------------------------------------
-def review_required(session: Session) -> bool:
-    """True when new assessments are drafts until a second account publishes them."""
-    return session.scalar(select(Meta.value).where(Meta.key == REVIEW_META_KEY)) == "on"
-
-
+# review_required (and its Meta key) live in tracker.assessments, which reads them on every
+# write: this module imports that one, never the other way round.
 def set_review_required(session: Session, on: bool, actor: str | None = None) -> None:
     """Switch review before publishing on or off for this database (admins; audited). Drafts
     saved before stay drafts until published. The caller commits."""
