@@ -22,7 +22,7 @@ from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _, get_language, long_date
 from tracker.organisation import organisation_name
-from tracker.states import display_name, resolve_iso3
+from tracker.states import formal_name, resolve_iso3
 from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label, theme_label
 
 WIDTH, HEIGHT = 1920, 1080  # 16:9, full HD: pastes into slides and A4 landscape reports
@@ -62,7 +62,7 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
     ``organisation`` defaults to the saved organisation name; raises
     :class:`~tracker.errors.ValidationError` when the state has no recommendation."""
     iso3 = resolve_iso3(state)
-    name = display_name(iso3, get_language())
+    name = formal_name(iso3, get_language())  # a document for donors: the UN name
     f = Filters(states=(iso3,))
     figures = queries.stats(session, f)
     if not figures["recommendations"]:
