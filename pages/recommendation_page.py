@@ -76,6 +76,7 @@ else:
 
 st.subheader(_("Repeats in other cycles"))
 ui.render_repeats(rec.id)  # lineage, suggestions with Confirm / Not a repeat (tracker.linking)
+ui.render_own_links(rec.id)  # our own recommendations it took up (tracker.own_links)
 
 if not ui.can_write():
     # Viewers see no write action; tracker.assessments refuses them anyway.

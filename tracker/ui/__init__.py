@@ -25,7 +25,7 @@ from tracker.ui.edit_forms import edit_recommendation_form, retraction_form
 from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, language_switch
 from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
 from tracker.ui.markup import flash, md_escape, text
-from tracker.ui.repeats import render_repeated_not_implemented, render_repeats
+from tracker.ui.repeats import render_own_links, render_repeated_not_implemented, render_repeats
 from tracker.ui.sidebar import (
     FILTERS_KEY,
     SEARCH_KEY,
@@ -102,6 +102,7 @@ __all__ = [
     "parse_int",
     "plotly",
     "query",
+    "render_own_links",
     "render_repeated_not_implemented",
     "render_repeats",
     "require_login",
