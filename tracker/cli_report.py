@@ -18,7 +18,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from tracker import db, own_links, submission
+from tracker import db, submission
 from tracker import settings as config
 from tracker.cli import CliError, err, iso_date, out, positive_int, ready_engine
 from tracker.i18n import _
@@ -159,8 +159,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         # Saved under its title (replacing an earlier one), so that its own
         # recommendations are followed into the review the report is for.
         with db.session_scope(ready_engine()) as s:
-            row = drafts.save_outline(s, outline, settings, actor=actor)
-            own_links.suggest_own(s, [row.state_id], actor=actor)
+            drafts.save_outline(s, outline, settings, actor=actor)
     if args.save:
         with db.session_scope(ready_engine()) as s:
             submission.save_report(s, args.save, settings, own, actor=actor)

@@ -284,3 +284,15 @@ def taken_up(session: Session, own_ids: Iterable[int]) -> dict[int, str]:
             "taken up by {n} State ({responses})", "taken up by {n} States ({responses})", n
         ).format(n=n, responses=said)
     return out
+
+
+def state_take_ups(session: Session, iso3: str) -> list[tuple[str, str]]:
+    """(own text, "taken up by 3 States (supported)") of the state's own recommendations
+    with a confirmed take-up, for the Report page and the snapshot."""
+    state_id = session.scalar(select(State.id).where(State.iso3 == iso3))
+    if state_id is None:
+        return []
+    views = links_for_state(session, state_id)
+    said = taken_up(session, {v.own_id for v in views if v.confirmed})
+    texts = {v.own_id: v.own_text for v in views}
+    return [(texts[oid], phrase) for oid, phrase in said.items()]

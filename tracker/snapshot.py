@@ -14,7 +14,6 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import images, own_links, progress, queries
@@ -22,7 +21,6 @@ from tracker.charts import FONT_FAMILY
 from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _, get_language, long_date
-from tracker.models import State
 from tracker.organisation import organisation_name
 from tracker.states import formal_name, resolve_iso3
 from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label, theme_label
@@ -57,18 +55,6 @@ class SnapshotData:
     is_sample: bool
     organisation: str | None
     taken_up: list[str] = field(default_factory=list)  # "Own text — taken up by 3 States (…)"
-
-
-def _taken_up(session: Session, iso3: str) -> list[str]:
-    """The organisation's own recommendations that UN recommendations took up (confirmed),
-    as "text — taken up by 3 States (supported)"."""
-    row = session.scalar(select(State).where(State.iso3 == iso3))
-    if row is None:
-        return []
-    views = own_links.links_for_state(session, row.id)
-    said = own_links.taken_up(session, {v.own_id for v in views if v.confirmed})
-    texts = {v.own_id: v.own_text for v in views}
-    return [f"{texts[oid]} — {phrase}" for oid, phrase in said.items()]
 
 
 def snapshot_data(
@@ -107,7 +93,7 @@ def snapshot_data(
         by_cycle=progress.status_by_cycle(session, f),
         by_theme=by_theme,
         as_of=as_of or queries.latest_assessment_date(session, f),
-        taken_up=_taken_up(session, iso3),
+        taken_up=[f"{t} — {p}" for t, p in own_links.state_take_ups(session, iso3)],
         is_sample=queries.selection_has_sample(session, f),
         organisation=organisation or organisation_name(session),
     )

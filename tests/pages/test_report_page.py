@@ -43,7 +43,10 @@ def test_report_for_the_state_in_the_filter_with_word_count_and_downloads(sample
     assert m["Recommendations"] == "26"
     assert m["For session"] == "62"
     assert m["Words"].endswith("/ 2,815")
-    assert any("of 2,815 words (individual submission)" in s.value for s in at.success)
+    assert any(
+        "of 2,815 words (individual submission; footnotes not counted)" in s.value
+        for s in at.success
+    )
     assert any("sample data" in w.value for w in at.warning)
     assert downloads(at) == ["Word document", "Markdown", "CSV of the recommendations"]
     preview = "\n".join(md.value for md in at.markdown)

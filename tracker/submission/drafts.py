@@ -11,7 +11,7 @@ from dataclasses import replace
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db
+from tracker import audit, auth, db, own_links
 from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import OwnRecommendation, ReportOutline, State
@@ -84,11 +84,18 @@ def latest_outline(session: Session, state: str) -> tuple[Outline, ReportSetting
 
 
 def save_outline(
-    session: Session, outline: Outline, settings: ReportSettings, actor: str | None = None
+    session: Session,
+    outline: Outline,
+    settings: ReportSettings,
+    actor: str | None = None,
+    *,
+    follow: bool = True,
 ) -> ReportOutline:
     """Create or replace the outline of ``settings.state`` titled ``outline.title``, and
     its own recommendations (kept when their text is unchanged, so that a person's
-    confirmations stay); audited, editors only. The caller commits."""
+    confirmations stay); audited, editors only. With ``follow``, the recommendations of
+    the review it is for (when imported) are searched for ones that took them up
+    (:func:`tracker.own_links.suggest_own`). The caller commits."""
     auth.require(Role.EDITOR, _("saving a report outline"))
     db.begin_write(session)
     if outline.organisation and not settings.organisations:
@@ -151,6 +158,8 @@ def save_outline(
         before=before,
         after={"outline": row.outline, "settings": row.settings, "own_ids": keep_ids},
     )
+    if follow:
+        own_links.suggest_own(session, [state.id], actor=actor)
     return row
 
 

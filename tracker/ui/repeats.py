@@ -240,9 +240,7 @@ def render_own_links(rec_id: int) -> None:
         with st.container(border=True):
             who = md_escape(view.organisation or _("our organisation"))
             if view.confirmed:
-                st.markdown(
-                    f"**{who}** · {md_escape(said.get(view.own_id, ''))}"
-                )
+                st.markdown(f"**{who}** · {md_escape(said.get(view.own_id, ''))}")
             else:
                 st.markdown(
                     f"**{who}** · "
