@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import own_links, submission
+from tracker import own_links, snapshot, submission
 from tracker.assessments import add_assessment
 from tracker.cli import main
 from tracker.errors import ValidationError
@@ -234,6 +234,11 @@ def test_own_recommendation_taken_up_and_confirmed(
     said = own_links.taken_up(s, [best["own_id"]])
     assert said[best["own_id"]] == "taken up by 1 State (supported)"
     assert s.get(OwnRecommendation, best["own_id"]) is not None
+    # The snapshot and the Report page list it too.
+    assert own_links.state_take_ups(s, "KAZ") == [(SHELTER_OWN, said[best["own_id"]])]
+    data = snapshot.snapshot_data(s, "Kazakhstan", organisation=ORG)
+    assert data.taken_up == [f"{SHELTER_OWN} — taken up by 1 State (supported)"]
+    assert data.state_name == "Kazakhstan"
     # The outline written back out is the one saved.
     back = tmp_path / "back.toml"
     assert main(["report", "--state", "Kazakhstan", "--save-outline", str(back)]) == 0
