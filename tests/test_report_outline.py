@@ -267,4 +267,4 @@ def test_russian_output_keeps_the_ngo_texts(sample_url: str, tmp_path: Path) -> 
     # The frame, translated.
     assert "Executive summary" not in md and "Резюме" in md
     assert f"{ORG} рекомендует правительству государства Казахстан:" in md.replace("\\'", "'")
-    assert "(Российская Федерация) — частично выполнена" in md
+    assert "(Российская Федерация) — **частично выполнена**" in md
