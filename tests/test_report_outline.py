@@ -268,3 +268,9 @@ def test_russian_output_keeps_the_ngo_texts(sample_url: str, tmp_path: Path) -> 
     assert "Executive summary" not in md and "Резюме" in md
     assert f"{ORG} рекомендует правительству государства Казахстан:" in md.replace("\\'", "'")
     assert "(Российская Федерация) — **частично выполнена**" in md
+
+
+def test_readme_example_is_the_kazakhstan_outline() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert read_toml(block) == read_toml(KAZ_OUTLINE)

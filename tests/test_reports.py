@@ -74,9 +74,7 @@ def test_docx_is_a_stakeholder_submission_with_the_three_seed_recommendations(
     kaz_sample: Session,
 ) -> None:
     # The evidence as tables (the option to keep them; footnotes are the default).
-    report = build_report(
-        kaz_sample, kaz(evidence_format="table"), OWN, today=dt.date(2026, 3, 1)
-    )
+    report = build_report(kaz_sample, kaz(evidence_format="table"), OWN, today=dt.date(2026, 3, 1))
     doc = open_docx(submission.to_docx(report))
     texts = [p.text for p in doc.paragraphs]
 
@@ -294,9 +292,7 @@ def test_markdown_shows_database_text_literally(session: Session) -> None:
     assert r"Submission by A\_B" in md
 
 
-def test_word_count_against_the_limit(
-    kaz_sample: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_word_count_against_the_limit(kaz_sample: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     report = build_report(kaz_sample, kaz(), OWN)
     assert report.word_limit == submission.WORD_LIMIT_INDIVIDUAL
     assert 500 < report.word_count < report.word_limit

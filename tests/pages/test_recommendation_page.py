@@ -76,9 +76,11 @@ def test_our_recommendation_taken_up_is_confirmed_on_the_page(sample_url, tmp_pa
         drafts.save_outline(
             s, read_toml(KAZ_OUTLINE), ReportSettings(state="Kazakhstan", session=48)
         )
-        rec_id = s.query(Recommendation.id).filter(
-            Recommendation.text.like("Provide state shelter%")
-        ).scalar()
+        rec_id = (
+            s.query(Recommendation.id)
+            .filter(Recommendation.text.like("Provide state shelter%"))
+            .scalar()
+        )
     at = open_page(PAGE, id=str(rec_id))
     said = texts(at)
     assert "Our own recommendations taken up" in said
