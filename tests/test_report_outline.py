@@ -22,8 +22,7 @@ from tracker.cli import main
 from tracker.errors import ValidationError
 from tracker.i18n import set_language
 from tracker.models import AuditEvent, OwnRecommendation, Recommendation
-from tracker.submission import ReportSettings, build_report
-from tracker.submission import drafts
+from tracker.submission import ReportSettings, build_report, drafts
 from tracker.submission.outline import read_toml, to_toml
 
 ORG = "Women's rights legal centre"
@@ -124,10 +123,13 @@ def test_kazakhstan_outline_docx(sample_session: Session) -> None:
     # Own recommendations: after the narrative of the same section, numbered, with the lead-in.
     lead = idx[f"{ORG} recommends that the Government of Kazakhstan:"]
     own_at = [i for i, p in enumerate(paras) if p.text.startswith(SHELTER_OWN)]
-    assert own_at and idx["Progress and gaps"] < lead < own_at[0] < ombudsman
-    assert _numbered(paras[own_at[0]]) and not _numbered(paras[lead])
+    assert own_at
+    assert idx["Progress and gaps"] < lead < own_at[0] < ombudsman
+    assert _numbered(paras[own_at[0]])
+    assert not _numbered(paras[lead])
     narrative = next(i for i, p in enumerate(paras) if p.text.startswith("A shelter in Shymkent"))
-    assert _numbered(paras[narrative]) and narrative < lead
+    assert _numbered(paras[narrative])
+    assert narrative < lead
     # Continuous numbering: one numbering definition for every numbered paragraph.
     num_ids = {p._p.pPr.numPr.numId.val for p in paras if _numbered(p)}
     assert len(num_ids) == 1
@@ -140,7 +142,8 @@ def test_kazakhstan_outline_docx(sample_session: Session) -> None:
         rels = z.read("word/_rels/footnotes.xml.rels").decode()
         body = z.read("word/document.xml").decode()
         types = z.read("[Content_Types].xml").decode()
-    assert "Shelter network" in notes and "The Shymkent shelter report." in notes
+    assert "Shelter network" in notes
+    assert "The Shymkent shelter report." in notes
     assert URL.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in rels
     assert body.count("<w:footnoteReference") >= 5
     assert "wordprocessingml.footnotes+xml" in types
@@ -149,7 +152,8 @@ def test_kazakhstan_outline_docx(sample_session: Session) -> None:
     assert heads[0] == outline.title
     # Markdown: footnotes too, the URL a link.
     md = submission.to_markdown(report)
-    assert "[^1]" in md and "\n[^1]: " in md
+    assert "[^1]" in md
+    assert "\n[^1]: " in md
 
 
 def test_outline_toml_round_trip_and_errors() -> None:
@@ -188,7 +192,8 @@ def test_as_of_report_and_stats(
     md = out.read_text(encoding="utf-8")
     line = next(x for x in md.splitlines() if "law enforcement" in x)
     assert "— **not implemented**" in line
-    assert "NEWFACT" not in md and "New NGO" not in md  # the 2024 evidence is left out
+    assert "NEWFACT" not in md
+    assert "New NGO" not in md
     assert "Old NGO" in md  # the 2018 evidence is a footnote
     assert "status as of 31 March 2019" in md
     then = stats("--as-of", "2019-03-31")
@@ -265,7 +270,8 @@ def test_russian_output_keeps_the_ngo_texts(sample_url: str, tmp_path: Path) -> 
     assert SHELTER_OWN in md
     assert "Foreign victims still have no access to state shelters." in md
     # The frame, translated.
-    assert "Executive summary" not in md and "Резюме" in md
+    assert "Executive summary" not in md
+    assert "Резюме" in md
     assert f"{ORG} рекомендует правительству государства Казахстан:" in md.replace("\\'", "'")
     assert "(Российская Федерация) — **частично выполнена**" in md
 

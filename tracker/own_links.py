@@ -69,11 +69,12 @@ def suggest_own(
         own_by_review[(sid, sess)].append((oid, text))
     if not own_by_review:
         return 0
-    known = set(
-        session.execute(
+    known: set[tuple[int, int]] = {
+        (int(a), int(b))
+        for a, b in session.execute(
             select(OwnRecommendationLink.own_id, OwnRecommendationLink.recommendation_id)
         )
-    )
+    }
     names = {
         sid: _state_words(n, u)
         for sid, n, u in session.execute(select(State.id, State.name, State.un_name))
