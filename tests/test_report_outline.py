@@ -280,3 +280,24 @@ def test_readme_example_is_the_kazakhstan_outline() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
     assert read_toml(block) == read_toml(KAZ_OUTLINE)
+
+
+def test_as_of_counts_and_rows_on_sqlite_and_postgresql(any_db_url: str) -> None:
+    """The as-of status is grouped and filtered in SQL: PostgreSQL accepts the same query."""
+    from tracker import db, queries
+    from tracker.filters import Filters
+    from tracker.sample import load_sample
+
+    with db.session_scope(db.get_engine(any_db_url)) as s:
+        load_sample(s)
+    with db.session_scope(db.get_engine(any_db_url)) as s:
+        f = Filters(states=("KAZ",), as_of=dt.date(2019, 3, 31))
+        then = queries.stats(s, f)["by_status"]
+        now = queries.stats(s, Filters(states=("KAZ",)))["by_status"]
+        assert sum(then.values()) == sum(now.values())
+        assert then["not_assessed"] > now["not_assessed"]
+        rows = queries.recommendations_frame(s, f.with_(statuses=("not_assessed",)))
+        assert len(rows) == then["not_assessed"]
+        assert rows["assessed_on"].isna().all()  # no assessment on record then
+        counts = queries.status_counts(s, f)
+        assert dict(zip(counts["status"], counts["count"], strict=True)) == then

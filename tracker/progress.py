@@ -56,7 +56,7 @@ from tracker.models import (
     recommendation_states,
     recommendation_themes,
 )
-from tracker.queries import apply_filters, base_select, matches, status_expr
+from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
 from tracker.states import shown_name
 from tracker.vocab import REGIONAL_GROUPS, STATUS_ORDER, Status
 
@@ -291,8 +291,11 @@ def _duplicates(session: Session, f: Filters | None) -> pd.DataFrame:
     status = status_expr(f)
     group = LINKED_STATE.regional_group
     stmt = (
-        base_select(
-            group, status, func.count() - func.count(distinct(Recommendation.id)), current=False
+        join_as_of(
+            base_select(
+                group, status, func.count() - func.count(distinct(Recommendation.id)), current=False
+            ),
+            f,
         )
         .join(STATE_LINK, _state_link(f))
         .join(LINKED_STATE, LINKED_STATE.id == STATE_LINK.c.state_id)

@@ -8,6 +8,7 @@ A recommendation's current status is its ``current_assessment`` (see tracker.ass
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,12 +99,49 @@ def _on_record(f: Filters | None) -> ColumnElement[bool]:
     return true() if f is None or f.as_of is None else Assessment.assessed_on <= f.as_of
 
 
+@functools.lru_cache(maxsize=16)
+def _as_of_status(as_of: dt.date) -> Any:
+    """A derived table (recommendation_id, status): each recommendation's latest counting
+    assessment dated on or before ``as_of``. One object per day, so that the column
+    :func:`status_expr` names and the join :func:`apply_filters` adds are the same table;
+    a plain joined column, not a correlated subquery, because PostgreSQL refuses to GROUP
+    BY a subquery that reads the outer row."""
+    a = aliased(Assessment, name="as_of_assessment")
+    day = literal(as_of, Date, literal_execute=True)
+    ranked = (
+        select(
+            a.recommendation_id,
+            a.status,
+            func.row_number()
+            .over(partition_by=a.recommendation_id, order_by=history_order(a, newest_first=True))
+            .label("rank"),
+        )
+        .where(a.assessed_on <= day, *effective(a))
+        .subquery("as_of_ranked")
+    )
+    return (
+        select(ranked.c.recommendation_id, ranked.c.status)
+        .where(ranked.c.rank == 1)
+        .subquery("as_of_status")
+    )
+
+
+def join_as_of(stmt: Select, f: Filters | None) -> Select:
+    """Join the as-of status table that :func:`status_expr` reads when ``f.as_of`` is set
+    (:func:`apply_filters` does; a statement built otherwise calls this itself)."""
+    if f is None or f.as_of is None:
+        return stmt
+    table = _as_of_status(f.as_of)
+    return stmt.outerjoin(table, table.c.recommendation_id == Recommendation.id)
+
+
 def status_expr(f: Filters | None = None):
     """SQL expression: the current status, or 'not_assessed'; with ``f.as_of``, the status
-    as it was on that day (the latest counting assessment on or before it)."""
+    as it was on that day (the latest counting assessment on or before it; the statement
+    must go through :func:`apply_filters` or :func:`join_as_of`)."""
     if f is not None and f.as_of is not None:
         return func.coalesce(
-            _as_of_latest("status", f.as_of), literal(NOT_ASSESSED, literal_execute=True)
+            _as_of_status(f.as_of).c.status, literal(NOT_ASSESSED, literal_execute=True)
         )
     # Rendered inline, not as a bound parameter: PostgreSQL only accepts "GROUP BY" on this
     # expression when SELECT and GROUP BY spell it identically.
@@ -136,6 +174,7 @@ def apply_filters(stmt: Select, f: Filters | None) -> Select:
     """Add the WHERE conditions of ``f`` to a statement built on :func:`base_select`."""
     if f is None:
         return stmt
+    stmt = join_as_of(stmt, f)
     if f.states:
         stmt = stmt.where(SUR.iso3.in_(f.states))
     if f.cycles:
@@ -461,7 +500,7 @@ def recommendations_frame(
         if ids is not None:
             page = page.where(Recommendation.id.in_(ids))
         page = page.limit(limit).offset(offset).correlate(None)
-        stmt = columns.where(Recommendation.id.in_(page)).order_by(*order)
+        stmt = join_as_of(columns, f).where(Recommendation.id.in_(page)).order_by(*order)
     rows = session.execute(stmt).all()
     # From plain tuples: the same frame (and dtypes) as from Row objects, built 2.5x faster.
     df = pd.DataFrame(
@@ -629,6 +668,7 @@ __all__ = [
     "count",
     "cycle_options",
     "filtered_ids",
+    "join_as_of",
     "latest_assessment_date",
     "matches",
     "overview",
