@@ -45,6 +45,7 @@ def test_the_names_and_defaults_are_kept(monkeypatch: pytest.MonkeyPatch) -> Non
         "UPR_TRACKER_BACKUP_DIR",
         "UPR_TRACKER_BACKUP_KEEP",
         "UPR_TRACKER_CHROMIUM",
+        "UPR_TRACKER_FOOTNOTES_COUNTED",
     ]
     for s in settings.SETTINGS:
         monkeypatch.delenv(s.name, raising=False)
@@ -61,6 +62,7 @@ def test_the_names_and_defaults_are_kept(monkeypatch: pytest.MonkeyPatch) -> Non
         "UPR_TRACKER_BACKUP_DIR": ROOT / "backups",
         "UPR_TRACKER_BACKUP_KEEP": 10,
         "UPR_TRACKER_CHROMIUM": None,
+        "UPR_TRACKER_FOOTNOTES_COUNTED": False,
     }
 
 
