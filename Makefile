@@ -1,5 +1,6 @@
 # Two commands for a new user:
-#   make run   - set up .venv, create/upgrade the database (with the sample), serve the app
+#   make run   - set up .venv (with the command .venv/bin/tracker), create/upgrade the
+#                database (with the sample), serve the app
 #   make test  - set up .venv with the dev tools, run ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint format bench i18n-extract i18n-compile clean
+.PHONY: run test lint format bench screenshots i18n-extract i18n-compile clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,12 +20,17 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
-	$(PY) -m tracker init
-	$(PY) -m tracker serve --server.address $(HOST) --server.port $(PORT) \
+# The command line as the app and the README name it: `.venv/bin/tracker COMMAND` works from
+# a fresh shell in the project folder (no activation; tools/tracker-command.sh says how).
+$(VENV)/bin/tracker: tools/tracker-command.sh | $(VENV)/.runtime
+	install -m 0755 tools/tracker-command.sh $@
+
+run: $(VENV)/.runtime $(VENV)/bin/tracker
+	$(VENV)/bin/tracker init
+	$(VENV)/bin/tracker serve --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(VENV)/bin/tracker
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy  # tracker/, configured in pyproject.toml
@@ -41,6 +47,13 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
+
+# docs/screenshots/*.png and docs/overview.png: the main pages at 1440x900 in headless
+# Chromium, served on a temporary sample database (plus the real Kazakhstan export when
+# ../shared/data/upr has it). Look at them before committing.
+REAL_KAZ ?= $(firstword $(wildcard ../shared/data/upr/upr_info_kazakhstan_sessions07_20.csv ../../shared/data/upr/upr_info_kazakhstan_sessions07_20.csv))
+screenshots: $(VENV)/.dev
+	$(PY) tools/screenshots.py $(if $(REAL_KAZ),--import $(REAL_KAZ))
 
 # Translations (see README, "Languages"): extract every marked string into the template and
 # merge it into each catalogue (new strings arrive with an empty msgstr), then compile the .mo

@@ -5,8 +5,10 @@ Run with ``make run`` (or ``streamlit run app.py`` after ``python -m tracker ini
 
 import streamlit as st
 
-from tracker import ui
+from tracker import private_files, ui
 from tracker.i18n import _
+
+private_files.private_umask()  # what the app writes (database, backups, key file) is 0600
 
 st.set_page_config(page_title="UPR Tracker", page_icon="🇺🇳", layout="wide")
 ui.init_language()  # ?lang=…, before any title is translated (the page list below too)
@@ -20,7 +22,9 @@ PAGES = [
         "pages/overview_page.py",
         title=_("Overview"),
         icon=":material/dashboard:",
-        url_path="overview",
+        # Served at "/" (the default page); its own url_path is reserved by Streamlit but
+        # never shown, so "overview" is left free for the README's /overview (below).
+        url_path="home",
         default=True,
     ),
     st.Page(
@@ -78,6 +82,15 @@ PAGES = [
     ),
     st.Page("pages/users_page.py", title=_("Users"), icon=":material/group:", url_path="users"),
 ]
+
+
+def _to_overview() -> None:
+    """/overview (the README's URL; Streamlit serves the default page only at "/"): open
+    the Overview at "/", keeping the filters and language of the link."""
+    st.switch_page(PAGES[0], query_params=dict(st.query_params))
+
+
+PAGES.append(st.Page(_to_overview, title=_("Overview"), url_path="overview", visibility="hidden"))
 
 page = st.navigation(PAGES)
 ui.language_switch()

@@ -1,9 +1,11 @@
 """Explorer: every recommendation matching the filters, searchable, sortable, paginated and
-downloadable; choosing a row opens its detail page."""
+downloadable; choosing a row opens its detail page. Editors assess the selection (the
+filtered recommendations or ticked rows) at once."""
 
 import streamlit as st
 
-from tracker import display_frames, explorer, exports, queries, ui
+from tracker import columns, display_frames, explorer, exports, queries, ui
+from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Explorer"))
@@ -35,34 +37,37 @@ rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size)
 first = (int(page) - 1) * size + 1
 st.markdown(
     _("**{first}–{last}** of **{total}** recommendations. Choose a row to open it.").format(
-        first=f"{first:,}", last=f"{first + len(rows) - 1:,}", total=f"{total:,}"
+        first=number(first), last=number(first + len(rows) - 1), total=number(total)
     )
 )
-chosen = ui.table(
-    display_frames.labelled(rows),
-    [
-        "link",
-        "state",
-        "cycle",
-        "text",
-        "status",
-        "recommending_states",
-        "response",
-        "assessed_on",
-        "paragraph",
-        "themes",
-    ],
-    key="explorer_table",
-    select=True,
-)
-if chosen is not None:
-    ui.open_recommendation(chosen)
+shown = display_frames.labelled(rows)
+# The columns this page is about, fitting a 1440-px screen (tracker.columns says which).
+several = ui.query(columns.several_states, f)
+view_columns = columns.shown(shown, columns.EXPLORER, several_states=several)
+# Editors may tick several rows to assess them together; otherwise choosing a row opens it.
+ticking = ui.can_write() and st.toggle(_("Tick rows to assess several at once"), key="ticking")
+if ticking:
+    ticked = ui.ticked_table(
+        shown, view_columns, optional=columns.EXPLORER_OPTIONAL, key="explorer_ticks"
+    )
+else:
+    ticked = []
+    chosen = ui.table(
+        shown,
+        view_columns,
+        optional=columns.EXPLORER_OPTIONAL,
+        key="explorer_table",
+        select=True,
+    )
+    if chosen is not None:
+        ui.open_recommendation(chosen)
+ui.bulk_assessment_form(f, total, ticked)  # editors: one assessment for the selection
 
 st.caption(
     _(
         "The downloads hold all {total} recommendations matching the filters (not only this "
         "page), in the project's template, which can be imported again."
-    ).format(total=f"{total:,}")
+    ).format(total=number(total))
 )
 ui.downloads(
     ui.file_stem("upr-recommendations", f),

@@ -1,11 +1,13 @@
 """Flagged: partially implemented recommendations grouped by theme and cycle, and the
-stale, regressed and contested ones; counts per flag and downloads of each list."""
+stale, never assessed, regressed, contested and overdue ones; counts per flag and downloads of
+each list; the planned actions due in the next 30 days."""
 
 import datetime as dt
 
 import streamlit as st
 
-from tracker import display_frames, exports, flags, queries, ui
+from tracker import columns, display_frames, exports, flags, queries, ui
+from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Flagged recommendations"))
@@ -13,6 +15,7 @@ if ui.query(queries.count, f) == 0:
     ui.no_match()
     st.stop()
 ui.render_repeated_not_implemented(f)  # made again in a later cycle (tracker.linking)
+ui.due_actions_section(f)  # open planned actions due soon, the plan's download (tracker.plans)
 
 with st.expander(_("Settings"), icon=":material/tune:"):
     ui.url_value("months", ui.parse_int(1, 120), flags.DEFAULT_STALE_MONTHS)
@@ -41,7 +44,7 @@ ui.url_value("flag", ui.parse_choice(flag_keys), flags.Flag.PARTIAL.value)
 flag = st.segmented_control(
     _("Flag"),
     flag_keys,
-    format_func=lambda k: f"{flags.flag_label(k)} ({counts[k]:,})",
+    format_func=lambda k: f"{flags.flag_label(k)} ({number(counts[k])})",
     key="flag",
     required=True,
 )
@@ -70,7 +73,7 @@ if len(view.rows) < view.rows_total:
         _(
             "The tables show the first {shown} of {n} rows; narrow the filters, or download "
             "the whole list."
-        ).format(shown=f"{len(view.rows):,}", n=f"{view.rows_total:,}")
+        ).format(shown=number(len(view.rows)), n=number(view.rows_total))
     )
 if flag == flags.Flag.PARTIAL.value:
     st.subheader(_("By theme and cycle"))
@@ -86,43 +89,16 @@ if flag == flags.Flag.PARTIAL.value:
         column_config={"theme": _("Theme"), "total": _("Total")},
         key="theme_cycle_counts",
     )
-    chosen = ui.table(
-        display_frames.labelled(view.rows),
-        [
-            "theme",
-            "cycle",
-            "link",
-            "text",
-            "evidence",
-            "age_months",
-            "assessed_on",
-            "source_org",
-            "recommending_states",
-            "response",
-            "state",
-        ],
-        key="flagged_table",
-        select=True,
-    )
 else:
     st.caption(_("Choose a row to open the recommendation."))
-    chosen = ui.table(
-        display_frames.labelled(view.rows),
-        [
-            "link",
-            "cycle",
-            "text",
-            "detail",
-            "status",
-            "age_months",
-            "assessed_on",
-            "evidence",
-            "recommending_states",
-            "response",
-            "state",
-        ],
-        key="flagged_table",
-        select=True,
-    )
+# The columns this flag is about, without empty ones (stale: no details), fitting 1440 px.
+shown = display_frames.labelled(view.rows)
+several = ui.query(columns.several_states, f)
+chosen = ui.table(
+    shown,
+    columns.shown(shown, columns.flagged(flag), several_states=several),
+    key="flagged_table",
+    select=True,
+)
 if chosen is not None:
     ui.open_recommendation(chosen)

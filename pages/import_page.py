@@ -8,7 +8,7 @@ import hashlib
 import streamlit as st
 
 from tracker import ui
-from tracker.auth import PermissionDenied
+from tracker.auth import PermissionDenied, Role
 from tracker.i18n import _
 from tracker.importers import (
     FORMAT_CHOICES,
@@ -51,6 +51,8 @@ def _check(
 
 
 st.title(_("Import"))
+# Parsing an upload costs the server memory and time: only editors may (import_files checks).
+ui.require_role(Role.EDITOR, _("Importing files"))
 st.markdown(
     _(
         "Bring the files you already have: **UPR Info** database exports (CSV), **OHCHR UHRI** "

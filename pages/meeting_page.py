@@ -13,6 +13,7 @@ import streamlit as st
 from tracker import detail, linking, meeting, ui
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
+from tracker.formats import number
 from tracker.i18n import _, ngettext
 from tracker.states import shown_name
 from tracker.vocab import Status, response_label, status_label
@@ -95,7 +96,7 @@ if m is None:
                 "{n} recommendations match these filters; a meeting can walk through at most "
                 "{max}. Narrow the list with the filters in the sidebar (a state, a cycle, a "
                 "theme or a status)."
-            ).format(n=f"{len(ids):,}", max=meeting.MAX_AGENDA),
+            ).format(n=number(len(ids)), max=meeting.MAX_AGENDA),
             icon=":material/filter_alt:",
         )
         st.stop()

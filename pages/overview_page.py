@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from tracker import charts, display_frames, flags, queries, review_calendar, ui
+from tracker.formats import number
 from tracker.i18n import _
 from tracker.vocab import Status, status_label
 
@@ -22,11 +23,11 @@ resp = figures["by_response"]
 by_status = figures["by_status"]
 latest = ui.query(queries.latest_assessment_date, f)
 c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric(_("Recommendations"), f"{figures['recommendations']:,}")
-c2.metric(_("Supported"), f"{resp.get('supported', 0):,}")
-c3.metric(_("Noted"), f"{resp.get('noted', 0):,}")
+c1.metric(_("Recommendations"), number(figures["recommendations"]))
+c2.metric(_("Supported"), number(resp.get("supported", 0)))
+c3.metric(_("Noted"), number(resp.get("noted", 0)))
 c4.metric(
-    status_label(Status.PARTIALLY_IMPLEMENTED), f"{by_status[Status.PARTIALLY_IMPLEMENTED]:,}"
+    status_label(Status.PARTIALLY_IMPLEMENTED), number(by_status[Status.PARTIALLY_IMPLEMENTED])
 )
 c5.metric(_("Latest assessment"), latest.isoformat() if latest else _("none yet"))
 st.caption(
@@ -34,10 +35,10 @@ st.caption(
         "Reviews: {reviews} · States under review: {states} · Recommending states: {rs} · "
         "Assessments: {n}"
     ).format(
-        reviews=f"{figures['reviews']:,}",
-        states=f"{figures['states_under_review']:,}",
-        rs=f"{figures['recommending_states']:,}",
-        n=f"{figures['assessments']:,}",
+        reviews=number(figures["reviews"]),
+        states=number(figures["states_under_review"]),
+        rs=number(figures["recommending_states"]),
+        n=number(figures["assessments"]),
     )
 )
 
@@ -47,11 +48,12 @@ for name, sentence in ui.query(review_calendar.next_review_lines, f, dt.date.tod
 opts = flags.FlagOptions(today=dt.date.today())
 counts = ui.query(flags.flag_counts, f, opts)
 st.subheader(_("Needs attention"))
-for col, (flag, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    with col:
+# One row that wraps (five equal columns cut "Partially implemented: 14" to "…: 1").
+with st.container(horizontal=True, gap="large"):
+    for flag, n in counts.items():
         st.page_link(
             "pages/flagged_page.py",
-            label=f"{flags.flag_label(flag)}: **{n:,}**",
+            label=f"{flags.flag_label(flag)}: **{number(n)}**",
             icon=":material/flag:",
             query_params={"flag": flag},
             help=flags.flag_help(flag, opts.stale_months),
@@ -79,7 +81,7 @@ with right:
     )
 
 n_partial = by_status[Status.PARTIALLY_IMPLEMENTED]
-st.subheader(_("Partially implemented: {n}").format(n=f"{n_partial:,}"))
+st.subheader(_("Partially implemented: {n}").format(n=number(n_partial)))
 if n_partial:
     partial = ui.query(
         queries.recommendations_frame,
@@ -87,14 +89,14 @@ if n_partial:
         limit=OVERVIEW_LIST_LIMIT,
     )
     with st.expander(
-        _("List the {n} partially implemented recommendations").format(n=f"{n_partial:,}"),
+        _("List the {n} partially implemented recommendations").format(n=number(n_partial)),
         expanded=n_partial <= 10,
     ):
         if n_partial > OVERVIEW_LIST_LIMIT:
             st.caption(
                 _(
                     "The first {shown} of {n}; the Flagged page lists and downloads them all."
-                ).format(shown=OVERVIEW_LIST_LIMIT, n=f"{n_partial:,}")
+                ).format(shown=OVERVIEW_LIST_LIMIT, n=number(n_partial))
             )
         ui.table(
             display_frames.labelled(partial),

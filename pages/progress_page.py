@@ -77,7 +77,20 @@ else:
 
 st.subheader(_("By theme"))
 n_themes = st.slider(_("Themes shown"), 5, 40, 12, key="progress_top_themes")
-themes = progress.top_categories(breakdowns.by_theme, "theme", n_themes)
+
+
+def theme_name(t: str) -> str:
+    """A theme's shown (translated) name."""
+    return _("Other themes") if t == progress.OTHER else (theme_label(t) or _("(no theme)"))
+
+
+def state_name(c: str) -> str:
+    """A recommending state's shown (translated) name."""
+    return _("Other states") if c == progress.OTHER else shown_name(c)
+
+
+# Ties are ordered by the names shown; "other" is drawn apart (its bar set the scale).
+themes = progress.top_categories(breakdowns.by_theme, "theme", n_themes, theme_name)
 ui.plotly(
     charts.status_stack(
         themes,
@@ -88,10 +101,9 @@ ui.plotly(
         _("{caption}. A recommendation counts once under each of its themes.").format(
             caption=caption
         ),
-        label=lambda t: (
-            _("Other themes") if t == progress.OTHER else (theme_label(t) or _("(no theme)"))
-        ),
+        label=theme_name,
         share=share,
+        apart=progress.OTHER,
     ),
     key="by_theme",
 )
@@ -100,7 +112,7 @@ st.subheader(_("By recommending state and regional group"))
 n_states = st.slider(_("Recommending states shown"), 5, 60, 15, key="progress_top_states")
 ui.plotly(
     charts.status_stack(
-        progress.top_categories(breakdowns.by_state, "name", n_states),
+        progress.top_categories(breakdowns.by_state, "name", n_states, state_name),
         "name",
         _("Current status by recommending state (top {n}) — {where}").format(
             n=n_states, where=where
@@ -108,8 +120,9 @@ ui.plotly(
         _("{caption}. A recommendation made by several states counts for each.").format(
             caption=caption
         ),
-        label=lambda c: _("Other states") if c == progress.OTHER else shown_name(c),
+        label=state_name,
         share=share,
+        apart=progress.OTHER,
     ),
     key="by_state",
 )

@@ -1,20 +1,21 @@
 """One recommendation (``/recommendation?id=ID``): its text and review, recommending states,
-response, themes, the assessment timeline from every source, repeats in other cycles, and
-a form to add an assessment."""
+response, themes, the assessment timeline from every source, repeats in other cycles, the
+action plan, and a form to add an assessment."""
 
 import datetime as dt
 
 import streamlit as st
 
 from tracker import charts, detail, display_frames, ui
-from tracker.assessments import add_assessment
+from tracker.assessments import add_assessment, same_day_assessment
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
-from tracker.i18n import _
+from tracker.i18n import _, ngettext
+from tracker.models import parse_id
 from tracker.vocab import Status, status_label
 
 raw_id = st.query_params.get("id", "")
-rec_id = int(raw_id) if raw_id.isdigit() else None
+rec_id = parse_id(raw_id)
 rec = ui.query(detail.recommendation_detail, rec_id) if rec_id else None
 if rec is None:
     st.title(_("Recommendation"))
@@ -51,9 +52,11 @@ else:
         charts.timeline(
             history,
             _("Assessment timeline of recommendation {id}, by source").format(id=rec.id),
-            _("Source: UPR Tracker database; {n} assessments, the latest on {date}").format(
-                n=len(history), date=history["assessed_on"].max().isoformat()
-            ),
+            ngettext(
+                "Source: UPR Tracker database; {n} assessment, the latest on {date}",
+                "Source: UPR Tracker database; {n} assessments, the latest on {date}",
+                len(history),
+            ).format(n=len(history), date=history["assessed_on"].max().isoformat()),
         ),
         key="timeline",
     )
@@ -77,6 +80,8 @@ else:
 st.subheader(_("Repeats in other cycles"))
 ui.render_repeats(rec.id)  # lineage, suggestions with Confirm / Not a repeat (tracker.linking)
 ui.render_own_links(rec.id)  # our own recommendations it took up (tracker.own_links)
+
+ui.action_plan_section(rec.id)  # planned actions; editors add, change, remove (tracker.plans)
 
 if not ui.can_write():
     # Viewers see no write action; tracker.assessments refuses them anyway.
@@ -111,29 +116,69 @@ with st.form(f"assessment_form_{form_no}"):
     url = st.text_input(_("Link to the evidence"), placeholder="https://")
     submitted = st.form_submit_button(_("Add assessment"), type="primary")
 
-if submitted:
+PENDING = f"pending_assessment_{rec.id}"  # an entry waiting for "save it anyway"
+
+
+def save(entry: dict) -> None:
+    """Add the assessment ``entry`` (add_assessment's keywords); an error is shown, success
+    flashed after a rerun with a fresh form."""
     try:
-        ui.write(
-            add_assessment,
-            rec.id,
-            status=status or "",
-            assessed_on=day,
-            source_org=source,
-            evidence=evidence,
-            evidence_url=url,
-        )
+        ui.write(add_assessment, rec.id, **entry)
     except (ValidationError, PermissionDenied) as exc:
         st.error(ui.md_escape(str(exc)), icon=":material/error:")
     else:
         ui.flash(
             _("Assessment added: {status} as of {date} ({source}).").format(
-                status=status_label(status),
-                date=day.isoformat(),
-                source=" ".join(source.split()),
+                status=status_label(entry["status"]),
+                date=entry["assessed_on"].isoformat(),
+                source=" ".join(entry["source_org"].split()),
             )
         )
         st.session_state["assessment_form_no"] = form_no + 1  # a fresh, empty form
         st.rerun()
+
+
+if submitted:
+    entry = {
+        "status": status or "",
+        "assessed_on": day,
+        "source_org": source,
+        "evidence": evidence,
+        "evidence_url": url,
+    }
+    # The same source on the same day: most often one assessment entered twice; ask first.
+    if source.strip() and ui.query(same_day_assessment, rec.id, day, source):
+        st.session_state[PENDING] = entry
+    else:
+        st.session_state.pop(PENDING, None)
+        save(entry)
+
+pending = st.session_state.get(PENDING)
+if pending:
+    earlier = ui.query(same_day_assessment, rec.id, pending["assessed_on"], pending["source_org"])
+    if earlier is None:  # retracted meanwhile: nothing to ask
+        st.session_state.pop(PENDING, None)
+        save(pending)
+    else:
+        st.warning(
+            _(
+                "{source} already assessed this recommendation on {date} (assessment {id}: "
+                "{status}). Save this one as well?"
+            ).format(
+                source=ui.md_escape(earlier.source_org),
+                date=pending["assessed_on"].isoformat(),
+                id=earlier.id,
+                status=status_label(earlier.status),
+            ),
+            icon=":material/content_copy:",
+        )
+        yes, no = st.columns(2)
+        if yes.button(_("Save it anyway"), key="same_day_save", type="primary"):
+            st.session_state.pop(PENDING, None)
+            save(pending)
+        if no.button(_("Do not save it"), key="same_day_cancel"):
+            st.session_state.pop(PENDING, None)
+            st.rerun()
 
 ui.retraction_form(rec.id)
 ui.edit_recommendation_form(rec.id)

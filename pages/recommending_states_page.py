@@ -4,7 +4,8 @@ in the Explorer; the downloads hold the whole list)."""
 
 import streamlit as st
 
-from tracker import charts, display_frames, explorer, exports, progress, queries, ui
+from tracker import charts, columns, display_frames, explorer, exports, progress, queries, ui
+from tracker.formats import number
 from tracker.i18n import _
 from tracker.states import shown_name
 
@@ -65,6 +66,8 @@ ui.keep_in_url("by", chosen, None)
 if chosen:
     one = f.with_(recommending=(chosen,), regional_groups=())
     one_where = ui.filter_description(one)
+    # The chart and the count side by side; the table below at full width, so that its
+    # columns and the recommendation's text fit a 1440-px screen.
     left, right = st.columns(2)
     with left:
         ui.plotly(
@@ -83,27 +86,29 @@ if chosen:
         total = int(ui.query(queries.status_counts, one)["count"].sum())
         st.markdown(
             _("**{n}** recommendations by {state}. Choose a row to open it.").format(
-                n=f"{total:,}", state=ui.md_escape(choices[chosen][0])
+                n=number(total), state=ui.md_escape(choices[chosen][0])
             )
         )
         size = explorer.DEFAULT_PAGE_SIZE
         pages = explorer.page_count(total, size)
         # Another recommending state or filter starts again at page 1.
         page = ui.page_number("by_page", pages, one.cache_key())
-        rows = ui.query(explorer.explorer_page, one, explorer.DEFAULT_SORT, False, page, size)
-        picked = ui.table(
-            display_frames.labelled(rows),
-            ["link", "state", "cycle", "text", "response", "status", "assessed_on"],
-            key="chosen_table",
-            select=True,
-        )
-        if picked is not None:
-            ui.open_recommendation(picked)
+    rows = ui.query(explorer.explorer_page, one, explorer.DEFAULT_SORT, False, page, size)
+    shown = display_frames.labelled(rows)
+    several = ui.query(columns.several_states, one)
+    picked = ui.table(
+        shown,
+        columns.shown(shown, columns.BY_RECOMMENDING_STATE, several_states=several),
+        key="chosen_table",
+        select=True,
+    )
+    if picked is not None:
+        ui.open_recommendation(picked)
     st.caption(
         _(
             "The downloads hold all {n} recommendations by {state} (not only this page), in "
             "the project's template, which can be imported again."
-        ).format(n=f"{total:,}", state=ui.md_escape(choices[chosen][0]))
+        ).format(n=number(total), state=ui.md_escape(choices[chosen][0]))
     )
     ui.downloads(
         ui.file_stem(f"upr-recommended-by-{chosen}", f),

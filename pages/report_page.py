@@ -9,6 +9,7 @@ import streamlit as st
 from tracker import matrix_fill, own_links, queries, submission, ui
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
+from tracker.formats import number
 from tracker.i18n import _, get_language, set_language
 from tracker.organisation import organisation_name, set_organisation_name
 from tracker.states import shown_name
@@ -192,8 +193,9 @@ with st.expander(_("Introduction, key words, evidence and word limit")):
         step=100,
         value=None,
         key=K + "limit",
-        placeholder=_("{individual:,} individual / {joint:,} joint").format(
-            individual=submission.WORD_LIMIT_INDIVIDUAL, joint=submission.WORD_LIMIT_JOINT
+        placeholder=_("{individual} individual / {joint} joint").format(
+            individual=number(submission.WORD_LIMIT_INDIVIDUAL),
+            joint=number(submission.WORD_LIMIT_JOINT),
         ),
     )
 
@@ -252,10 +254,10 @@ except ValidationError as exc:
 
 st.divider()
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(_("Recommendations"), f"{report.recommendation_count:,}")
+m1.metric(_("Recommendations"), number(report.recommendation_count))
 m2.metric(_("For session"), str(report.session))
 m3.metric(_("Your recommendations"), str(len(report.own_recommendations)))
-m4.metric(_("Words"), f"{report.word_count:,} / {report.word_limit:,}")
+m4.metric(_("Words"), f"{number(report.word_count)} / {number(report.word_limit)}")
 if report.over_limit:
     st.error(report.word_count_message(), icon=":material/warning:")
 else:

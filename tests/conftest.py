@@ -182,7 +182,7 @@ def _pg_admin(base: str, sql: str) -> None:
 
 
 @pytest.fixture
-def pg_url(postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def pg_url(postgres_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database (a copy of the template); also set as
     UPR_TRACKER_DATABASE_URL."""
     import uuid
@@ -191,6 +191,8 @@ def pg_url(postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     _pg_admin(postgres_server, f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE_DB}")
     url = f"{postgres_server}/{name}"
     monkeypatch.setenv(DATABASE_URL_ENV, url)
+    # The signing secret's file (PostgreSQL's default is data/secret.key in the project).
+    monkeypatch.setenv("UPR_TRACKER_SECRET_KEY_FILE", str(tmp_path / "secret.key"))
     yield url
     db.dispose_engines()
     _pg_admin(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

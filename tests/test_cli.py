@@ -280,4 +280,33 @@ def test_xlsx_export_keeps_formula_like_text_as_text(db_url, capsys, tmp_path) -
     header = [c.value for c in ws[1]]
     cell = ws.cell(row=2, column=header.index("recommendation") + 1)
     assert cell.data_type == "s"
-    assert cell.value.startswith("=HYPERLINK")
+    # Text, and with the apostrophe of tracker.safe_output (issue 13): still no formula when
+    # someone edits the cell in a spreadsheet program.
+    assert cell.value.startswith("'=HYPERLINK")
+
+
+# A Ctrl-C once the command has finished, while Python tears down (simulated: the process
+# interrupts itself from an exit handler, after the import's summary).
+CTRL_C_AT_EXIT = """
+import atexit, os, signal, sys, time
+from tracker.cli import run
+atexit.register(lambda: (os.kill(os.getpid(), signal.SIGINT), time.sleep(5)))
+run(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_after_an_imports_summary_prints_no_traceback(db_url, tmp_path) -> None:
+    assert main(["init"]) == 0
+    exported = tmp_path / "kaz.csv"
+    assert main(["export", str(exported), "--state", "KAZ"]) == 0
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AT_EXIT, "import", str(exported)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr
+    assert "KeyboardInterrupt" not in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "unchanged" in done.stdout.lower() or "recommendations" in done.stdout.lower()

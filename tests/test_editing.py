@@ -103,6 +103,33 @@ def test_an_edit_cannot_make_two_recommendations_identical(sample_session) -> No
         )
 
 
+def test_the_same_text_under_another_paragraph_number_is_another_recommendation(
+    sample_session,
+) -> None:
+    a = sample_session.scalars(select(Recommendation).order_by(Recommendation.id).limit(1)).one()
+    b = sample_session.scalars(
+        select(Recommendation)
+        .where(Recommendation.review_id == a.review_id, Recommendation.id != a.id)
+        .limit(1)
+    ).one()
+    same = {"text": a.text, "response": a.response, "action_category": a.action_category}
+    with auth.acting_as("aigerim", "editor"):
+        a_meta = editing.get_metadata(sample_session, a.id)
+        assert a_meta is not None
+        editing.update_recommendation(sample_session, a.id, a_meta.version, {"paragraph": "115.8"})
+        b_meta = editing.get_metadata(sample_session, b.id)
+        assert b_meta is not None
+        after = editing.update_recommendation(
+            sample_session, b.id, b_meta.version, {**same, "paragraph": "115.10"}
+        )
+        assert (after.text, after.paragraph) == (a.text, "115.10")
+        # numbered as the other one, it would be the same recommendation again
+        with pytest.raises(ValidationError, match=f"recommendation {a.id} already has this text"):
+            editing.update_recommendation(
+                sample_session, b.id, after.version, {"paragraph": "115.8"}
+            )
+
+
 def test_the_second_of_two_editors_is_told_who_changed_it_and_loses_nothing(loaded_url) -> None:
     engine = db.get_engine(loaded_url)
     with db.session_scope(engine) as s:
@@ -200,7 +227,7 @@ def test_retractions_are_checked(sample_session) -> None:
     a = add_assessment(
         sample_session, rid, status="not_implemented", assessed_on="2025-01-01", source_org="X"
     )
-    with pytest.raises(ValidationError, match="reason: say why") as exc:
+    with pytest.raises(ValidationError, match=r"Why is it withdrawn\? Say why") as exc:
         retract_assessment(sample_session, a.id, reason=" ")
     assert exc.value.field == "reason"
     r = retract_assessment(sample_session, a.id, reason="duplicate")
@@ -338,7 +365,7 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:
     at = AppTest.from_function(_edit_page, args=(rid,), default_timeout=30).run()
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.button[1].click().run()  # without a reason
-    assert "reason: say why" in at.error[0].value
+    assert "Why is it withdrawn? Say why" in at.error[0].value
     at.selectbox(key=f"retract_{rid}_id").set_value(wrong)
     at.text_input(key=f"retract_{rid}_reason").input("wrong state")
     at.button[1].click().run()
@@ -346,3 +373,26 @@ def test_the_retraction_form_appends_a_retraction(sample_url) -> None:
     assert "Retracted the assessment of 2025-08-08" in at.success[0].value.replace("\\", "")
     with db.session_scope(engine) as s:
         assert s.scalar(select(Assessment.retracts_id).where(Assessment.id > wrong)) == wrong
+
+
+def test_same_day_assessment_finds_the_same_source_on_the_same_day(sample_session) -> None:
+    from tracker.assessments import same_day_assessment
+
+    rid = 1
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Our NGO") is None
+    a = add_assessment(
+        sample_session,
+        rid,
+        status="not_implemented",
+        assessed_on="2025-09-30",
+        source_org="Our NGO",
+    )
+    sample_session.commit()
+    found = same_day_assessment(sample_session, rid, "2025-09-30", " our   ngo ")
+    assert found is not None
+    assert (found.id, found.status) == (a.id, "not_implemented")
+    assert same_day_assessment(sample_session, rid, "2025-09-29", "Our NGO") is None
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Another NGO") is None
+    retract_assessment(sample_session, a.id, reason="entered twice")
+    sample_session.commit()
+    assert same_day_assessment(sample_session, rid, "2025-09-30", "Our NGO") is None

@@ -26,7 +26,14 @@ def _id(session, q: str) -> int:
 
 def test_flag_counts_on_the_sample(sample_session) -> None:
     counts = flags.flag_counts(sample_session, KAZ, opts())
-    assert counts == {"partial": 14, "stale": 15, "regressed": 2, "contested": 1}
+    assert counts == {
+        "partial": 14,
+        "stale": 15,
+        "never_assessed": 2,
+        "regressed": 2,
+        "contested": 1,
+        "overdue": 0,
+    }
     assert list(counts) == [f.value for f in flags.Flag]
 
 
@@ -65,6 +72,35 @@ def test_stale_is_configurable_and_can_include_the_never_assessed(sample_session
     assert set(stale["response"]) == {"supported"}
     assert "fully_implemented" not in set(stale["status"])
     assert (stale["age_months"] >= 12).all()
+
+
+def test_supported_recommendations_never_assessed_are_flagged_with_the_reviews_age(
+    sample_session,
+) -> None:
+    df = flags.flagged_frame(sample_session, KAZ, "never_assessed", opts())
+    assert list(df["id"]) == [22, 24]
+    assert set(df["response"]) == {"supported"}
+    assert set(df["status"]) == {"not_assessed"}
+    # The review of 2025-01-23 is eight months old on 2025-10-01.
+    assert list(df["age_months"]) == [8, 8]
+    assert df.iloc[0]["detail"] == "Reviewed on 2025-01-23, 8 months ago; never assessed"
+    # They are the ones the "stale" toggle adds: now counted without it.
+    stale = set(flags.flag_details(sample_session, KAZ, opts())["stale"])
+    with_unassessed = set(
+        flags.flag_details(sample_session, KAZ, opts(include_unassessed=True))["stale"]
+    )
+    assert with_unassessed - stale == {22, 24}
+
+
+def test_an_assessment_takes_a_recommendation_off_the_never_assessed_list(
+    sample_session,
+) -> None:
+    add_assessment(
+        sample_session, 22, status="no_information", assessed_on="2025-06-01", source_org="NGO"
+    )
+    sample_session.commit()
+    assert list(flags.flag_details(sample_session, KAZ, opts())["never_assessed"]) == [24]
+    assert flags.flag_counts(sample_session, KAZ, opts())["never_assessed"] == 1
 
 
 def test_regressed_compares_with_the_last_earlier_status(session) -> None:

@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,7 +68,7 @@ def test_success_prints_the_summary_and_exits_0(tmp_path: Path, db_path: Path, c
     assert out.splitlines() == [
         f"{f}: UPR Info database export (UTF-8 with BOM, ';'-separated): 2 rows read.",
         # the database holds the sample (issue 13.1: an import says so)
-        "This database still holds the sample data. Remove it with `python -m tracker sample "
+        "This database still holds the sample data. Remove it with `.venv/bin/tracker sample "
         "remove`: what your imports hold stays.",
         "Recommendations: 1 added, 0 updated, 0 unchanged; 0 rows rejected.",
     ]
@@ -198,7 +197,7 @@ def test_no_progress_bar_when_standard_error_is_not_a_terminal(
 
 # --- atomicity ------------------------------------------------------------------------------
 def _big_file(path: Path, n: int) -> Path:
-    """``n`` valid rows: enough work that the import is still writing when interrupted."""
+    """``n`` valid rows, over many states and sessions."""
     # Not the sample's states, whose reviews have their own sessions.
     names = [i.name for i in reference_states().values() if i.iso3 not in ("KAZ", "KGZ")][:150]
     rows = []
@@ -215,29 +214,36 @@ def _big_file(path: Path, n: int) -> Path:
     return write(path, csv_bytes(UPR_INFO_HEADER, rows))
 
 
+# Runs the CLI's import in a child process that receives ``sig`` from itself at one known
+# point inside the import's write transaction: after the new recommendations are written,
+# before the updates. Watching the write-ahead log grow from outside (what this did before)
+# raced with the commit on a loaded machine: the signal could land after it.
+_INTERRUPTING_IMPORT = """
+import os, sys
+from tracker.cli import main
+from tracker.importers import writer
+
+original = writer.BulkWriter._write_updates
+
+def interrupted(self, *args, **kwargs):
+    os.kill(os.getpid(), int(os.environ["UPR_TEST_SIGNAL"]))
+    return original(self, *args, **kwargs)
+
+writer.BulkWriter._write_updates = interrupted
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def _interrupt_while_writing(db_path: Path, data: Path, sig: int) -> subprocess.CompletedProcess:
-    """Start the import in a child process; send ``sig`` once it is writing (its write-ahead
-    log grows), and return the finished process."""
-    wal = Path(f"{db_path}-wal")
-    start_size = wal.stat().st_size if wal.exists() else 0
-    out_path, err_path = data.with_suffix(".out"), data.with_suffix(".err")
-    with out_path.open("w") as out, err_path.open("w") as err:  # files: a pipe could fill up
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "import", str(data)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=out,
-            stderr=err,
-        )
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and time.monotonic() < deadline:
-            if wal.exists() and wal.stat().st_size > start_size + 256 * 1024:
-                proc.send_signal(sig)
-                break
-            time.sleep(0.002)
-        proc.wait(timeout=120)
-    return subprocess.CompletedProcess(
-        proc.args, proc.returncode, out_path.read_text(), err_path.read_text()
+    """Run ``import data`` in a child process that gets ``sig`` while it is writing (the
+    new recommendations inserted, the transaction open); return the finished process."""
+    return subprocess.run(
+        [sys.executable, "-c", _INTERRUPTING_IMPORT, "import", str(data)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "UPR_TEST_SIGNAL": str(int(sig))},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -263,7 +269,7 @@ def _intact(db_path: Path) -> None:
 def test_an_interrupted_import_leaves_the_database_exactly_as_before(
     tmp_path: Path, db_path: Path, sig: int, code: int
 ) -> None:
-    data = _big_file(tmp_path / "big.csv", 10_000)
+    data = _big_file(tmp_path / "big.csv", 3_000)
     before = state(db_path)
     proc = _interrupt_while_writing(db_path, data, sig)
     assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)

@@ -98,9 +98,9 @@ def test_import_reimport_link_and_fill(ohchr: Path, tmp_path: Path) -> None:
         report = run_import(engine, [ohchr / name])
         timings[name] = time.perf_counter() - started
         assert report.ok, report.problems
-    # Session 20: 115.8 and 115.10 have the same text ("Ratify ICRMW") and response (noted): the
-    # identity rule makes them one recommendation holding both paragraphs' states.
-    assert _counts(engine, 20) == (Counter({"supported": 142, "noted": 20}), 0, {"A/HRC/28/15"})
+    # Session 20: 115.8 and 115.10 have the same text and response (noted), but two paragraph
+    # numbers: two recommendations, each with its own paragraph's states.
+    assert _counts(engine, 20) == (Counter({"supported": 142, "noted": 21}), 0, {"A/HRC/28/15"})
     assert _counts(engine, 34) == (Counter({"supported": 182, "noted": 33}), 0, {"A/HRC/43/15"})
     assert _counts(engine, 48) == (Counter({"supported": 217, "noted": 37}), 0, {"A/HRC/59/15"})
     assert _counts(engine, 52) == (Counter({"pending": 273}), 0, {None})

@@ -309,6 +309,80 @@ def test_matrix_fills_paragraphs_of_an_upr_info_import_and_reports_the_rest(
     assert snapshot(engine) == before
 
 
+# Slovenia's session 20 notes the same text twice (115.8 and 115.10): two recommendations.
+TWICE = "Ratify the International Convention on the Rights of All Migrant Workers"
+
+
+def test_the_same_text_under_two_paragraphs_is_two_recommendations(tmp_path: Path) -> None:
+    engine = new_engine(tmp_path)
+    rows = [
+        [f"121.8 {TWICE} (Egypt);" + SOURCE, "Noted", "- Migrants", ""],
+        ["121.9 Abolish the death penalty (Portugal);" + SOURCE, "Supported", "- Death", ""],
+        [f"121.10 {TWICE} (Mexico);" + SOURCE, "Noted", "- Migrants", ""],
+    ]
+    f = write(tmp_path / "UPR34_Kazakhstan.docx", matrix(HEADER_A, rows))
+    report = run_import(engine, [f])
+    assert report.ok, report.problems
+    assert report.added == 3
+    twice = [(r["paragraph"], r["states"]) for r in recs(engine) if r["text"] == TWICE]
+    assert sorted(twice) == [("121.10", ["MEX"]), ("121.8", ["EGY"])]
+    before = snapshot(engine)
+    again = run_import(engine, [f])
+    assert (again.added, again.updated, again.written) == (0, 0, False)
+    assert snapshot(engine) == before
+
+
+def test_report_then_matrix_with_one_text_under_two_paragraphs_fills_both(tmp_path: Path) -> None:
+    engine = new_engine(tmp_path)
+    report_file = write(
+        tmp_path / "report.docx",
+        wg_report([f"121.8\t{TWICE} (Egypt);", f"121.10\t{TWICE} (Mexico);"]),
+    )
+    assert run_import(engine, [report_file], session_no=34).added == 2
+    rows = [
+        [f"121.8 {TWICE} (Egypt);" + SOURCE, "Noted", "- Migrants", ""],
+        [f"121.10 {TWICE} (Mexico);" + SOURCE, "Noted", "- Migrants", ""],
+    ]
+    f = write(tmp_path / "UPR34_Kazakhstan.docx", matrix(HEADER_A, rows))
+    second = run_import(engine, [f])
+    assert second.ok, second.problems
+    assert (second.added, second.updated) == (0, 2)
+    assert sorted((r["paragraph"], r["response"], r["states"]) for r in recs(engine)) == [
+        ("121.10", "noted", ["MEX"]),
+        ("121.8", "noted", ["EGY"]),
+    ]
+    before = snapshot(engine)
+    again = run_import(engine, [report_file, f], session_no=34)
+    assert (again.added, again.updated, again.written) == (0, 0, False)
+    assert snapshot(engine) == before
+
+
+def test_upr_info_rows_of_one_text_stay_one_recommendation_a_matrix_numbers(
+    tmp_path: Path,
+) -> None:
+    engine = new_engine(tmp_path)
+    rows = [
+        upr_row(text_=TWICE, rs="Egypt", session="34", response="Noted"),
+        upr_row(text_=TWICE, rs="Mexico", session="34", response="Noted"),
+    ]
+    upr = write(tmp_path / "upr.csv", csv_bytes(UPR_INFO_HEADER, rows))
+    assert run_import(engine, [upr]).added == 1  # no paragraph: one per text
+    matrix_rows = [
+        [f"121.8 {TWICE} (Egypt);" + SOURCE, "Noted", "- Migrants", ""],
+        [f"121.10 {TWICE} (Mexico);" + SOURCE, "Noted", "- Migrants", ""],
+    ]
+    f = write(tmp_path / "UPR34_Kazakhstan.docx", matrix(HEADER_A, matrix_rows))
+    report = run_import(engine, [f])
+    assert report.ok, report.problems
+    # the stored one takes the first paragraph, the second paragraph is a recommendation more
+    assert (report.added, report.updated) == (1, 1)
+    assert sorted(r["paragraph"] for r in recs(engine)) == ["121.10", "121.8"]
+    before = snapshot(engine)
+    again = run_import(engine, [upr, f])
+    assert (again.added, again.updated, again.written) == (0, 0, False)
+    assert snapshot(engine) == before
+
+
 # --- bad input -------------------------------------------------------------------------------
 def test_neither_matrix_nor_report_is_one_file_message(tmp_path: Path) -> None:
     d = docx.Document()

@@ -196,3 +196,87 @@ def test_dates_as_spreadsheet_dates_text_or_serials_all_read(engine) -> None:
     ]
     report = run_import(engine, [ImportSource("d.xlsx", xlsx_bytes(rows))])
     assert [p["published"] for p in report.files[0].preview] == ["2020-01-03"] * 3
+
+
+# --- today's exports (issue #14): marks, paragraphs in words, joined states -------------------
+LRM, RLM, BOM, NBSP = "\u200e", "\u200f", "\ufeff", "\u00a0"
+
+
+def test_invisible_marks_and_no_break_spaces_are_removed_from_every_cell(engine) -> None:
+    row = uhri_row(
+        Text=f"{BOM}145.2{NBSP}Ratify the Optional{NBSP}Protocol (France){LRM} (Chile);",
+        **{
+            "Countries Concerned": f"- {LRM}Kazakhstan{RLM}",
+            "Reccomending Body": f"- UPR{LRM}",
+            "Document Symbol": f"{LRM}A/HRC/43/10",
+            "Themes": f"- Torture{NBSP}and other cruel treatment{LRM}",
+            "UPR Reccomending States": f"- {RLM}France\n- Chile{BOM}",
+            "UPR Position": f"- Supported{LRM}",
+            "UPR Session": f"- 34{NBSP}Session{LRM}",
+            "Document Publication Date": f"{LRM}2020-01-03",
+        },
+    )
+    report = run_import(engine, [ImportSource("marks.xlsx", xlsx_bytes([row]))])
+    assert report.ok, [str(p) for p in report.problems]
+    (rec,) = recommendations(engine)
+    assert rec["paragraph"] == "145.2"
+    assert rec["text"] == "Ratify the Optional Protocol"
+    assert (rec["state_iso3"], rec["session"], rec["response"]) == ("KAZ", 34, "supported")
+    assert rec["recommending_iso3"] == "CHL, FRA"
+    assert rec["themes"] == "Torture and other cruel treatment"
+    assert report.files[0].preview[0]["published"] == "2020-01-03"
+    with db.session_scope(engine) as s:
+        assert s.scalar(select(Review.report_symbol)) == "A/HRC/43/10"
+
+
+@pytest.mark.parametrize(
+    ("text", "paragraph"),
+    [
+        ("Recommendation No. 12 para. 145.2 Ratify the Convention (France) (Chile);", "145.2"),
+        ("para. 145.2 Ratify the Convention (France) (Chile);", "145.2"),
+        ("Para. 145.2: Ratify the Convention (France) (Chile);", "145.2"),
+        ("Recommendation No. 12: Ratify the Convention (France) (Chile);", None),
+    ],
+)
+def test_a_paragraph_named_in_words_is_the_paragraph(engine, text: str, paragraph: str) -> None:
+    report = run_import(engine, [ImportSource("p.xlsx", xlsx_bytes([uhri_row(Text=text)]))])
+    assert report.ok, [str(p) for p in report.problems]
+    (rec,) = recommendations(engine)
+    assert (rec["paragraph"], rec["text"]) == (paragraph, "Ratify the Convention")
+
+
+def test_countries_concerned_joining_two_states_rejects_only_its_row(engine) -> None:
+    rows = [
+        uhri_row(**{"Countries Concerned": "- South Sudan - Sudan"}),
+        uhri_row(Text="145.3 Another one (France) (Chile)"),
+    ]
+    report = run_import(engine, [ImportSource("joined.xlsx", xlsx_bytes(rows))], skip_invalid=True)
+    assert [str(p) for p in report.problems] == [
+        "joined.xlsx:2: Countries Concerned: 'South Sudan - Sudan' names 2 states (South Sudan, "
+        "Sudan); a UPR recommendation concerns one state under review: give each its own row"
+    ]
+    assert (report.rows_read, report.added, report.rows_rejected) == (2, 1, 1)
+
+
+def test_recommending_states_joined_on_one_line_are_each_a_state(engine) -> None:
+    row = uhri_row(
+        Text="145.2 Ratify the Convention (South Sudan) (Sudan);",
+        **{"UPR Reccomending States": "- South Sudan - Sudan"},
+    )
+    report = run_import(engine, [ImportSource("rs.xlsx", xlsx_bytes([row]))])
+    assert report.ok, [str(p) for p in report.problems]
+    (rec,) = recommendations(engine)
+    assert (rec["text"], rec["recommending_iso3"]) == ("Ratify the Convention", "SSD, SDN")
+
+
+def test_one_text_under_two_paragraphs_is_two_recommendations_and_reimports(engine) -> None:
+    rows = [
+        uhri_row(Text="115.8 Ratify ICRMW (Egypt);", **{"UPR Reccomending States": "- Egypt"}),
+        uhri_row(Text="115.10 Ratify ICRMW (Mexico);", **{"UPR Reccomending States": "- Mexico"}),
+    ]
+    source = ImportSource("twice.xlsx", xlsx_bytes(rows))
+    assert run_import(engine, [source]).added == 2
+    got = [(r["paragraph"], r["recommending_iso3"]) for r in recommendations(engine)]
+    assert sorted(got) == [("115.10", "MEX"), ("115.8", "EGY")]
+    again = run_import(engine, [source])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)

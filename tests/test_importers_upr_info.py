@@ -392,3 +392,120 @@ def test_the_samples_real_recommendations_are_found_again_not_duplicated(
     report = run_import(engine, [write(tmp_path / "k.csv", csv_bytes(UPR_INFO_HEADER, [row]))])
     assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
     assert stats(engine)["recommendations"] == before
+
+
+# --- today's exports (issue #14) ------------------------------------------------------------
+WEB_HEADER = [
+    "Title",
+    "Recommendation",
+    "State under Review",
+    "Recommending State",
+    "Response",
+    "Issues",
+    "Cycle",
+    "Session",
+    "Action Category",
+]
+
+
+@pytest.mark.parametrize(
+    "label", ["20", "Session 20", "20 - October 2014", "- 20 Session", "20th session (2014)"]
+)
+def test_session_labels_of_todays_exports_read_as_the_session(
+    tmp_path: Path, engine, label: str
+) -> None:
+    rows = [
+        [
+            "t",
+            "Ratify the Convention.",
+            "Kazakhstan",
+            "France",
+            "Supported",
+            "",
+            "2nd Cycle",
+            label,
+            "5",
+        ]
+    ]
+    path = write(tmp_path / "web.csv", csv_bytes(WEB_HEADER, rows, delimiter=","))
+    report = run_import(engine, [path])
+    assert report.ok, [str(p) for p in report.problems]
+    (rec,) = recommendations(engine)
+    assert (rec["state_iso3"], rec["session"]) == ("KAZ", 20)
+
+
+def test_a_label_naming_two_sessions_is_still_refused(tmp_path: Path, engine) -> None:
+    rows = [upr_row(session="20 - 21")]
+    path = write(tmp_path / "two.csv", csv_bytes(UPR_INFO_HEADER, rows))
+    report = run_import(engine, [path])
+    assert [str(p) for p in report.problems] == [
+        f"{path}:2: Session: '20 - 21' is not a session number (a whole number such as 27)"
+    ]
+
+
+@pytest.mark.parametrize("sep", [", ", "; ", " | ", "|"])
+def test_multi_value_cells_split_on_comma_semicolon_and_bar(
+    tmp_path: Path, engine, sep: str
+) -> None:
+    rows = [
+        upr_row(
+            issue=sep.join(["Women's rights", "Justice"]),
+            rs=sep.join(["France", "Korea, Republic of", "Chile"]),
+        )
+    ]
+    report = run_import(engine, [write(tmp_path / "m.csv", csv_bytes(UPR_INFO_HEADER, rows))])
+    assert report.ok, [str(p) for p in report.problems]
+    (rec,) = recommendations(engine)
+    assert rec["themes"] == "Justice; Women's rights"
+    assert set(rec["recommending_iso3"].split(", ")) == {"CHL", "FRA", "KOR"}
+
+
+def test_invisible_marks_in_a_upr_info_export_are_removed(tmp_path: Path, engine) -> None:
+    rows = [
+        upr_row(
+            sur="\u200eKazakhstan",
+            text_="Ratify\u00a0the Convention.\u200f",
+            rs="France\u200e",
+            session="\ufeff20",
+        ),
+        upr_row(text_="Ratify the Convention.", rs="Chile"),
+    ]
+    report = run_import(engine, [write(tmp_path / "i.csv", csv_bytes(UPR_INFO_HEADER, rows))])
+    assert report.ok, [str(p) for p in report.problems]
+    (rec,) = recommendations(engine)  # the marks do not make a second recommendation
+    assert (rec["text"], rec["recommending_iso3"]) == ("Ratify the Convention.", "CHL, FRA")
+
+
+def test_an_export_split_by_session_imports_together_and_overlaps_add_nothing(
+    tmp_path: Path, engine
+) -> None:
+    # A capped export taken in two parts: sessions 20-21, then 21-34, session 21 in both.
+    first = [
+        upr_row(session="20 - October 2014", rs="France"),
+        upr_row(sur="Kyrgyzstan", session="Session 21", rs="Egypt", text_="Adopt a law."),
+    ]
+    second = [
+        upr_row(sur="Kyrgyzstan", session="21", rs="Egypt", text_="Adopt a law."),  # overlap
+        upr_row(sur="Kyrgyzstan", session="21", rs="Chile", text_="Adopt a law."),  # new state
+        upr_row(sur="Kazakhstan", session="34", rs="Mexico", text_="Protect journalists."),
+    ]
+    a = write(tmp_path / "part1.csv", csv_bytes(UPR_INFO_HEADER, first))
+    b = write(
+        tmp_path / "part2.csv",
+        csv_bytes(
+            WEB_HEADER[1:],
+            [[r[3], r[0], r[4], r[7], r[9], "", r[10], r[8]] for r in second],
+            delimiter=",",
+        ),
+    )
+    together = run_import(engine, [a, b])
+    assert together.ok, [str(p) for p in together.problems]
+    assert (together.rows_read, together.added) == (5, 3)
+    s = stats(engine)
+    assert (s["recommendations"], s["recommendation_state_pairs"], s["reviews"]) == (3, 4, 3)
+    before = snapshot(engine)
+    # each part again, alone or both: nothing more
+    for parts in ([a], [b], [b, a]):
+        again = run_import(engine, parts)
+        assert (again.added, again.updated, again.written) == (0, 0, False)
+    assert snapshot(engine) == before

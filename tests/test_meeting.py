@@ -65,9 +65,13 @@ def test_a_meeting_is_a_coalition_and_a_day() -> None:
 @pytest.mark.parametrize(
     ("coalition", "day", "message"),
     [
-        ("", "2025-05-14", "coalition: the coalition's name is required"),
-        ("x" * 300, "2025-05-14", "coalition: at most"),
-        ("Coalition", "14.05.2025", "date: '14.05.2025' is not a date in the form YYYY-MM-DD"),
+        ("", "2025-05-14", "Coalition: enter the coalition's name"),
+        ("x" * 300, "2025-05-14", "Coalition: at most"),
+        (
+            "Coalition",
+            "14.05.2025",
+            "Meeting date: '14.05.2025' is not a date in the form YYYY-MM-DD",
+        ),
         ("Coalition", (dt.date.today() + dt.timedelta(days=1)).isoformat(), "in the future"),
     ],
 )
@@ -101,9 +105,9 @@ def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> No
 
 def test_recording_needs_a_status_and_an_editor(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
-    with pytest.raises(ValidationError, match="status: choose the status the meeting agreed on"):
+    with pytest.raises(ValidationError, match="Status agreed by the meeting: choose the status"):
         meeting.record_status(session, m, recs[0], "")
-    with pytest.raises(ValidationError, match="status: 'done' is not one of"):
+    with pytest.raises(ValidationError, match="Status: 'done' is not one of"):
         meeting.record_status(session, m, recs[0], "done")
     with auth.acting_as("donor", "viewer"), pytest.raises(auth.PermissionDenied):
         meeting.record_status(session, m, recs[0], "not_implemented")

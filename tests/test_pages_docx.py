@@ -42,7 +42,7 @@ LAYOUT_B = matrix(
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     e = new_engine(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, str(e.url))
     yield e

@@ -288,7 +288,8 @@ def test_markdown_shows_database_text_literally(session: Session) -> None:
     md = submission.to_markdown(
         build_report(session, ReportSettings(state="KAZ", organisations=("A_B",)))
     )
-    assert r"Repeal \*article\* 174 \<b\>now\</b\> \[x\](javascript:alert(1))" in md
+    # Raw HTML as entities (issue 13): inert in every Markdown renderer, not only CommonMark.
+    assert r"Repeal \*article\* 174 &lt;b&gt;now&lt;/b&gt; \[x\](javascript:alert(1))" in md
     assert r"Submission by A\_B" in md
 
 
@@ -461,6 +462,16 @@ def test_report_command_writes_docx_md_csv_and_regenerates_a_saved_report(
     assert OWN[1] in text
     assert main(["report", "--saved", "KAZ", "--out", str(tmp_path / "kaz.csv")]) == 0
     assert len((tmp_path / "kaz.csv").read_text(encoding="utf-8-sig").splitlines()) == 6
+
+
+def test_report_command_without_an_organisation_warns_as_the_page_does(
+    sample_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--state", "KAZ", "--out", str(tmp_path / "kaz.md")]) == 0
+    assert "warning: name the submitting organisation(s) with --org" in capsys.readouterr().err
+    args = ["report", "--state", "KAZ", "--org", ORG, "--out", str(tmp_path / "kaz.md")]
+    assert main(args) == 0
+    assert "submitting organisation" not in capsys.readouterr().err
 
 
 def test_report_command_errors_are_clear(

@@ -27,7 +27,7 @@ def calendar_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
     return json.loads(out)
 
 
-def test_kazakhstan_past_reviews_and_the_next_one(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_kazakhstan_past_reviews_and_the_next_one(db_url, capsys) -> None:
     rows = calendar_json(capsys, "--state", "Kazakhstan")
     assert [(r["session"], r["cycle"], r["status"]) for r in rows] == [
         (7, 1, "past"),
@@ -46,14 +46,14 @@ def test_kazakhstan_past_reviews_and_the_next_one(db_url, capsys) -> None:  # ty
     assert rows[-1]["projected"] is True  # session 62 is beyond the dated sessions
 
 
-def test_france_held_session_43_in_may_2023_in_cycle_4(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_france_held_session_43_in_may_2023_in_cycle_4(db_url, capsys) -> None:
     rows = {r["cycle"]: r for r in calendar_json(capsys, "--state", "FRA")}
     assert (rows[4]["session"], rows[4]["month"], rows[4]["status"]) == (43, "2023-05", "past")
     assert [rows[c]["session"] for c in (2, 3, 4, 5)] == [15, 29, 43, 57]
     assert rows[5]["status"] == "next"
 
 
-def test_the_submission_deadline_is_an_estimate_six_months_before(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_submission_deadline_is_an_estimate_six_months_before(db_url, capsys) -> None:
     kaz = calendar_json(capsys, "--state", "KAZ")
     by_session = {r["session"]: r for r in kaz}
     # Session 48 opened on 20 January 2025: submissions about July 2024.
@@ -66,14 +66,14 @@ def test_the_submission_deadline_is_an_estimate_six_months_before(db_url, capsys
     assert by_session[62]["submission_deadline"] == "2029-05-01"
 
 
-def test_the_text_output_says_estimate_and_the_status(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_text_output_says_estimate_and_the_status(db_url, capsys) -> None:
     assert main(["calendar", "--today", TODAY, "--state", "Kazakhstan"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("Kazakhstan: cycle 5, session 62, November 2029 (next)")
     assert "submissions due about May 2029" in out[-1]
 
 
-def test_the_status_follows_today(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_status_follows_today(db_url, capsys) -> None:
     rows = json.loads(
         (
             main(["calendar", "--today", "2024-06-01", "--json", "--state", "KAZ"]),
@@ -133,7 +133,7 @@ def test_a_malformed_data_row_is_named_by_file_row_and_column(tmp_path: Path) ->
         load_data(tmp_path)
 
 
-def test_an_imported_review_gives_its_symbol_and_date(any_db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_an_imported_review_gives_its_symbol_and_date(any_db_url, capsys) -> None:
     from sqlalchemy import select
 
     from tracker import db, schema
@@ -155,7 +155,7 @@ def test_an_imported_review_gives_its_symbol_and_date(any_db_url, capsys) -> Non
     assert rows[2]["start"] == "2014-10-30"
 
 
-def test_ics_has_one_event_per_future_review_and_per_deadline(db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ics_has_one_event_per_future_review_and_per_deadline(db_url, capsys, tmp_path) -> None:
     target = tmp_path / "reviews.ics"
     code = main(
         ["calendar", "--today", TODAY, "--state", "KAZ", "--state", "France", "--ics", str(target)]
@@ -184,7 +184,7 @@ def test_ics_has_one_event_per_future_review_and_per_deadline(db_url, capsys, tm
     assert len({str(e["UID"]) for e in events}) == 4
 
 
-def test_ics_replaces_an_existing_file_and_makes_it_private(db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ics_replaces_an_existing_file_and_makes_it_private(db_url, capsys, tmp_path) -> None:
     target = tmp_path / "reviews.ics"
     target.write_text("old")
     target.chmod(0o644)
@@ -193,7 +193,7 @@ def test_ics_replaces_an_existing_file_and_makes_it_private(db_url, capsys, tmp_
     assert target.read_bytes().startswith(b"BEGIN:VCALENDAR")
 
 
-def test_unknown_state_is_a_clear_error(db_url, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_state_is_a_clear_error(db_url, capsys) -> None:
     assert main(["calendar", "--state", "Atlantis"]) == 1
     assert "unknown state 'Atlantis'" in capsys.readouterr().err
 

@@ -85,7 +85,7 @@ def test_load_sample_into_empty_database_is_complete(session) -> None:
     assert summary.assessments == 32
 
 
-def kazakhstan_count(session) -> int:  # type: ignore[no-untyped-def]
+def kazakhstan_count(session) -> int:
     return len(
         session.scalars(
             select(Recommendation.id).join(Review).join(State).where(State.iso3 == "KAZ")
@@ -93,9 +93,7 @@ def kazakhstan_count(session) -> int:  # type: ignore[no-untyped-def]
     )
 
 
-def test_removing_the_sample_keeps_what_a_real_import_holds(  # type: ignore[no-untyped-def]
-    sample_session, shared_data
-) -> None:
+def test_removing_the_sample_keeps_what_a_real_import_holds(sample_session, shared_data) -> None:
     """Issue 13.1: the Kazakhstan export names the sample's three real recommendations; after
     importing it, `sample remove` (as the banner advises) must keep all 318."""
     report = import_files(sample_session, [shared_data / "upr_info_kazakhstan_sessions07_20.csv"])
@@ -105,7 +103,7 @@ def test_removing_the_sample_keeps_what_a_real_import_holds(  # type: ignore[no-
     assert report.sample_present
     lines = report.summary_lines()
     assert lines[1] == (
-        "This database still holds the sample data. Remove it with `python -m tracker sample "
+        "This database still holds the sample data. Remove it with `.venv/bin/tracker sample "
         "remove`: what your imports hold stays."
     )
     assert (
@@ -126,9 +124,7 @@ def test_removing_the_sample_keeps_what_a_real_import_holds(  # type: ignore[no-
         assert rec.current_assessment is None  # its sample assessment went with the sample
 
 
-def test_an_import_without_sample_says_nothing_about_it(  # type: ignore[no-untyped-def]
-    session, shared_data
-) -> None:
+def test_an_import_without_sample_says_nothing_about_it(session, shared_data) -> None:
     report = import_files(session, [shared_data / "upr_info_kazakhstan_sessions07_20.csv"])
     assert not report.sample_present
     assert not any("sample" in line for line in report.summary_lines())

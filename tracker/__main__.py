@@ -1,7 +1,5 @@
 """``python -m tracker``: see tracker.cli."""
 
-import sys
+from tracker.cli import run
 
-from tracker.cli import main
-
-sys.exit(main())
+run()

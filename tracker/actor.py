@@ -27,6 +27,9 @@ class Actor:
     username: str
     role: Role | None
     local: bool = False  # local single-user mode or the command line (no login)
+    # Nobody logged in (anonymous() or public_viewer()): the username names no account, even
+    # when an account happens to be called "anonymous" or "public".
+    visitor: bool = False
 
     def can(self, role: Role | str) -> bool:
         """True when this actor's role is at least ``role``."""
@@ -54,12 +57,12 @@ def local_actor() -> Actor:
 
 def anonymous() -> Actor:
     """Nobody logged in: may not write anything."""
-    return Actor("anonymous", None)
+    return Actor("anonymous", None, visitor=True)
 
 
 def public_viewer() -> Actor:
     """A visitor of a public read-only instance."""
-    return Actor("public", Role.VIEWER)
+    return Actor("public", Role.VIEWER, visitor=True)
 
 
 def set_actor_provider(provider: Callable[[], Actor | None] | None) -> None:

@@ -13,8 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -37,15 +36,16 @@ from sqlalchemy.orm import Session, aliased
 from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.models import HISTORY_ORDER, Assessment, Recommendation
+from tracker.models import HISTORY_ORDER, Assessment, Recommendation, valid_id
+from tracker.safe_output import UrlError, check_url
 from tracker.vocab import STATUS_RANK, Role, Status, parse_status, status_label
 
 MAX_SOURCE_LENGTH = 300
-MAX_URL_LENGTH = 1000
 
 
-def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
-    """A date from ``YYYY-MM-DD`` (or a date), with a clear error otherwise."""
+def parse_date(value: str | dt.date, field: str = "date", label: str | None = None) -> dt.date:
+    """A date from ``YYYY-MM-DD`` (or a date), with a clear error otherwise; the message
+    names the field by ``label`` (as a form labels it) when given, else by ``field``."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -56,33 +56,60 @@ def parse_date(value: str | dt.date, field: str = "date") -> dt.date:
         raise ValidationError(
             field,
             _("{field}: {value!r} is not a date in the form YYYY-MM-DD").format(
-                field=field, value=value
+                field=label or field, value=value
             ),
         ) from None
 
 
 def validate_status(value: str) -> Status:
+    """The :class:`Status` named by ``value`` (a key or a label), or a
+    :class:`ValidationError` that names the field as the forms label it."""
     status = parse_status(value) if value else None
+    if not value:
+        raise ValidationError("status", _("Status: choose a status"))
     if status is None:
         allowed = ", ".join(s.value for s in Status)
         raise ValidationError(
             "status",
-            _("status: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
+            _("Status: {value!r} is not one of {allowed}").format(value=value, allowed=allowed),
         )
     return status
 
 
 def validate_url(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > MAX_URL_LENGTH:
+    """An evidence URL checked by the one rule (tracker.safe_output.check_url); None when
+    blank; :class:`ValidationError` on the ``url`` field otherwise."""
+    try:
+        return check_url(value)
+    except UrlError as exc:
         raise ValidationError(
-            "url",
-            _("url: {value!r} is not a web address (http:// or https://)").format(value=value),
+            "url", _("Link to the evidence: {reason}").format(reason=exc)
+        ) from None
+
+
+def validate_source(value: str | None) -> str:
+    """The source organisation, spaces normalised; required, at most MAX_SOURCE_LENGTH."""
+    source = " ".join((value or "").split())
+    if not source:
+        raise ValidationError(
+            "source", _("Source organisation: say which organisation made the assessment")
         )
-    return value
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ValidationError(
+            "source", _("Source organisation: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
+        )
+    return source
+
+
+def validate_day(value: str | dt.date) -> dt.date:
+    """The date of an assessment: a valid date, not in the future."""
+    day = parse_date(value)
+    if day > dt.date.today():
+        raise ValidationError(
+            "date",
+            _("Date of the assessment: {value} is in the future").format(value=day.isoformat()),
+        )
+    return day
 
 
 def add_assessment(
@@ -107,26 +134,18 @@ def add_assessment(
     db.begin_write(session)
     # The row lock (PostgreSQL) serialises two assessments of one recommendation, so that
     # each computes the current status with the other's row in view.
-    rec = session.get(
-        Recommendation, recommendation_id, with_for_update=True, populate_existing=True
+    rec = (
+        session.get(Recommendation, recommendation_id, with_for_update=True, populate_existing=True)
+        if valid_id(recommendation_id)
+        else None  # no row has it; the database would raise instead of finding none
     )
     if rec is None:
         raise ValidationError(
             "id", _("id: there is no recommendation with id {id}").format(id=recommendation_id)
         )
     st = validate_status(status)
-    day = parse_date(assessed_on)
-    if day > dt.date.today():
-        raise ValidationError(
-            "date", _("date: {value} is in the future").format(value=day.isoformat())
-        )
-    source = " ".join((source_org or "").split())
-    if not source:
-        raise ValidationError("source", _("source: the source organisation is required"))
-    if len(source) > MAX_SOURCE_LENGTH:
-        raise ValidationError(
-            "source", _("source: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
-        )
+    day = validate_day(assessed_on)
+    source = validate_source(source_org)
     previous = rec.current_assessment.status if rec.current_assessment else None
     a = Assessment(
         recommendation_id=rec.id,
@@ -159,6 +178,36 @@ def add_assessment(
         },
     )
     return a
+
+
+class SameDay(NamedTuple):
+    """An assessment already made by a source on a day (see :func:`same_day_assessment`)."""
+
+    id: int
+    status: str
+    source_org: str
+
+
+def same_day_assessment(
+    session: Session, recommendation_id: int, assessed_on: str | dt.date, source_org: str
+) -> SameDay | None:
+    """The assessment of ``recommendation_id`` that ``source_org`` already made on
+    ``assessed_on`` (names compared without case and extra spaces; retracted ones and
+    retractions left out), or None. The forms ask before saving a second one: the same
+    source on the same day is most often the same assessment entered twice."""
+    day = parse_date(assessed_on)
+    key = _source_key(source_org or "")
+    rows = session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.recommendation_id == recommendation_id,
+            Assessment.assessed_on == day,
+            *effective(Assessment),
+        )
+        .order_by(Assessment.id)
+    )
+    found = next((a for a in rows if _source_key(a.source_org) == key), None)
+    return SameDay(found.id, found.status, found.source_org) if found else None
 
 
 def retract_assessment(
@@ -199,7 +248,9 @@ def retract_assessment(
         )
     why = " ".join((reason or "").split())
     if not why:
-        raise ValidationError("reason", _("reason: say why the assessment is withdrawn"))
+        raise ValidationError(
+            "reason", _("Why is it withdrawn? Say why the assessment is withdrawn")
+        )
     rec = session.get(
         Recommendation, target.recommendation_id, with_for_update=True, populate_existing=True
     )

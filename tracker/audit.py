@@ -55,6 +55,18 @@ def record(
     return event
 
 
+def record_many(session: Session, events: list[dict[str, Any]], *, actor: str | None) -> int:
+    """Add one audit event per item of ``events`` (each: the keyword arguments of
+    :func:`record` but ``actor``) and bump the data version once: a bulk write of 500
+    recommendations is one change for the caches, and 500 events for the audit trail.
+    Returns how many were added (the caller commits)."""
+    who = actor or default_actor()
+    session.add_all(AuditEvent(actor=who, **e) for e in events)
+    if events:
+        bump_data_version(session)
+    return len(events)
+
+
 def bump_data_version(session: Session) -> None:
     updated = session.execute(
         update(Meta)
@@ -92,6 +104,9 @@ _CHANGE_VALUE_CHARS = 200  # a long text (a recommendation) is cut in the change
 ACTION_LABELS: dict[str, str] = {
     "assessment.add": N_("Assessment added"),
     "assessment.retract": N_("Assessment retracted"),
+    "plan.add": N_("Planned action added"),
+    "plan.edit": N_("Planned action changed"),
+    "plan.remove": N_("Planned action removed"),
     "recommendation.edit": N_("Recommendation edited"),
     "import": N_("File imported"),
     "link.suggest": N_("Repeats suggested"),

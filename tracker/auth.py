@@ -32,19 +32,22 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import exists, func, select
+from sqlalchemy import Engine, delete, exists, func, select, text
 from sqlalchemy.orm import Session
 
-from tracker import audit, db, settings
+from tracker import audit, db, private_files, settings
 from tracker.actor import (  # the current actor lives below audit; re-exported for callers
     Actor,
     acting_as,
@@ -86,6 +89,9 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
+# Password checks running at once in this process (see _verify).
+HASHING_SLOTS = max(1, (os.cpu_count() or 2) - 1)
+_hashing_slots = threading.BoundedSemaphore(HASHING_SLOTS)
 
 
 def role_label(role: str | None) -> str:
@@ -380,6 +386,7 @@ def set_password(session: Session, username: str, password: str) -> None:
     user.password_hash = _hasher.hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    _clear_name_counters(session, user.username)
     session.flush()
     audit.record(
         session,
@@ -399,6 +406,7 @@ def unlock(session: Session, username: str) -> None:
     before = {"failed_logins": user.failed_logins, "locked_until": _iso(user.locked_until)}
     user.failed_logins = 0
     user.locked_until = None
+    _clear_name_counters(session, user.username)
     session.flush()
     audit.record(
         session,
@@ -458,62 +466,230 @@ def actor_for(session: Session, username: str) -> Actor | None:
         return Actor(user.username, Role.VIEWER)
 
 
-def authenticate(
-    session: Session, username: str, password: str, *, now: dt.datetime | None = None
-) -> LoginResult:
-    """Check a login; count failures and lock the account after too many.
+# --- throttling failed logins ----------------------------------------------------------------
+# Failed logins are counted per client address and per (username, client address), in rows of
+# the meta table (key ``login:…``, value "<expiry ms> <failures> <locked until ms>"; the
+# fixed-width expiry first lets one DELETE drop the stale rows). Unknown usernames are counted
+# exactly like accounts, so that "locked" says nothing about whether an account exists, and a
+# lock only holds for the address that failed: an anonymous visitor elsewhere cannot keep an
+# admin out. The client address is Streamlit's (None on localhost: one "local" bucket).
+MAX_FAILED_LOGINS_PER_ADDRESS = 20  # failures from one address, any usernames, in LOCKOUT
+_THROTTLE_PREFIX = "login:"
+_NAME_KIND, _ADDRESS_KIND = "u", "a"
+# PostgreSQL advisory-lock key serialising the brief failure-count writes (SQLite's
+# BEGIN IMMEDIATE does it there).
+_THROTTLE_LOCK_KEY = 0x55504C47  # "UPLG"
 
-    Never raises for a wrong login: the caller commits the session so that the failure count
-    is kept. Unknown usernames and wrong passwords get the same message and the same delay.
+
+def _digest(text: str, n: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
+
+
+def _name_key(name: str, address: str) -> str:
+    # The username's digest first, so that unlocking one account clears it at every address.
+    return f"{_THROTTLE_PREFIX}{_NAME_KIND}:{_digest(name, 20)}{_digest(address, 20)}"
+
+
+def _name_prefix(name: str) -> str:
+    return f"{_THROTTLE_PREFIX}{_NAME_KIND}:{_digest(name, 20)}"
+
+
+def _address_key(address: str) -> str:
+    return f"{_THROTTLE_PREFIX}{_ADDRESS_KIND}:{_digest(address, 40)}"
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def _from_ms(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class _Counter:
+    failures: int = 0
+    last_ms: int = 0
+    locked_until_ms: int = 0
+
+    @classmethod
+    def parse(cls, value: str | None) -> _Counter:
+        try:
+            _expiry, failures, locked, last = (value or "").split()
+            return cls(int(failures), int(last), int(locked))
+        except ValueError:
+            return cls()
+
+    def locked(self, now_ms: int) -> bool:
+        return self.locked_until_ms > now_ms
+
+    def fail(self, now_ms: int, limit: int) -> _Counter:
+        """The counter after one more failure at ``now_ms`` (failures older than LOCKOUT
+        are forgotten); at ``limit`` it locks for LOCKOUT and starts again from zero."""
+        window = int(LOCKOUT.total_seconds() * 1000)
+        failures = (self.failures if now_ms - self.last_ms <= window else 0) + 1
+        if failures >= limit:
+            return _Counter(0, now_ms, now_ms + window)
+        return _Counter(failures, now_ms, self.locked_until_ms)
+
+    def value(self) -> str:
+        window = int(LOCKOUT.total_seconds() * 1000)
+        expiry = max(self.last_ms + window, self.locked_until_ms)
+        return f"{expiry:015d} {self.failures} {self.locked_until_ms} {self.last_ms}"
+
+
+def _counters(session: Session, keys: list[str]) -> dict[str, _Counter]:
+    rows = session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(keys))).all()
+    found = {k: _Counter.parse(v) for k, v in rows}
+    return {k: found.get(k, _Counter()) for k in keys}
+
+
+def _store(session: Session, key: str, counter: _Counter) -> None:
+    row = session.get(Meta, key, with_for_update=True)
+    if row is None:
+        session.add(Meta(key=key, value=counter.value()))
+    else:
+        row.value = counter.value()
+
+
+def _forget_stale_counters(session: Session, now_ms: int) -> None:
+    session.execute(
+        delete(Meta).where(Meta.key.like(_THROTTLE_PREFIX + "%"), Meta.value < f"{now_ms:015d}")
+    )
+
+
+def _clear_name_counters(session: Session, name: str) -> None:
+    """Forget the failed logins of username ``name`` from every address (unlock)."""
+    session.execute(delete(Meta).where(Meta.key.like(_name_prefix(name) + "%")))
+
+
+def _address_locked_message(until: dt.datetime) -> str:
+    return _(
+        "Too many failed logins from your network address: try again after {time} UTC."
+    ).format(time=until.strftime("%Y-%m-%d %H:%M"))
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    client: str | None = None,
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Check a login from ``client`` (the browser's network address; None: this machine).
+
+    After :data:`MAX_FAILED_LOGINS` failures in a row for one username from one address,
+    that username is locked *for that address* for :data:`LOCKOUT`; after
+    :data:`MAX_FAILED_LOGINS_PER_ADDRESS` failures from one address (any usernames), the
+    address is. Unknown usernames are counted and answered exactly like accounts (the same
+    messages, the same work and the same :data:`FAILED_LOGIN_DELAY_S`), so that neither
+    "wrong" nor "locked" tells whether an account exists.
+
+    Writers are never held up by a login: the password is checked and the failure delay
+    slept outside any write transaction; a failure commits its counters in one brief write
+    transaction of its own. On success the session is left in a write transaction that has
+    reset the counters (the caller commits, e.g. after :func:`issue_token`). Never raises
+    for a wrong login.
     """
-    db.begin_write(session)
     now = now or utcnow()
-    user = _find(session, username, for_update=True) if username else None
+    now_ms = _ms(now)
+    name = normalise_username(username)
+    # Anything but an address string (None on localhost; a test harness's stand-in) is local.
+    address = client.strip() if isinstance(client, str) and client.strip() else "local"
+    name_key, address_key = _name_key(name, address), _address_key(address)
+    # Reading does not take SQLite's write lock (WAL readers never block writers).
+    counters = _counters(session, [name_key, address_key])
+    user = _find(session, name) if name else None
+    password_hash = user.password_hash if user is not None else None
+    if session.in_transaction():
+        session.commit()  # ends the read (and keeps what the caller had flushed)
     wrong = _("Wrong username or password.")
-    if user is None:
-        _verify(_dummy(), password or "")  # the same work as for a real account
+    by_name, by_address = counters[name_key], counters[address_key]
+    if by_address.locked(now_ms) or by_name.locked(now_ms):
+        # No password check (it costs a core; a locked-out guesser gets no CPU): the same
+        # answer and delay whether the username exists or not.
         _fail_delay()
-        return LoginResult(None, wrong)
-    if user.locked_until is not None and user.locked_until > now:
-        _fail_delay()
-        return LoginResult(None, _locked_message(user.locked_until))
-    if not _verify(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        message = wrong
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            audit.record(
-                session,
-                actor=user.username,
-                action="user.lockout",
-                entity="user",
-                entity_id=user.id,
-                summary=f"{MAX_FAILED_LOGINS} failed logins in a row; locked until "
-                f"{user.locked_until:%Y-%m-%d %H:%M} UTC",
-                after={"locked_until": _iso(user.locked_until)},
-            )
-            message = _locked_message(user.locked_until)
+        if by_address.locked(now_ms):
+            return LoginResult(None, _address_locked_message(_from_ms(by_address.locked_until_ms)))
+        return LoginResult(None, _locked_message(_from_ms(by_name.locked_until_ms)))
+    if _verify(password_hash or _dummy(), password or "") and user is not None:
+        db.begin_write(session)
+        fresh = _find(session, name, for_update=True)
+        if fresh is None or fresh.password_hash != password_hash:
+            _fail_delay()  # removed or given a new password while we checked
+            return LoginResult(None, wrong)
+        session.execute(delete(Meta).where(Meta.key == name_key))
+        if fresh.failed_logins or fresh.locked_until:
+            fresh.failed_logins = 0
+            fresh.locked_until = None
+        if _hasher.check_needs_rehash(fresh.password_hash):
+            fresh.password_hash = _hasher.hash(password)
         session.flush()
-        _fail_delay()
-        return LoginResult(None, message)
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    session.flush()
-    return LoginResult(actor_for(session, user.username))
+        return LoginResult(actor_for(session, fresh.username))
+    message = _record_failure(session, name, name_key, address_key, now)
+    _fail_delay()  # outside the transaction: slows guessing without holding anyone up
+    return LoginResult(None, message or wrong)
+
+
+def _record_failure(
+    session: Session, name: str, name_key: str, address_key: str, now: dt.datetime
+) -> str | None:
+    """Count one failed login in a brief write transaction of its own (committed); returns
+    the lockout message when this failure locked the username or the address."""
+    now_ms = _ms(now)
+    try:
+        db.begin_write(session)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _THROTTLE_LOCK_KEY})
+        current = _counters(session, [name_key, address_key])
+        by_name = current[name_key].fail(now_ms, MAX_FAILED_LOGINS)
+        by_address = current[address_key].fail(now_ms, MAX_FAILED_LOGINS_PER_ADDRESS)
+        _forget_stale_counters(session, now_ms)
+        _store(session, name_key, by_name)
+        _store(session, address_key, by_address)
+        user = _find(session, name, for_update=True) if name else None
+        if user is not None:
+            # Shown on the Users page and by `users list`: when this account was last locked
+            # out somewhere (the lock itself holds only for the address that failed).
+            user.failed_logins = 0 if by_name.locked(now_ms) else by_name.failures
+            if by_name.locked(now_ms):
+                user.locked_until = _from_ms(by_name.locked_until_ms)
+                audit.record(
+                    session,
+                    actor=user.username,
+                    action="user.lockout",
+                    entity="user",
+                    entity_id=user.id,
+                    summary=f"{MAX_FAILED_LOGINS} failed logins in a row from one address; "
+                    f"locked there until {user.locked_until:%Y-%m-%d %H:%M} UTC",
+                    after={"locked_until": _iso(user.locked_until)},
+                )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if by_address.locked(now_ms):
+        return _address_locked_message(_from_ms(by_address.locked_until_ms))
+    if by_name.locked(now_ms):
+        return _locked_message(_from_ms(by_name.locked_until_ms))
+    return None
 
 
 # --- remembered logins (a signed token in a browser cookie) ----------------------------------
 # A browser keeps a login across page reloads and new tabs with a token signed by a server
-# secret (UPR_TRACKER_SECRET_KEY, else one generated once and kept in the meta table). The
-# token names the account, the time it was issued, and a fingerprint of the password hash, so
-# that a new password, removing the account, or logging out (which records the time in the
-# meta table) ends every remembered login of that account.
-_SECRET_KEY = "session_secret"
+# secret: UPR_TRACKER_SECRET_KEY, else one generated once into a key file (mode 0600) beside
+# a SQLite database or at UPR_TRACKER_SECRET_KEY_FILE (see settings.secret_key_file). The
+# secret is never in the database, so a backup cannot be used to forge a login. The token
+# names the account, the time it was issued, a fingerprint of the password hash and the
+# database's login epoch, so that a new password, removing the account, logging out (which
+# records the time in the meta table) or restoring a backup (which moves the epoch on) ends
+# every remembered login of that account.
+SECRET_ENV = settings.SECRET_KEY_ENV
+LOGIN_EPOCH_KEY = "login_epoch"
 _LOGOUT_PREFIX = "logout:"
+_secrets: dict[str, bytes] = {}  # per key file (or in-memory database): read once
+_secrets_lock = threading.Lock()
 
 
 def _b64(data: bytes) -> str:
@@ -528,16 +704,66 @@ def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
-def _secret(session: Session, *, create: bool) -> bytes | None:
-    configured = settings.value(settings.SECRET_KEY)
+def _secret(session: Session) -> bytes:
+    """The signing secret: UPR_TRACKER_SECRET_KEY, else the key file's (created on first
+    use), else (an in-memory database) one kept for the life of the process."""
+    configured = settings.secret_key()
     if configured:
         return configured.encode("utf-8")
-    value = session.scalar(select(Meta.value).where(Meta.key == _SECRET_KEY))
-    if value is None and create:
-        value = secrets.token_hex(32)
-        session.add(Meta(key=_SECRET_KEY, value=value))
-        session.flush()
-    return value.encode("ascii") if value else None
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    path = settings.secret_key_file(engine.url.render_as_string(hide_password=False))
+    cache_key = str(path) if path is not None else "memory"
+    with _secrets_lock:
+        found = _secrets.get(cache_key)
+        if found is None:
+            found = (
+                read_or_create_key_file(path)
+                if path is not None
+                else secrets.token_hex(32).encode("ascii")
+            )
+            _secrets[cache_key] = found
+        return found
+
+
+def read_or_create_key_file(path: Path) -> bytes:
+    """The secret in the key file ``path``, created (mode 0600, 64 hex digits) if missing.
+    Two processes creating it at once agree: the file appears whole (hard link) or not."""
+    for _attempt in range(50):
+        try:
+            value = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            value = ""
+        if value:
+            return value.encode("ascii")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = private_files.create_private(tmp, exclusive=True)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+            os.link(tmp, path)  # fails if another process made it first: read theirs
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        time.sleep(0.01)
+    raise RuntimeError(f"{path}: the signing key file is empty")
+
+
+def forget_secrets() -> None:
+    """Read the secret again on next use (tests switch key files)."""
+    with _secrets_lock:
+        _secrets.clear()
+
+
+def login_epoch(session: Session) -> int:
+    """The database's login epoch: a restore moves it on, ending every remembered login."""
+    value = session.scalar(select(Meta.value).where(Meta.key == LOGIN_EPOCH_KEY))
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
 
 
 def _logout_key(username: str) -> str:
@@ -550,19 +776,22 @@ def _sign(secret: bytes, payload: str) -> str:
 
 def issue_token(session: Session, username: str, *, now: float | None = None) -> str:
     """A token that logs the browser holding it in as ``username`` for
-    :func:`session_hours` (the caller commits: the first token creates the secret)."""
-    db.begin_write(session)
+    :func:`session_hours`."""
     user = _find(session, username)
     if user is None:
         raise AccountError(
             "username", _("username: there is no account {value!r}").format(value=username)
         )
-    secret = _secret(session, create=True)
-    assert secret is not None
+    secret = _secret(session)
     issued = int((now if now is not None else time.time()) * 1000)
     payload = _b64(
         json.dumps(
-            {"u": user.username, "i": issued, "f": _fingerprint(user.password_hash)},
+            {
+                "u": user.username,
+                "i": issued,
+                "f": _fingerprint(user.password_hash),
+                "e": login_epoch(session),
+            },
             separators=(",", ":"),
         ).encode("utf-8")
     )
@@ -584,11 +813,13 @@ def verify_token(session: Session, token: str, *, now: float | None = None) -> A
         payload, signature = (token or "").split(".", 1)
         data = json.loads(_unb64(payload))
         username, issued, fingerprint = str(data["u"]), int(data["i"]), str(data["f"])
-    except (ValueError, KeyError, TypeError):
+        epoch = int(data.get("e", 0))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    secret = _secret(session, create=False)
-    if secret is None or not hmac.compare_digest(signature, _sign(secret, payload)):
+    if not hmac.compare_digest(signature, _sign(_secret(session), payload)):
         return None
+    if epoch != login_epoch(session):
+        return None  # issued before the last restore
     now_ms = (now if now is not None else time.time()) * 1000
     if issued > now_ms + 60_000 or now_ms - issued > session_hours() * 3_600_000:
         return None
@@ -628,17 +859,22 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def _locked_message(until: dt.datetime) -> str:
+    # Said the same way for unknown usernames: it must not tell that an account exists.
     return _(
-        "Too many failed logins: this account is locked until {time} UTC. "
-        "An admin can unlock it earlier."
+        "Too many failed logins with this username: it is locked until {time} UTC for your "
+        "network address. An admin can unlock it earlier."
     ).format(time=until.strftime("%Y-%m-%d %H:%M"))
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    # One argon2 check takes ~64 MB and a core for a fraction of a second. Anyone can ask for
+    # one (the login form), so a storm of them would starve every other request of the
+    # server; they take turns on all cores but one.
+    with _hashing_slots:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def _dummy() -> str:

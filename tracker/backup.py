@@ -36,6 +36,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Float,
     Integer,
     String,
     Table,
@@ -60,11 +62,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db, queries, schema, settings
-from tracker.assessments import refresh_current_status
+from tracker import audit, auth, db, private_files, queries, schema, settings
+from tracker.assessments import refresh_current_status, validate_url
+from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import Base, Meta
-from tracker.vocab import Role
+from tracker.vocab import LinkStatus, Response, Role, Status
 
 FORMAT = "upr-tracker-backup"
 FORMAT_VERSION = 1
@@ -72,6 +75,16 @@ MANIFEST = "manifest.json"
 AUTO_PREFIX = "auto-"  # only these are pruned; backups people make by hand are never deleted
 BATCH_ROWS = 1000  # rows per INSERT batch on restore
 USER_TABLE = "app_user"
+META_TABLE = "meta"
+# Meta rows that belong to this installation, never to a backup: the signing secret that older
+# versions kept there (a backup must not log anyone in) and the failed-login counters.
+_LOCAL_META_KEY = "session_secret"
+_LOCAL_META_PREFIX = "login:"
+# What a backup may expand to (a zip of a few KB can claim gigabytes): the whole UN corpus
+# with years of assessments is a few hundred MB of JSON lines.
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024  # one row; the longest text of the corpus is ~20 KB
+MAX_MEMBERS = 1000
 
 
 class BackupError(Exception):
@@ -168,6 +181,7 @@ def auto_backup(
 def _write(engine: Engine, path: Path) -> BackupInfo:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)  # a leftover of an interrupted backup
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
     entries: list[dict[str, Any]] = []
     rows: dict[str, int] = {}
@@ -178,7 +192,9 @@ def _write(engine: Engine, path: Path) -> BackupInfo:
         with (
             engine.connect().execution_options(**conn_opts) as conn,
             conn.begin(),
-            zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+            # Private from its first byte: it holds the password hashes.
+            os.fdopen(private_files.create_private(tmp), "wb") as raw,
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf,
         ):
             # SQLite: the first read of this transaction fixes the snapshot for all tables.
             revision = _revision(conn)
@@ -196,6 +212,8 @@ def _write(engine: Engine, path: Path) -> BackupInfo:
                         .execution_options(yield_per=BATCH_ROWS)
                     )
                     for row in result.mappings():
+                        if table.name == META_TABLE and _local_meta(row["key"]):
+                            continue
                         line = (
                             json.dumps(
                                 {col: enc(row[col]) for col, enc in encoders},
@@ -254,15 +272,42 @@ def _open(path: Path) -> zipfile.ZipFile:
     if not path.is_file():
         raise BackupError(_("{path}: there is no such file").format(path=path))
     try:
-        return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise BackupError(
             _("{path}: not a UPR Tracker backup (not a zip file)").format(path=path)
         ) from None
+    # What it claims to expand to is what it can expand to: zipfile reads no member past
+    # its declared size (a member that lies fails its CRC check, read as damaged).
+    members = zf.infolist()
+    expanded = sum(m.file_size for m in members)
+    limit = settings.restore_max_bytes()
+    if len(members) > MAX_MEMBERS or expanded > limit:
+        zf.close()
+        raise BackupError(
+            _(
+                "{path}: the backup would expand to {size:,} bytes in {n} files; at most "
+                "{limit:,} bytes ({name}) and {max_files} files are restored"
+            ).format(
+                path=path,
+                size=expanded,
+                n=len(members),
+                limit=limit,
+                name=settings.RESTORE_MAX_BYTES.name,
+                max_files=MAX_MEMBERS,
+            )
+        )
+    return zf
 
 
 def _manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     try:
+        if zf.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+            raise BackupError(
+                _("{path}: {file} is larger than {n:,} bytes").format(
+                    path=path, file=MANIFEST, n=MAX_MANIFEST_BYTES
+                )
+            )
         manifest = json.loads(zf.read(MANIFEST))
     except KeyError:
         raise BackupError(
@@ -270,7 +315,7 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
                 path=path, file=MANIFEST
             )
         ) from None
-    except ValueError as exc:
+    except (ValueError, zipfile.BadZipFile, OSError, RecursionError) as exc:
         raise BackupError(
             _("{path}: {file} is not valid JSON ({error})").format(
                 path=path, file=MANIFEST, error=exc
@@ -310,8 +355,24 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
                     path=path, value=name
                 )
             )
+        listed = entry.get("columns")
+        if (
+            entry.get("file") != f"tables/{name}.jsonl"
+            or not isinstance(entry.get("rows"), int)
+            or isinstance(entry.get("rows"), bool)
+            or entry["rows"] < 0
+            or not isinstance(entry.get("sha256"), str)
+            or not isinstance(listed, list)
+            or not all(isinstance(c, str) for c in listed)
+        ):
+            raise BackupError(
+                _(
+                    "{path}: the manifest's entry for table {table} is malformed (file, rows, "
+                    "sha256 and columns are needed)"
+                ).format(path=path, table=name)
+            )
         columns = {c.name for c in known[name].columns}
-        extra = [c for c in entry.get("columns", []) if c not in columns]
+        extra = [c for c in listed if c not in columns]
         if extra:
             raise BackupError(
                 _(
@@ -327,7 +388,13 @@ def _check_files(zf: zipfile.ZipFile, path: Path, manifest: dict[str, Any]) -> N
         n = 0
         try:
             with zf.open(entry["file"]) as fh:
-                for line in fh:
+                while line := fh.readline(MAX_LINE_BYTES + 1):
+                    if len(line) > MAX_LINE_BYTES:
+                        raise BackupError(
+                            _("{path}: {file}, row {n}: longer than {limit:,} bytes").format(
+                                path=path, file=entry["file"], n=n + 1, limit=MAX_LINE_BYTES
+                            )
+                        )
                     digest.update(line)
                     n += 1
         except KeyError:
@@ -387,6 +454,8 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         entries = {e["name"]: e for e in manifest["tables"]}
         conn = s.connection()
         old_version = audit.data_version(s)
+        old_epoch = auth.login_epoch(s)
+        restored_epoch: list[Any] = []
         keep_users = not entries.get(USER_TABLE, {}).get("rows") and bool(
             conn.scalar(select(func.count()).select_from(Base.metadata.tables[USER_TABLE]))
         )
@@ -405,7 +474,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
             if entry is None:
                 continue
             cols = deferred.get(table.name, [])
-            fixups = _insert_rows(conn, zf, table, entry, cols)
+            fixups = _insert_rows(conn, zf, table, entry, cols, restored_epoch)
             if fixups:
                 later.append((table, fixups))
         for table, fixups in later:
@@ -432,6 +501,11 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
             .where(Meta.key == audit.DATA_VERSION_KEY)
             .values(value=str(max(old_version, restored_version)))
         )
+        # Every login issued before the restore ends, and none the backup knew comes back
+        # (tokens carry the epoch; the signing secret is never in a backup).
+        epochs = [old_epoch] + [int(v) for v in restored_epoch if str(v).isdigit()]
+        s.merge(Meta(key=auth.LOGIN_EPOCH_KEY, value=str(max(epochs) + 1)))
+        s.flush()
         expected = manifest.get("stats")
         if expected is not None:
             got = queries.stats(s)
@@ -478,8 +552,16 @@ def _deferred_columns(order: list[Table]) -> dict[str, list[str]]:
 
 
 def _insert_rows(
-    conn: Connection, zf: zipfile.ZipFile, table: Table, entry: dict[str, Any], deferred: list[str]
+    conn: Connection,
+    zf: zipfile.ZipFile,
+    table: Table,
+    entry: dict[str, Any],
+    deferred: list[str],
+    restored_epoch: list[Any],
 ) -> list[dict[str, Any]]:
+    """Insert the rows of one table, checked as an import checks them; returns the values of
+    the ``deferred`` columns per row (filled in afterwards). The backup's login epoch, if it
+    has one, is appended to ``restored_epoch``."""
     columns = [table.c[name] for name in entry["columns"]]
     decoders = [(c.name, _decoder(c)) for c in columns]
     limits = {
@@ -488,13 +570,25 @@ def _insert_rows(
     pk = next(iter(table.primary_key.columns)) if deferred else None
     fixups: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
-    for number, raw in enumerate(_lines(zf, entry["file"]), start=1):
-        try:
-            values = {name: dec(raw.get(name)) for name, dec in decoders}
-        except (TypeError, ValueError) as exc:
-            raise BackupError(
-                _("{file}, row {n}: {error}").format(file=entry["file"], n=number, error=exc)
-            ) from None
+    checks = _CHECKS.get(table.name, {})
+    for number, raw in _lines(zf, entry["file"]):
+        if table.name == META_TABLE and _local_meta(raw.get("key")):
+            if raw.get("key") == auth.LOGIN_EPOCH_KEY:
+                restored_epoch.append(raw.get("value"))
+            continue  # this installation's, never the backup's
+        values: dict[str, Any] = {}
+        for name, dec in decoders:
+            try:
+                values[name] = dec(raw.get(name))
+                check = checks.get(name)
+                if check is not None and values[name] is not None:
+                    check(values[name])
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise BackupError(
+                    _("{file}, row {n}: {column}: {error}").format(
+                        file=entry["file"], n=number, column=name, error=exc
+                    )
+                ) from None
         for name, limit in limits.items():
             value = values.get(name)
             if isinstance(value, str) and len(value) > limit:
@@ -538,11 +632,26 @@ def _insert(conn: Connection, table: Table, batch: list[dict[str, Any]], file: s
         ) from None
 
 
-def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[dict[str, Any]]:
+def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of member ``name`` with their line numbers; a line that is no JSON object
+    raises :class:`BackupError` naming it (lines were bounded by :func:`_check_files`)."""
     with zf.open(name) as fh:
-        for line in io.TextIOWrapper(fh, encoding="utf-8"):
-            if line.strip():
-                yield json.loads(line)
+        for number, line in enumerate(io.TextIOWrapper(fh, encoding="utf-8"), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except (ValueError, RecursionError) as exc:
+                raise BackupError(
+                    _("{file}, row {n}: not valid JSON ({error})").format(
+                        file=name, n=number, error=exc
+                    )
+                ) from None
+            if not isinstance(row, dict):
+                raise BackupError(
+                    _("{file}, row {n}: not a JSON object").format(file=name, n=number)
+                )
+            yield number, row
 
 
 def _reset_sequences(conn: Connection, order: list[Table]) -> None:
@@ -573,13 +682,96 @@ def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
 
 
 def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
+    """The value of ``column`` from its JSON form; TypeError or ValueError (with a message a
+    person can act on) when it has the wrong type or form."""
     if isinstance(column.type, DateTime):
-        return lambda v: None if v is None else dt.datetime.fromisoformat(v)
+        return lambda v: None if v is None else dt.datetime.fromisoformat(_typed(v, str))
     if isinstance(column.type, Date):
-        return lambda v: None if v is None else dt.date.fromisoformat(v)
+        return lambda v: None if v is None else dt.date.fromisoformat(_typed(v, str))
     if isinstance(column.type, Boolean):
-        return lambda v: None if v is None else bool(v)
-    return lambda v: v  # numbers, text and JSON columns as they are
+        return lambda v: None if v is None else _typed(v, bool)
+    if isinstance(column.type, Integer):
+        return lambda v: None if v is None else _id_sized(_typed(v, int))
+    if isinstance(column.type, Float):
+        return lambda v: None if v is None else float(_typed(v, (int, float)))
+    if isinstance(column.type, String):
+        return lambda v: None if v is None else _typed(v, str)
+    return lambda v: v  # JSON columns as they are
+
+
+def _typed(value: Any, kind: type | tuple[type, ...]) -> Any:
+    if isinstance(value, bool) and kind is not bool:
+        raise TypeError(_("expected {kind}, got {value!r}").format(kind=_kind(kind), value=value))
+    if not isinstance(value, kind):
+        raise TypeError(
+            _("expected {kind}, got {value!r}").format(kind=_kind(kind), value=str(value)[:60])
+        )
+    return value
+
+
+def _kind(kind: type | tuple[type, ...]) -> str:
+    first = kind[0] if isinstance(kind, tuple) else kind
+    return {str: "text", int: "a whole number", bool: "true or false"}.get(first, "a number")
+
+
+def _id_sized(value: int) -> int:
+    # Integer columns are PostgreSQL's int4: a larger number would fail in the database.
+    if not -(2**31) <= value < 2**31:
+        raise ValueError(_("{value} is out of range").format(value=value))
+    return value
+
+
+def _one_of(allowed: type[StrEnum]) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in {m.value for m in allowed}:
+            raise ValueError(
+                _("{value!r} is not one of {allowed}").format(
+                    value=str(value)[:60], allowed=", ".join(m.value for m in allowed)
+                )
+            )
+
+    return check
+
+
+def _url(value: Any) -> None:
+    try:
+        validate_url(value)
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _past(value: Any) -> None:
+    if value > dt.date.today():
+        raise ValueError(_("{value} is in the future").format(value=value.isoformat()))
+
+
+def _username(value: Any) -> None:
+    try:
+        if auth.validate_username(value) != value:
+            raise ValueError(_("{value!r} is not a normalised username").format(value=value))
+    except auth.AccountError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# The values an import or an edit would refuse, refused in a restore too (issue #13.11).
+_CHECKS: dict[str, dict[str, Callable[[Any], None]]] = {
+    "assessment": {
+        "status": _one_of(Status),
+        "previous_status": _one_of(Status),
+        "evidence_url": _url,
+        "assessed_on": _past,
+    },
+    "recommendation": {"response": _one_of(Response)},
+    "recommendation_link": {"status": _one_of(LinkStatus)},
+    USER_TABLE: {"role": _one_of(Role), "username": _username},
+}
+
+
+def _local_meta(key: Any) -> bool:
+    """True for the meta rows that belong to the installation, not to its data."""
+    return isinstance(key, str) and (
+        key == _LOCAL_META_KEY or key.startswith(_LOCAL_META_PREFIX) or key == auth.LOGIN_EPOCH_KEY
+    )
 
 
 def _revision(conn: Connection) -> str | None:

@@ -20,6 +20,7 @@ than all the queries of a page for one country. The tests validate every builder
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import textwrap
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from tracker.formats import date_ticks, number, percent, plotly_separators
 from tracker.i18n import _
 from tracker.states import shown_name
 from tracker.vocab import (
@@ -57,6 +59,9 @@ LABEL_CHAR_PX = 7.3
 VALUE_AXIS_PX = 78  # left margin for a numeric y axis with its title
 LEGEND_ITEM_PAD_PX = 46  # symbol and gaps around each legend entry
 MAX_LABEL_CHARS = 40  # longer category labels are shortened (the hover has the full text)
+LABEL_LINE_CHARS = 30  # category labels wrap into lines of this length...
+LABEL_MAX_LINES = 3  # ... at most this many (then shortened; the hover has the full text)
+LABEL_LINE_PX = 17  # the height of one line of a category label
 # A sequential, colour-blind-safe scale for counts (light = few, dark blue = many); it starts
 # at a visible blue so that a state with one recommendation stands out from the grey land.
 COUNT_SCALE = [[0.0, "#dbe9f6"], [0.35, "#6baed6"], [0.7, "#2171b5"], [1.0, "#08306b"]]
@@ -83,6 +88,37 @@ def wrap(text: str, chars: int) -> list[str]:
 def shorten(text: str, chars: int = MAX_LABEL_CHARS) -> str:
     """``text`` cut to ``chars`` characters with an ellipsis."""
     return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def label_lines(text: str, chars: int = LABEL_LINE_CHARS) -> list[str]:
+    """A category label in lines of about ``chars`` characters (words kept whole), at most
+    LABEL_MAX_LINES (the last shortened with "…" when the text is longer still): long theme
+    and group names stay readable instead of being cut after 40 characters."""
+    lines = wrap(text, chars)
+    if len(lines) > LABEL_MAX_LINES:
+        rest = " ".join(lines[LABEL_MAX_LINES - 1 :])
+        lines = [*lines[: LABEL_MAX_LINES - 1], shorten(rest, chars)]
+    return lines
+
+
+def wrapped_label(text: str, chars: int = LABEL_LINE_CHARS) -> str:
+    """:func:`label_lines` as plotly text (escaped, lines joined by ``<br>``)."""
+    return "<br>".join(plain(line) for line in label_lines(text, chars))
+
+
+def _wrapped_px(labels: Sequence[str]) -> int:
+    """Room for wrapped category labels (their longest line)."""
+    return _label_px([line for t in labels for line in label_lines(t)])
+
+
+def _date_axis(values: Any) -> dict[str, Any]:
+    """A date axis over ``values`` with room around them and month names in the language
+    in force (plotly writes English ones)."""
+    span = _date_range(values)
+    if span is None:
+        return {"type": "date"}
+    vals, text = date_ticks(dt.date.fromisoformat(span[0]), dt.date.fromisoformat(span[1]))
+    return {"type": "date", "range": span, "tickvals": vals, "ticktext": text}
 
 
 def status_colour_map() -> dict[str, str]:
@@ -158,7 +194,7 @@ def _finish_layout(
         },
         template=TEMPLATE,
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 13}},
-        separators=".,",
+        separators=plotly_separators(),
         showlegend=show_legend,
     )
     for axis in ("xaxis", "yaxis"):
@@ -265,7 +301,7 @@ def status_bar(
             "y": [plain(label) for label in labels],
             "orientation": "h",
             "marker": {"color": [STATUS_COLOURS[s] for s in df["status"]]},
-            "text": [f"{n:,} ({n / total:.0%})" if total else "0" for n in values],
+            "text": [f"{number(n)} ({percent(n, total)})" if total else "0" for n in values],
             "textposition": "outside",
             "cliponaxis": False,
             "hovertemplate": "%{y}: %{x:,}<extra></extra>",
@@ -355,17 +391,37 @@ def status_stack(
     share: bool = False,
     width: Width = "full",
     axis_title: str | None = None,
+    apart: Any = None,
 ) -> go.Figure:
     """Stacked bars of the current status within each category of ``df[key]``.
 
     ``df`` has columns key, status, count (long form). Categories appear in ``order`` (default:
     their order in ``df``), labelled by ``label`` (plain text, escaped here, shortened with the
     full text in the hover). ``share=True`` draws each bar as 100 % (the hover keeps the
-    counts). Horizontal bars suit long labels (themes, states); vertical ones cycles.
+    counts). Horizontal bars suit long labels (themes, states, wrapped on up to three lines);
+    vertical ones cycles.
+
+    ``apart`` names a category drawn apart when bars show counts (the "other themes" sum of
+    tracker.progress.top_categories): its bar, ten times the named ones on real data, set
+    the scale and left them as slivers; its counts go to a note under the chart instead.
     """
     cats = list(order) if order is not None else list(dict.fromkeys(df[key]))
+    if apart is not None and not share and apart in cats:
+        rest = df[df[key] == apart]
+        parts = [
+            f"{status_label(s)} {number(n)}"
+            for s in STATUS_ORDER
+            if (n := int(rest[rest["status"] == s]["count"].sum()))
+        ]
+        note = _("{label}: {n} (not drawn, so that the scale serves the ones named: {parts}).")
+        note = note.format(
+            label=label(apart), n=number(int(rest["count"].sum())), parts=", ".join(parts)
+        )
+        caption = f"{caption} {note}" if caption else note
+        cats = [c for c in cats if c != apart]
+        df = df[df[key] != apart]
     full = [label(c) for c in cats]
-    shown = [plain(shorten(t)) for t in full]
+    shown = [wrapped_label(t) if horizontal else plain(shorten(t)) for t in full]
     totals: dict[Any, int] = {}
     by_status: dict[tuple[str, Any], int] = {}
     for cat, status, n in zip(
@@ -378,7 +434,7 @@ def status_stack(
         counts = [int(by_status.get((s, c), 0)) for c in cats]
         tot = [int(totals.get(c, 0)) for c in cats]
         values = [n / t if t else 0.0 for n, t in zip(counts, tot, strict=True)]
-        text = [f"{v:.0%}" if share else f"{n:,}" for n, v in zip(counts, values, strict=True)]
+        text = [percent(n, t) if share else number(n) for n, t in zip(counts, tot, strict=True)]
         bar: dict[str, Any] = {
             "type": "bar",
             "name": status_label(s),
@@ -416,8 +472,9 @@ def status_stack(
     if horizontal:
         category_axis["autorange"] = "reversed"
         layout.update(xaxis=value_axis, yaxis=category_axis)
-        height = max(120, 34 * len(cats) + 20)
-        left = _label_px([shorten(t) for t in full])
+        lines = sum(len(label_lines(t)) for t in full)
+        height = max(120, 22 * len(cats) + LABEL_LINE_PX * lines + 20)
+        left = _wrapped_px(full)
     else:
         layout.update(xaxis=category_axis, yaxis=value_axis)
         height = 300
@@ -482,9 +539,9 @@ def status_over_time(
         note = _(
             "Recommendations assessed: {first_n} by {first_date}, {last_n} by {last_date}."
         ).format(
-            first_n=f"{int(first['assessed']):,}",
+            first_n=number(int(first["assessed"])),
             first_date=pd.Timestamp(first["date"]).date().isoformat(),
-            last_n=f"{int(last['assessed']):,}",
+            last_n=number(int(last["assessed"])),
             last_date=pd.Timestamp(last["date"]).date().isoformat(),
         )
         caption = f"{caption} {note}" if caption else note
@@ -496,10 +553,7 @@ def status_over_time(
             gridcolor=GRID_COLOUR,
         ),
         "xaxis": _axis(
-            title=_("Date of assessment"),
-            gridcolor=GRID_COLOUR,
-            type="date",
-            range=_date_range(df["date"]),
+            title=_("Date of assessment"), gridcolor=GRID_COLOUR, **_date_axis(df["date"])
         ),
     }
     _finish_layout(
@@ -632,7 +686,7 @@ def timeline(df: pd.DataFrame, title: str, caption: str | None = None) -> go.Fig
             {
                 "type": "scatter",
                 "x": _iso(part["assessed_on"]),
-                "y": [plain(shorten(o)) for o in part["source_org"]],
+                "y": [wrapped_label(o) for o in part["source_org"]],
                 "mode": "markers",
                 "name": status_label(s),
                 "marker": {
@@ -651,14 +705,11 @@ def timeline(df: pd.DataFrame, title: str, caption: str | None = None) -> go.Fig
         "yaxis": _axis(
             type="category",
             categoryorder="array",
-            categoryarray=[plain(shorten(o)) for o in sources],
+            categoryarray=[wrapped_label(o) for o in sources],
             title=None,
         ),
         "xaxis": _axis(
-            title=_("Date of assessment"),
-            gridcolor=GRID_COLOUR,
-            type="date",
-            range=_date_range(live["assessed_on"]),
+            title=_("Date of assessment"), gridcolor=GRID_COLOUR, **_date_axis(live["assessed_on"])
         ),
     }
     _finish_layout(
@@ -666,10 +717,10 @@ def timeline(df: pd.DataFrame, title: str, caption: str | None = None) -> go.Fig
         layout,
         title,
         caption,
-        height=max(90, 50 * len(sources) + 30),
+        height=max(90, 34 * len(sources) + 16 * sum(len(label_lines(o)) for o in sources) + 30),
         width="full",
         x_title=True,
-        plot_left_px=_label_px([shorten(o) for o in sources]),
+        plot_left_px=_wrapped_px(sources),
     )
     return figure(data, layout)
 
@@ -692,6 +743,7 @@ __all__ = [
     "finish",
     "group_label",
     "implementation_by_response",
+    "label_lines",
     "plain",
     "response_status_bar",
     "shorten",
@@ -702,4 +754,5 @@ __all__ = [
     "timeline",
     "world_map",
     "wrap",
+    "wrapped_label",
 ]

@@ -1,4 +1,5 @@
-"""The command line, ``python -m tracker COMMAND``: thin over the tracker modules.
+"""The command line, ``.venv/bin/tracker COMMAND`` (``python -m tracker COMMAND`` inside the
+virtualenv; tracker.hints): thin over the tracker modules.
 
 Core commands live here; larger command groups register themselves from their own modules
 (listed in ``COMMAND_MODULES``; each has ``register(subparsers)``), so that the parser is
@@ -8,19 +9,25 @@ built in one place. Exit status: 0 success, 1 invalid input or a failed check, 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from tracker import db, queries, schema, settings
+from tracker import db, private_files, queries, schema, settings
 from tracker.assessments import add_assessment
 from tracker.errors import ValidationError
-from tracker.filters import Filters, from_query_params
+from tracker.filters import MAX_CYCLE, Filters, from_query_params, valid_cycle
+from tracker.hints import CLI_COMMAND
 from tracker.i18n import _, set_language
+from tracker.models import MAX_ID
 from tracker.states import UnknownStateError
-from tracker.vocab import STATUS_ORDER, status_label
+from tracker.vocab import STATUS_ORDER, Response, parse_response, status_label
 
 # The commands defined here: for them the modules below are not imported (importers, reports,
 # linking: 0.5 s of a `stats --json` run; docs/performance.md). Template export and the
@@ -38,6 +45,7 @@ COMMAND_MODULES: list[str] = [
 ]
 
 Handler = Callable[[argparse.Namespace], int]
+DEFAULT_BULK_MAX = 500  # tracker.bulk.DEFAULT_MAX (not imported: `stats` need not load it)
 
 
 class CliError(Exception):
@@ -90,6 +98,20 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         from tracker.states import resolve_iso3
 
         resolve_iso3(name)  # raises UnknownStateError quoting the name
+    for raw in getattr(args, "cycle", []):
+        if not all(valid_cycle(part.strip()) for part in str(raw).split(",") if part.strip()):
+            raise CliError(
+                _("--cycle: {value!r} is not a UPR cycle number (1 to {n})").format(
+                    value=raw, n=MAX_CYCLE - 1
+                )
+            )
+    for raw in getattr(args, "response", []):
+        if not all(parse_response(part) for part in str(raw).split(",") if part.strip()):
+            raise CliError(
+                _("--response: {value!r} is not one of {allowed}").format(
+                    value=raw, allowed=", ".join(r.value for r in Response)
+                )
+            )
     for s in getattr(args, "status", []):
         if s not in STATUS_ORDER:
             raise CliError(
@@ -172,7 +194,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+SELECTION_FLAGS = ("state", "cycle", "theme", "rs", "response", "status_now", "q")
+
+
+def _selection_filters(args: argparse.Namespace) -> Filters | None:
+    """The filters of ``assess`` (the flags of ``stats``, ``--status-now`` for the current
+    status), or None when no filter flag is given."""
+    if not any(getattr(args, k) for k in SELECTION_FLAGS):
+        return None
+    ns = argparse.Namespace(**{k: getattr(args, k) for k in SELECTION_FLAGS})
+    ns.status = args.status_now
+    return filters_from_args(ns)
+
+
 def cmd_assess(args: argparse.Namespace) -> int:
+    f = _selection_filters(args)
+    if (args.id is None) == (f is None):
+        raise CliError(
+            _(
+                "assess: give either --id ID (one recommendation) or filter flags (--state, "
+                "--theme, --cycle, --rs, --response, --status-now, --q) for a selection"
+            )
+        )
+    actor = settings.value(settings.ACTOR)
+    if f is not None:
+        return _assess_selection(args, f, actor)
     with db.session_scope(ready_engine()) as s:
         a = add_assessment(
             s,
@@ -182,7 +228,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             source_org=args.source,
             evidence=args.evidence,
             evidence_url=args.url,
-            actor=settings.value(settings.ACTOR),
+            actor=actor,
         )
         out(
             _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
@@ -192,6 +238,35 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 source=a.source_org,
             )
         )
+    return 0
+
+
+def _assess_selection(args: argparse.Namespace, f: Filters, actor: str | None) -> int:
+    """``assess`` with filter flags: one assessment for each matching recommendation, in one
+    transaction; more than ``--max`` only with ``--yes``."""
+    from tracker import bulk
+
+    with db.session_scope(ready_engine()) as s:
+        try:
+            result = bulk.assess_selection(
+                s,
+                f,
+                limit=None if args.yes else args.max,
+                status=args.status,
+                assessed_on=args.date,
+                source_org=args.source,
+                evidence=args.evidence,
+                evidence_url=args.url,
+                actor=actor,
+            )
+        except bulk.TooManyError as exc:
+            raise CliError(
+                _(
+                    "{n} recommendations match these filters, more than --max {max}; nothing "
+                    "was written. Narrow the filters, or add --yes to assess all {n}."
+                ).format(n=exc.count, max=exc.limit)
+            ) from None
+    out(result.message())
     return 0
 
 
@@ -242,7 +317,8 @@ def iso_date(value: str) -> dt.date:
 
 
 def positive_int(value: str) -> int:
-    """argparse type: a whole number of at least 1, with a clear message otherwise."""
+    """argparse type: a whole number from 1 to :data:`tracker.models.MAX_ID`, with a clear
+    message otherwise."""
     try:
         n = int(value)
     except ValueError:
@@ -253,6 +329,10 @@ def positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(
             _("{value!r} is not a positive number").format(value=value)
         )
+    if n > MAX_ID:  # ids, cycles, sessions and limits: none is this large
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is too large (at most {n})").format(value=value, n=MAX_ID)
+        )
     return n
 
 
@@ -260,7 +340,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command (only of the core ones when ``command`` is one of them:
     the other command modules are not imported then)."""
     parser = argparse.ArgumentParser(
-        prog="python -m tracker",
+        prog=CLI_COMMAND,  # usage lines spell the command as the hints do
         description=_("UPR Tracker: follow what a state does with its UPR recommendations."),
     )
     parser.add_argument(
@@ -284,13 +364,44 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_filter_arguments(p)
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("assess", help=_("add an implementation assessment to a recommendation"))
-    p.add_argument("--id", type=positive_int, required=True, help=_("recommendation id"))
+    p = sub.add_parser(
+        "assess",
+        help=_("add an implementation assessment to a recommendation, or to a selection"),
+    )
+    p.add_argument("--id", type=positive_int, help=_("recommendation id"))
     p.add_argument("--status", required=True, help=", ".join(STATUS_ORDER[:-1]))
     p.add_argument("--date", required=True, help=_("date of the assessment, YYYY-MM-DD"))
     p.add_argument("--source", required=True, help=_("organisation making the assessment"))
     p.add_argument("--evidence", help=_("evidence, in a few sentences"))
     p.add_argument("--url", help=_("link to the evidence"))
+    g = p.add_argument_group(
+        _("selection (instead of --id: every recommendation matching these filters)")
+    )
+    g.add_argument(
+        "--state", action="append", default=[], help=_("state under review (name or ISO code)")
+    )
+    g.add_argument("--cycle", action="append", default=[], help=_("UPR cycle number"))
+    g.add_argument("--theme", action="append", default=[], help=_("theme / issue name"))
+    g.add_argument(
+        "--rs", action="append", default=[], help=_("recommending state or regional group")
+    )
+    g.add_argument("--response", action="append", default=[], help=_("supported, noted, ..."))
+    g.add_argument(
+        "--status-now",
+        action="append",
+        default=[],
+        help=_("current status, e.g. partially_implemented"),
+    )
+    g.add_argument("--q", default="", help=_("text search"))
+    g.add_argument(
+        "--max",
+        type=positive_int,
+        default=DEFAULT_BULK_MAX,
+        help=_("refuse a selection of more recommendations than this (default {n})").format(
+            n=DEFAULT_BULK_MAX
+        ),
+    )
+    g.add_argument("--yes", action="store_true", help=_("assess a selection larger than --max"))
     p.set_defaults(handler=cmd_assess)
 
     p = sub.add_parser("sample", help=_("load or remove the bundled sample data"))
@@ -324,6 +435,10 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (``python -m tracker ...``); returns the exit status."""
+    # Every file this process creates (database, backups, rejects, exports, the key file)
+    # holds data: readable by its owner only. `serve` passes it on to the app.
+    private_files.private_umask()
     argv = list(sys.argv[1:] if argv is None else argv)
     # Language first, so that help texts are translated too.
     for i, a in enumerate(argv):
@@ -348,3 +463,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err(_("Interrupted; nothing was written."))
         return 130
+
+
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """``python -m tracker``: :func:`main`, then exit with its status.
+
+    Once the command has finished (an import's summary printed, its transaction committed),
+    a Ctrl-C while Python tears down (freeing a large import's objects, closing the chart
+    renderer) printed a traceback: from then on it ends the process quietly, with the
+    command's status."""
+    code = main(argv)
+
+    def leave(_signum: int, _frame: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe: nothing more to say
+                stream.flush()
+        os._exit(code)
+
+    signal.signal(signal.SIGINT, leave)
+    sys.exit(code)

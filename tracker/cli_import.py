@@ -1,5 +1,5 @@
-"""``python -m tracker import FILE... [--format F] [--state NAME] [--session N] [--dry-run]
-[--skip-invalid] [--rejects PATH]``
+"""``python -m tracker import FILE... [--format F] [--state NAME] [--session N]
+[--encoding NAME] [--dry-run] [--skip-invalid] [--rejects PATH]``
 
 Thin over :func:`tracker.importers.import_files`. Problems go to standard error, one per line,
 as ``FILE:ROW: column: message``; the summary goes to standard output. Exit status 0 when the
@@ -66,6 +66,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 progress=progress,
                 state=args.state,
                 session_no=args.session,
+                encoding=args.encoding,
             )
     except OperationalError as exc:
         raise CliError(
@@ -129,6 +130,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help=_("the UPR session of a Word document that does not name it"),
+    )
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help=_(
+            "the text files' encoding, e.g. utf-8, cp1252, latin-1, shift_jis (default: "
+            "UTF-8, or a reported guess between Windows-1252 and Mac Roman)"
+        ),
     )
     p.add_argument(
         "--dry-run", action="store_true", help=_("report what would change; write nothing")

@@ -190,6 +190,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     if args.save:
         out(_("Saved the report settings as {name!r}.").format(name=" ".join(args.save.split())))
+    if not report.organisations:
+        # As the Report page warns: the title block names the submitting organisation(s).
+        err(
+            _(
+                "warning: name the submitting organisation(s) with --org (or save one on the "
+                "Report page): the title block needs them."
+            )
+        )
     if report.is_sample:
         err(_("warning: the selection contains sample data; the document is marked as such."))
     if report.over_limit:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker import settings
+from tracker import private_files, settings
 
 # Writers wait this long for a lock before SQLite gives up (an import of the whole corpus
 # holds the write lock for several seconds).
@@ -56,8 +56,10 @@ def create_engine_for(url: str) -> Engine:
     """A new engine for ``url`` with this project's connection settings."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created private before SQLite opens it: its -wal and -shm files take its mode.
+            private_files.touch_private(u.database)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},

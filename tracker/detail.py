@@ -20,6 +20,7 @@ from tracker.models import (
     RecommendationLink,
     Review,
     State,
+    valid_id,
 )
 from tracker.vocab import NOT_ASSESSED, LinkStatus
 
@@ -84,6 +85,8 @@ def recommendation_detail(session: Session, rec_id: int) -> RecommendationDetail
     date, then entry time), retracted ones marked; ``links`` the earlier and later repeats
     (rejected links left out), earlier ones first.
     """
+    if not valid_id(rec_id):
+        return None  # no row has it; the database would raise instead of finding none
     rec = session.scalar(
         select(Recommendation)
         .where(Recommendation.id == rec_id)

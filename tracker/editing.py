@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
-from tracker.identity import clean_text, identity_key
+from tracker.identity import clean_text, distinct_paragraphs, identity_key, paragraph_key
 from tracker.models import (
     AuditEvent,
     Recommendation,
@@ -180,7 +180,7 @@ def update_recommendation(
         for name in ("paragraph", "text", "response", "action_category"):
             if name in after:
                 setattr(rec, name, after[name])
-        if {"text", "response", "action_category"} & after.keys():
+        if {"text", "response", "action_category", "paragraph"} & after.keys():
             _reidentify(session, rec)
         if "themes" in after:
             _set_themes(session, rec, after["themes"])
@@ -307,16 +307,27 @@ def _reidentify(session: Session, rec: Recommendation) -> None:
         .where(Review.id == rec.review_id)
     ).one()
     key = identity_key(iso3, session_no, rec.text, rec.response, rec.action_category)
-    other = session.scalar(
-        select(Recommendation.id).where(Recommendation.identity == key, Recommendation.id != rec.id)
-    )
+    other = session.execute(
+        select(Recommendation.id, Recommendation.paragraph).where(
+            Recommendation.identity == key, Recommendation.id != rec.id
+        )
+    ).first()
+    if other is not None and distinct_paragraphs(other.paragraph, rec.paragraph):
+        # the same text under another paragraph number is another recommendation
+        assert rec.paragraph is not None
+        key = paragraph_key(key, rec.paragraph)
+        other = session.execute(
+            select(Recommendation.id, Recommendation.paragraph).where(
+                Recommendation.identity == key, Recommendation.id != rec.id
+            )
+        ).first()
     if other is not None:
         raise ValidationError(
             "text",
             _(
                 "text: recommendation {other} already has this text, response and action "
                 "category in the same review; edit or link that one instead"
-            ).format(other=other),
+            ).format(other=other.id),
         )
     rec.identity = key
 

@@ -6,7 +6,8 @@
 * :func:`flagged_export` — a Flagged list with readable, translated column names and labels.
 
 XLSX cells holding text are always written as text: a recommendation that starts with ``=``
-must not become a formula in the reader's spreadsheet (see :func:`tracker.spreadsheet.xlsx_row`).
+must not become a formula in the reader's spreadsheet (see :func:`tracker.spreadsheet.xlsx_row`). In
+CSV and XLSX alike, text starting like a formula gets an apostrophe in front (tracker.safe_output).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from tracker import flags, template_format
 from tracker.filters import Filters
 from tracker.i18n import _
+from tracker.safe_output import neutralise_row
 from tracker.spreadsheet import xlsx_row
 from tracker.template_format import Format
 from tracker.vocab import action_category_label, response_label, status_label
@@ -46,8 +48,8 @@ def frame_bytes(df: pd.DataFrame, fmt: Format, sheet: str = "Sheet1") -> bytes:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow([str(c) for c in df.columns])
-        w.writerows(rows)
+        w.writerow(neutralise_row(str(c) for c in df.columns))
+        w.writerows(neutralise_row(row) for row in rows)
         return buf.getvalue().encode("utf-8-sig")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet[:31])
@@ -69,6 +71,12 @@ def filtered_export(session: Session, f: Filters | None, fmt: Format) -> bytes:
 
 def flagged_table(df: pd.DataFrame, flag: str) -> pd.DataFrame:
     """A flagged_frame with readable labels and translated column names (for downloads)."""
+    # Never assessed: the age is the review's (there is no assessment to date it).
+    age_title = (
+        _("Age of the review (months)")
+        if flag == flags.Flag.NEVER_ASSESSED.value
+        else _("Age of the assessment (months)")
+    )
     out = pd.DataFrame(
         {
             _("Flag"): flags.flag_label(flag),
@@ -83,7 +91,7 @@ def flagged_table(df: pd.DataFrame, flag: str) -> pd.DataFrame:
             _("Themes"): df["themes"],
             _("Current status"): df["status"].map(status_label),
             _("Assessed on"): df["assessed_on"].map(lambda d: d.isoformat() if d else ""),
-            _("Age of the assessment (months)"): df["age_months"],
+            age_title: df["age_months"],
             _("Source"): df["source_org"],
             _("Evidence"): df["evidence"],
             _("Evidence URL"): df["evidence_url"],

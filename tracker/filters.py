@@ -18,6 +18,7 @@ from tracker.states import UnknownStateError, resolve_iso3
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Response, parse_response
 
 QUERY_KEYS = ("state", "cycle", "theme", "rs", "response", "status", "q", "as_of")
+MAX_CYCLE = 100  # cycles are numbered from 1; the fourth began in 2022
 MAX_QUERY_LENGTH = 500  # a search longer than this is a paste accident, not a query
 
 
@@ -83,9 +84,15 @@ def _state_codes(names: Iterable[str]) -> list[str]:
     return out
 
 
+def valid_cycle(raw: str) -> bool:
+    """True when ``raw`` names a UPR cycle: ASCII digits, 1 to 99 (isdigit() alone would
+    let "²" through to int(), which refuses it)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 3 and 0 < int(raw) < MAX_CYCLE
+
+
 def from_query_params(params: Mapping[str, Sequence[str] | str]) -> Filters:
     """Filters from URL query parameters (a dict of lists or of strings)."""
-    cycles = [int(c) for c in _values(params, "cycle") if c.isdigit() and 0 < int(c) < 100]
+    cycles = [int(c) for c in _values(params, "cycle") if valid_cycle(c)]
     groups_by_fold = {g.casefold(): g for g in REGIONAL_GROUPS}
     groups_by_fold["asia"] = "Asia-Pacific"
     groups_by_fold["africa"] = "African"

@@ -5,11 +5,15 @@
 * **stale** — supported, not fully implemented, and the latest assessment is older than
   ``stale_months`` (12 by default); with ``include_unassessed`` also the supported ones never
   assessed (off by default: on a whole corpus that is almost everything);
+* **never assessed** — supported and never assessed since the review that made it (the
+  government accepted it, and nobody has said what became of it); listed with the review's
+  age;
 * **regressed** — the latest status is worse than the latest one dated before it
   (fully > partially > not implemented; "no information" is no judgement and is skipped);
 * **contested** — sources disagree: the latest assessments of two sources, both made
   within ``stale_months`` of the most recent one, give different statuses ("no
-  information" again skipped).
+  information" again skipped);
+* **overdue** — an action of its plan (tracker.plans) is past its due date and not completed.
 
 Retracted assessments and retractions never count (as for the current status).
 """
@@ -26,8 +30,9 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.assessments import CONTESTED_MONTHS, DAYS_PER_MONTH, disagreements, window_days
 from tracker.filters import Filters
-from tracker.i18n import N_, _
+from tracker.i18n import N_, _, ngettext
 from tracker.models import Assessment, Recommendation, Review, Theme, recommendation_themes
+from tracker.plans import overdue_condition, overdue_views
 from tracker.queries import (
     SUR,
     apply_filters,
@@ -47,15 +52,19 @@ ID_CHUNK = 5000  # ids per query when fetching the flagged rows
 class Flag(StrEnum):
     PARTIAL = "partial"
     STALE = "stale"
+    NEVER_ASSESSED = "never_assessed"
     REGRESSED = "regressed"
     CONTESTED = "contested"
+    OVERDUE = "overdue"
 
 
 FLAG_LABELS: dict[Flag, str] = {
     Flag.PARTIAL: N_("Partially implemented"),
     Flag.STALE: N_("Stale"),
+    Flag.NEVER_ASSESSED: N_("Never assessed"),
     Flag.REGRESSED: N_("Regressed"),
     Flag.CONTESTED: N_("Contested"),
+    Flag.OVERDUE: N_("Overdue actions"),
 }
 
 FLAG_HELP: dict[Flag, str] = {
@@ -63,11 +72,15 @@ FLAG_HELP: dict[Flag, str] = {
     Flag.STALE: N_(
         "Supported, not fully implemented, and not assessed in the last {months} months."
     ),
+    Flag.NEVER_ASSESSED: N_(
+        "Supported, and never assessed since the review: the age is the review's, in months."
+    ),
     Flag.REGRESSED: N_("The latest status is worse than the one assessed before it."),
     Flag.CONTESTED: N_(
         "Sources disagree: their latest assessments (within {months} months of each other) "
         "give different statuses."
     ),
+    Flag.OVERDUE: N_("An action of its plan is past its due date and not completed."),
 }
 
 
@@ -110,6 +123,14 @@ def _is_stale(opts: FlagOptions) -> ColumnElement[bool]:
     )
 
 
+def _is_never_assessed() -> ColumnElement[bool]:
+    """Supported, and no assessment counts (none, or all retracted)."""
+    return and_(
+        Recommendation.response == Response.SUPPORTED.value,
+        Recommendation.current_assessed_on.is_(None),
+    )
+
+
 def _is_regressed() -> ColumnElement[bool]:
     return Recommendation.regressed_from_id.is_not(None)
 
@@ -117,6 +138,10 @@ def _is_regressed() -> ColumnElement[bool]:
 def _is_contested() -> ColumnElement[bool]:
     """Contested in the window the column is kept for (assessments.CONTESTED_MONTHS)."""
     return Recommendation.contested.is_(True)
+
+
+def _is_overdue(opts: FlagOptions) -> ColumnElement[bool]:
+    return overdue_condition(opts.day())
 
 
 def _kept(opts: FlagOptions) -> bool:
@@ -136,8 +161,12 @@ def _condition(flag: Flag, opts: FlagOptions) -> ColumnElement[bool] | None:
         return _is_partial()
     if flag is Flag.STALE:
         return _is_stale(opts)
+    if flag is Flag.NEVER_ASSESSED:
+        return _is_never_assessed()
     if flag is Flag.REGRESSED:
         return _is_regressed()
+    if flag is Flag.OVERDUE:
+        return _is_overdue(opts)
     return _is_contested() if _kept(opts) else None
 
 
@@ -202,6 +231,11 @@ def _explain(session: Session, ids: list[int], flag: Flag, opts: FlagOptions) ->
             scope = select(Recommendation.id).where(Recommendation.id.in_(chunk))
             found.update(disagreements(session, scope, window, explain=True))
         return found
+    if flag is Flag.OVERDUE:
+        found = {}
+        for chunk in _chunks(ids):
+            found.update(overdue_views(session, chunk, opts.day()))
+        return found
     return {}
 
 
@@ -245,13 +279,15 @@ def flag_counts(
     over the selection, reading the fields kept on each recommendation (the contested ones
     of another window than the default are found by comparing histories)."""
     opts = opts or FlagOptions()
-    partial, stale, regressed, contested = session.execute(
+    partial, stale, never, regressed, contested, overdue = session.execute(
         apply_filters(
             base_select(
                 _sum(_is_partial()),
                 _sum(_is_stale(opts)),
+                _sum(_is_never_assessed()),
                 _sum(_is_regressed()),
                 _sum(_is_contested()),
+                _sum(_is_overdue(opts)),
                 current=False,
             ),
             f,
@@ -262,8 +298,10 @@ def flag_counts(
     return {
         Flag.PARTIAL.value: int(partial),
         Flag.STALE.value: int(stale),
+        Flag.NEVER_ASSESSED.value: int(never),
         Flag.REGRESSED.value: int(regressed),
         Flag.CONTESTED.value: int(contested),
+        Flag.OVERDUE.value: int(overdue),
     }
 
 
@@ -296,8 +334,20 @@ def _frame(session: Session, ids: list[int], flag: Flag, opts: FlagOptions) -> p
     views = _explain(session, ids, flag, opts)
     df["detail"] = [views.get(int(i), "") for i in df["id"]]
     today = pd.Timestamp(opts.day())
-    assessed = pd.to_datetime(df["assessed_on"])
-    df["age_months"] = ((today - assessed).dt.days // DAYS_PER_MONTH).astype("Int64")
+    # Never assessed: the age is the review's (how long the government has had to act).
+    since = df["review_date"] if flag is Flag.NEVER_ASSESSED else df["assessed_on"]
+    df["age_months"] = ((today - pd.to_datetime(since)).dt.days // DAYS_PER_MONTH).astype("Int64")
+    if flag is Flag.NEVER_ASSESSED:
+        df["detail"] = [
+            ngettext(
+                "Reviewed on {date}, {months} month ago; never assessed",
+                "Reviewed on {date}, {months} months ago; never assessed",
+                int(age),
+            ).format(date=day.isoformat(), months=int(age))
+            if pd.notna(day) and pd.notna(age)
+            else ""
+            for day, age in zip(df["review_date"], df["age_months"], strict=True)
+        ]
     df = df.sort_values(["cycle", "state", "id"], kind="stable").reset_index(drop=True)
     return df[FLAGGED_COLUMNS]
 
@@ -310,7 +360,8 @@ def flagged_frame(
 ) -> pd.DataFrame:
     """The recommendations under ``flag`` (columns: FLAGGED_COLUMNS), ordered by cycle,
     state and id; ``age_months`` is the age of the latest assessment (whole months, <NA>
-    when never assessed), ``detail`` the flag's explanation."""
+    when never assessed; for the never-assessed flag the age of the review), ``detail`` the
+    flag's explanation."""
     opts = opts or FlagOptions()
     flag_ = Flag(flag)
     return _frame(session, [int(i) for i in _listed(session, f, flag_, opts)["id"]], flag_, opts)

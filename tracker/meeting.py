@@ -45,6 +45,7 @@ from tracker.assessments import (
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation, Review
+from tracker.safe_output import link_target
 from tracker.vocab import NOT_ASSESSED, status_label
 
 _COLUMN_WIDTHS_CM = (1.5, 5.0, 5.5, 4.0)  # id, where, before, agreed: fits an A4 text width
@@ -71,21 +72,21 @@ def validate_meeting(coalition: str, day: str | dt.date) -> Meeting:
     coalition name, malformed or future date)."""
     name = " ".join((coalition or "").split())
     if not name:
-        raise ValidationError("coalition", _("coalition: the coalition's name is required"))
+        raise ValidationError("coalition", _("Coalition: enter the coalition's name"))
     if len(name) > MAX_COALITION_LENGTH:
         raise ValidationError(
             "coalition",
-            _("coalition: at most {n} characters, got {value!r}").format(
+            _("Coalition: at most {n} characters, got {value!r}").format(
                 n=MAX_COALITION_LENGTH, value=name
             ),
         )
-    meeting_day = parse_date(day, "date")
+    meeting_day = parse_date(day, "date", _("Meeting date"))
     if meeting_day > dt.date.today():
         raise ValidationError(
             "date",
-            _("date: {value} is in the future; record a meeting on or after its day").format(
-                value=meeting_day.isoformat()
-            ),
+            _(
+                "Meeting date: {value} is in the future; record a meeting on or after its day"
+            ).format(value=meeting_day.isoformat()),
         )
     return Meeting(name, meeting_day)
 
@@ -135,7 +136,9 @@ def record_status(
     meeting's day, with the meeting as its source. Same checks, permissions and audit event
     as any assessment; the caller commits."""
     if not status:
-        raise ValidationError("status", _("status: choose the status the meeting agreed on"))
+        raise ValidationError(
+            "status", _("Status agreed by the meeting: choose the status the meeting agreed on")
+        )
     validate_status(status)
     return add_assessment(
         session,
@@ -316,8 +319,8 @@ def minutes_markdown(
         if c.evidence:
             lines.append(f"- **{_md(_('Evidence'))}:** {_md(c.evidence)}")
         if c.evidence_url:
-            url = c.evidence_url
-            shown = f"<{url}>" if not re.search(r"[\s<>]", url) else _md(url)
+            target = link_target(c.evidence_url)  # percent-encoded http(s) only
+            shown = f"<{target}>" if target else _md(c.evidence_url)
             lines.append(f"- **{_md(_('Link'))}:** {shown}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -36,6 +36,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so that migrations can refer to them on SQLite and PostgreSQL.
+# Ids are INTEGER columns: PostgreSQL's 4-byte int. A larger number (a typed or crafted URL,
+# a command-line argument) names no row; asked of the database it would raise instead
+# (SQLite: "Python int too large", PostgreSQL: "out of range for type integer").
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    """True when ``value`` is a whole number that can be a row id (1 to :data:`MAX_ID`)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def parse_id(raw: str | None) -> int | None:
+    """The row id written in ``raw`` (ASCII digits, 1 to :data:`MAX_ID`), else None."""
+    text = (raw or "").strip()
+    # isdigit() alone accepts "²" and other digits int() refuses; the length bounds int().
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if valid_id(value) else None
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -371,6 +392,43 @@ class RecommendationLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PlannedAction(Base):
+    """One step of a national implementation plan for a recommendation: what is to be done,
+    by whom, by when, how progress is measured, and where it stands (migration 0006).
+
+    Edited in place (tracker.plans) with optimistic locking: every change is audited with
+    its before and after values, so the audit trail holds the plan's history."""
+
+    __tablename__ = "planned_action"
+    __table_args__ = (
+        # The overdue flag and the "due in the next 30 days" list read the open actions by
+        # due date; completed ones are never read by date.
+        Index(
+            "ix_planned_action_open_due",
+            "due_on",
+            sqlite_where=text("completed_on IS NULL"),
+            postgresql_where=text("completed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(Text)  # what is to be done
+    responsible: Mapped[str | None] = mapped_column(String(300))  # the responsible body
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    indicator: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)  # the latest progress note
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)  # None: still open
+    author: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own hook
+
+
 class AuditEvent(Base):
     """Who changed what, when: one row per write."""
 
@@ -430,6 +488,7 @@ __all__ = [
     "Base",
     "ImportRun",
     "Meta",
+    "PlannedAction",
     "Recommendation",
     "RecommendationLink",
     "Review",
@@ -449,7 +508,7 @@ __all__ = [
 class ReportOutline(Base):
     """A named draft of a stakeholder report's outline (:mod:`tracker.submission.outline`)
     for one state under review: its sections, narrative and own recommendations (migration
-    0006)."""
+    0008)."""
 
     __tablename__ = "report_outline"
     __table_args__ = (UniqueConstraint("state_id", "title", name="uq_outline_state_title"),)
@@ -466,7 +525,7 @@ class ReportOutline(Base):
 
 class OwnRecommendation(Base):
     """One of the organisation's own recommendations, saved with an outline, for the review
-    it was written for: followed into the recommendations that review made (migration 0006)."""
+    it was written for: followed into the recommendations that review made (migration 0008)."""
 
     __tablename__ = "own_recommendation"
 

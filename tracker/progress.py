@@ -388,14 +388,20 @@ def state_choices(totals: pd.DataFrame) -> dict[str, tuple[str, str]]:
     }
 
 
-def top_categories(df: pd.DataFrame, key: str, n: int) -> pd.DataFrame:
-    """Keep the ``n`` categories of ``df[key]`` with the most recommendations (ties by name);
-    sum the rest into one category :data:`OTHER`. Columns kept: key, status, count; rows in
-    the order of the categories (largest first, OTHER last)."""
+def top_categories(
+    df: pd.DataFrame, key: str, n: int, label: Callable[[str], str] | None = None
+) -> pd.DataFrame:
+    """Keep the ``n`` categories of ``df[key]`` with the most recommendations (ties by the
+    name shown, ``label(key)``, e.g. the translated theme or state name); sum the rest into
+    one category :data:`OTHER`. Columns kept: key, status, count; rows in the order of the
+    categories (largest first, OTHER last)."""
     if df.empty:
         return df[[key, "status", "count"]].copy()
     totals = df.groupby(key)["count"].sum().reset_index()
-    totals = totals.sort_values(["count", key], ascending=[False, True], key=_sort_key)
+    totals["_shown"] = totals[key].map(label) if label is not None else totals[key]
+    totals = totals.sort_values(
+        ["count", "_shown", key], ascending=[False, True, True], key=_sort_key
+    )
     top = list(totals[key].head(n))
     kept = df[df[key].isin(top)][[key, "status", "count"]]
     rest = df[~df[key].isin(top)]

@@ -103,6 +103,46 @@ def _backup_keep(raw: str | None) -> int:
     return n
 
 
+def _path(raw: str | None) -> Path | None:
+    text = (raw or "").strip()
+    return Path(text).expanduser() if text else None
+
+
+DEFAULT_RESTORE_MAX_BYTES = 4 * 1024**3  # the whole UN corpus with its history is ~0.5 GB
+
+
+def _restore_max_bytes(raw: str | None) -> int:
+    """A positive whole number of bytes; anything else is the default."""
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    return DEFAULT_RESTORE_MAX_BYTES
+
+
+DEFAULT_MAX_UPLOAD_MB = 50.0
+DEFAULT_MAX_ROWS = 500_000
+DEFAULT_MAX_CELL_CHARS = 20_000  # the longest real UPR recommendation has about 3,000
+
+
+def _positive(kind: type[int] | type[float], default: float) -> Callable[[str | None], float]:
+    """A parser of a positive number; empty is the default, anything else an error (a limit
+    mistyped must not silently become none)."""
+
+    def parse(raw: str | None) -> float:
+        text = (raw or "").strip()
+        if not text:
+            return default
+        try:
+            n = kind(text)
+        except ValueError:
+            n = 0
+        if n <= 0:
+            raise SettingError(_("{value!r} is not a positive number").format(value=text))
+        return n
+
+    return parse
+
+
 DATABASE_URL = Setting(
     "UPR_TRACKER_DATABASE_URL",
     "any SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/upr`",
@@ -147,9 +187,15 @@ PUBLIC_READONLY = Setting(
 )
 SECRET_KEY = Setting(
     "UPR_TRACKER_SECRET_KEY",
-    "signs the login cookie",
-    "generated once, kept in the database",
+    "signs the login cookie; never kept in the database or a backup",
+    "generated once into the key file (below)",
     _stripped,
+)
+SECRET_KEY_FILE = Setting(
+    "UPR_TRACKER_SECRET_KEY_FILE",
+    "where the generated signing key is kept (created once, mode 0600)",
+    "beside a SQLite database (`tracker.db.key`); `data/secret.key` for PostgreSQL",
+    _path,
 )
 BACKUP_DIR = Setting(
     "UPR_TRACKER_BACKUP_DIR",
@@ -162,6 +208,32 @@ BACKUP_KEEP = Setting(
     "how many automatic backups to keep",
     "`10`",
     _backup_keep,
+)
+RESTORE_MAX_BYTES = Setting(
+    "UPR_TRACKER_RESTORE_MAX_BYTES",
+    "at most how many bytes a backup may expand to when restored (a small zip can claim terabytes)",
+    "`4294967296` (4 GiB)",
+    _restore_max_bytes,
+)
+# Limits on what an import reads (a file is refused with a message beyond them): an upload
+# is parsed in the server's memory, so these bound what one visitor can make it hold.
+MAX_UPLOAD_MB = Setting(
+    "UPR_TRACKER_MAX_UPLOAD_MB",
+    "largest file an import reads (CLI and Import page), in MB",
+    "`50`",
+    _positive(float, DEFAULT_MAX_UPLOAD_MB),
+)
+MAX_ROWS = Setting(
+    "UPR_TRACKER_MAX_ROWS",
+    "most rows an imported file may hold",
+    "`500000`",
+    _positive(int, DEFAULT_MAX_ROWS),
+)
+MAX_CELL_CHARS = Setting(
+    "UPR_TRACKER_MAX_CELL_CHARS",
+    "most characters in one cell of an imported file",
+    "`20000`",
+    _positive(int, DEFAULT_MAX_CELL_CHARS),
 )
 CHROMIUM = Setting(
     "UPR_TRACKER_CHROMIUM",
@@ -186,8 +258,13 @@ SETTINGS: tuple[Setting, ...] = (
     SESSION_HOURS,
     PUBLIC_READONLY,
     SECRET_KEY,
+    SECRET_KEY_FILE,
     BACKUP_DIR,
     BACKUP_KEEP,
+    RESTORE_MAX_BYTES,
+    MAX_UPLOAD_MB,
+    MAX_ROWS,
+    MAX_CELL_CHARS,
     CHROMIUM,
     FOOTNOTES_COUNTED,
 )
@@ -197,7 +274,12 @@ DATABASE_URL_ENV = DATABASE_URL.name  # the name tests and benchmarks set
 def value(setting: Setting) -> Any:
     """The setting's value now (read on every call: tests and servers change the
     environment after import). Raises :class:`SettingError` for an unusable value."""
-    return setting.parse(os.environ.get(setting.name))
+    try:
+        return setting.parse(os.environ.get(setting.name))
+    except SettingError as exc:
+        if str(exc).startswith(setting.name):
+            raise
+        raise SettingError(f"{setting.name}: {exc}") from None
 
 
 def database_url() -> str:
@@ -210,3 +292,53 @@ def markdown_table() -> str:
     lines = ["| variable | meaning | default |", "|---|---|---|"]
     lines += [f"| `{s.name}` | {s.meaning} | {s.default} |" for s in SETTINGS]
     return "\n".join(lines)
+
+
+# --- the login-cookie signing secret (kept out of the database and its backups) ---------------
+DEFAULT_SECRET_KEY_FILE = DATA_DIR / "secret.key"
+SECRET_KEY_SUFFIX = ".key"
+SECRET_KEY_ENV = SECRET_KEY.name
+
+
+def secret_key() -> str | None:
+    """The signing secret set in the environment (UPR_TRACKER_SECRET_KEY), else None."""
+    found: str | None = value(SECRET_KEY)
+    return found
+
+
+def secret_key_file(url: str | None = None) -> Path | None:
+    """Where the generated signing secret is kept when UPR_TRACKER_SECRET_KEY is not set:
+    UPR_TRACKER_SECRET_KEY_FILE, else beside a SQLite database file (``tracker.db.key``),
+    else ``data/secret.key`` in the project (PostgreSQL). None for an in-memory SQLite
+    database (its secret lives as long as the process)."""
+    configured: Path | None = value(SECRET_KEY_FILE)
+    if configured is not None:
+        return configured
+    from sqlalchemy.engine import make_url  # only when a key file is needed
+
+    u = make_url(url or database_url())
+    if u.get_backend_name() == "sqlite":
+        if not u.database or u.database == ":memory:":
+            return None
+        return Path(u.database + SECRET_KEY_SUFFIX)
+    return DEFAULT_SECRET_KEY_FILE
+
+
+def restore_max_bytes() -> int:
+    """At most how many bytes a backup may expand to (UPR_TRACKER_RESTORE_MAX_BYTES)."""
+    return int(value(RESTORE_MAX_BYTES))
+
+
+def max_upload_bytes() -> int:
+    """The largest file an import reads, in bytes (``UPR_TRACKER_MAX_UPLOAD_MB``, default 50)."""
+    return int(float(value(MAX_UPLOAD_MB)) * 1024 * 1024)
+
+
+def max_rows() -> int:
+    """The most rows a file may hold (``UPR_TRACKER_MAX_ROWS``, default 500,000)."""
+    return int(value(MAX_ROWS))
+
+
+def max_cell_chars() -> int:
+    """The most characters one cell may hold (``UPR_TRACKER_MAX_CELL_CHARS``, default 20,000)."""
+    return int(value(MAX_CELL_CHARS))

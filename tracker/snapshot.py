@@ -17,9 +17,11 @@ import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from tracker import images, own_links, progress, queries
-from tracker.charts import FONT_FAMILY
+from tracker.charts import FONT_FAMILY, shorten, wrap
 from tracker.errors import ValidationError
 from tracker.filters import Filters
+from tracker.formats import number as format_number
+from tracker.formats import percent, plotly_separators
 from tracker.i18n import _, get_language, long_date
 from tracker.organisation import organisation_name
 from tracker.states import formal_name, resolve_iso3
@@ -99,12 +101,17 @@ def snapshot_data(
     )
 
 
-def _shorten(text: str, n: int = MAX_THEME_CHARS) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def _theme_lines(text: str, n: int = MAX_THEME_CHARS) -> str:
+    """A theme name wrapped on up to two lines of ``n`` characters (was cut with "…")."""
+    lines = wrap(text, n)
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), n)]
+    return "<br>".join(images.html_text(line) for line in lines)
 
 
 def _share(n: int, total: int) -> str:
-    return f"{n / total:.0%}" if total else "–"
+    """The share in the language's form; "<1%" rather than "0%" for a few."""
+    return percent(n, total)
 
 
 def _card(
@@ -188,9 +195,12 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
     title = _("{state}: implementation of UPR recommendations").format(
         state=images.html_text(data.state_name)
     )
-    subtitle = _(
-        "{n:,} recommendations from {rs:,} States in {cycles} · status as of {date}"
-    ).format(n=total, rs=figures["recommending_states"], cycles=cycle_text, date=as_of)
+    subtitle = _("{n} recommendations from {rs} States in {cycles} · status as of {date}").format(
+        n=format_number(total),
+        rs=format_number(figures["recommending_states"]),
+        cycles=cycle_text,
+        date=as_of,
+    )
     fig.update_layout(
         width=px(WIDTH),
         height=px(HEIGHT),
@@ -198,6 +208,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         paper_bgcolor="white",
         plot_bgcolor="white",
         font={"family": FONT_FAMILY, "size": px(18), "color": TEXT},
+        separators=plotly_separators(),  # "1 373" in Russian, as in the texts
         barmode="stack",
         showlegend=True,
         legend={
@@ -223,9 +234,9 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
     # Number cards.
     supported = int(figures["by_response"].get("supported", 0))
     cards = [
-        (f"{total:,}", _("Recommendations"), cycle_text, "#1F3A5F"),
+        (format_number(total), _("Recommendations"), cycle_text, "#1F3A5F"),
         (
-            f"{supported:,}",
+            format_number(supported),
             _("Supported"),
             _("{share} of all").format(share=_share(supported, total)),
             "#1F3A5F",
@@ -235,7 +246,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         n = int(by_status.get(status, 0))
         cards.append(
             (
-                f"{n:,}",
+                format_number(n),
                 status_label(status),
                 _("{share} of all").format(share=_share(n, total)),
                 STATUS_COLOURS[status],
@@ -257,7 +268,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         y=[status_label(s) for s in STATUS_ORDER],
         orientation="h",
         marker_color=[STATUS_COLOURS[s] for s in STATUS_ORDER],
-        text=[f"{int(n):,} ({_share(int(n), total)})" for n in counts],
+        text=[f"{format_number(int(n))} ({_share(int(n), total)})" for n in counts],
         textposition="outside",
         cliponaxis=False,
         showlegend=False,
@@ -283,7 +294,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         fig.add_bar(
             name=status_label(s),
             x=[int(tpart.get(t, 0)) for t in themes],
-            y=[images.html_text(_shorten(theme_label(t))) for t in themes],
+            y=[_theme_lines(theme_label(t)) for t in themes],
             orientation="h",
             marker_color=STATUS_COLOURS[s],
             legendgroup=s,

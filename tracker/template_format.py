@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from tracker import queries
 from tracker.filters import Filters
 from tracker.models import AffectedGroup, Sdg, recommendation_groups, recommendation_sdgs
+from tracker.safe_output import neutralise_row
 from tracker.spreadsheet import xlsx_row
 from tracker.vocab import NOT_ASSESSED
 
@@ -164,7 +165,8 @@ def write(session: Session, out: BinaryIO, fmt: Format, f: Filters | None = None
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         w = csv.writer(text)
         w.writerow(TEMPLATE_COLUMNS)
-        w.writerows(rows)
+        # Text starting like a formula gets an apostrophe; the importer takes it off.
+        w.writerows(neutralise_row(row) for row in rows)
         text.flush()
         text.detach()  # leave ``out`` open for the caller
         return len(rows)

@@ -20,7 +20,7 @@ PAGES = [
     ("meeting", "/meeting?state=KAZ&cycle=2&lang=ru", 0, "Встреча коалиции"),
     ("recommendation", "/recommendation?id=4&lang=ru", 1, "Рекомендация 4"),
     ("report", "/report?lang=ru", 0, "Доклад заинтересованных сторон"),
-    ("snapshot", "/snapshot?state=KAZ&lang=ru", 0, "Справка по стране"),
+    ("snapshot", "/snapshot?state=KAZ&lang=ru", 0, "Сводка для доноров по стране"),
     ("import", "/import?lang=ru", 0, "Импорт"),
     ("activity", "/activity?lang=ru", 0, "Журнал"),
     ("users", "/users?lang=ru", 0, "Пользователи"),

@@ -48,3 +48,12 @@ def test_sorting_and_paging_reach_every_row(sample_url) -> None:
 def test_explorer_explains_an_empty_search(sample_url) -> None:
     at = open_page(PAGE, q="no such words anywhere")
     assert "No recommendations match these filters" in texts(at)
+
+
+def test_the_columns_follow_the_selection(sample_url) -> None:  # type: ignore[no-untyped-def]
+    # Two states in the sample: the State column; one state: none (the header names it).
+    order = list(open_page(PAGE).dataframe(key="explorer_table").proto.column_order)
+    assert {"state", "text", "recommending_states", "response", "themes", "status"} <= set(order)
+    order = list(open_page(PAGE, state="KAZ").dataframe(key="explorer_table").proto.column_order)
+    assert "state" not in order
+    assert {"response", "themes", "assessed_on"} <= set(order)

@@ -34,6 +34,20 @@ def test_other_flags_from_the_url_and_the_control(sample_url) -> None:
     assert "Ombudsman" in rows["detail"].iloc[0]
 
 
+def test_never_assessed_lists_supported_recommendations_with_the_reviews_age(sample_url) -> None:
+    at = open_page(PAGE, state="KAZ", flag="never_assessed")
+    assert at.button_group(key="flag").value == "never_assessed"
+    assert "never assessed since the review" in texts(at)
+    table = at.dataframe(key="flagged_table")
+    rows = table.value
+    assert sorted(rows["id"]) == [22, 24]
+    assert set(rows["response"]) == {"Supported"}
+    assert all(d.startswith("Reviewed on 2025-01-23") for d in rows["detail"])
+    # No empty assessment columns for recommendations that have none.
+    assert "assessed_on" not in table.proto.column_order
+    assert "age_months" in table.proto.column_order
+
+
 def test_stale_months_are_configurable(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", flag="stale")
     twelve = len(at.dataframe(key="flagged_table").value)
@@ -50,3 +64,12 @@ def test_flagged_explains_empty_results(sample_url) -> None:
     assert "No recommendations match these filters" in texts(at)
     at = open_page(PAGE, state="KAZ", status="fully_implemented")
     assert "is flagged" in texts(at)
+
+
+def test_the_stale_list_leaves_out_its_empty_details_and_the_one_state(sample_url) -> None:  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, state="KAZ", flag="stale")
+    order = list(at.dataframe(key="flagged_table").proto.column_order)
+    assert "detail" not in order  # stale needs no explanation: the column was always empty
+    assert "state" not in order  # the page header names the one state
+    assert order[:3] == ["link", "cycle", "text"]
+    assert "age_months" in order

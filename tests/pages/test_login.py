@@ -177,3 +177,34 @@ def test_a_role_taken_away_applies_at_the_next_click(accounts) -> None:
         auth.set_role(s, "editor1", "viewer")
     at.run()
     assert any("needs the editor role" in i.value for i in at.info)
+
+
+@pytest.fixture
+def visitor_named_accounts(accounts: str) -> str:
+    """Accounts that happen to carry the names the app gives visitors who have not logged
+    in ("anonymous" on the login form, "public" in public read-only mode), with a language."""
+    with db.session_scope(db.get_engine(accounts)) as s, auth.acting_as("coordinator", "admin"):
+        auth.create_user(s, "anonymous", PASSWORD, "viewer", language="en")
+        auth.create_user(s, "public", PASSWORD, "viewer", language="fr")
+    return accounts
+
+
+def stored_languages(url: str) -> dict[str, str | None]:
+    with db.session_scope(db.get_engine(url)) as s:
+        return {name: auth.user_language(s, name) for name in ("anonymous", "public")}
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["login-form", "public-read-only"])
+def test_a_visitor_switching_language_changes_only_the_browser(
+    visitor_named_accounts: str, monkeypatch: pytest.MonkeyPatch, public: bool
+) -> None:
+    if public:
+        monkeypatch.setenv(auth.PUBLIC_READONLY_ENV, "1")
+    at = app().run()
+    # Not the language of the account called "public": a visitor has no account.
+    assert at.title[0].value == ("Overview" if public else "Log in")
+    at.segmented_control(key="lang_switch").set_value("ru").run()
+    assert not at.exception
+    assert at.title[0].value == ("Обзор" if public else "Войти")
+    assert at.query_params["lang"] in ("ru", ["ru"])
+    assert stored_languages(visitor_named_accounts) == {"anonymous": "en", "public": "fr"}

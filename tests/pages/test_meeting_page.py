@@ -93,7 +93,7 @@ def test_a_meeting_records_two_statuses_and_writes_the_minutes(sample_url) -> No
 def test_the_meeting_needs_a_coalition_name(sample_url) -> None:
     at = _open({"state": "KAZ", "cycle": "1"})
     next(b for b in at.button if b.label.startswith("Start the meeting")).click().run()
-    assert any("coalition: the coalition's name is required" in e.value for e in at.error)
+    assert any("Coalition: enter the coalition's name" in e.value for e in at.error)
     assert not any(b.key == "meeting_next" for b in at.button)
 
 

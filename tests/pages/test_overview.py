@@ -59,7 +59,7 @@ def test_no_banner_on_an_empty_database(db_url) -> None:
     assert not any("sample data" in w.value for w in at.warning)
 
 
-def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> None:
     # Kazakhstan's cycle-4 review was in January 2025; session 62 is its next one until it is
     # held (projected November 2029), so the line is the same whatever today is until then.
     at = AppTest.from_file(APP, default_timeout=30)
@@ -73,7 +73,7 @@ def test_overview_shows_the_next_review_and_submission_deadline(sample_url) -> N
     ]
 
 
-def test_overview_next_review_in_russian(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_next_review_in_russian(sample_url) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["state"] = "KAZ"
     at.query_params["lang"] = "ru"
@@ -84,7 +84,7 @@ def test_overview_next_review_in_russian(sample_url) -> None:  # type: ignore[no
     assert "Следующий обзор: сессия 62 (цикл 5), ориентировочно ноябрь 2029" in lines[0]
 
 
-def test_overview_without_a_state_filter_names_each_state_under_review(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_overview_without_a_state_filter_names_each_state_under_review(sample_url) -> None:
     # The sample holds two states under review: without a filter both next reviews are shown.
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()

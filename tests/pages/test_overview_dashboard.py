@@ -15,11 +15,14 @@ def test_flag_counts_link_to_the_flagged_page(sample_url) -> None:
     links = [(p.proto.query_string, p.proto.label) for p in at.get("page_link")]
     assert ("flag=partial", "Partially implemented: **14**") in links
     assert ("flag=regressed", "Regressed: **2**") in links
+    assert ("flag=never_assessed", "Never assessed: **2**") in links
     assert {q for q, _label in links} == {
         "flag=partial",
         "flag=stale",
+        "flag=never_assessed",
         "flag=regressed",
         "flag=contested",
+        "flag=overdue",
     }
     assert all(p.proto.page == "flagged" for p in at.get("page_link"))
     metrics = {m.label: m.value for m in at.metric}

@@ -35,11 +35,16 @@ def test_detail_shows_the_recommendation_and_its_timeline(sample_url) -> None:
 def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:
     at = open_page(PAGE, id="1")
     _form(at, status="not_implemented", source="")
-    assert any("source organisation is required" in e.value for e in at.error)
-    _form(at, status="not_implemented", source="NGO", url="javascript:alert(1)")
-    assert any("not a web address" in e.value for e in at.error)
+    # Each message names the field as the form labels it (not "source:", "url:").
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("Source organisation: say which") for e in errors), errors
+    _form(at, status="not_implemented", source="NGO", url="not a url")
+    errors = [e.value for e in at.error]
+    assert any(
+        e.startswith("Link to the evidence: 'not a url' is not a web address") for e in errors
+    ), errors
     _form(at, status=None, source="NGO")
-    assert any("status" in e.value for e in at.error)
+    assert any(e.value.startswith("Status: choose a status") for e in at.error)
     _form(
         at,
         status="not_implemented",
@@ -64,6 +69,34 @@ def test_unknown_or_missing_id_is_explained(sample_url) -> None:
     assert any("&lt;script&gt;" in e.value for e in at.error)
     at = open_page(PAGE)
     assert "Choose a recommendation" in texts(at)
+
+
+def asked(at) -> list[str]:
+    """The "already assessed on that day" questions shown (the sample banner is a warning too)."""
+    return [w.value for w in at.warning if "already assessed" in w.value]
+
+
+def test_the_same_source_on_the_same_day_is_asked_before_saving(sample_url) -> None:
+    at = open_page(PAGE, id="1")
+    day = dt.date(2025, 9, 30)
+    _form(at, status="not_implemented", day=day, source="Our NGO")
+    assert not asked(at)
+    assessments = texts(at).count("Shelters opened in 3 more regions")
+    # The same source ("our  ngo": spelling aside) on the same day: asked, not saved.
+    _form(at, status="partially_implemented", day=day, source="our  ngo")
+    warning = asked(at)[0]
+    assert "Our NGO already assessed this recommendation on 2025-09-30" in warning
+    assert "Not implemented" in warning
+    assert texts(at).count("Shelters opened in 3 more regions") == assessments
+    widget(at.button, "Do not save it").click().run()
+    assert not asked(at)
+    assert texts(at).count("Shelters opened in 3 more regions") == assessments
+    # Asked again, and saved on "Save it anyway".
+    _form(at, status="partially_implemented", day=day, source="our  ngo")
+    widget(at.button, "Save it anyway").click().run()
+    assert not asked(at)
+    assert any("Assessment added: Partially implemented" in unescape(s.value) for s in at.success)
+    assert texts(at).count("Shelters opened in 3 more regions") == assessments + 1
 
 
 def test_our_recommendation_taken_up_is_confirmed_on_the_page(sample_url, tmp_path) -> None:

@@ -208,3 +208,67 @@ def test_an_account_opens_in_its_language_and_keeps_a_new_choice(sample_url: str
     assert at.title[0].value == "Progress"
     with db.session_scope(engine) as s:
         assert auth.user_language(s, "aigerim") == "en"
+
+
+ENGLISH_MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
+
+
+def test_russian_chart_axes_have_russian_months_and_number_separators(sample_url: str) -> None:
+    """Date axes are labelled by the app in the language (plotly's own labels are English),
+    and plotly writes numbers with the language's separators (as the texts do)."""
+    from tests.pages.dashboard_support import charts
+
+    checked_dates = 0
+    for page, params in (
+        ("pages/recommendation_page.py", {"id": "1"}),
+        ("pages/progress_page.py", {"state": "KAZ"}),
+    ):
+        at = open_page(page, lang="ru", **params)
+        for spec in charts(at):
+            layout = spec["layout"]
+            assert layout["separators"] == ",\u00a0"  # "1 373", "0,5"
+            axis = layout.get("xaxis", {})
+            if axis.get("type") == "date":
+                labels = " ".join(axis["ticktext"])
+                assert labels, page
+                assert not ENGLISH_MONTHS.search(labels), labels
+                checked_dates += 1
+    assert checked_dates >= 2
+    # A few months apart: the ticks name the months, in Russian.
+    import pandas as pd
+
+    from tracker import charts as chart_builders
+    from tracker.i18n import set_language
+
+    set_language("ru")
+    try:
+        fig = chart_builders.timeline(
+            pd.DataFrame(
+                {
+                    "assessed_on": pd.to_datetime(["2024-03-10", "2024-09-01"]),
+                    "status": ["not_implemented", "partially_implemented"],
+                    "source_org": ["НПО", "Омбудсмен"],
+                    "retracted": [False, False],
+                }
+            ),
+            "t",
+        )
+    finally:
+        set_language("en")
+    ticks = " ".join(fig.layout.xaxis.ticktext)
+    assert "май 2024" in ticks
+    assert not ENGLISH_MONTHS.search(ticks)
+
+
+def test_russian_counts_use_russian_digit_grouping(sample_url: str) -> None:
+    from tracker import formats
+    from tracker.i18n import set_language
+
+    set_language("ru")
+    try:
+        assert formats.number(1373) == "1\u00a0373"
+        assert formats.percent(1, 300) == "<1\u00a0%"
+    finally:
+        set_language("en")
+    assert formats.number(1373) == "1,373"
+    assert formats.percent(1, 300) == "<1%"

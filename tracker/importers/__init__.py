@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, backup, db, linking, queries
@@ -51,6 +51,7 @@ from tracker.importers.detect import (
     ColumnMap,
     Format,
     detect,
+    duplicate_columns,
     format_label,
     header_score,
     map_columns,
@@ -60,13 +61,14 @@ from tracker.importers.files import (
     HEADER_ROWS,
     ImportSource,
     NotATableError,
+    ReadLimits,
     Sheet,
     Workbook,
     json_keys,
     read_workbook,
 )
 from tracker.importers.inputs import AssessmentInput
-from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx, read_docx
+from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx
 from tracker.importers.outcome import (
     PREVIEW_ROWS,
     FileReport,
@@ -78,6 +80,7 @@ from tracker.importers.outcome import (
     problems_frame,
 )
 from tracker.importers.rows import ParseContext, is_blank, state_name
+from tracker.importers.word import read_docx
 from tracker.importers.writer import BulkWriter
 from tracker.memory import gc_paused
 from tracker.models import ImportRun, Recommendation, Review, State
@@ -103,6 +106,7 @@ def import_files(
     actor: str | None = None,
     state: str | None = None,
     session_no: int | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Read, check and import ``sources`` into ``session`` (the caller commits).
 
@@ -111,16 +115,33 @@ def import_files(
     ``skip_invalid`` a single invalid row means nothing is written (``report.ok`` is False);
     with it the valid rows are imported and the others listed in ``report.rejected_rows()``.
     A file that is not a table at all always blocks the import. ``progress(fraction,
-    message)`` is called now and then with a fraction from 0 to 1. Writing needs the
-    editor role (:class:`tracker.auth.PermissionDenied` otherwise); a dry run does not.
+    message)`` is called now and then with a fraction from 0 to 1. ``encoding`` (a codec
+    name) is how every text file is decoded, instead of detecting it.
+
+    Writing needs the editor role (:class:`tracker.auth.PermissionDenied` otherwise); so does
+    reading uploaded bytes (:class:`ImportSource`), even for a dry run: parsing a file costs
+    the server memory and time, which only editors may spend. A dry run of files named by
+    path (the command line) needs no role. Files over the limits of
+    :class:`~tracker.importers.table.ReadLimits` are refused with a message. Every file is
+    read and checked before the write lock is taken, so a slow file never blocks writers.
     ``state`` and ``session_no`` name the review of a Word document (OHCHR matrix, Working
     Group report) that does not say it itself.
     """
     if fmt not in FORMAT_CHOICES:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMAT_CHOICES)}")
+    if any(isinstance(src, ImportSource) for src in sources):
+        auth.require(Role.EDITOR, _("importing files"))
     with gc_paused():
         return _import_files(
-            session, sources, fmt, dry_run, skip_invalid, progress, actor, (state, session_no)
+            session,
+            sources,
+            fmt,
+            dry_run,
+            skip_invalid,
+            progress,
+            actor,
+            (state, session_no),
+            encoding,
         )
 
 
@@ -132,13 +153,12 @@ def _import_files(
     skip_invalid: bool,
     progress: Progress | None,
     actor: str | None,
-    review: tuple[str | None, int | None] = (None, None),
+    review: tuple[str | None, int | None],
+    encoding: str | None,
 ) -> ImportReport:
     if not dry_run:
         auth.require(Role.EDITOR, _("importing files"))
-        # The write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL: imports one at a time),
-        # so that nobody adds the same recommendations between our reads and our writes.
-        db.begin_write(session, exclusive=True)
+    limits = ReadLimits.from_settings()
     report_progress = _Throttle(progress)
     loaded: list[ImportSource | FileReport] = []
     for src in sources:
@@ -146,12 +166,15 @@ def _import_files(
             loaded.append(src)
             continue
         try:
-            loaded.append(ImportSource.from_path(src))
+            loaded.append(ImportSource.from_path(src, limits))
         except NotATableError as exc:
             loaded.append(_fatal(FileReport(str(src)), str(exc)))
     total_bytes = sum(len(s.data) for s in loaded if isinstance(s, ImportSource)) or 1
 
-    ctx = ParseContext(_review_sessions(session))
+    # The files are read and checked before the write lock is taken (they need only the
+    # reviews' sessions, read here), so that a big or hostile file never holds it.
+    known = _review_sessions(session) if dry_run else _sessions_before_lock(session)
+    ctx = ParseContext(known)
     reports: list[FileReport] = []
     done = 0
     for item in loaded:
@@ -168,9 +191,33 @@ def _import_files(
                 report_progress.scaled(start, span, item.name),
                 state=review[0],
                 session_no=review[1],
+                encoding=encoding,
+                limits=limits,
             )
         )
         done += len(item.data)
+    if not dry_run:
+        # Now the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: imports one at a time),
+        # so that nobody adds the same recommendations between our plan and our writes.
+        db.begin_write(session, exclusive=True)
+        if _review_sessions(session) != known:
+            # A review's session changed while the files were read: read them again, now
+            # under the lock (rare; correctness over speed).
+            ctx = ParseContext(_review_sessions(session))
+            reports = [
+                r
+                if not isinstance(item, ImportSource)
+                else read_file(
+                    item,
+                    fmt,
+                    ctx,
+                    state=review[0],
+                    session_no=review[1],
+                    encoding=encoding,
+                    limits=limits,
+                )
+                for item, r in zip(loaded, reports, strict=True)
+            ]
 
     result = ImportReport(reports, dry_run=dry_run, skip_invalid=skip_invalid)
     if result.fatal:
@@ -285,9 +332,12 @@ def read_file(
     *,
     state: str | None = None,
     session_no: int | None = None,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> FileReport:
     """Read and check one file (no database access): its format, problems, valid rows.
-    ``state``/``session_no``: the review of a Word document that does not name it."""
+    ``state``/``session_no``: the review of a Word document that does not name it;
+    ``encoding`` overrides the detection of a text file's encoding."""
     report = FileReport(source.name, sha256=hashlib.sha256(source.data).hexdigest())
     ctx = ctx or ParseContext()
     if is_docx(source.data):
@@ -302,10 +352,11 @@ def read_file(
             ),
         )
     try:
-        wb = read_workbook(source, header_score)
+        wb = read_workbook(source, header_score, encoding=encoding, limits=limits)
     except NotATableError as exc:
         return _fatal(report, str(exc))
     report.kind, report.encoding, report.delimiter = wb.kind, wb.encoding, wb.delimiter
+    report.warnings = wb.warnings
     if wb.kind == "json":
         # JSON has no header row: the records' keys are the columns, record 1 is row 1.
         header = json_keys(wb.json_records or [])
@@ -325,6 +376,9 @@ def read_file(
         if wb.kind == "xlsx":
             report.sheet = sheet.name
     report.format = chosen
+    twice = duplicate_columns(header, FIELDS[chosen])
+    if twice:
+        return _duplicate_problem(report, header, twice, sheet, data)
     cmap = map_columns(header, FIELDS[chosen])
     if chosen is Format.UPR_INFO:
         upr_info_reader.read_rows(report, data, cmap, ctx, progress)
@@ -404,6 +458,22 @@ def _fatal(report: FileReport, message: str) -> FileReport:
     return report
 
 
+def _sessions_before_lock(session: Session) -> dict[tuple[str, int], int]:
+    """The reviews' sessions, read before ``session`` takes the write lock: through a
+    separate session on the same engine, so that ``session`` can still begin with the lock
+    (SQLite's BEGIN IMMEDIATE must come first); through ``session`` itself when it already
+    holds a transaction or the database is an in-memory SQLite one (private to its
+    connection)."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return _review_sessions(session)
+    in_memory = bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:")
+    if session.in_transaction() or in_memory:
+        return _review_sessions(session)
+    with Session(bind) as peek:
+        return _review_sessions(peek)
+
+
 def _review_sessions(session: Session) -> dict[tuple[str, int], int]:
     return {
         (iso3, cycle): sess
@@ -462,6 +532,36 @@ def _header_problem(report: FileReport, row: int | None, header: list[Any], fmt:
         ).format(format=format_label(chosen), missing=", ".join(missing), found=found or _("none"))
     report.fatal = message
     report.problems.append(Problem(report.name, row, None, message))
+    return report
+
+
+def _duplicate_problem(
+    report: FileReport,
+    header: list[str],
+    groups: list[list[int]],
+    sheet: Sheet | None,
+    data: list[tuple[int, list[Any]]],
+) -> FileReport:
+    """A header giving one field in two columns: only one could be read, so the file is
+    refused rather than have the other column's values dropped without a word."""
+    row = None
+    if sheet is not None:
+        first_data = data[0][0] if data else None
+        index = len(sheet.rows) - len(data) - 1
+        row = sheet.rows[index][0] if 0 <= index < len(sheet.rows) else first_data
+    for cols in groups:
+        names = [" ".join(header[i].split()) or "?" for i in cols]
+        message = _(
+            "the column {name} appears {n} times (columns {columns}: {names}); only one can be "
+            "read: remove or rename the others"
+        ).format(
+            name=repr(names[0]),
+            n=len(cols),
+            columns=", ".join(str(i + 1) for i in cols),
+            names=", ".join(repr(n) for n in names),
+        )
+        report.problems.append(Problem(report.name, row, names[0], message))
+    report.fatal = report.problems[-1].message
     return report
 
 

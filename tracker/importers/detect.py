@@ -14,6 +14,7 @@ UPR Info export (its required columns).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -189,7 +190,7 @@ class ColumnMap:
         return self.names.get(key, key)
 
 
-def map_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> ColumnMap:
+def map_columns(header: Sequence[object], fields: tuple[FieldSpec, ...]) -> ColumnMap:
     """Match ``header`` against ``fields``; the first column of a repeated name wins."""
     lookup: dict[str, str] = {}
     for spec in fields:
@@ -209,6 +210,25 @@ def map_columns(header: list[object], fields: tuple[FieldSpec, ...]) -> ColumnMa
     return ColumnMap(index, names, written)
 
 
+def duplicate_columns(header: Sequence[object], fields: tuple[FieldSpec, ...]) -> list[list[int]]:
+    """The columns (0-based, each group in order) that give the same field of ``fields``
+    twice or more, e.g. two ``Recommendation`` columns, or ``Text`` beside ``Recommendation``.
+    Only one of them could be read, so the others' values would be lost without a word.
+    Repeated names that are no field (UPR Info's two ``Rgrp`` and ``Org``) are no concern."""
+    lookup: dict[str, str] = {}
+    for spec in fields:
+        for syn in spec.synonyms:
+            lookup.setdefault(syn, spec.key)
+    by_key: dict[str, list[int]] = {}
+    for i, raw in enumerate(header):
+        for form in (normalise_header(raw), _camel_split(raw)):
+            key = lookup.get(form)
+            if key is not None:
+                by_key.setdefault(key, []).append(i)
+                break
+    return [cols for cols in by_key.values() if len(cols) > 1]
+
+
 def missing_columns(cmap: ColumnMap, fields: tuple[FieldSpec, ...]) -> list[str]:
     """Labels of the required fields that ``cmap`` lacks."""
     missing = [s.label for s in fields if s.required and s.key not in cmap.index]
@@ -217,7 +237,7 @@ def missing_columns(cmap: ColumnMap, fields: tuple[FieldSpec, ...]) -> list[str]
     return missing
 
 
-def detect(header: list[object]) -> Format | None:
+def detect(header: Sequence[object]) -> Format | None:
     """The format whose columns ``header`` holds, or None."""
     uhri = map_columns(header, UHRI_FIELDS)
     if len(UHRI_DISTINCTIVE & uhri.index.keys()) >= 3 and not missing_columns(uhri, UHRI_FIELDS):
@@ -233,7 +253,7 @@ def detect(header: list[object]) -> Format | None:
     return None
 
 
-def header_score(header: list[object]) -> int:
+def header_score(header: Sequence[object]) -> int:
     """How many known column names ``header`` holds (the best over the formats)."""
     return max(len(map_columns(header, fields).index) for fields in FIELDS.values())
 
@@ -246,6 +266,7 @@ __all__ = [
     "FieldSpec",
     "Format",
     "detect",
+    "duplicate_columns",
     "format_label",
     "header_score",
     "map_columns",

@@ -14,6 +14,9 @@ stored and those earlier files of the same import bring:
   (:meth:`tracker.importers.writer.BulkWriter.fill_response`);
 * a row matching nothing, in a review that already held recommendations, is added and
   reported in the file's notes (never guessed).
+
+A recommendation numbered with another paragraph is no candidate: the same text under two
+paragraph numbers is two recommendations (:mod:`tracker.identity`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.i18n import ngettext
-from tracker.identity import identity_key
+from tracker.identity import distinct_paragraphs, identity_key
 from tracker.importers.inputs import RecommendationInput
 from tracker.importers.ohchr_docx import DOCX_FORMATS
 from tracker.importers.outcome import FileReport
@@ -53,6 +56,7 @@ class _Candidate:
     text: str
     response: str | None
     action_category: int | None
+    paragraph: str | None = None
     identity: str | None = None  # stored ones
     row: RecommendationInput | None = None  # ones of the import
 
@@ -81,16 +85,17 @@ def reconcile(session: Session, writer: BulkWriter, reports: list[FileReport]) -
                 Recommendation.text,
                 Recommendation.response,
                 Recommendation.action_category,
+                Recommendation.paragraph,
             )
             .join(Review, Review.id == Recommendation.review_id)
             .join(State, State.id == Review.state_id)
             .where(State.iso3 == iso3, Review.session == sess)
         ).all()
-        for identity, text, response, category in rows:
+        for identity, text, response, category, paragraph in rows:
             stored_keys.add(identity)
             stored_reviews.add((iso3, sess))
             index[(iso3, sess)][match_key(text)].append(
-                _Candidate(text, response, category, identity=identity)
+                _Candidate(text, response, category, paragraph, identity=identity)
             )
     for report in reports:
         unmatched: list[str] = []
@@ -101,13 +106,17 @@ def reconcile(session: Session, writer: BulkWriter, reports: list[FileReport]) -
             key = identity_key(iso3, rec.session, rec.text, rec.response, rec.action_category)
             mk = match_key(rec.text)
             if report.format in DOCX_FORMATS and key not in stored_keys:
-                cands = index[review].get(mk)
+                cands = [
+                    c
+                    for c in index[review].get(mk, ())
+                    if not distinct_paragraphs(c.paragraph, rec.paragraph)
+                ]
                 if cands:
                     _align(writer, iso3, rec, cands)
                 elif review in stored_reviews:
                     unmatched.append(rec.paragraph or str(p.row))
             index[review][mk].append(
-                _Candidate(rec.text, rec.response, rec.action_category, row=rec)
+                _Candidate(rec.text, rec.response, rec.action_category, rec.paragraph, row=rec)
             )
         if unmatched:
             shown = ", ".join(unmatched[:NOTE_PARAGRAPHS])
@@ -138,8 +147,7 @@ def _align(
             cand.row.response = rec.response
         elif cand.identity is not None:
             new_key = identity_key(iso3, rec.session, cand.text, rec.response, cand.action_category)
-            writer.fill_response(cand.identity, new_key, rec.response)
-            cand.identity = new_key
+            cand.identity = writer.fill_response(cand.identity, new_key, rec.response)
         cand.response = rec.response
     else:
         rec.response = cand.response

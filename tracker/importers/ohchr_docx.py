@@ -9,8 +9,8 @@ the Working Group report, with what both share.
   (``UPR34_Slovenia_…``, ``upr48-slovenia-…``, ``Estonia_WG52_…``).
 * :func:`split_states` takes the recommending states out of a recommendation's text: every
   bracketed name that is a state, the trailing ones removed from the text.
-* :func:`read_docx` is the entry point :func:`tracker.importers.read_file` calls: it detects
-  which document this is and hands it to :mod:`.ohchr_matrix` or :mod:`.wg_report`.
+* :mod:`.word` (the entry point :func:`tracker.importers.read_file` calls) detects which
+  document this is and hands it to :mod:`.ohchr_matrix` or :mod:`.wg_report`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from docx.table import Table
 from tracker.i18n import _
 from tracker.importers.detect import Format
 from tracker.importers.outcome import FileReport, Problem
-from tracker.importers.rows import ParseContext, Progress
+from tracker.importers.rows import ParseContext
 from tracker.importers.values import CellError, quote
 from tracker.states import UnknownStateError
 from tracker.vocab import cycle_for_session
@@ -381,70 +381,6 @@ def review_problem(ctx: ParseContext, facts: DocFacts, row: int) -> str | None:
     return ctx.check_review(facts.state, facts.session, row)
 
 
-# --- entry point -----------------------------------------------------------------------------
-def read_docx(
-    report: FileReport,
-    data: bytes,
-    fmt: str,
-    ctx: ParseContext,
-    *,
-    state: str | None = None,
-    session: int | None = None,
-    progress: Progress | None = None,
-) -> None:
-    """Read a Word document into ``report`` (format, problems, valid rows)."""
-    from tracker.importers import ohchr_matrix, wg_report
-
-    report.kind = "docx"
-    try:
-        doc = open_docx(data)
-    except CellError as exc:
-        fatal(report, str(exc))
-        return
-    tables = doc_tables(doc)
-    matrix = ohchr_matrix.find_layout(tables)
-    if fmt == Format.OHCHR_MATRIX.value or (fmt == "auto" and matrix is not None):
-        if matrix is None:
-            headers = "; ".join(
-                ", ".join(repr(" ".join(h.split())) for h in header if h.strip())
-                for header, _rows in tables[:3]
-            )
-            fatal(
-                report,
-                _(
-                    "read as an OHCHR matrix, no table has the matrix's columns (Recommendation, "
-                    "Position, themes); tables found: {found}"
-                ).format(found=headers or _("none")),
-            )
-            return
-        report.format = Format.OHCHR_MATRIX
-        ohchr_matrix.read_matrix(report, doc, matrix, ctx, state, session, progress)
-        return
-    paragraphs = body_paragraphs(doc)
-    numbered = wg_report.numbered(paragraphs)
-    if fmt == Format.WG_REPORT.value or (fmt == "auto" and numbered):
-        if not numbered:
-            fatal(
-                report,
-                _(
-                    "read as a Working Group report, no paragraph is a numbered recommendation "
-                    "(such as “140.7 Ratify … (Maldives);”)"
-                ),
-            )
-            return
-        report.format = Format.WG_REPORT
-        wg_report.read_report(report, paragraphs, ctx, state, session, progress)
-        return
-    fatal(
-        report,
-        _(
-            "this Word document is neither an OHCHR matrix (a table with the columns "
-            "Recommendation and Position) nor a Working Group report (numbered recommendations "
-            "such as “140.7 Ratify … (Maldives);”)"
-        ),
-    )
-
-
 def fatal(report: FileReport, message: str) -> None:
     """A problem with the whole document: nothing of it is imported."""
     fatal_all(report, [message])
@@ -470,7 +406,6 @@ __all__ = [
     "first_symbol",
     "is_docx",
     "open_docx",
-    "read_docx",
     "row_cells",
     "split_states",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from tracker import private_files
+from tracker.hints import cli_command
 from tracker.i18n import N_, _, ngettext
 from tracker.importers.detect import Format, format_label
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.safe_output import neutralise_row
 
 PREVIEW_ROWS = 20
 
@@ -74,6 +76,7 @@ class FileReport:
     sheet: str | None = None
     sha256: str | None = None
     fatal: str | None = None  # the file could not be read as a table of a known format
+    warnings: list[str] = field(default_factory=list)  # e.g. a guessed encoding
     rows_read: int = 0
     rows_valid: int = 0
     rows_skipped: int = 0  # rows that are not recommendations (UHRI: another body)
@@ -232,6 +235,8 @@ class ImportReport:
                 ).format(n=f"{f.rows_skipped:,}", reasons=reasons)
             lines.append(line)
             lines.extend(f"{f.name}: {note}" for note in f.notes)
+            for warning in f.warnings:
+                lines.append(_("{file}: warning: {message}.").format(file=f.name, message=warning))
         if self.blocked:
             if self.fatal:
                 lines.append(_("Nothing was imported: a file could not be read (see above)."))
@@ -260,9 +265,9 @@ class ImportReport:
         if self.sample_present:
             lines.append(
                 _(
-                    "This database still holds the sample data. Remove it with `python -m "
-                    "tracker sample remove`: what your imports hold stays."
-                )
+                    "This database still holds the sample data. Remove it with `{command}`: "
+                    "what your imports hold stays."
+                ).format(command=cli_command("sample remove"))
             )
         figures = _(
             "Recommendations: {added} added, {updated} updated, {unchanged} unchanged; "
@@ -341,10 +346,7 @@ class ImportReport:
 
     def write_rejects(self, path: str | Path) -> int:
         """Write :meth:`rejects_csv` to ``path`` (atomically); return the number of rows."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(self.rejects_csv())
-        os.replace(tmp, path)
+        private_files.write_private(path, self.rejects_csv())  # 0600: it holds the file's rows
         return self.rows_rejected
 
 
@@ -384,12 +386,13 @@ def rejects_csv(rejected: list[RejectedRow]) -> bytes:
         row_keys.append(keys)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["file", "row", "reason", *(name for name, _n in columns)])
+    # Every cell through neutralise_row: a rejected row is whatever the file held.
+    w.writerow(neutralise_row(["file", "row", "reason", *(name for name, _n in columns)]))
     for r, keys in zip(rejected, row_keys, strict=True):
         cells = [""] * len(columns)
         for key, value in zip(keys, r.cells, strict=False):
             cells[positions[key]] = _cell_text(value)
-        w.writerow([r.file, r.row, "; ".join(r.reasons), *cells])
+        w.writerow(neutralise_row([r.file, r.row, "; ".join(r.reasons), *cells]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -22,7 +22,10 @@ from tracker.vocab import cycle_for_session
 Progress = Callable[[float, str], None]
 PROGRESS_EVERY = 2000  # rows between progress reports
 
-_LIST_SPLIT_RE = re.compile(r"\s*[;,\n\r]\s*")
+# A cell listing states: "France, Chile", "France; Chile", "France | Chile", or UHRI's values
+# joined on one line ("South Sudan - Sudan"); tried only when the whole cell is no state name.
+_LIST_SPLIT_RE = re.compile(r"\s*[;,|\n\r]\s*|\s+[-–—]\s+")
+_JOINED_RE = re.compile(r"\s+[-–—]\s+|\s*[|;]\s*")
 
 
 class ParseContext:
@@ -67,6 +70,38 @@ class ParseContext:
         except UnknownStateError:
             raise CellError(unknown_state_message(name)) from None
 
+    def state_under_review_of_one(self, names: list[str]) -> str:
+        """The state under review of a cell holding one value (UHRI's ``Countries
+        Concerned``); CellError when empty, unknown, or when it joins several states on one
+        line (``"South Sudan - Sudan"``): a UPR recommendation concerns one state."""
+        name = names[0] if names else ""
+        try:
+            return self.state_under_review(name)
+        except CellError:
+            joined = self._joined_states(name)
+            if joined is None:
+                raise
+            raise CellError(
+                _(
+                    "{value} names {n} states ({names}); a UPR recommendation concerns one "
+                    "state under review: give each its own row"
+                ).format(
+                    value=quote(name),
+                    n=len(joined),
+                    names=", ".join(state_name(c) for c in joined),
+                )
+            ) from None
+
+    def _joined_states(self, name: str) -> list[str] | None:
+        """The states of a name that joins several known ones, else None."""
+        parts = [p for p in _JOINED_RE.split(clean_name(name)) if p]
+        if len(parts) < 2:
+            return None
+        try:
+            return [self.iso3(p) for p in parts]
+        except UnknownStateError:
+            return None
+
     def recommending_states(self, names: list[str]) -> list[str]:
         """ISO codes of recommending states; "(Unknown)" and empty mean none. A cell that
         does not resolve as one name is tried as a list (``"France, Germany"``)."""
@@ -82,12 +117,23 @@ class ParseContext:
                 codes = []
                 bad = None
                 if len(parts) > 1:
-                    for part in parts:
+                    i = 0
+                    while i < len(parts):
+                        part = parts[i]
+                        i += 1
                         if is_unknown_marker(part):
                             continue
                         try:
                             codes.append(self.iso3(part))
                         except UnknownStateError:
+                            # a name written with its comma: "France, Korea, Republic of"
+                            if i < len(parts):
+                                try:
+                                    codes.append(self.iso3(f"{part}, {parts[i]}"))
+                                    i += 1
+                                    continue
+                                except UnknownStateError:
+                                    pass
                             bad = part
                             break
                 else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tracker.assessments import MAX_SOURCE_LENGTH, MAX_URL_LENGTH
+from tracker.assessments import MAX_SOURCE_LENGTH
 from tracker.i18n import _, ngettext
 from tracker.importers.detect import ColumnMap
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
@@ -36,6 +36,7 @@ from tracker.importers.values import (
     single_line,
     split_list,
 )
+from tracker.safe_output import UrlError, check_url
 from tracker.states import clean_name
 from tracker.vocab import Status, cycle_for_session, parse_status
 
@@ -81,17 +82,11 @@ def _source(value: Any) -> str:
 
 
 def _url(value: Any) -> str | None:
-    from urllib.parse import urlparse
-
-    text = single_line(as_text(value))
-    if not text:
-        return None
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(text) > MAX_URL_LENGTH:
-        raise CellError(
-            _("{value} is not a web address (http:// or https://)").format(value=quote(text))
-        )
-    return text
+    # The raw cell, not single_line(): a URL with a line break or a tab inside is refused.
+    try:
+        return check_url(as_text(value))
+    except UrlError as exc:
+        raise CellError(str(exc)) from None
 
 
 def _created_at(value: Any) -> dt.datetime | None:

@@ -18,6 +18,10 @@ Symbol, Text, Themes, UprCycle, UprPositions, UprRecommendingCountry, UprSession
 * ``UPR Session`` reads ``- 34 Session``; SDGs read ``16.2 - Protect children ...``; dates may
   be Excel serial numbers. The document symbol becomes the review's report symbol.
 * Recommendations supported in part come with two positions: they are "mixed".
+* Invisible marks (left-to-right marks, byte order marks, zero-width spaces) are removed from
+  every cell and no-break spaces made plain; a paragraph named in words (``Recommendation No.
+  12 para. 145.2``, ``para. 145.2``) is understood; a ``Countries Concerned`` cell joining two
+  states (``South Sudan - Sudan``) rejects its row with a message naming both.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from tracker.importers.values import (
     split_dashed,
     split_paragraph,
     strip_dash,
+    strip_invisible,
     unescape_xlsx,
 )
 from tracker.states import UnknownStateError, is_unknown_marker
@@ -127,7 +132,7 @@ def read_rows(
         text = as_text(value)
         if xlsx:
             text = unescape_xlsx(text)
-        return decode_entities(text)
+        return strip_invisible(decode_entities(text))
 
     for row_no, cells in iter_rows(report, rows, width, progress):
         bodies = split_dashed(text_of(cell(cells, "body")))
@@ -147,9 +152,7 @@ def read_rows(
                 ).format(value=quote(", ".join(countries)), n=len(countries)),
             )
         else:
-            sur = check.parse(
-                col("countries"), ctx.state_under_review, countries[0] if countries else ""
-            )
+            sur = check.parse(col("countries"), ctx.state_under_review_of_one, countries)
 
         states: list[str] = []
         if "rs" in idx:
@@ -221,7 +224,7 @@ def read_rows(
         raw_date = cell(cells, "pubdate")
         try:
             published = parse_date_cell(
-                strip_dash(raw_date) if isinstance(raw_date, str) else raw_date
+                strip_dash(strip_invisible(raw_date)) if isinstance(raw_date, str) else raw_date
             )
         except CellError:
             published = None
@@ -231,7 +234,7 @@ def read_rows(
             if conflict:
                 check.add(col("session"), conflict)
 
-        if check.errors:
+        if check.errors or sur is None or session is None:
             check.reject(report, header, cells)
             continue
         report.parsed.append(

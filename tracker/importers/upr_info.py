@@ -12,7 +12,11 @@ Variants read (see docs in UPR_REFERENCE.md, "Formats people will bring"):
   session).
 
 HTML entities in values are decoded (``&#40;Unknown&#41;``), and an "(Unknown)" recommending
-state means a recommendation without a recommending state. Issues are comma-joined.
+state means a recommendation without a recommending state. Issues and recommending states
+may be joined by ``,``, ``;`` or ``|``. Invisible marks (left-to-right marks, byte order
+marks) are removed and no-break spaces made plain. Sessions may read ``20``, ``Session 20``,
+``20 - October 2014`` or ``- 34 Session``, cycles ``2nd Cycle``. An export split into several
+files (by session, under an export cap) imports in one go: rows two files share add nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from tracker.importers.values import (
     quote,
     single_line,
     split_list,
+    strip_invisible,
 )
 from tracker.vocab import cycle_for_session
 
@@ -91,7 +96,7 @@ def read_rows(
     hashable = report.kind != "json"  # JSON cells may be lists
 
     def issues(raw: Any) -> list[str]:
-        items = split_list(decode_entities(as_text(raw)), ",;")
+        items = split_list(strip_invisible(decode_entities(as_text(raw))), ",;|")
         for item in items:
             check_length(item, MAX_THEME)
         return items
@@ -99,9 +104,11 @@ def read_rows(
     # The columns whose values repeat, each distinct value parsed once. A missing optional
     # column reads as an empty cell. The lists of states and themes are shared by the rows
     # that have the same cell: read-only, like everything a reader produces.
-    p_sur = _Cached(lambda v: ctx.state_under_review(as_text(v)))
-    p_session = _Cached(parse_session)
-    p_rs = _Cached(lambda v: ctx.recommending_states([decode_entities(as_text(v))]))
+    p_sur = _Cached(lambda v: ctx.state_under_review(strip_invisible(as_text(v))))
+    p_session = _Cached(lambda v: parse_session(strip_invisible(v) if isinstance(v, str) else v))
+    p_rs = _Cached(
+        lambda v: ctx.recommending_states([strip_invisible(decode_entities(as_text(v)))])
+    )
     p_resp = _Cached(parse_response_cell)
     p_action = _Cached(parse_action_category)
     p_issue = _Cached(issues)
@@ -169,6 +176,8 @@ def read_rows(
             text = as_text(text)
         if "&" in text:
             text = decode_entities(text)
+        if not text.isascii():  # a flag of the string: free for the usual ASCII text
+            text = strip_invisible(text)
         # clean_cell_text, inlined for the usual one-line text
         text = (
             " ".join(text.split())

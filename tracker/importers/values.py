@@ -32,6 +32,33 @@ _ONE_NUMBER_RE = re.compile(r"^\D*?(\d+)(?:\.0+)?\D*$")
 _ACTION_RE = re.compile(r"^(?:category\s*)?([1-5])(?:\.0+)?(?:\s*[-–—:]\s*\D.*|\s+[a-z].*)?$", re.I)
 _NEGATIVE_RE = re.compile(r"^\s*-\d")  # "-5", not UHRI's "- 5"
 _PARAGRAPH_RE = re.compile(r"^\s*(\d{1,4}(?:\.\d{1,4}){1,3})\.?(?=\s|$)")
+# UHRI's texts may name the paragraph in words: "Recommendation No. 12 para. 145.2 ...",
+# "para. 145.2 ...", "Paragraph 12: ..." (at least one of the two prefixes).
+_PREFIXED_PARAGRAPH_RE = re.compile(
+    r"^\s*(?:(?:recommendation\s+no\.?\s*\d{1,4}\s*[,:.]?\s*)"
+    r"(?:para(?:graph)?s?\.?\s*(?P<p1>\d{1,4}(?:\.\d{1,4}){0,3})?\.?)?"
+    r"|para(?:graph)?s?\.?\s*(?P<p2>\d{1,4}(?:\.\d{1,4}){0,3})\.?)"
+    r"(?=[\s:–—-]|$)[\s:–—-]*",
+    re.I,
+)
+# A number that leads a longer label: "20 - October 2014", "Session 20 (2014)", "3rd cycle
+# (2017-2022)"; the rest, after a separator, only describes it.
+_LEADING_NUMBER_RE = re.compile(
+    r"^(?:(?:upr|wg)\s+)?(?:session|cycle)?\s*(?:no\.?\s*)?(\d{1,3})(?:st|nd|rd|th)?"
+    r"(?:\s*(?:session|cycle))?\s*[-–—:,(/]\s*(.*\S)\s*$",
+    re.I,
+)
+# What follows a leading number when it names more sessions or cycles (not a year).
+_OTHER_NUMBERS_RE = re.compile(r"(?:and\s+)?\d{1,3}(?:\s*(?:[,;&-]|and)\s*\d{1,3})*\)?", re.I)
+# Marks that show as nothing, which UHRI's cells carry around names and numbers: left-to-right
+# and right-to-left marks, byte order marks, zero-width spaces, directional embeddings;
+# no-break spaces become plain spaces. The zero-width (non-)joiners stay: Persian and Indic
+# scripts spell words with them.
+_INVISIBLE = {
+    **dict.fromkeys(map(ord, "\u200b\u200e\u200f\u2060\ufeff"), None),
+    **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None),
+    **dict.fromkeys(map(ord, "\u00a0\u2007\u202f"), " "),
+}
 _SDG_RE = re.compile(r"^\s*(?:sdg\s*)?(\d{1,2}(?:\.[0-9a-z]{1,2})?)\b\s*(?:[-–—:]\s*(.*))?$", re.I)
 
 
@@ -52,6 +79,14 @@ def decode_entities(text: str) -> str:
     if "&" not in text:
         return text
     return _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def strip_invisible(text: str) -> str:
+    """Invisible marks removed and no-break spaces made plain (``"\u200eKazakhstan"`` ->
+    ``"Kazakhstan"``); an ASCII text, the usual case, is returned as it is at once."""
+    if text.isascii():
+        return text
+    return text.translate(_INVISIBLE)
 
 
 def unescape_xlsx(text: str) -> str:
@@ -144,7 +179,7 @@ def parse_session(value: Any) -> int:
         text = single_line(as_text(value))
         if not text:
             raise CellError(_("empty — the UPR session number is required"))
-        m = None if _NEGATIVE_RE.match(text) else _ONE_NUMBER_RE.match(text)
+        m = None if _NEGATIVE_RE.match(text) else _ONE_NUMBER_RE.match(text) or _leading(text)
         if m is None:
             raise CellError(
                 _("{value} is not a session number (a whole number such as 27)").format(
@@ -161,12 +196,21 @@ def parse_session(value: Any) -> int:
     return number
 
 
+def _leading(text: str) -> re.Match[str] | None:
+    """The match of a number leading a label (``"20 - October 2014"``); None when what
+    follows is another bare number (``"20 - 21"`` names two sessions, not one)."""
+    m = _LEADING_NUMBER_RE.match(text)
+    if m is None or _OTHER_NUMBERS_RE.fullmatch(m.group(2)):
+        return None
+    return m
+
+
 def parse_cycle(value: Any) -> int | None:
     """A UPR cycle number (``3``, ``"3rd cycle"``, ``"Cycle 3"``), None when empty."""
     text = single_line(as_text(value))
     if not text:
         return None
-    m = _ONE_NUMBER_RE.match(text)
+    m = _ONE_NUMBER_RE.match(text) or _leading(text)
     if m is None or not 1 <= int(m.group(1)) <= 99:
         raise CellError(
             _("{value} is not a cycle number (a whole number such as 3)").format(value=quote(text))
@@ -256,11 +300,17 @@ def _from_serial(serial: float, original: Any) -> dt.date:
 
 
 def split_paragraph(text: str) -> tuple[str | None, str]:
-    """``"145.2 Ratify ..."`` -> ``("145.2", "Ratify ...")``; no number -> ``(None, text)``."""
+    """``"145.2 Ratify ..."`` -> ``("145.2", "Ratify ...")``; no number -> ``(None, text)``.
+    A prefix in words is understood and removed: ``"Recommendation No. 12 para. 145.2 ..."``,
+    ``"para. 145.2 ..."`` -> ``"145.2"``; ``"Recommendation No. 12: ..."`` -> no number."""
     m = _PARAGRAPH_RE.match(text)
-    if m is None:
-        return None, text
-    return m.group(1), text[m.end() :].lstrip()
+    if m is not None:
+        return m.group(1), text[m.end() :].lstrip()
+    if text.lstrip()[:1] in ("R", "r", "P", "p"):
+        p = _PREFIXED_PARAGRAPH_RE.match(text)
+        if p is not None:
+            return p.group("p1") or p.group("p2") or None, text[p.end() :]
+    return None, text
 
 
 def parse_sdg(text: str) -> tuple[str, str | None]:

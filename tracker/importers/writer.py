@@ -30,13 +30,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Date, DateTime, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from tracker.assessments import history_order, refresh_current_status
-from tracker.identity import clean_text, identity_key
+from tracker.identity import clean_text, distinct_paragraphs, identity_key, paragraph_key
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
 from tracker.models import (
     AffectedGroup,
@@ -65,9 +65,15 @@ SAMPLE_FORMAT = "sample"  # ImportRun.format of the bundled sample's load
 Progress = Callable[[float, str], None]
 Fingerprint = tuple[Any, ...]
 
-_REC = Recommendation.__table__
-_REVIEW = Review.__table__
-_ASSESSMENT = Assessment.__table__
+
+def _table(model: Any) -> Table:
+    """A model's Core table (typed as the Table it is, for insert/update statements)."""
+    return cast(Table, model.__table__)
+
+
+_REC = _table(Recommendation)
+_REVIEW = _table(Review)
+_ASSESSMENT = _table(Assessment)
 _LINK_TABLES = (
     (recommendation_states, "state_id"),
     (recommendation_themes, "theme_id"),
@@ -273,17 +279,46 @@ class BulkWriter:
         self._responses: dict[int, str] = {}
 
     # --- responses given later -----------------------------------------------------------
-    def fill_response(self, old_key: str, new_key: str, response: str) -> None:
+    def fill_response(self, old_key: str, new_key: str, response: str) -> str:
         """Before :meth:`plan`: the stored recommendation ``old_key`` (pending) receives
         ``response`` (an OHCHR matrix after its Working Group report), which makes its
-        identity ``new_key``; rows of the import with that identity then merge into it."""
+        identity ``new_key`` (:func:`tracker.identity.identity_key` with the response), or
+        its paragraph key when a recommendation of another paragraph holds that already;
+        rows of the import with that identity then merge into it. Returns the identity."""
         got = self._existing.pop(old_key, None)
         if got is None:
-            return
+            return new_key
+        new_key = self.numbered_identity(new_key, got[1])
         self._existing[new_key] = got
         self._responses[got[0]] = response
+        return new_key
+
+    def numbered_identity(self, key: str, paragraph: str | None) -> str:
+        """The identity a recommendation of ``paragraph`` whose :func:`identity_key` is ``key``
+        has or gets, given what the database holds (see :mod:`tracker.identity`)."""
+        got = self._existing.get(key)
+        if got is not None and distinct_paragraphs(got[1], paragraph):
+            assert paragraph is not None
+            return paragraph_key(key, paragraph)
+        return key
 
     # --- planning -------------------------------------------------------------------------
+    def _numbered_key(self, key: str, paragraph: str, holders: dict[str, str | None]) -> str:
+        """``key``, or its paragraph key when another paragraph holds it (the database's
+        recommendation, or an earlier row of the import)."""
+        if key in holders:
+            held = holders[key]
+        else:
+            got = self._existing.get(key)
+            held = got[1] if got is not None else None
+        if held is None:
+            # free, or held by a recommendation without a paragraph, which this row numbers
+            holders[key] = paragraph
+            return key
+        if distinct_paragraphs(held, paragraph):
+            return paragraph_key(key, paragraph)
+        return key
+
     def _resolve(self, name: str) -> str:
         try:
             return self._iso3[name]
@@ -304,12 +339,17 @@ class BulkWriter:
         keyed: list[list[tuple[str, str, str, RecommendationInput, list[AssessmentInput]]]] = []
         touched: dict[int, str] = {}
         existing = self._existing
+        # key -> the paragraph of the recommendation holding it, once a numbered row of this
+        # import met it: a later row of another paragraph is another recommendation
+        holders: dict[str, str | None] = {}
         for rows in files:
             out = []
             for row, assessments in rows:
                 iso3 = self._resolve(row.state_under_review)
                 body = row.text if texts_clean else clean_text(row.text)
                 key = identity_key(iso3, row.session, body, row.response, row.action_category)
+                if row.paragraph:
+                    key = self._numbered_key(key, row.paragraph, holders)
                 out.append((key, iso3, body, row, assessments))
                 got = existing.get(key)
                 if got is not None:
@@ -326,9 +366,9 @@ class BulkWriter:
         changes: list[FileChanges] = []
         recs = self._recs
         reviewed: set[tuple[Any, ...]] = set()  # review facts already taken in
-        for file_index, rows in enumerate(keyed):
+        for file_index, keyed_rows in enumerate(keyed):
             fc = FileChanges()
-            for key, iso3, body, row, assessments in rows:
+            for key, iso3, body, row, assessments in keyed_rows:
                 sample = bool(row.is_sample)
                 facts = (iso3, row.session, row.review_date, row.report_symbol, sample)
                 if facts not in reviewed:
@@ -531,12 +571,12 @@ class BulkWriter:
         ]
         for kind, (table, col) in enumerate(_LINK_TABLES):
             for rid, other in self._pairs(table, col, list(by_id)):
-                rec = by_id.get(rid)
-                if rec is None:
+                linked = by_id.get(rid)
+                if linked is None:
                     continue
-                d = rec.links[kind]
+                d = linked.links[kind]
                 if d is None:
-                    d = rec.links[kind] = {}
+                    d = linked.links[kind] = {}
                 d[names[kind][other]] = False
 
     def _pairs(self, table: Any, col: str, ids: list[int]) -> Iterable[tuple[int, int]]:
@@ -571,10 +611,10 @@ class BulkWriter:
         for chunk in chunks:
             q = stmt if chunk is None else stmt.where(Assessment.recommendation_id.in_(chunk))
             for rid, aid, status, day, source, evidence, url, retracts in self.session.execute(q):
-                rec = by_id.get(rid)
-                if rec is not None and rec.fingerprints is not None:
+                held = by_id.get(rid)
+                if held is not None and held.fingerprints is not None:
                     fp = (status, day, source, evidence or None, url or None, retracts is not None)
-                    rec.fingerprints.append((fp, aid, None))
+                    held.fingerprints.append((fp, aid, None))
 
     # --- writing --------------------------------------------------------------------------
     def apply(
@@ -618,7 +658,7 @@ class BulkWriter:
             return
         ref = reference_states()
         self.session.execute(
-            insert(State.__table__),
+            insert(_table(State)),
             [
                 {
                     "iso3": c,
@@ -635,12 +675,12 @@ class BulkWriter:
         s = self.session
         themes = [n for n in self._theme_names if n not in self._theme_ids]
         if themes:
-            s.execute(insert(Theme.__table__), [{"name": self._theme_names[n]} for n in themes])
+            s.execute(insert(_table(Theme)), [{"name": self._theme_names[n]} for n in themes])
             self._theme_ids = {n.casefold(): i for i, n in s.execute(select(Theme.id, Theme.name))}
         groups = [n for n in self._group_names if n not in self._group_ids]
         if groups:
             s.execute(
-                insert(AffectedGroup.__table__), [{"name": self._group_names[n]} for n in groups]
+                insert(_table(AffectedGroup)), [{"name": self._group_names[n]} for n in groups]
             )
             self._group_ids = {
                 n.casefold(): i for i, n in s.execute(select(AffectedGroup.id, AffectedGroup.name))
@@ -648,7 +688,7 @@ class BulkWriter:
         sdgs = [c for c in self._sdg_labels if c not in self._sdg_ids]
         if sdgs:
             s.execute(
-                insert(Sdg.__table__), [{"code": c, "label": self._sdg_labels[c]} for c in sdgs]
+                insert(_table(Sdg)), [{"code": c, "label": self._sdg_labels[c]} for c in sdgs]
             )
             self._sdg_ids = {c: i for i, c in s.execute(select(Sdg.id, Sdg.code))}
 
@@ -811,8 +851,7 @@ class BulkWriter:
             values = [
                 (r.id, to_id[k])
                 for r in self._recs.values()
-                if r.links[kind]
-                for k, new in r.links[kind].items()
+                for k, new in (r.links[kind] or {}).items()
                 if new
             ]
             _insert_many(conn, table, ["recommendation_id", col], values)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from tracker import queries
 from tracker import settings as config
-from tracker.assessments import validate_url
 from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import N_, _, get_language, locale_name, long_date, ngettext
@@ -30,6 +29,7 @@ from tracker.models import (
     Theme,
     recommendation_themes,
 )
+from tracker.safe_output import link_target
 from tracker.states import formal_name
 from tracker.submission.document import (
     CSV_COLUMNS,
@@ -129,7 +129,7 @@ def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Ru
         assessments = assessments[-1:]
     rows = []
     for a in assessments:
-        url = _safe_url(a.evidence_url)
+        url = link_target(a.evidence_url)  # only http(s), percent-encoded (tracker.safe_output)
         rows.append(
             (
                 (Run(a.assessed_on.isoformat()),),
@@ -139,17 +139,6 @@ def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Ru
             )
         )
     return tuple(rows)
-
-
-def _safe_url(value: object) -> str | None:
-    """A stored evidence URL that may become a link (http/https only), else None: stored
-    text is hostile, a ``javascript:`` address must never be clickable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return validate_url(value)
-    except ValidationError:
-        return None
 
 
 def _evidence_footnotes(assessments: Sequence[Any], how: str) -> tuple[Run, ...]:
@@ -166,7 +155,7 @@ def _evidence_footnotes(assessments: Sequence[Any], how: str) -> tuple[Run, ...]
             source=str(a.source_org), date=long_date(a.assessed_on), status=status_phrase(a.status)
         )
         runs = [Run(note + (" " + _sentence(evidence) if evidence else ""))]
-        url = _safe_url(a.evidence_url)
+        url = link_target(a.evidence_url)
         if url:
             runs += [Run(" "), Run(url, url=url)]
         refs.append(Run("", footnote=tuple(runs)))

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from tracker.formats import number
 from tracker.i18n import _, long_date
 from tracker.submission.options import WORD_LIMIT_INDIVIDUAL, WORD_LIMIT_JOINT, ReportSettings
 
@@ -163,11 +164,13 @@ class Report:
             )
         if n > limit:
             return _(
-                "{n:,} words: {over:,} over the limit of {limit:,} ({kind}). Shorten the "
+                "{n} words: {over} over the limit of {limit} ({kind}). Shorten the "
                 "evidence (e.g. latest assessment only), narrow the themes or cycles, or "
                 "trim your own text."
-            ).format(n=n, over=n - limit, limit=limit, kind=kind)
-        return _("{n:,} of {limit:,} words ({kind}).").format(n=n, limit=limit, kind=kind)
+            ).format(n=number(n), over=number(n - limit), limit=number(limit), kind=kind)
+        return _("{n} of {limit} words ({kind}).").format(
+            n=number(n), limit=number(limit), kind=kind
+        )
 
 
 # A whitespace-separated token holding a letter or digit ([^\W_]: what str.isalnum accepts),

@@ -21,6 +21,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from tracker.i18n import _
+from tracker.safe_output import link_target
 from tracker.submission.document import EvidenceTable, Heading, Para, Report, Run, sample_notice
 
 FONT = "Arial"  # Liberation Sans (metric-compatible) where Arial is not installed
@@ -167,10 +168,11 @@ class _Footnotes:
         p.append(number)
         p.append(_text_run(" "))
         for r in runs:
-            run = _text_run(r.text, italic=r.italic, bold=r.bold, link=bool(r.url))
-            if r.url:
+            target = link_target(r.url) if r.url else None  # only http(s), percent-encoded
+            run = _text_run(r.text, italic=r.italic, bold=r.bold, link=bool(target))
+            if target:
                 link = OxmlElement("w:hyperlink")
-                link.set(qn("r:id"), part.relate_to(r.url, RELATIONSHIP_TYPE.HYPERLINK, True))
+                link.set(qn("r:id"), part.relate_to(target, RELATIONSHIP_TYPE.HYPERLINK, True))
                 link.append(run)
                 p.append(link)
             else:
@@ -227,8 +229,9 @@ def _add_runs(
             if footnotes is not None:
                 footnotes.add(paragraph, r.footnote)
             continue
-        if r.url:
-            _add_hyperlink(paragraph, r.text, r.url, size)
+        target = link_target(r.url) if r.url else None
+        if target:  # never a javascript: or data: hyperlink in the document
+            _add_hyperlink(paragraph, r.text, target, size)
             continue
         run = paragraph.add_run(r.text)
         run.bold = r.bold or None

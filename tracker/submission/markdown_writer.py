@@ -3,19 +3,17 @@ database text made literal)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from tracker.i18n import _
+from tracker.safe_output import link_target, md_literal
 from tracker.submission.document import Heading, Para, Report, Run, sample_notice
 
+
 # --- Markdown ------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
-
-
 def _md(text: str) -> str:
-    """Database text made literal in Markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Database text made literal in Markdown (raw HTML escaped: tracker.safe_output)."""
+    return md_literal(text)
 
 
 def _md_runs(runs: Iterable[Run], notes: list[str] | None = None) -> str:
@@ -35,8 +33,9 @@ def _md_runs(runs: Iterable[Run], notes: list[str] | None = None) -> str:
             lead = text[: len(text) - len(text.lstrip())]
             trail = text[len(text.rstrip()) :]
             text = f"{lead}{mark}{stripped}{mark}{trail}"
-        if r.url:
-            text = f"[{text}](<{r.url}>)"
+        target = link_target(r.url) if r.url else None
+        if target:  # only http(s), percent-encoded; anything else stays plain text
+            text = f"[{text}](<{target}>)"
         out.append(text)
     return "".join(out)
 

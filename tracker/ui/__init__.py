@@ -13,8 +13,9 @@ in this list (no cycles):
 * :mod:`~tracker.ui.url` — a page's own controls kept in the URL;
 * :mod:`~tracker.ui.sidebar` — the shared filters in the sidebar and the URL;
 * :mod:`~tracker.ui.widgets` — banner, page header, charts, tables, downloads, page number;
-* :mod:`~tracker.ui.repeats`, :mod:`~tracker.ui.edit_forms` — sections of the
-  recommendation and Flagged pages;
+* :mod:`~tracker.ui.repeats`, :mod:`~tracker.ui.edit_forms`, :mod:`~tracker.ui.plans` —
+  sections of the recommendation, Flagged and Explorer pages (action plans, bulk
+  assessment);
 * :mod:`~tracker.ui.serve` — starting the server (``python -m tracker serve``; not
   re-exported here).
 """
@@ -25,6 +26,7 @@ from tracker.ui.edit_forms import edit_recommendation_form, retraction_form
 from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, language_switch
 from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
 from tracker.ui.markup import flash, md_escape, text
+from tracker.ui.plans import action_plan_section, bulk_assessment_form, due_actions_section
 from tracker.ui.repeats import render_own_links, render_repeated_not_implemented, render_repeats
 from tracker.ui.sidebar import (
     FILTERS_KEY,
@@ -56,6 +58,7 @@ from tracker.ui.widgets import (
     sample_banner,
     source_caption,
     table,
+    ticked_table,
 )
 
 __all__ = [
@@ -72,8 +75,10 @@ __all__ = [
     "TABLE_ROWS_IN_VIEW",
     "TEXT_ROW_HEIGHT",
     "TOKEN_REFRESH_S",
+    "action_plan_section",
     "as_of",
     "begin_run",
+    "bulk_assessment_form",
     "can_write",
     "chart_downloads",
     "column_config",
@@ -81,6 +86,7 @@ __all__ = [
     "current_filters",
     "data_version",
     "downloads",
+    "due_actions_section",
     "edit_recommendation_form",
     "engine",
     "file_stem",
@@ -116,6 +122,7 @@ __all__ = [
     "sync_query_params",
     "table",
     "text",
+    "ticked_table",
     "url_value",
     "write",
 ]

@@ -111,7 +111,10 @@ def retraction_form(rec_id: int) -> None:
         st.form(f"retract_{rec_id}", clear_on_submit=True),
     ):
         chosen = st.selectbox(
-            _("Assessment"), list(options), format_func=options.get, key=f"retract_{rec_id}_id"
+            _("Assessment"),
+            list(options),
+            format_func=lambda i: options.get(i, ""),
+            key=f"retract_{rec_id}_id",
         )
         reason = st.text_input(_("Why is it withdrawn?"), key=f"retract_{rec_id}_reason")
         st.caption(

@@ -29,12 +29,21 @@ _RTL_CSS = (
 )
 
 
-def _account_language() -> str | None:
+def _logged_in_account() -> str | None:
+    """The username of the account logged in in this browser session; None in local mode and
+    for visitors who have not logged in (whatever name their actor carries)."""
     actor = session_actor()
-    if actor is None or actor.local or not actor.username:
+    if actor is None or actor.local or actor.visitor or not actor.username:
+        return None
+    return actor.username
+
+
+def _account_language() -> str | None:
+    username = _logged_in_account()
+    if username is None:
         return None
     with session() as s:
-        return auth.user_language(s, actor.username)
+        return auth.user_language(s, username)
 
 
 def init_language() -> str:
@@ -60,7 +69,7 @@ def init_language() -> str:
 def apply_account_language(actor: auth.Actor) -> None:
     """Once per browser session, right after login (or a remembered login) is known: switch
     to the account's language unless a language was chosen explicitly (URL or switch)."""
-    if actor.local or not actor.username or st.session_state.get(_LANG_KEY):
+    if actor.local or actor.visitor or not actor.username or st.session_state.get(_LANG_KEY):
         return
     if st.session_state.get(_LANG_ACCOUNT_CHECKED) == actor.username:
         return
@@ -77,10 +86,11 @@ def _language_chosen() -> None:
         return  # the switch was clicked off: keep the language in force
     st.session_state[_LANG_KEY] = lang
     st.query_params[LANG_PARAM] = lang
-    actor = session_actor()
-    if actor is not None and not actor.local and actor.username:
+    # Only a logged-in account keeps the choice; a visitor's stays in this browser (the URL).
+    username = _logged_in_account()
+    if username is not None:
         with session() as s:
-            auth.set_user_language(s, actor.username, lang)
+            auth.set_user_language(s, username, lang)
 
 
 def language_switch() -> None:

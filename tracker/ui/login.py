@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 import tracker.auth as auth
+from tracker.hints import cli_command
 from tracker.i18n import _
 from tracker.ui.actor import ACTOR_KEY
 from tracker.ui.data import begin_run, query, session, write
@@ -70,9 +71,8 @@ def require_login() -> auth.Actor:
         st.sidebar.info(
             _(
                 "**Local single-user mode**: no accounts are set up, so whoever opens this "
-                "app can change the data. To share it, add an admin account: "
-                "`python -m tracker users add NAME --role admin`."
-            ),
+                "app can change the data. To share it, add an admin account: `{command}`."
+            ).format(command=cli_command("users add NAME --role admin")),
             icon=":material/person:",
         )
         return actor
@@ -146,7 +146,7 @@ def _login_form(notice: str | None, width: int | str = "stretch") -> None:
     if not submitted:
         return
     with session() as s:
-        result = auth.authenticate(s, username, password)
+        result = auth.authenticate(s, username, password, client=st.context.ip_address)
         token = auth.issue_token(s, result.actor.username) if result.actor else None
     if result.actor is None or token is None:
         st.session_state[_LOGIN_FAILURE_KEY] = result.message

@@ -4,7 +4,7 @@ their image downloads, recommendation tables, CSV/Excel downloads and the page-n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker import db, images, queries
 from tracker.filters import Filters
+from tracker.hints import cli_command
 from tracker.i18n import _, get_language, set_language
 from tracker.organisation import organisation_name
 from tracker.queries import has_sample
@@ -47,8 +48,8 @@ def sample_banner() -> None:
             _(
                 "This database contains **sample data** for demonstration: illustrative "
                 "recommendations and assessments are marked as sample. Remove them with "
-                "`python -m tracker sample remove` before real use."
-            ),
+                "`{command}` before real use."
+            ).format(command=cli_command("sample remove")),
             icon="⚠️",
         )
 
@@ -156,37 +157,103 @@ def source_caption(f: Filters) -> str:
 
 
 # --- tables --------------------------------------------------------------------------------
-def column_config() -> dict[str, Any]:
+# Widths (px) for a table to fit the main area at 1440 px: about 950 px beside the sidebar,
+# less the row selector. Each heading fits its column in English and Russian (text wraps in
+# the cells: rows are three lines high when a table shows long text). On a wider screen every
+# column grows alike (Streamlit stretches a table to its container).
+TABLE_WIDTH = 940
+COLUMN_WIDTHS: dict[str, int] = {
+    "link": 56,
+    "id": 56,
+    "state": 100,
+    "cycle": 50,
+    "session": 64,
+    "paragraph": 76,
+    "recommending_states": 112,
+    "response": 96,
+    "action_category": 120,
+    "themes": 120,
+    "theme": 140,
+    "status": 110,
+    "assessed_on": 96,
+    "age_months": 100,
+    "source_org": 110,
+    "evidence_url": 110,
+}
+# The long texts share what the other columns leave: (share, least width in px).
+WRAPPED_COLUMNS: dict[str, tuple[int, int]] = {
+    "text": (5, 200),
+    "evidence": (3, 150),
+    "detail": (3, 150),
+}
+
+
+def column_widths(columns: list[str]) -> dict[str, int]:
+    """The width of each of ``columns`` in a table of :data:`TABLE_WIDTH`: the fixed ones
+    from :data:`COLUMN_WIDTHS`, and the long texts sharing the rest (never below their least
+    width: then the table scrolls sideways rather than cut every line to a few words)."""
+    widths = {c: COLUMN_WIDTHS[c] for c in columns if c in COLUMN_WIDTHS}
+    wrapped = [c for c in columns if c in WRAPPED_COLUMNS]
+    least = {c: WRAPPED_COLUMNS[c][1] for c in wrapped}
+    spare = max(0, TABLE_WIDTH - sum(widths.values()) - sum(least.values()))
+    shares = sum(WRAPPED_COLUMNS[c][0] for c in wrapped)
+    for c in wrapped:
+        widths[c] = least[c] + spare * WRAPPED_COLUMNS[c][0] // shares
+    return widths
+
+
+def fitting(columns: list[str], optional: Sequence[str] = ()) -> list[str]:
+    """``columns`` less as many of the ``optional`` ones (in that order) as it takes for the
+    table to fit :data:`TABLE_WIDTH` with its long texts at their least width."""
+    shown = list(columns)
+    for column in optional:
+        if sum(column_widths(shown).values()) <= TABLE_WIDTH:
+            break
+        if column in shown:
+            shown.remove(column)
+    return shown
+
+
+def column_config(columns: list[str] | None = None) -> dict[str, Any]:
     """The headings and formats of the columns of a recommendations table (in the language of
-    this rerun); :func:`table` and the repeats lineage use them."""
+    this rerun), sized by :func:`column_widths` for ``columns`` when given; :func:`table` and
+    the repeats lineage use them."""
     cc = st.column_config
+    w = column_widths(columns or [])
     return {
         "link": cc.LinkColumn(
             _("Id"),
             display_text=r"recommendation\?id=(\d+)",
             help=_("Open the recommendation (new tab)"),
-            width="small",
+            width=w.get("link", "small"),
         ),
-        "id": cc.NumberColumn(_("Id"), format="%d", width="small"),
-        "state": cc.TextColumn(_("State under review")),
-        "cycle": cc.NumberColumn(_("Cycle"), format="%d", width="small"),
-        "session": cc.NumberColumn(_("Session"), format="%d", width="small"),
-        "paragraph": cc.TextColumn(_("Paragraph"), width="small"),
-        "text": cc.TextColumn(_("Recommendation"), width="large"),
-        "recommending_states": cc.TextColumn(_("Recommended by")),
-        "response": cc.TextColumn(_("Response")),
-        "action_category": cc.TextColumn(_("Action category")),
-        "themes": cc.TextColumn(_("Themes")),
-        "theme": cc.TextColumn(_("Theme"), width=170),
-        "status": cc.TextColumn(_("Current status")),
-        "assessed_on": cc.DateColumn(_("Assessed on"), format="YYYY-MM-DD"),
+        "id": cc.NumberColumn(_("Id"), format="%d", width=w.get("id", "small")),
+        "state": cc.TextColumn(_("State"), width=w.get("state"), help=_("State under review")),
+        "cycle": cc.NumberColumn(_("Cycle"), format="%d", width=w.get("cycle", "small")),
+        "session": cc.NumberColumn(_("Session"), format="%d", width=w.get("session", "small")),
+        "paragraph": cc.TextColumn(_("Paragraph"), width=w.get("paragraph", "small")),
+        "text": cc.TextColumn(_("Recommendation"), width=w.get("text", "large")),
+        "recommending_states": cc.TextColumn(
+            _("Recommended by"), width=w.get("recommending_states")
+        ),
+        "response": cc.TextColumn(_("Response"), width=w.get("response")),
+        "action_category": cc.TextColumn(_("Action category"), width=w.get("action_category")),
+        "themes": cc.TextColumn(_("Themes"), width=w.get("themes")),
+        "theme": cc.TextColumn(_("Theme"), width=w.get("theme", 170)),
+        "status": cc.TextColumn(_("Current status"), width=w.get("status")),
+        "assessed_on": cc.DateColumn(
+            _("Assessed on"), format="YYYY-MM-DD", width=w.get("assessed_on")
+        ),
         "age_months": cc.NumberColumn(
-            _("Age (months)"), format="%d", help=_("Months since the latest assessment")
+            _("Age (months)"),
+            format="%d",
+            help=_("Months since the latest assessment (never assessed: since the review)"),
+            width=w.get("age_months"),
         ),
-        "source_org": cc.TextColumn(_("Source")),
-        "evidence": cc.TextColumn(_("Latest evidence"), width=320),
-        "evidence_url": cc.LinkColumn(_("Evidence link")),
-        "detail": cc.TextColumn(_("Details"), width=320),
+        "source_org": cc.TextColumn(_("Source"), width=w.get("source_org")),
+        "evidence": cc.TextColumn(_("Latest evidence"), width=w.get("evidence", 320)),
+        "evidence_url": cc.LinkColumn(_("Evidence link"), width=w.get("evidence_url")),
+        "detail": cc.TextColumn(_("Details"), width=w.get("detail", 320)),
     }
 
 
@@ -198,18 +265,50 @@ def table(
     select: bool = False,
     height: int | str = "auto",
     extra_config: dict[str, Any] | None = None,
+    optional: Sequence[str] = (),
 ) -> int | None:
     """A table of recommendations (a :func:`tracker.display_frames.labelled` frame) showing
-    ``columns``, text literally; rows are three lines high when they show a recommendation's
-    text or evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
-    config = column_config() | (extra_config or {})
+    ``columns`` (less the ``optional`` ones it takes to fit a 1440-px screen: :func:`fitting`),
+    text literally; rows are three lines high when they show a recommendation's text or
+    evidence (it wraps). With ``select``, a row can be chosen: its id is returned."""
+    rows = _dataframe(
+        df, columns, key, "single-row" if select else None, height, extra_config, optional
+    )
+    return int(df.iloc[rows[0]]["id"]) if rows else None
+
+
+def ticked_table(
+    df: Any,
+    columns: list[str],
+    *,
+    key: str,
+    extra_config: dict[str, Any] | None = None,
+    optional: Sequence[str] = (),
+) -> list[int]:
+    """A :func:`table` whose rows can be ticked (several): the ids of the ticked rows."""
+    rows = _dataframe(df, columns, key, "multi-row", "auto", extra_config, optional)
+    return [int(df.iloc[r]["id"]) for r in rows]
+
+
+def _dataframe(
+    df: Any,
+    columns: list[str],
+    key: str,
+    mode: str | None,
+    height: int | str,
+    extra_config: dict[str, Any] | None,
+    optional: Sequence[str] = (),
+) -> list[int]:
+    """Draw the table; the positions of the selected rows (none without ``mode``)."""
+    columns = fitting(columns, optional)
+    config = column_config(columns) | (extra_config or {})
     wraps = any(c in columns for c in ("text", "evidence", "detail"))
     if wraps and height == "auto":
         # Up to eight three-line rows in view (the header and a border: 38 px); more scroll.
         height = TEXT_ROW_HEIGHT * max(1, min(len(df), TABLE_ROWS_IN_VIEW)) + 38
     kwargs: dict[str, Any] = {}
-    if select:
-        kwargs = {"on_select": "rerun", "selection_mode": "single-row"}
+    if mode:
+        kwargs = {"on_select": "rerun", "selection_mode": mode}
     event = st.dataframe(
         df,
         column_order=columns,
@@ -221,11 +320,9 @@ def table(
         placeholder="",
         **kwargs,
     )
-    if select and event is not None:
-        rows = event.selection.rows  # type: ignore[union-attr]
-        if rows:
-            return int(df.iloc[rows[0]]["id"])
-    return None
+    if mode and event is not None:
+        return list(event.selection.rows)  # type: ignore[attr-defined]
+    return []
 
 
 def open_recommendation(rec_id: int) -> None:

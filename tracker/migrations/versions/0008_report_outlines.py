@@ -1,8 +1,8 @@
 """report outlines (named drafts per state) and the organisation's own recommendations,
 followed into the UN recommendations that took them up
 
-Revision ID: 0006
-Revises: 0004
+Revision ID: 0008
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
