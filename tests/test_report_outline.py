@@ -62,7 +62,8 @@ themes = ["National human rights institution"]
 text = "The Commissioner for Human Rights still lacks a mandate to visit closed institutions."
 own = []
 '''
-URL = "https://example.org/shymkent-shelter?year=2018&x=<b>"
+# An ampersand that must be escaped in the XML (angle brackets are refused at entry: check_url).
+URL = "https://example.org/shymkent-shelter?year=2018&x=1"
 
 
 def _headings(doc) -> list[str]:
@@ -144,7 +145,7 @@ def test_kazakhstan_outline_docx(sample_session: Session) -> None:
         types = z.read("[Content_Types].xml").decode()
     assert "Shelter network" in notes
     assert "The Shymkent shelter report." in notes
-    assert URL.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in rels
+    assert URL.replace("&", "&amp;") in rels
     assert body.count("<w:footnoteReference") >= 5
     assert "wordprocessingml.footnotes+xml" in types
     assert not doc.tables  # the tables gave way to footnotes
