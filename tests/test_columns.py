@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from tracker import columns, explorer, flags, tables
+from tracker import columns, display_frames, explorer, flags
 from tracker.filters import Filters
 from tracker.ui.widgets import TABLE_WIDTH, column_widths, fitting
 
@@ -44,7 +44,7 @@ def test_empty_columns_and_a_single_state_are_left_out() -> None:
 
 
 def test_the_explorer_keeps_response_and_themes_on_the_sample(sample_session: Session) -> None:
-    rows = tables.labelled(explorer.explorer_page(sample_session, None))
+    rows = display_frames.labelled(explorer.explorer_page(sample_session, None))
     shown = columns.shown(rows, columns.EXPLORER, several_states=True)
     assert {"response", "themes", "recommending_states", "status", "text"} <= set(shown)
 
@@ -53,7 +53,7 @@ def test_the_stale_list_shows_no_details_column(sample_session: Session) -> None
     opts = flags.FlagOptions(today=dt.date(2026, 12, 4))
     view = flags.flagged_view(sample_session, None, "stale", opts)
     assert view.total > 0
-    rows = tables.labelled(view.rows)
+    rows = display_frames.labelled(view.rows)
     assert (rows["detail"] == "").all()  # stale needs no explanation
     shown = columns.shown(rows, columns.flagged("stale"), several_states=True)
     assert "detail" not in shown
@@ -63,7 +63,7 @@ def test_the_stale_list_shows_no_details_column(sample_session: Session) -> None
 
 def test_a_regressed_list_shows_its_explanation(sample_session: Session) -> None:
     view = flags.flagged_view(sample_session, None, "regressed")
-    rows = tables.labelled(view.rows)
+    rows = display_frames.labelled(view.rows)
     assert "detail" in columns.shown(rows, columns.flagged("regressed"), several_states=True)
 
 

@@ -39,7 +39,7 @@ PLAN_FIELDS = ("action", "responsible", "due_on", "indicator", "progress", "comp
 
 # Columns of actions_frame / plan_frame (recommendation first, then the action).
 PLAN_COLUMNS = [
-    "id",  # the recommendation's id (tracker.tables.labelled links it)
+    "id",  # the recommendation's id (tracker.display_frames.labelled links it)
     "state",
     "cycle",
     "text",
