@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import PROJECT_ROOT
 from tracker import auth, db
 from tracker.hints import CLI_COMMAND, cli_command
-from tracker.sample import has_sample
+from tracker.queries import has_sample
 
 SAMPLE_REMOVE = cli_command("sample remove")
 ADD_ADMIN = cli_command("users add NAME --role admin")
