@@ -135,6 +135,7 @@ elif not charted.empty:
 
 st.subheader(_("Repeats in other cycles"))
 ui.render_repeats(rec.id)  # lineage, suggestions with Confirm / Not a repeat (tracker.linking)
+ui.render_own_links(rec.id)  # our own recommendations it took up (tracker.own_links)
 
 ui.action_plan_section(rec.id)  # planned actions; editors add, change, remove (tracker.plans)
 

@@ -6,13 +6,15 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from tracker import matrix_fill, queries, submission, ui
+from tracker import matrix_fill, own_links, queries, submission, ui
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.formats import number
 from tracker.i18n import _, get_language, set_language
 from tracker.organisation import organisation_name, set_organisation_name
 from tracker.states import shown_name
+from tracker.submission import drafts
+from tracker.submission import outline as outlines
 from tracker.vocab import STATUS_ORDER, status_label, theme_label
 
 K = "rp_"  # widget keys of this page
@@ -43,6 +45,18 @@ def _load_saved() -> None:
     ss[K + "limit"] = settings.word_limit
     ss[K + "own"] = "\n".join(own)
     ss[K + "name"] = name
+
+
+def _load_outline() -> None:
+    """Fill the outline box from the saved outline chosen (a callback)."""
+    title = st.session_state.get(K + "outline_title")
+    state = st.session_state.get(K + "state")
+    if not title or not state:
+        st.session_state[K + "outline"] = ""
+        return
+    with ui.session() as s:
+        outline, _settings = drafts.load_outline(s, state, title)
+    st.session_state[K + "outline"] = outlines.to_toml(outline)
 
 
 st.title(_("Stakeholder report"))
@@ -154,6 +168,13 @@ with st.expander(_("Introduction, key words, evidence and word limit")):
         key=K + "keywords",
         placeholder=_("Default: the themes of the sections"),
     )
+    st.radio(
+        _("Evidence shown as"),
+        list(submission.EVIDENCE_FORMATS),
+        key=K + "evidence_format",
+        format_func=lambda e: {"footnotes": _("Footnotes"), "table": _("A table")}[e],
+        horizontal=True,
+    )
     c1, c2 = st.columns(2)
     c1.radio(
         _("Evidence under each recommendation"),
@@ -178,6 +199,29 @@ with st.expander(_("Introduction, key words, evidence and word limit")):
         ),
     )
 
+with st.expander(
+    _("Outline: executive summary, your own sections, narrative and recommendations"),
+    icon=":material/article:",
+):
+    st.caption(
+        _(
+            "Written as TOML (see the README): title, organisation, executive_summary, and "
+            "one [[section]] per section with heading, themes and/or ids, text (a blank line "
+            "between paragraphs, “### Sub-heading” lines) and own (your recommendations for "
+            "that section). Saved per state under its title; several drafts may coexist."
+        )
+    )
+    titles = ui.query(drafts.outline_titles, ss.get(K + "state", ""))
+    st.selectbox(
+        _("Saved outlines of this state"),
+        titles,
+        index=None,
+        key=K + "outline_title",
+        on_change=_load_outline,
+        placeholder=_("No outline: a section per theme"),
+    )
+    st.text_area(_("Outline (TOML)"), key=K + "outline", height=320)
+
 st.text_area(
     _("Your recommendations to the state, one per line"),
     key=K + "own",
@@ -196,12 +240,16 @@ settings = submission.ReportSettings(
     keywords=tuple(k.strip() for k in ss.get(K + "keywords", "").split(";") if k.strip()),
     introduction=ss.get(K + "intro", ""),
     evidence=ss.get(K + "evidence", "all"),
+    evidence_format=ss.get(K + "evidence_format", "footnotes"),
+    as_of=ui.current_filters().as_of,  # the sidebar's "Status as of" (?as_of=)
 )
 own = tuple(_lines(ss.get(K + "own", "")))
 try:
-    report = ui.query(submission.build_report, settings, own)
+    outline_text = ss.get(K + "outline", "")
+    outline = outlines.read_toml(outline_text, _("outline")) if outline_text.strip() else None
+    report = ui.query(submission.build_report, settings, own, outline=outline)
 except ValidationError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(ui.md_escape(str(exc)), icon=":material/error:")
     st.stop()
 
 st.divider()
@@ -263,6 +311,27 @@ with st.container(horizontal=True, gap="small"):
         on_click="ignore",
         icon=":material/download:",
     )
+
+if (
+    outline is not None
+    and ui.can_write()
+    and st.button(
+        _("Save the outline {title!r}").format(title=outline.title), icon=":material/save:"
+    )
+):
+    try:
+        ui.write(drafts.save_outline, outline, settings)
+    except (ValidationError, PermissionDenied) as exc:
+        st.error(ui.md_escape(str(exc)), icon=":material/error:")
+    else:
+        ui.flash(_("Saved the outline {title!r}.").format(title=outline.title))
+        st.rerun()
+
+taken = ui.query(own_links.state_take_ups, report.settings.state)
+if taken:
+    st.subheader(_("Your earlier recommendations, followed"))
+    for own_text, phrase in taken:
+        st.markdown(f"- {ui.md_escape(own_text)} — **{ui.md_escape(phrase)}**")
 
 with st.form(K + "save_form", border=False):
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

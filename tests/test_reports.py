@@ -73,7 +73,8 @@ def numbered(doc) -> list:
 def test_docx_is_a_stakeholder_submission_with_the_three_seed_recommendations(
     kaz_sample: Session,
 ) -> None:
-    report = build_report(kaz_sample, kaz(), OWN, today=dt.date(2026, 3, 1))
+    # The evidence as tables (the option to keep them; footnotes are the default).
+    report = build_report(kaz_sample, kaz(evidence_format="table"), OWN, today=dt.date(2026, 3, 1))
     doc = open_docx(submission.to_docx(report))
     texts = [p.text for p in doc.paragraphs]
 
@@ -202,7 +203,10 @@ def test_real_data_report_cites_paragraph_numbers_and_links_the_evidence(
     session: Session,
 ) -> None:
     _real_database(session)
-    report = build_report(session, ReportSettings(state="KAZ", organisations=("A", "B", "C")))
+    report = build_report(
+        session,
+        ReportSettings(state="KAZ", organisations=("A", "B", "C"), evidence_format="table"),
+    )
     assert report.session == 48  # latest review 34 + one cycle
     assert report.cycles == (1, 2, 3)
     assert report.byline == "Joint submission by A, B and C"
@@ -251,7 +255,9 @@ def test_each_recommendation_is_listed_once_under_the_first_chosen_theme(
 def test_status_filter_and_csv_and_markdown_hold_the_same_selection(
     kaz_sample: Session,
 ) -> None:
-    report = build_report(kaz_sample, kaz(statuses=("partially_implemented",)), OWN)
+    report = build_report(
+        kaz_sample, kaz(statuses=("partially_implemented",), evidence_format="table"), OWN
+    )
     assert set(report.frame["status"]) == {"partially_implemented"}
     rows = list(csv.DictReader(io.StringIO(submission.to_csv(report).decode("utf-8-sig"))))
     assert [int(r["id"]) for r in rows] == list(report.frame["id"])
@@ -287,20 +293,31 @@ def test_markdown_shows_database_text_literally(session: Session) -> None:
     assert r"Submission by A\_B" in md
 
 
-def test_word_count_against_the_limit(kaz_sample: Session) -> None:
+def test_word_count_against_the_limit(kaz_sample: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     report = build_report(kaz_sample, kaz(), OWN)
     assert report.word_limit == submission.WORD_LIMIT_INDIVIDUAL
     assert 500 < report.word_count < report.word_limit
     assert not report.over_limit
-    assert report.word_count_message().endswith("of 2,815 words (individual submission).")
+    assert report.word_count_message().endswith(
+        "of 2,815 words (individual submission; footnotes not counted)."
+    )
     tight = build_report(kaz_sample, kaz(word_limit=300), OWN)
     assert tight.over_limit
     message = tight.word_count_message()
     assert f"{tight.word_count - 300:,} over the limit of 300" in message
-    # Evidence choices change the count: the latest assessment only is shorter.
-    latest = build_report(kaz_sample, kaz(evidence="latest"), OWN)
-    none = build_report(kaz_sample, kaz(evidence="none"), OWN)
-    assert none.word_count < latest.word_count < report.word_count
+    # Evidence choices change the count of tables: the latest assessment only is shorter.
+    table = build_report(kaz_sample, kaz(evidence_format="table"), OWN)
+    latest = build_report(kaz_sample, kaz(evidence="latest", evidence_format="table"), OWN)
+    none = build_report(kaz_sample, kaz(evidence="none", evidence_format="table"), OWN)
+    assert none.word_count < latest.word_count < table.word_count
+    # Footnotes do not count by default; the setting makes them count, and the count says so.
+    assert none.word_count < report.word_count < table.word_count
+    monkeypatch.setenv(settings.FOOTNOTES_COUNTED.name, "1")
+    counted = build_report(kaz_sample, kaz(), OWN)
+    assert counted.word_count > report.word_count + 100
+    assert counted.word_count_message().endswith(
+        "of 2,815 words (individual submission; footnotes counted)."
+    )
 
 
 def test_count_words_ignores_dashes_and_bullets() -> None:
@@ -431,7 +448,7 @@ def test_report_command_writes_docx_md_csv_and_regenerates_a_saved_report(
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     assert "5 recommendations of Kazakhstan for session 62, 2 own recommendations" in stdout
-    assert "of 2,815 words (individual submission)." in stdout
+    assert "of 2,815 words (individual submission; footnotes not counted)." in stdout
     assert "sample data" in stderr
     doc = open_docx(out.read_bytes())
     assert any("(Egypt) — partially implemented" in p.text for p in doc.paragraphs)

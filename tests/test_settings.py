@@ -47,6 +47,7 @@ def test_the_names_and_defaults_are_kept(monkeypatch: pytest.MonkeyPatch) -> Non
         "UPR_TRACKER_BACKUP_DIR",
         "UPR_TRACKER_BACKUP_KEEP",
         "UPR_TRACKER_CHROMIUM",
+        "UPR_TRACKER_FOOTNOTES_COUNTED",
     ]
     assert [n for n in names if n in kept] == kept
     for s in settings.SETTINGS:
@@ -69,6 +70,7 @@ def test_the_names_and_defaults_are_kept(monkeypatch: pytest.MonkeyPatch) -> Non
         "UPR_TRACKER_MAX_UPLOAD_MB": 50.0,
         "UPR_TRACKER_MAX_ROWS": 500_000,
         "UPR_TRACKER_MAX_CELL_CHARS": 20_000,
+        "UPR_TRACKER_FOOTNOTES_COUNTED": False,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import importlib
 import json
 import os
@@ -86,6 +87,12 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> None:
         help=_("current status, e.g. partially_implemented"),
     )
     g.add_argument("--q", default="", help=_("text search"))
+    g.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help=_("as on that day: the latest assessment on or before it; later ones left out"),
+    )
 
 
 def add_include_private(p: argparse.ArgumentParser) -> None:
@@ -133,7 +140,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         k: getattr(args, k, []) for k in ("state", "cycle", "theme", "rs", "response", "status")
     }
     params["q"] = [args.q] if getattr(args, "q", "") else []
-    return from_query_params(params)
+    return from_query_params(params).with_(as_of=getattr(args, "as_of", None))
 
 
 def engine():
@@ -329,6 +336,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tracker.ui.serve import serve
 
     return serve(args.streamlit_args)
+
+
+def iso_date(value: str) -> dt.date:
+    """argparse type: a YYYY-MM-DD date."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a date (YYYY-MM-DD)").format(value=value)
+        ) from exc
 
 
 def positive_int(value: str) -> int:

@@ -5,6 +5,11 @@ cycles (see tracker.linking).
 as a list of objects with exactly ``earlier_id``, ``later_id``, ``score``, ``confirmed``
 (true once a person confirmed it), ``earlier_text`` and ``later_text``; the summary then goes
 to standard error, so that standard output stays valid JSON.
+
+``--own`` does the same for the organisation's own recommendations (saved with report
+outlines): which recommendations of the review they were written for took them up
+(:mod:`tracker.own_links`); ``--json`` then lists objects with exactly ``own_id``,
+``own_text``, ``recommendation_id``, ``recommendation_text``, ``score`` and ``confirmed``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import json
 
 from sqlalchemy import select
 
-from tracker import db, linking
+from tracker import db, linking, own_links
 from tracker.cli import CliError, err, out, ready_engine
 from tracker.i18n import _, ngettext
 from tracker.models import State
@@ -48,7 +53,29 @@ def _state_ids(session, names: list[str]) -> list[int] | None:
     return [ids[c] for c in codes]
 
 
+def _cmd_own(args: argparse.Namespace) -> int:
+    say = err if args.json else out
+    with db.session_scope(ready_engine()) as s:
+        state_ids = _state_ids(s, args.state)
+        added = own_links.suggest_own(s, state_ids, threshold=args.threshold)
+        listed = own_links.own_links_list(s, state_ids)
+    say(
+        ngettext(
+            "Suggested {n} new recommendation that took up one of your own.",
+            "Suggested {n} new recommendations that took up your own.",
+            added,
+        ).format(n=added)
+    )
+    if added:
+        say(_("Confirm or reject them on each recommendation's page."))
+    if args.json:
+        out(json.dumps(listed, indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_link(args: argparse.Namespace) -> int:
+    if args.own:
+        return _cmd_own(args)
     say = err if args.json else out
     with db.session_scope(ready_engine()) as s:
         state_ids = _state_ids(s, args.state)
@@ -112,5 +139,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--json",
         action="store_true",
         help=_("print the suggested and confirmed links as JSON"),
+    )
+    p.add_argument(
+        "--own",
+        action="store_true",
+        help=_("which recommendations took up your own (saved with report outlines)"),
     )
     p.set_defaults(handler=cmd_link)

@@ -6,6 +6,9 @@ Examples::
     python -m tracker report --state Kazakhstan --org "Legal centre" --theme Trafficking \\
         --own my-recommendations.txt --save "KAZ 2026" --out kazakhstan.docx
     python -m tracker report --saved "KAZ 2026" --out kazakhstan.md
+    python -m tracker report --state Kazakhstan --outline kazakhstan.toml --out kaz.docx
+    python -m tracker report --state Kazakhstan --save-outline kazakhstan.toml
+    python -m tracker report --state Kazakhstan --as-of 2019-03-31 --out kaz-2019.md
     python -m tracker snapshot --state Kazakhstan --out kazakhstan.png
 """
 
@@ -17,9 +20,19 @@ from pathlib import Path
 
 from tracker import db, submission
 from tracker import settings as config
-from tracker.cli import CliError, add_include_private, err, out, positive_int, ready_engine
+from tracker.cli import (
+    CliError,
+    add_include_private,
+    err,
+    iso_date,
+    out,
+    positive_int,
+    ready_engine,
+)
 from tracker.i18n import _
 from tracker.organisation import organisation_name
+from tracker.submission import drafts
+from tracker.submission import outline as outlines
 
 REPORT_FORMATS = {".docx": "docx", ".md": "md", ".csv": "csv"}
 SNAPSHOT_FORMATS = {".png": "png", ".pdf": "pdf"}
@@ -64,6 +77,10 @@ def _settings_from_args(
         changes["word_limit"] = args.word_limit
     if args.evidence:
         changes["evidence"] = args.evidence
+    if args.evidence_table:
+        changes["evidence_format"] = "table"
+    if args.as_of:
+        changes["as_of"] = args.as_of
     if args.introduction:
         try:
             changes["introduction"] = Path(args.introduction).read_text(encoding="utf-8-sig")
@@ -74,7 +91,56 @@ def _settings_from_args(
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 
+def _read_outline(path: str) -> outlines.Outline:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CliError(
+            _("--outline: cannot read {path!r}: {error}").format(path=path, error=exc.strerror)
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise CliError(_("--outline: {path!r} is not UTF-8 text").format(path=path)) from exc
+    return outlines.read_toml(text, Path(path).name)  # ValidationError names FILE and key
+
+
+def _save_outline_file(args: argparse.Namespace) -> int:
+    """``report --state NAME --save-outline FILE.toml``: the outline saved last for the
+    state (or a starter outline from the flags) written as TOML, 0600."""
+    with db.session_scope(ready_engine()) as s:
+        saved = drafts.latest_outline(s, args.state)
+        if saved is not None:
+            current = saved[0]
+        else:
+            settings = submission.validate_settings(s, _settings_from_args(args, None))
+            current = outlines.Outline(
+                title=_("Stakeholder submission"),
+                organisation="; ".join(settings.organisations),
+                sections=tuple(
+                    outlines.OutlineSection(heading=t, themes=(t,)) for t in settings.themes
+                ),
+            )
+    path = Path(args.save_outline)
+    try:
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)  # an unpublished draft: readable by its owner only
+        path.write_text(outlines.to_toml(current), encoding="utf-8")
+    except OSError as exc:
+        raise CliError(
+            _("--save-outline: cannot write {path!r}: {error}").format(
+                path=str(path), error=exc.strerror
+            )
+        ) from exc
+    out(_("Wrote the outline {title!r} to {file}.").format(title=current.title, file=str(path)))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.save_outline:
+        if not args.state:
+            raise CliError(_("--save-outline needs --state"))
+        return _save_outline_file(args)
+    if not args.out:
+        raise CliError(_("--out is required"))
     fmt = REPORT_FORMATS.get(Path(args.out).suffix.lower())
     if fmt is None:
         raise CliError(
@@ -95,7 +161,15 @@ def cmd_report(args: argparse.Namespace) -> int:
                 settings = replace(settings, organisations=(name,))
         if args.own:
             own = _read_own(args.own)
-        report = submission.build_report(s, settings, own, include_private=args.include_private)
+        outline = _read_outline(args.outline) if args.outline else None
+        report = submission.build_report(
+            s, settings, own, outline=outline, include_private=args.include_private
+        )
+    if outline is not None:
+        # Saved under its title (replacing an earlier one), so that its own
+        # recommendations are followed into the review the report is for.
+        with db.session_scope(ready_engine()) as s:
+            drafts.save_outline(s, outline, settings, actor=actor)
     if args.save:
         with db.session_scope(ready_engine()) as s:
             submission.save_report(s, args.save, settings, own, actor=actor)
@@ -154,7 +228,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             )
         )
     with db.session_scope(ready_engine()) as s:
-        data = snapshot.snapshot_data(s, args.state, organisation=args.org)
+        data = snapshot.snapshot_data(s, args.state, organisation=args.org, as_of=args.as_of)
     try:
         image = snapshot.snapshot_image(snapshot.snapshot_figure(data), fmt)
     except images.ImageExportError as exc:
@@ -224,9 +298,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--own", metavar="FILE", help=_("text file with your own recommendations, one per line")
     )
+    p.add_argument(
+        "--evidence-table",
+        action="store_true",
+        help=_("evidence as a table under each recommendation (default: footnotes)"),
+    )
+    p.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help=_("status as of that day; later assessments and evidence left out"),
+    )
+    p.add_argument(
+        "--outline",
+        metavar="FILE.toml",
+        help=_("the report's outline (sections, narrative, own recommendations); also saved"),
+    )
+    p.add_argument(
+        "--save-outline",
+        metavar="FILE.toml",
+        help=_("write the state's current outline to this TOML file (with --state)"),
+    )
     p.add_argument("--saved", metavar="NAME", help=_("start from this saved report"))
     p.add_argument("--save", metavar="NAME", help=_("save the settings under this name"))
-    p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.docx, FILE.md or FILE.csv"))
+    p.add_argument("--out", metavar="FILE", help=_("FILE.docx, FILE.md or FILE.csv"))
     add_include_private(p)
     _lang_option(p)
     p.set_defaults(handler=cmd_report)
@@ -237,6 +332,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--state", required=True, help=_("state under review (name or ISO code)"))
     p.add_argument("--org", help=_("organisation named on the image (default: the saved one)"))
+    p.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help=_("status as of that day; later assessments left out"),
+    )
     p.add_argument("--out", required=True, metavar="FILE", help=_("FILE.png or FILE.pdf"))
     _lang_option(p)
     p.set_defaults(handler=cmd_snapshot)

@@ -10,13 +10,14 @@ Unknown values are dropped, never trusted: the parameters are a whitelist of pla
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tracker.states import UnknownStateError, resolve_iso3
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Response, parse_response
 
-QUERY_KEYS = ("state", "cycle", "theme", "rs", "response", "status", "q")
+QUERY_KEYS = ("state", "cycle", "theme", "rs", "response", "status", "q", "as_of")
 MAX_CYCLE = 100  # cycles are numbered from 1; the fourth began in 2022
 MAX_QUERY_LENGTH = 500  # a search longer than this is a paste accident, not a query
 
@@ -33,6 +34,9 @@ class Filters:
     responses: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()  # vocab.Status values and "not_assessed"
     q: str = ""
+    # Everything "as it was" on this day: the status is the latest assessment on or before
+    # it, later assessments are left out (None: today, the stored current status).
+    as_of: dt.date | None = None
 
     def is_empty(self) -> bool:
         return self == Filters()
@@ -50,6 +54,7 @@ class Filters:
             self.responses,
             self.statuses,
             self.q,
+            self.as_of,
         )
 
 
@@ -97,6 +102,7 @@ def from_query_params(params: Mapping[str, Sequence[str] | str]) -> Filters:
     responses = [r.value for r in (parse_response(v) for v in _values(params, "response")) if r]
     statuses = [s for s in _values(params, "status") if s in STATUS_ORDER]
     q_values = _values(params, "q", split=False)
+    as_of = parse_as_of(_values(params, "as_of")[0]) if _values(params, "as_of") else None
     return Filters(
         states=_unique(_state_codes(_values(params, "state"))),
         cycles=_unique(sorted(cycles)),
@@ -106,7 +112,16 @@ def from_query_params(params: Mapping[str, Sequence[str] | str]) -> Filters:
         responses=_unique(responses),
         statuses=_unique(statuses),
         q=(q_values[0] if q_values else "")[:MAX_QUERY_LENGTH],
+        as_of=as_of,
     )
+
+
+def parse_as_of(value: str) -> dt.date | None:
+    """A YYYY-MM-DD date from a URL or the command line, or None when it is not one."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 def to_query_params(f: Filters) -> dict[str, list[str]]:
@@ -126,6 +141,8 @@ def to_query_params(f: Filters) -> dict[str, list[str]]:
         out["status"] = list(f.statuses)
     if f.q:
         out["q"] = [f.q]
+    if f.as_of:
+        out["as_of"] = [f.as_of.isoformat()]
     return out
 
 
@@ -136,5 +153,6 @@ __all__ = [
     "Filters",
     "Response",
     "from_query_params",
+    "parse_as_of",
     "to_query_params",
 ]

@@ -530,3 +530,61 @@ __all__ = [
     "recommendation_themes",
     "utcnow",
 ]
+
+
+class ReportOutline(Base):
+    """A named draft of a stakeholder report's outline (:mod:`tracker.submission.outline`)
+    for one state under review: its sections, narrative and own recommendations (migration
+    0008)."""
+
+    __tablename__ = "report_outline"
+    __table_args__ = (UniqueConstraint("state_id", "title", name="uq_outline_state_title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    session: Mapped[int] = mapped_column(Integer)  # the UPR session the report is for
+    outline: Mapped[dict[str, Any]] = mapped_column(JSON)  # Outline.to_json()
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # ReportSettings.to_json()
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class OwnRecommendation(Base):
+    """One of the organisation's own recommendations, saved with an outline, for the review
+    it was written for: followed into the recommendations that review made (migration 0008)."""
+
+    __tablename__ = "own_recommendation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outline_id: Mapped[int] = mapped_column(
+        ForeignKey("report_outline.id", ondelete="CASCADE"), index=True
+    )
+    state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="CASCADE"), index=True)
+    session: Mapped[int] = mapped_column(Integer)  # the review it was written for
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    section: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OwnRecommendationLink(Base):
+    """A UN recommendation that took up one of the organisation's own (suggested by the
+    repeat scoring of :mod:`tracker.linking`, then confirmed or rejected by a person)."""
+
+    __tablename__ = "own_recommendation_link"
+    __table_args__ = (UniqueConstraint("own_id", "recommendation_id", name="uq_own_link_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    own_id: Mapped[int] = mapped_column(
+        ForeignKey("own_recommendation.id", ondelete="CASCADE"), index=True
+    )
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="suggested")  # vocab.LinkStatus
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -57,7 +57,7 @@ from tracker.models import (
     recommendation_states,
     recommendation_themes,
 )
-from tracker.queries import apply_filters, base_select, matches, status_expr
+from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
 from tracker.states import shown_name
 from tracker.vocab import REGIONAL_GROUPS, STATUS_ORDER, Status
 
@@ -168,10 +168,10 @@ def _by_cycle_and_response(session: Session, f: Filters | None) -> pd.DataFrame:
     """Columns: cycle, response, status, count — one pass for two charts."""
     stmt = apply_filters(
         base_select(
-            Review.cycle, Recommendation.response, status_expr(), func.count(), current=False
+            Review.cycle, Recommendation.response, status_expr(f), func.count(), current=False
         ),
         f,
-    ).group_by(Review.cycle, Recommendation.response, status_expr())
+    ).group_by(Review.cycle, Recommendation.response, status_expr(f))
     return pd.DataFrame(
         session.execute(stmt).all(), columns=["cycle", "response", "status", "count"]
     )
@@ -202,10 +202,10 @@ def implementation_by_response(session: Session, f: Filters | None = None) -> pd
 
 def status_by_theme(session: Session, f: Filters | None = None) -> pd.DataFrame:
     """Columns: theme ("" = no theme), status, count; themes in alphabetical order."""
-    stmt = base_select(THEME_LINK.c.theme_id, status_expr(), func.count(), current=False).outerjoin(
-        THEME_LINK, _theme_link(f)
-    )
-    stmt = apply_filters(stmt, f).group_by(THEME_LINK.c.theme_id, status_expr())
+    stmt = base_select(
+        THEME_LINK.c.theme_id, status_expr(f), func.count(), current=False
+    ).outerjoin(THEME_LINK, _theme_link(f))
+    stmt = apply_filters(stmt, f).group_by(THEME_LINK.c.theme_id, status_expr(f))
     rows = session.execute(stmt).all()
     names = _names(session, select(Theme.id, Theme.name), {r[0] for r in rows})
     df = pd.DataFrame(
@@ -252,7 +252,7 @@ def _names(session: Session, stmt: Select, ids: Iterable[int | None]) -> dict[in
 
 def _by_state(session: Session, f: Filters | None) -> pd.DataFrame:
     """status_by_recommending_state: grouped by state id, the names read apart."""
-    status = status_expr()
+    status = status_expr(f)
     # An outer join, its empty rows (a recommendation made by no state) dropped below: an
     # inner join let SQLite walk the link table by state and read the recommendations at
     # random (0.5 s more on the full corpus); this way they are read in their order.
@@ -289,11 +289,14 @@ def _duplicates(session: Session, f: Filters | None) -> pd.DataFrame:
         .group_by(link.c.recommendation_id)
         .having(func.count() > 1)
     )
-    status = status_expr()
+    status = status_expr(f)
     group = LINKED_STATE.regional_group
     stmt = (
-        base_select(
-            group, status, func.count() - func.count(distinct(Recommendation.id)), current=False
+        join_as_of(
+            base_select(
+                group, status, func.count() - func.count(distinct(Recommendation.id)), current=False
+            ),
+            f,
         )
         .join(STATE_LINK, _state_link(f))
         .join(LINKED_STATE, LINKED_STATE.id == STATE_LINK.c.state_id)
@@ -333,7 +336,7 @@ def status_by_regional_group(session: Session, f: Filters | None = None) -> pd.D
 
     On its own one pass with COUNT(DISTINCT): the states' counts and their duplicates
     (what the pages that show both use) cost more when only the groups are wanted."""
-    status = status_expr()
+    status = status_expr(f)
     group = LINKED_STATE.regional_group
     stmt = apply_filters(
         base_select(group, status, func.count(distinct(Recommendation.id)), current=False)

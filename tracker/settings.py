@@ -241,6 +241,12 @@ CHROMIUM = Setting(
     "the one kaleido finds, e.g. `/usr/bin/chromium`",
     _text,
 )
+FOOTNOTES_COUNTED = Setting(
+    "UPR_TRACKER_FOOTNOTES_COUNTED",
+    "`1`: a report's footnotes count toward its word limit (say so beside the count)",
+    "off (footnotes are not counted)",
+    _flag,
+)
 
 # The table of the README, in its order.
 SETTINGS: tuple[Setting, ...] = (
@@ -260,6 +266,7 @@ SETTINGS: tuple[Setting, ...] = (
     MAX_ROWS,
     MAX_CELL_CHARS,
     CHROMIUM,
+    FOOTNOTES_COUNTED,
 )
 DATABASE_URL_ENV = DATABASE_URL.name  # the name tests and benchmarks set
 

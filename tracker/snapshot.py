@@ -9,14 +9,14 @@ PDF from the same layout and the page can show it interactively.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
-from tracker import images, progress, queries
+from tracker import images, own_links, progress, queries
 from tracker.charts import FONT_FAMILY, shorten, wrap
 from tracker.errors import ValidationError
 from tracker.filters import Filters
@@ -24,7 +24,7 @@ from tracker.formats import number as format_number
 from tracker.formats import percent, plotly_separators
 from tracker.i18n import _, get_language, long_date
 from tracker.organisation import organisation_name
-from tracker.states import display_name, resolve_iso3
+from tracker.states import formal_name, resolve_iso3
 from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, Status, status_label, theme_label
 
 WIDTH, HEIGHT = 1920, 1080  # 16:9, full HD: pastes into slides and A4 landscape reports
@@ -56,16 +56,24 @@ class SnapshotData:
     as_of: dt.date | None
     is_sample: bool
     organisation: str | None
+    taken_up: list[str] = field(default_factory=list)  # "Own text — taken up by 3 States (…)"
 
 
-def snapshot_data(session: Session, state: str, organisation: str | None = None) -> SnapshotData:
+def snapshot_data(
+    session: Session,
+    state: str,
+    organisation: str | None = None,
+    as_of: dt.date | None = None,
+) -> SnapshotData:
     """Read the snapshot's figures for ``state`` (any spelling or ISO code).
 
-    ``organisation`` defaults to the saved organisation name; raises
+    ``as_of``: the status as it was on that day (later assessments left out); the image
+    then says "status as of" that day. ``organisation`` defaults to the saved
+    organisation name; raises
     :class:`~tracker.errors.ValidationError` when the state has no recommendation."""
     iso3 = resolve_iso3(state)
-    name = display_name(iso3, get_language())
-    f = Filters(states=(iso3,))
+    name = formal_name(iso3, get_language())  # a document for donors: the UN name
+    f = Filters(states=(iso3,), as_of=as_of)
     figures = queries.stats(session, f)
     if not figures["recommendations"]:
         raise ValidationError(
@@ -86,7 +94,8 @@ def snapshot_data(session: Session, state: str, organisation: str | None = None)
         status_counts=queries.status_counts(session, f),
         by_cycle=progress.status_by_cycle(session, f),
         by_theme=by_theme,
-        as_of=queries.latest_assessment_date(session, f),
+        as_of=as_of or queries.latest_assessment_date(session, f),
+        taken_up=[f"{t} — {p}" for t, p in own_links.state_take_ups(session, iso3)],
         is_sample=queries.selection_has_sample(session, f),
         organisation=organisation or organisation_name(session),
     )
@@ -347,6 +356,12 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         "Source: UPR Tracker database; current status = the latest assessment of each "
         "recommendation; as of {date}. A recommendation counts once under each of its themes."
     ).format(date=as_of)
+    if data.taken_up:
+        # Our own recommendations that the review took up (stored text: escaped).
+        caption += "<br>" + images.html_text(
+            _("Our recommendations: {items}").format(items="; ".join(data.taken_up[:2]))
+            + ("…" if len(data.taken_up) > 2 else "")
+        )
     layout["annotations"].append(
         {
             "text": caption,

@@ -192,6 +192,20 @@ def display_name(iso3: str, lang: str = "en") -> str:
     return english
 
 
+def formal_name(name_or_iso3: str, lang: str | None = None) -> str:
+    """The UN formal short name of a state for documents (reports, matrix fills, snapshots):
+    "Russian Federation", "Iran (Islamic Republic of)", "Democratic People's Republic of
+    Korea" in English; in another language the project's UN names (``state_names_<lang>.csv``)
+    or the translated name. A name that does not resolve is returned as given."""
+    lang = lang or get_language()
+    iso3 = _iso3_by_name(name_or_iso3)
+    if iso3 is None:
+        return name_or_iso3
+    if lang == "en":
+        return reference_states()[iso3].un_name
+    return display_name(iso3, lang)
+
+
 @cache
 def _iso3_by_name(name: str) -> str | None:
     info = reference_states()

@@ -97,3 +97,27 @@ def test_the_same_source_on_the_same_day_is_asked_before_saving(sample_url) -> N
     assert not asked(at)
     assert any("Assessment added: Partially implemented" in unescape(s.value) for s in at.success)
     assert texts(at).count("Shelters opened in 3 more regions") == assessments + 1
+
+
+def test_our_recommendation_taken_up_is_confirmed_on_the_page(sample_url, tmp_path) -> None:
+    from tests.test_report_outline import KAZ_OUTLINE, SHELTER_OWN
+    from tracker import db
+    from tracker.models import Recommendation
+    from tracker.submission import ReportSettings, drafts, read_toml
+
+    with db.session_scope(db.get_engine(sample_url)) as s:
+        drafts.save_outline(
+            s, read_toml(KAZ_OUTLINE), ReportSettings(state="Kazakhstan", session=48)
+        )
+        rec_id = (
+            s.query(Recommendation.id)
+            .filter(Recommendation.text.like("Provide state shelter%"))
+            .scalar()
+        )
+    at = open_page(PAGE, id=str(rec_id))
+    said = texts(at)
+    assert "Our own recommendations taken up" in said
+    assert SHELTER_OWN in said
+    widget(at.button, "Confirm: it took this up").click().run()
+    said = texts(at)
+    assert "taken up by 1 State (supported)" in said

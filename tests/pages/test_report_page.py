@@ -43,7 +43,10 @@ def test_report_for_the_state_in_the_filter_with_word_count_and_downloads(sample
     assert m["Recommendations"] == "26"
     assert m["For session"] == "62"
     assert m["Words"].endswith("/ 2,815")
-    assert any("of 2,815 words (individual submission)" in s.value for s in at.success)
+    assert any(
+        "of 2,815 words (individual submission; footnotes not counted)" in s.value
+        for s in at.success
+    )
     assert any("sample data" in w.value for w in at.warning)
     assert downloads(at) == ["Word document", "Markdown", "CSV of the recommendations"]
     preview = "\n".join(md.value for md in at.markdown)
@@ -111,3 +114,31 @@ def test_organisation_name_is_saved_for_images_and_reports(sample_url) -> None:
         assert organisation_name(s) == "Legal centre"
     fresh = open_page()
     assert fresh.text_area(key="rp_orgs").value == "Legal centre"
+
+
+def test_outline_edited_saved_and_reopened_with_the_as_of_date(sample_url) -> None:
+    from tests.pages.dashboard_support import open_page as open_with_url
+    from tests.test_report_outline import KAZ_OUTLINE
+
+    # The URL read first (the sidebar's date), then the page, as a browser on a deep link.
+    at = open_with_url(PAGE, state="KAZ", as_of="2019-03-31")
+    assert at.date_input(key="f_as_of").value.isoformat() == "2019-03-31"
+    at.text_area(key="rp_outline").input(KAZ_OUTLINE).run()
+    assert not at.exception, at.exception
+    preview = "\n".join(md.value for md in at.markdown)
+    assert "## Executive summary" in preview
+    assert "## Sexual exploitation" in preview
+    assert "### National legal framework" in preview
+    assert "status as of 31 March 2019" in preview
+    assert "(Russian Federation)" in preview
+    button(at, "Save the outline 'Kazakhstan: sexual exploitation of women and girls'").click()
+    at.run()
+    assert not at.exception, at.exception
+    # A new visit: the saved outline is offered and fills the box.
+    at = open_page(state="KAZ")
+    at.selectbox(key="rp_outline_title").select(
+        "Kazakhstan: sexual exploitation of women and girls"
+    ).run()
+    assert "[[section]]" in at.text_area(key="rp_outline").value
+    preview = "\n".join(md.value for md in at.markdown)
+    assert "## Sexual exploitation" in preview

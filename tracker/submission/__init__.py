@@ -21,7 +21,13 @@ that started this project):
   after a dash ("… women and girls. (Malaysia) — partially implemented"), followed by the
   state's response and a compact table of the dated, sourced assessments;
 * the organisation's own numbered recommendations, written on the Report page and stored
-  with the saved report (:class:`~tracker.models.SavedReport`) so that it can be regenerated.
+  with the saved report (:class:`~tracker.models.SavedReport`) so that it can be regenerated;
+* with an outline (:mod:`~tracker.submission.outline`, saved per state by
+  :mod:`~tracker.submission.drafts`): an executive summary first, then the organisation's
+  own sections, each with the earlier recommendations it names, its narrative (with
+  sub-headings) and "<Organisation> recommends that the Government of <State>:" followed by
+  its own numbered recommendations; the evidence as real Word footnotes (or tables);
+  states named by their UN formal name; the status as of a chosen day.
 
 Which session the report is for: the state's next review, i.e. its latest review session
 plus one cycle (13 sessions after a first-cycle review, 14 after a later one: Kazakhstan went
@@ -51,6 +57,7 @@ from tracker.submission.docx_writer import to_docx
 from tracker.submission.markdown_writer import to_markdown
 from tracker.submission.options import (
     EVIDENCE_CHOICES,
+    EVIDENCE_FORMATS,
     WORD_LIMIT_INDIVIDUAL,
     WORD_LIMIT_JOINT,
     ReportSettings,
@@ -62,14 +69,18 @@ from tracker.submission.options import (
     saved_report_names,
     validate_settings,
 )
+from tracker.submission.outline import Outline, OutlineSection, read_toml, to_toml
 
 __all__ = [
     "CSV_COLUMNS",
     "EVIDENCE_CHOICES",
+    "EVIDENCE_FORMATS",
     "WORD_LIMIT_INDIVIDUAL",
     "WORD_LIMIT_JOINT",
     "EvidenceTable",
     "Heading",
+    "Outline",
+    "OutlineSection",
     "Para",
     "Report",
     "ReportSettings",
@@ -80,11 +91,13 @@ __all__ = [
     "delete_saved_report",
     "load_saved_report",
     "next_review_session",
+    "read_toml",
     "sample_notice",
     "save_report",
     "saved_report_names",
     "to_csv",
     "to_docx",
     "to_markdown",
+    "to_toml",
     "validate_settings",
 ]

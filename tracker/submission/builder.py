@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import queries
+from tracker import settings as config
 from tracker.errors import ValidationError
 from tracker.evidence import check_include_private
 from tracker.filters import Filters
@@ -29,7 +31,7 @@ from tracker.models import (
     recommendation_themes,
 )
 from tracker.safe_output import link_target
-from tracker.states import display_name, shown_name
+from tracker.states import formal_name
 from tracker.submission.document import (
     CSV_COLUMNS,
     OTHER_SECTION,
@@ -46,6 +48,7 @@ from tracker.submission.options import (
     next_review_session,
     validate_settings,
 )
+from tracker.submission.outline import Outline, narrative_parts
 from tracker.vocab import (
     NOT_ASSESSED,
     STATUS_ORDER,
@@ -139,6 +142,27 @@ def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Ru
     return tuple(rows)
 
 
+def _evidence_footnotes(assessments: Sequence[Any], how: str) -> tuple[Run, ...]:
+    """Footnote references, one per assessment listed (oldest first): the source, the date,
+    the status, the evidence and the URL."""
+    if how == "none" or not assessments:
+        return ()
+    if how == "latest":
+        assessments = assessments[-1:]
+    refs = []
+    for a in assessments:
+        evidence = " ".join(str(a.evidence).split()) if isinstance(a.evidence, str) else ""
+        note = _("{source}, {date}: {status}.").format(
+            source=str(a.source_org), date=long_date(a.assessed_on), status=status_phrase(a.status)
+        )
+        runs = [Run(note + (" " + _sentence(evidence) if evidence else ""))]
+        url = link_target(a.evidence_url)
+        if url:
+            runs += [Run(" "), Run(url, url=url)]
+        refs.append(Run("", footnote=tuple(runs)))
+    return tuple(refs)
+
+
 def _effective_assessments(
     session: Session, f: Filters, include_private: bool = False
 ) -> pd.DataFrame:
@@ -152,17 +176,65 @@ def _effective_assessments(
     return df[keep]
 
 
+def _own_lead_in(organisations: Sequence[str], state_name: str) -> Para:
+    """ "<Organisation> recommends that the Government of <State>:" """
+    text = (
+        ngettext(
+            "{who} recommends that the Government of {state}:",
+            "{who} recommend that the Government of {state}:",
+            max(1, len(organisations)),
+        ).format(who=_join_names(list(organisations)), state=state_name)
+        if organisations
+        else _("We recommend that the Government of {state}:").format(state=state_name)
+    )
+    return Para((Run(text),), numbered=False, keep_with_next=True)
+
+
+def _paragraphs(text: str) -> list[Block]:
+    """Numbered paragraphs of the organisation's text (blank lines separate them)."""
+    return [
+        Para((Run(" ".join(part.split())),)) for part in re.split(r"\n\s*\n", text) if part.strip()
+    ]
+
+
+def _outline_sections(
+    frame: pd.DataFrame, themes_of: dict[int, list[str]], outline: Outline
+) -> dict[int, int]:
+    """Recommendation id -> the index of the outline section that quotes it: the first
+    section naming its id, else the first naming one of its themes (listed once: no
+    recommendation spends the word limit twice). Ids in no section are left out."""
+    out: dict[int, int] = {}
+    for i, sec in enumerate(outline.sections):
+        for rid in sec.ids:
+            out.setdefault(int(rid), i)
+    for rid in (int(r) for r in frame["id"]):
+        if rid in out:
+            continue
+        mine = set(themes_of.get(rid, []))
+        for i, sec in enumerate(outline.sections):
+            if mine & set(sec.themes):
+                out[rid] = i
+                break
+    return out
+
+
 def build_report(
     session: Session,
     settings: ReportSettings,
     own_recommendations: Sequence[str] = (),
     *,
+    outline: Outline | None = None,
     today: dt.date | None = None,
     include_private: bool = False,
 ) -> Report:
     """Build the report for ``settings`` from the database (read only). Its evidence tables
     leave private assessments out unless ``include_private`` (editors only; the report then
     says so on its first page).
+
+    With an ``outline``, the document follows it: the executive summary, then each of its
+    sections with the earlier recommendations it names (by theme or id), the narrative
+    and the organisation's own recommendations for that section; ``own_recommendations``
+    then come last.
 
     Example::
 
@@ -171,10 +243,17 @@ def build_report(
         Path("kaz.docx").write_bytes(to_docx(report))
     """
     include_private = check_include_private(include_private)
+    if outline is not None:
+        if outline.organisation and not settings.organisations:
+            settings = replace(settings, organisations=(outline.organisation,))
+        outline_themes = tuple(dict.fromkeys(t for sec in outline.sections for t in sec.themes))
+        settings = replace(settings, themes=outline_themes)
     settings = validate_settings(session, settings)
     own = clean_own_recommendations(own_recommendations)
     iso3 = settings.state
-    state_name = display_name(iso3, get_language())  # in the report's language
+    # Documents name states by their UN formal name ("Russian Federation"), in the
+    # report's language.
+    state_name = formal_name(iso3, get_language())
     target = settings.session or next_review_session(session, iso3)
     if target is None:
         raise ValidationError(
@@ -186,7 +265,15 @@ def build_report(
         )
     cycle = cycle_for_session(target)
     cycles = settings.cycles or tuple(c for c in range(1, cycle))
-    f = Filters(states=(iso3,), cycles=cycles, themes=settings.themes, statuses=settings.statuses)
+    f = Filters(
+        states=(iso3,),
+        cycles=cycles,
+        # An outline may name recommendations by id outside its themes: its themes are
+        # applied below, section by section.
+        themes=() if outline is not None else settings.themes,
+        statuses=settings.statuses,
+        as_of=settings.as_of,
+    )
     frame = queries.recommendations_frame(
         session,
         f,
@@ -198,22 +285,33 @@ def build_report(
     )
     ids = [int(i) for i in frame["id"]]
     themes_of = _rec_themes(session, ids)
-    section_of = _assign_sections(frame, themes_of, settings.themes)
+    if outline is not None:
+        in_section = _outline_sections(frame, themes_of, outline)
+        frame = frame[frame["id"].map(lambda i: int(i) in in_section)]
+        ids = [int(i) for i in frame["id"]]
+        section_of = {i: str(in_section[i]) for i in ids}
+        section_order = [str(i) for i in range(len(outline.sections))]
+    else:
+        section_of = _assign_sections(frame, themes_of, settings.themes)
+    f = f.with_(themes=())  # the assessments of exactly the recommendations listed
     assessments = _effective_assessments(session, f, include_private) if ids else pd.DataFrame()
     # Plain rows per recommendation, in one pass: a pandas group per recommendation cost
     # 1 s for one country's 400 (docs/performance.md).
     by_rec: dict[int, list[Any]] = defaultdict(list)
     if not assessments.empty:
+        wanted = set(ids)
         for a in assessments.itertuples(index=False):
-            by_rec[int(a.recommendation_id)].append(a)
+            if int(a.recommendation_id) in wanted:
+                by_rec[int(a.recommendation_id)].append(a)
     is_sample = bool(frame["is_sample"].any()) if ids else False
-    if not is_sample and not assessments.empty:
-        is_sample = bool(assessments["is_sample"].any())
+    if not is_sample and by_rec:
+        is_sample = any(bool(a.is_sample) for rows in by_rec.values() for a in rows)
 
     frame = frame.assign(section=[section_of[i] for i in ids])
-    section_order = list(settings.themes) or _sections_by_size(frame)
-    if (frame["section"] == OTHER_SECTION).any():
-        section_order = [*section_order, OTHER_SECTION]
+    if outline is None:
+        section_order = list(settings.themes) or _sections_by_size(frame)
+        if (frame["section"] == OTHER_SECTION).any():
+            section_order = [*section_order, OTHER_SECTION]
     frame["_order"] = frame["section"].map({s: i for i, s in enumerate(section_order)})
     frame = frame.sort_values(["_order", "cycle", "session", "id"], kind="stable").drop(
         columns="_order"
@@ -221,49 +319,46 @@ def build_report(
 
     totals = {s: int((frame["status"] == s).sum()) for s in STATUS_ORDER}
     blocks: list[Block] = []
-    blocks.append(Heading(_("Introduction"), 1))
-    for text in re.split(r"\n\s*\n", settings.introduction):
-        if text.strip():
-            blocks.append(Para((Run(" ".join(text.split())),)))
+    if outline is not None:
+        blocks.append(Heading(_("Executive summary"), 1))
+        blocks.extend(_paragraphs(outline.executive_summary))
+    else:
+        blocks.append(Heading(_("Introduction"), 1))
+    blocks.extend(_paragraphs(settings.introduction))
     blocks.extend(_scope_paragraphs(state_name, frame, cycles, settings, totals))
 
+    all_own: list[str] = []
     # One pass over plain rows (sorted by section, cycle, session): a pandas group and a
     # row iterator per review cost a second for one country (docs/performance.md).
     rows = list(frame.itertuples(index=False))
     for section in section_order:
         part = [r for r in rows if r.section == section]
-        if not part:
+        sec = outline.sections[int(section)] if outline is not None else None
+        if not part and sec is None:
             continue
-        blocks.append(Heading(theme_label(section) or _("Other recommendations"), 1))
+        heading = sec.heading if sec else (theme_label(section) or _("Other recommendations"))
+        blocks.append(Heading(heading, 1))
         for (cyc, sess), review_rows in groupby(part, key=attrgetter("cycle", "session")):
             group = list(review_rows)
             blocks.append(Heading(_review_heading(int(cyc), int(sess), group[0]), 2))
             for row in group:
                 blocks.extend(_recommendation_blocks(row, state_name, by_rec, settings))
+        if sec is None:
+            continue
+        for kind, text in narrative_parts(sec.text):
+            blocks.append(Heading(text, 2) if kind == "heading" else Para((Run(text),)))
+        sec_own = clean_own_recommendations(sec.own)
+        if sec_own:
+            blocks.append(_own_lead_in(settings.organisations, state_name))
+            blocks.extend(Para((Run(_sentence(t)),)) for t in sec_own)
+            all_own.extend(sec_own)
 
     if own:
         blocks.append(Heading(_("Recommendations"), 1))
-        blocks.append(
-            Para(
-                (
-                    Run(
-                        ngettext(
-                            "{who} recommends that the Government of {state}:",
-                            "{who} recommend that the Government of {state}:",
-                            max(1, len(settings.organisations)),
-                        ).format(who=_join_names(settings.organisations), state=state_name)
-                        if settings.organisations
-                        else _("We recommend that the Government of {state}:").format(
-                            state=state_name
-                        )
-                    ),
-                ),
-                numbered=False,
-                keep_with_next=True,
-            )
-        )
+        blocks.append(_own_lead_in(settings.organisations, state_name))
         for text in own:
             blocks.append(Para((Run(_sentence(text)),)))
+        all_own.extend(own)
 
     orgs = settings.organisations
     if len(orgs) > 1:
@@ -272,11 +367,14 @@ def build_report(
         byline = _("Submission by {name}").format(name=orgs[0])
     else:
         byline = _("Stakeholder submission")
-    keywords = (
-        settings.keywords
-        or tuple(theme_label(s) for s in section_order if s != OTHER_SECTION)[:MAX_DEFAULT_KEYWORDS]
-    )
+    if outline is not None:
+        default_keywords = tuple(s.heading for s in outline.sections)
+    else:
+        default_keywords = tuple(theme_label(s) for s in section_order if s != OTHER_SECTION)
+    keywords = settings.keywords or default_keywords[:MAX_DEFAULT_KEYWORDS]
     csv_frame = frame.rename(columns={"text": "recommendation"})
+    if outline is not None:
+        csv_frame["section"] = [outline.sections[int(x)].heading for x in csv_frame["section"]]
     csv_frame["sample"] = csv_frame["is_sample"].map({True: "yes", False: ""})
     return Report(
         settings=settings,
@@ -286,18 +384,29 @@ def build_report(
         cycles=cycles,
         organisations=orgs,
         generated_on=today or dt.date.today(),
-        title=_("Universal Periodic Review of {state}").format(state=state_name),
-        subtitle=_("Cycle {cycle}, session {session} of the UPR Working Group").format(
+        title=(
+            outline.title
+            if outline is not None
+            else _("Universal Periodic Review of {state}").format(state=state_name)
+        ),
+        subtitle=(
+            _("Universal Periodic Review of {state}").format(state=state_name) + " — "
+            if outline is not None
+            else ""
+        )
+        + _("Cycle {cycle}, session {session} of the UPR Working Group").format(
             cycle=cycle, session=target
         ),
         byline=byline,
         keywords=keywords,
         blocks=blocks,
-        own_recommendations=own,
+        own_recommendations=all_own,
         frame=csv_frame[CSV_COLUMNS].reset_index(drop=True),
         is_sample=is_sample,
         status_totals=totals,
         includes_private=include_private,
+        as_of=settings.as_of,
+        footnotes_counted=bool(config.value(config.FOOTNOTES_COUNTED)),
     )
 
 
@@ -341,19 +450,32 @@ def _scope_paragraphs(
     if settings.themes:
         themes = " " + _("on {themes}").format(themes=_join_names(list(settings.themes)))
     latest = frame["assessed_on"].dropna()
-    as_of = long_date(max(latest)) if not latest.empty else _("no assessment yet")
-    scope = _(
-        "This submission reviews the implementation of {recommendations}{themes} that {state} "
-        "received in {reviews} of the Universal Periodic Review. Each recommendation is quoted "
-        "with the recommending State(s) in parentheses and its current status of "
-        "implementation after the dash: the latest assessment on record (as of {as_of}), "
-        "whose evidence and sources follow in a table."
-    ).format(
+    where = _("in footnotes") if settings.evidence_format == "footnotes" else _("in a table")
+    if settings.as_of is not None:
+        scope = _(
+            "This submission reviews the implementation of {recommendations}{themes} that "
+            "{state} received in {reviews} of the Universal Periodic Review. Each "
+            "recommendation is quoted with the recommending State(s) in parentheses and its "
+            "status as of {as_of} after the dash: the latest assessment on record on that "
+            "day, whose evidence and sources follow {where}; later assessments are left out."
+        )
+        as_of = long_date(settings.as_of)
+    else:
+        scope = _(
+            "This submission reviews the implementation of {recommendations}{themes} that "
+            "{state} received in {reviews} of the Universal Periodic Review. Each "
+            "recommendation is quoted with the recommending State(s) in parentheses and its "
+            "current status of implementation after the dash: the latest assessment on "
+            "record (as of {as_of}), whose evidence and sources follow {where}."
+        )
+        as_of = long_date(max(latest)) if not latest.empty else _("no assessment yet")
+    scope = scope.format(
         recommendations=ngettext("{n} recommendation", "{n} recommendations", n).format(n=n),
         themes=themes,
         state=state_name,
         reviews=reviews,
         as_of=as_of,
+        where=where,
     )
     parts = [_(SUMMARY_PHRASES[s]).format(n=totals[s]) for s in STATUS_ORDER if totals.get(s)]
     summary = _("Status of these recommendations: {parts}.").format(parts=_join_names(parts))
@@ -379,16 +501,19 @@ def _recommendation_blocks(
         runs.append(Run(f"{row.paragraph} "))
     runs.append(Run(_sentence(str(row.text)), italic=True))
     if row.recommending_states:
-        names = ", ".join(shown_name(n) for n in str(row.recommending_states).split(", "))
+        names = ", ".join(formal_name(n) for n in str(row.recommending_states).split(", "))
         runs.append(Run(f" ({names})"))
     runs.append(Run(" — "))
     runs.append(Run(status_phrase(row.status), bold=True))
-    blocks: list[Block] = [Para(tuple(runs), keep_with_next=True)]
     history = by_rec.get(int(row.id), [])
+    footnotes = settings.evidence_format == "footnotes"
+    if footnotes:
+        runs.extend(_evidence_footnotes(history, settings.evidence))
+    blocks: list[Block] = [Para(tuple(runs), keep_with_next=True)]
     note = _("Response of {state}: {response}.").format(
         state=state_name, response=response_label(row.response).lower()
     )
-    rows = _evidence_rows(history, settings.evidence)
+    rows = () if footnotes else _evidence_rows(history, settings.evidence)
     if settings.evidence != "none" and not history:
         note += " " + _("No assessment recorded yet.")
     blocks.append(Para((Run(note),), numbered=False, note=True))

@@ -40,12 +40,14 @@ CSV_COLUMNS = [
 # --- the document model ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Run:
-    """A piece of text with its emphasis (and a link)."""
+    """A piece of text with its emphasis (and a link); with ``footnote``, a footnote
+    reference whose note holds those runs (``text`` is then empty)."""
 
     text: str
     bold: bool = False
     italic: bool = False
     url: str | None = None
+    footnote: tuple[Run, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,11 @@ class Para:
     @property
     def text(self) -> str:
         return "".join(r.text for r in self.runs)
+
+    @property
+    def footnote_text(self) -> str:
+        """The text of the paragraph's footnotes (for the word count when they count)."""
+        return "\n".join("".join(n.text for n in r.footnote) for r in self.runs if r.footnote)
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class Report:
     status_totals: dict[str, int] = field(default_factory=dict)
     # An editor asked for private evidence (tracker.evidence): the first page says so.
     includes_private: bool = False
+    as_of: dt.date | None = None  # the status as it was on that day (None: today)
+    footnotes_counted: bool = False  # do footnotes count toward the word limit?
 
     @property
     def joint(self) -> bool:
@@ -122,17 +131,26 @@ class Report:
         return len(self.frame)
 
     def all_text(self) -> str:
-        """Every word of the document (title block, body, tables), for the word count."""
+        """Every word of the document (title block, body, tables; the footnotes when they
+        count), for the word count."""
         parts = [self.title, self.subtitle, self.byline, self.generated_label]
         if self.keywords:
             parts.append(_("Key words:") + " " + "; ".join(self.keywords))
         for b in self.blocks:
-            if isinstance(b, Heading | Para):
+            if isinstance(b, Para):
+                parts.append(b.text)
+                if self.footnotes_counted:
+                    parts.append(b.footnote_text)
+            elif isinstance(b, Heading):
                 parts.append(b.text)
             else:
                 parts.extend(b.header)
                 parts.extend("".join(r.text for r in cell) for row in b.rows for cell in row)
         return "\n".join(parts)
+
+    @property
+    def has_footnotes(self) -> bool:
+        return any(isinstance(b, Para) and any(r.footnote for r in b.runs) for b in self.blocks)
 
     @property
     def generated_label(self) -> str:
@@ -142,6 +160,10 @@ class Report:
         """ "1,234 of 2,815 words" and, when over, by how much."""
         n, limit = self.word_count, self.word_limit
         kind = _("joint submission") if self.joint else _("individual submission")
+        if self.has_footnotes:
+            kind += "; " + (
+                _("footnotes counted") if self.footnotes_counted else _("footnotes not counted")
+            )
         if n > limit:
             return _(
                 "{n} words: {over} over the limit of {limit} ({kind}). Shorten the "

@@ -13,6 +13,8 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.packuri import PackURI
+from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -103,8 +105,131 @@ def _add_hyperlink(paragraph: DocxParagraph, text: str, url: str, size: Pt | Non
     paragraph._p.append(link)
 
 
-def _add_runs(paragraph: DocxParagraph, runs: Iterable[Run], size: Pt | None = None) -> None:
+FOOTNOTES_CONTENT_TYPE = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+)
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+FOOTNOTE_SIZE_HALF_POINTS = "18"  # 9 pt, as the evidence tables
+
+
+class _Footnotes:
+    """The document's footnotes part (``word/footnotes.xml``), written by hand: python-docx
+    has no footnote API. Word wants the two separator notes (ids -1 and 0) first and each
+    note's first run to carry ``w:footnoteRef`` (the number Word draws in the note)."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.part: XmlPart | None = None
+        self.next_id = 1
+
+    def _ensure_part(self) -> XmlPart:
+        if self.part is None:
+            element = parse_xml(
+                f'<w:footnotes xmlns:w="{W_NS}" '
+                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0"'
+                ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p>'
+                "</w:footnote>"
+                '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr>'
+                '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r>'
+                "<w:continuationSeparator/></w:r></w:p></w:footnote>"
+                "</w:footnotes>"
+            )
+            package = self.doc.part.package
+            self.part = XmlPart(
+                PackURI("/word/footnotes.xml"), FOOTNOTES_CONTENT_TYPE, element, package
+            )
+            self.doc.part.relate_to(self.part, RELATIONSHIP_TYPE.FOOTNOTES)
+        return self.part
+
+    def add(self, paragraph: DocxParagraph, runs: Iterable[Run]) -> None:
+        """A footnote holding ``runs``, referenced at the end of ``paragraph`` so far."""
+        part = self._ensure_part()
+        note_id = str(self.next_id)
+        self.next_id += 1
+        # The reference in the body: a superscript number.
+        ref_run = paragraph.add_run()._r
+        ref_run.get_or_add_rPr().append(_superscript())
+        ref = OxmlElement("w:footnoteReference")
+        ref.set(qn("w:id"), note_id)
+        ref_run.append(ref)
+        # The note: its number, then the text (plain runs; links as hyperlinks of the
+        # footnotes part). Text goes in through lxml, which escapes it.
+        note = OxmlElement("w:footnote")
+        note.set(qn("w:id"), note_id)
+        p = OxmlElement("w:p")
+        p_pr = OxmlElement("w:pPr")
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:after"), "0")
+        p_pr.append(spacing)
+        p.append(p_pr)
+        number = OxmlElement("w:r")
+        number.append(_superscript(wrap=True))
+        number.append(OxmlElement("w:footnoteRef"))
+        p.append(number)
+        p.append(_text_run(" "))
+        for r in runs:
+            target = link_target(r.url) if r.url else None  # only http(s), percent-encoded
+            run = _text_run(r.text, italic=r.italic, bold=r.bold, link=bool(target))
+            if target:
+                link = OxmlElement("w:hyperlink")
+                link.set(qn("r:id"), part.relate_to(target, RELATIONSHIP_TYPE.HYPERLINK, True))
+                link.append(run)
+                p.append(link)
+            else:
+                p.append(run)
+        note.append(p)
+        part.element.append(note)
+
+
+def _superscript(wrap: bool = False) -> Any:
+    va = OxmlElement("w:vertAlign")
+    va.set(qn("w:val"), "superscript")
+    if not wrap:
+        return va
+    r_pr = OxmlElement("w:rPr")
+    r_pr.append(va)
+    return r_pr
+
+
+def _text_run(text: str, *, italic: bool = False, bold: bool = False, link: bool = False) -> Any:
+    """A ``w:r`` of footnote text (9 pt), its properties in the schema's order."""
+    run = OxmlElement("w:r")
+    r_pr = OxmlElement("w:rPr")
+    if bold:
+        r_pr.append(OxmlElement("w:b"))
+    if italic:
+        r_pr.append(OxmlElement("w:i"))
+    if link:
+        colour = OxmlElement("w:color")
+        colour.set(qn("w:val"), "0563C1")
+        r_pr.append(colour)
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), FOOTNOTE_SIZE_HALF_POINTS)
+    r_pr.append(size)
+    if link:
+        underline = OxmlElement("w:u")
+        underline.set(qn("w:val"), "single")
+        r_pr.append(underline)
+    run.append(r_pr)
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = text
+    run.append(t)
+    return run
+
+
+def _add_runs(
+    paragraph: DocxParagraph,
+    runs: Iterable[Run],
+    size: Pt | None = None,
+    footnotes: _Footnotes | None = None,
+) -> None:
     for r in runs:
+        if r.footnote:
+            if footnotes is not None:
+                footnotes.add(paragraph, r.footnote)
+            continue
         target = link_target(r.url) if r.url else None
         if target:  # never a javascript: or data: hyperlink in the document
             _add_hyperlink(paragraph, r.text, target, size)
@@ -226,6 +351,7 @@ def to_docx(report: Report) -> bytes:
         p.add_run("; ".join(report.keywords))
 
     num_id = _add_numbering(doc)
+    footnotes = _Footnotes(doc)
     for b in report.blocks:
         if isinstance(b, Heading):
             doc.add_heading(b.text, level=b.level)
@@ -237,7 +363,7 @@ def to_docx(report: Report) -> bytes:
                 p.paragraph_format.keep_with_next = True
                 _add_runs(p, (replace(r, italic=True) for r in b.runs), Pt(9))
             else:
-                _add_runs(p, b.runs)
+                _add_runs(p, b.runs, footnotes=footnotes)
             if b.keep_with_next:
                 p.paragraph_format.keep_with_next = True
             if b.numbered:

@@ -17,9 +17,16 @@ def _md(text: str) -> str:
     return md_literal(text)
 
 
-def _md_runs(runs: Iterable[Run]) -> str:
+def _md_runs(runs: Iterable[Run], notes: list[str] | None = None) -> str:
+    """Runs as Markdown; a footnote reference becomes ``[^n]`` and its note is appended to
+    ``notes``."""
     out = []
     for r in runs:
+        if r.footnote:
+            if notes is not None:
+                notes.append(_md_runs(r.footnote))
+                out.append(f"[^{len(notes)}]")
+            continue
         text = _md(r.text)
         stripped = text.strip()
         if stripped and (r.bold or r.italic):
@@ -47,17 +54,18 @@ def to_markdown(report: Report) -> str:
     if report.includes_private:
         lines += [f"> **{_md(private_notice())}**", ""]
     number = 0
+    notes: list[str] = []
     for b in report.blocks:
         if isinstance(b, Heading):
             lines += [f"{'#' * (b.level + 1)} {_md(b.text)}", ""]
         elif isinstance(b, Para):
             if b.numbered:
                 number += 1
-                lines += [f"{number}. {_md_runs(b.runs)}", ""]
+                lines += [f"{number}. {_md_runs(b.runs, notes)}", ""]
             elif b.note:
                 lines += [f"   *{_md(b.text)}*", ""]
             else:
-                lines += [_md_runs(b.runs), ""]
+                lines += [_md_runs(b.runs, notes), ""]
         else:
             lines.append("| " + " | ".join(_md(h) for h in b.header) + " |")
             lines.append("|" + "---|" * len(b.header))
@@ -65,4 +73,7 @@ def to_markdown(report: Report) -> str:
                 lines.append("| " + " | ".join(_md_runs(cell) for cell in row) + " |")
             lines.append("")
     lines.append(f"*{_md(report.word_count_message())}*")
+    if notes:
+        lines.append("")
+        lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]
     return "\n".join(lines) + "\n"

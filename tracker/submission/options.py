@@ -4,6 +4,7 @@ validation, and the reports saved under a name with the organisation's own recom
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -35,6 +36,7 @@ from tracker.vocab import (
 WORD_LIMIT_INDIVIDUAL = 2815
 WORD_LIMIT_JOINT = 5630
 EVIDENCE_CHOICES = ("all", "latest", "none")  # which assessments the evidence tables list
+EVIDENCE_FORMATS = ("footnotes", "table")  # how the evidence is shown (real Word footnotes)
 MAX_REPORT_NAME_LENGTH = 200  # SavedReport.name
 MAX_OWN_RECOMMENDATIONS = 200  # more is a paste accident, not a submission
 
@@ -54,10 +56,14 @@ class ReportSettings:
     keywords: tuple[str, ...] = ()  # empty: the themes of the sections
     introduction: str = ""  # the organisation's own opening paragraphs (blank-line separated)
     evidence: str = "all"  # EVIDENCE_CHOICES
+    evidence_format: str = "footnotes"  # EVIDENCE_FORMATS
+    as_of: dt.date | None = None  # the status as it was on that day; later evidence left out
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (lists, not tuples) for :class:`~tracker.models.SavedReport`."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out["as_of"] = self.as_of.isoformat() if self.as_of else None
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReportSettings:
@@ -71,6 +77,16 @@ class ReportSettings:
                 known[key] = tuple(str(v) for v in known[key] or ())
         if "cycles" in known:
             known["cycles"] = tuple(int(c) for c in known["cycles"] or ())
+        if known.get("as_of"):
+            try:
+                known["as_of"] = dt.date.fromisoformat(str(known["as_of"]))
+            except ValueError as exc:
+                raise ValidationError(
+                    "as_of",
+                    _("as of: {value!r} is not a date (YYYY-MM-DD)").format(value=known["as_of"]),
+                ) from exc
+        else:
+            known.pop("as_of", None)
         return cls(**known)
 
 
@@ -120,6 +136,13 @@ def validate_settings(session: Session, settings: ReportSettings) -> ReportSetti
             "evidence",
             _("evidence: {value!r} is not one of {allowed}").format(
                 value=settings.evidence, allowed=", ".join(EVIDENCE_CHOICES)
+            ),
+        )
+    if settings.evidence_format not in EVIDENCE_FORMATS:
+        raise ValidationError(
+            "evidence_format",
+            _("evidence format: {value!r} is not one of {allowed}").format(
+                value=settings.evidence_format, allowed=", ".join(EVIDENCE_FORMATS)
             ),
         )
     organisations = _clean_list(settings.organisations)

@@ -30,7 +30,7 @@ from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, langu
 from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
 from tracker.ui.markup import flash, md_escape, text
 from tracker.ui.plans import action_plan_section, bulk_assessment_form, due_actions_section
-from tracker.ui.repeats import render_repeated_not_implemented, render_repeats
+from tracker.ui.repeats import render_own_links, render_repeated_not_implemented, render_repeats
 from tracker.ui.sidebar import (
     FILTERS_KEY,
     SEARCH_KEY,
@@ -112,6 +112,7 @@ __all__ = [
     "parse_int",
     "plotly",
     "query",
+    "render_own_links",
     "render_repeated_not_implemented",
     "render_repeats",
     "render_repeats_step",

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 import tracker.auth as auth
-from tracker import display_frames, linking
+from tracker import display_frames, linking, own_links
 from tracker.display_frames import detail_path
 from tracker.errors import ValidationError
 from tracker.filters import Filters
@@ -209,3 +209,60 @@ def render_repeated_not_implemented(f: Filters) -> None:
         )
         if chosen is not None:
             open_recommendation(chosen)
+
+
+def _decide_own_link(link_id: int, confirm: bool) -> None:
+    """Button callback: confirm or reject that this recommendation took up one of ours."""
+    try:
+        write(own_links.decide_own_link, link_id, confirm)
+    except (ValidationError, auth.PermissionDenied) as exc:
+        st.session_state[_REPEATS_MESSAGE] = ("error", str(exc))
+    else:
+        st.session_state[_REPEATS_MESSAGE] = (
+            "success",
+            _("Confirmed: it took up our recommendation.")
+            if confirm
+            else _("Marked as not taking up our recommendation."),
+        )
+
+
+def render_own_links(rec_id: int) -> None:
+    """The organisation's own recommendations this recommendation may have taken up: the
+    confirmed ones with "taken up by 3 States (supported)", the suggestions with Confirm /
+    Not taken up buttons for editors. Nothing when there is none."""
+    views = query(own_links.links_for_recommendation, rec_id)
+    if not views:
+        return
+    st.subheader(_("Our own recommendations taken up"))
+    said = query(own_links.taken_up, tuple(v.own_id for v in views if v.confirmed))
+    editable = can_write()
+    for view in views:
+        with st.container(border=True):
+            who = md_escape(view.organisation or _("our organisation"))
+            if view.confirmed:
+                st.markdown(f"**{who}** · {md_escape(said.get(view.own_id, ''))}")
+            else:
+                st.markdown(
+                    f"**{who}** · "
+                    + _("suggested, similarity {score:.0f}/100").format(score=view.score)
+                )
+            text(view.own_text)
+            if not editable:
+                continue
+            row = st.container(horizontal=True, gap="small")
+            if not view.confirmed:
+                row.button(
+                    _("Confirm: it took this up"),
+                    key=f"own_confirm_{view.link_id}",
+                    on_click=_decide_own_link,
+                    args=(view.link_id, True),
+                    icon=":material/link:",
+                    type="primary",
+                )
+            row.button(
+                _("Not taken up"),
+                key=f"own_reject_{view.link_id}",
+                on_click=_decide_own_link,
+                args=(view.link_id, False),
+                icon=":material/link_off:",
+            )

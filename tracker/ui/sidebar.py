@@ -3,6 +3,7 @@ filter for titles and captions, and the Explorer's search box mirrored with the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import streamlit as st
 
 from tracker import queries
 from tracker.filters import QUERY_KEYS, Filters, from_query_params, to_query_params
-from tracker.i18n import _
+from tracker.i18n import _, long_date
 from tracker.states import shown_name
 from tracker.ui.data import query
 from tracker.vocab import (
@@ -33,6 +34,7 @@ _WIDGET_KEYS = {
     "response": "f_response",
     "status": "f_status",
     "q": "f_q",
+    "as_of": "f_as_of",
 }
 
 
@@ -54,6 +56,7 @@ def _init_from_url(states: list[str], cycles: list[int], themes: list[str], rs: 
     st.session_state[_WIDGET_KEYS["response"]] = list(f.responses)
     st.session_state[_WIDGET_KEYS["status"]] = list(f.statuses)
     st.session_state[_WIDGET_KEYS["q"]] = f.q
+    st.session_state[_WIDGET_KEYS["as_of"]] = f.as_of
 
 
 def format_now(options: Any, label: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -133,6 +136,16 @@ def sidebar_filters() -> Filters:
         st.text_input(
             _("Search the text"), key=_WIDGET_KEYS["q"], placeholder=_('words or "a phrase"')
         )
+        st.date_input(
+            _("Status as of"),
+            key=_WIDGET_KEYS["as_of"],
+            min_value=dt.date(2008, 1, 1),
+            format="YYYY-MM-DD",
+            help=_(
+                "Empty: today. A date shows each recommendation's status as it was then (the "
+                "latest assessment on or before it); later assessments are left out."
+            ),
+        )
 
     ss = st.session_state
     rs_sel = ss.get(_WIDGET_KEYS["rs"], [])
@@ -145,10 +158,16 @@ def sidebar_filters() -> Filters:
         responses=tuple(ss.get(_WIDGET_KEYS["response"], [])),
         statuses=tuple(ss.get(_WIDGET_KEYS["status"], [])),
         q=" ".join(str(ss.get(_WIDGET_KEYS["q"], "")).split()),
+        as_of=_as_of(ss.get(_WIDGET_KEYS["as_of"])),
     )
     st.session_state[FILTERS_KEY] = f
     sync_query_params(f)
     return f
+
+
+def _as_of(value: Any) -> dt.date | None:
+    """The sidebar's date (None when cleared; a date range is not a date)."""
+    return value if isinstance(value, dt.date) else None
 
 
 def sync_query_params(f: Filters) -> None:
@@ -194,6 +213,8 @@ def filter_description(f: Filters) -> str:
         parts.append(", ".join(status_label(s).lower() for s in f.statuses))
     if f.q:
         parts.append(_("text contains {q}").format(q=f.q))
+    if f.as_of:
+        parts.append(_("status as of {date}").format(date=long_date(f.as_of)))
     return "; ".join(parts)
 
 
