@@ -45,6 +45,18 @@ def targets(db: str, r: dict[str, Any]) -> list[str]:
             f"≤ {imp['target_seconds']:g} s and ≤ {imp['target_ratio']:g}× | "
             f"{'yes' if ok else 'no'} |"
         )
+    if "repeats_step_seconds" in imp:
+        out.append(
+            f"| its second step, the repeat suggestions after the commit "
+            f"({imp['links_suggested']:,}) | {_fig(imp['repeats_step_seconds'])} s | – | – | – |"
+        )
+    for f in (r.get("import_memory") or {}).get("files", []):
+        out.append(
+            f"| peak RSS importing {f['file']} ({f['file_mb']:g} MB, {f['rows_read']:,} rows) | "
+            f"{f['peak_rss_mb']:g} MB ({f['peak_over_baseline_mb']:g} MB over the "
+            f"{f['baseline_rss_mb']:g} MB before reading: × {f['over_baseline_per_file_mb']:g} "
+            f"the file) | – | a small multiple of the file | – |"
+        )
     syn = r.get("import_synthetic") or {}
     if "import_seconds" in syn:
         ratio = syn["import_seconds"]["best"] / syn["floor_seconds"]["best"]

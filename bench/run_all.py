@@ -16,7 +16,7 @@ shared: compare the best figures, and re-run when ``uptime`` shows a quiet machi
 ``--quick`` is a smoke test (a 20,000-recommendation corpus, one run of each).
 
     .venv/bin/python bench/run_all.py [--repeat 3] [--skip-postgres] [--quick]
-        [--only import stats search pages rss] [--workdir DIR] [--out FILE]
+        [--only import memory stats search pages rss] [--workdir DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench import synth  # noqa: E402
 from bench.common import DEFAULT_WORKDIR, ONE_STATE, REAL_FILE, load, machine, run_json  # noqa: E402
 
-STEPS = ("import", "stats", "search", "pages", "rss")
+STEPS = ("import", "memory", "stats", "search", "pages", "rss")
 
 
 def _step(name: str, args: list[str]) -> dict[str, Any]:
@@ -78,6 +78,8 @@ def run_database(
             f"{label} import of the synthetic corpus",
             ["bench/import_bench.py", *map(str, corpus), "--repeat", "1", *keep, *pg],
         )
+    if "memory" in steps and not pg_port:
+        out["import_memory"] = _step(f"{label} peak memory of imports", ["bench/import_memory.py"])
     if "stats" in steps:
         out["stats"] = _step(
             f"{label} stats --json", ["bench/stats_bench.py", url, "--repeat", str(repeat + 2)]

@@ -63,6 +63,7 @@ st.markdown(
     )
 )
 ui.flash()
+ui.render_repeats_step()  # the last import's second step: suggesting repeats, polled
 
 uploads = st.file_uploader(
     _("Files to import"), type=UPLOAD_TYPES, accept_multiple_files=True, key="import_upload"
@@ -196,6 +197,7 @@ if st.button(
                 progress=show_progress,
                 state=review[0],
                 session_no=review[1],
+                defer_repeats=True,  # after the commit, in a thread: the data is usable first
             )
     except PermissionDenied as exc:
         bar.empty()
@@ -205,6 +207,7 @@ if st.button(
     st.session_state.pop(CHECK_KEY, None)
     if result.ok:
         ui.flash(" ".join(result.summary_lines(page=True)))
+        ui.start_repeats_step(result)
         st.rerun()
     st.error(
         "  \n".join(ui.md_escape(line) for line in result.summary_lines(page=True)),

@@ -118,4 +118,47 @@ def test_checking_a_file_against_a_database_with_the_sample_says_so(engine) -> N
     at = _upload(_page(), "upr.csv", csv_bytes(UPR_INFO_HEADER, [upr_row()]))
     shown = at.info[0].value  # markdown, escaped: the message reads as text
     assert "This database still holds the sample data\\." in shown
-    assert "python \\-m tracker sample remove" in shown
+    assert "tracker sample remove" in shown
+
+
+def test_the_data_is_usable_while_the_repeats_are_suggested_after_the_import(
+    engine, monkeypatch
+) -> None:
+    """Issue 19: the import commits first; the suggestion of repeats runs after it (in a
+    thread the page polls) and the page says what it found when it ends."""
+    import threading
+
+    from tracker import linking
+    from tracker.ui.import_steps import JOB_KEY
+
+    release = threading.Event()
+    suggest = linking.suggest
+
+    def held(*args, **kwargs):  # the step waits until the test has looked at the data
+        assert release.wait(30)
+        return suggest(*args, **kwargs)
+
+    monkeypatch.setattr(linking, "suggest", held)
+    text = "Ratify the Optional Protocol to the Convention against Torture."
+    data = csv_bytes(UPR_INFO_HEADER, [upr_row(session="7", text_=text), upr_row(text_=text)])
+    at = _upload(_page(), "upr.csv", data)
+    at.button(key="import_commit").click().run()
+    assert not at.exception
+    assert "2 added, 0 updated" in at.success[0].value
+    # The import is committed and readable while the suggestion step still runs.
+    assert stats(engine)["recommendations"] == 2
+    assert [p.proto.text for p in at.get("progress")] == [
+        "The import is saved. Suggesting repeats across cycles…"
+    ]
+    with db.session_scope(engine) as s:
+        assert linking.links_list(s) == []
+    release.set()
+    at.session_state[JOB_KEY].thread.join(30)
+    at.run()
+    assert not at.exception
+    assert at.success[0].value == "1 possible repeat across cycles suggested for review\\."
+    assert not at.get("progress")
+    with db.session_scope(engine) as s:
+        assert [(x["earlier_text"], x["later_text"]) for x in linking.links_list(s)] == [
+            (text, text)
+        ]

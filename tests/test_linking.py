@@ -1738,3 +1738,139 @@ NOT_REPEATS = [
         "Strengthen information, cultural and educational",
     ),
 ]
+
+
+# --- the faster pass makes the same suggestions (issue #19) -----------------------------------
+# Digests of the suggestions as (earlier text, later text, score), sorted, made by the pass
+# as it was before the normalised texts were cached and pairs naming different treaties were
+# skipped before scoring (the commit before this test). The faster pass must give these.
+KAZAKHSTAN_SUGGESTIONS = (95, "6b6c24049ccc5ab1ab8b6a6e5b80d4ea364af954f246fc92ec9dcbbac56da87a")
+SYNTHETIC_SUGGESTIONS = (2103, "5363feb2bd5ecf0b9c795b53278a1b979edbb2b41e3d7930df7e0fb7dd0c61ca")
+
+
+def synthetic_texts(seed: int = 19) -> list[tuple[str, int, str]]:
+    """(state, session, text): two states over three cycles, texts drawn from UPR-like parts
+    (treaties, subjects, openings): many near repeats, and pairs naming different treaties."""
+    import random
+
+    rng = random.Random(seed)
+    openings = ["", "Consider ", "Continue to ", "Take measures to ", "Redouble efforts to "]
+    asks = [
+        "ratify the {t}",
+        "accede to the {t}",
+        "become a party to the {t}",
+        "implement the recommendations of the committee on the {t}",
+        "bring national law into line with the {t}",
+        "{v} {s}",
+        "{v} {s} and ratify the {t}",
+    ]
+    treaties = [
+        "Convention on the Rights of Persons with Disabilities",
+        "CRPD",
+        "Optional Protocol to the Convention against Torture",
+        "OPCAT",
+        "Second Optional Protocol to the ICCPR",
+        "International Covenant on Economic, Social and Cultural Rights",
+        "Convention on the Rights of the Child",
+        "Rome Statute of the International Criminal Court",
+        "CEDAW",
+    ]
+    verbs = ["combat", "prevent", "investigate", "end", "address", "eliminate"]
+    subjects = [
+        "torture in places of detention",
+        "domestic violence against women",
+        "trafficking in persons",
+        "discrimination against persons with disabilities",
+        "child labour in agriculture",
+        "harassment of human rights defenders",
+        "restrictions on freedom of expression",
+        "the death penalty",
+    ]
+    out = []
+    for state in ("Kazakhstan", "Uzbekistan"):
+        for session_no in (7, 20, 33):
+            for _n in range(120):
+                text = rng.choice(openings) + rng.choice(asks).format(
+                    t=rng.choice(treaties), v=rng.choice(verbs), s=rng.choice(subjects)
+                )
+                out.append((state, session_no, text[0].upper() + text[1:] + "."))
+    return out
+
+
+def _suggestion_digest(session: Session) -> tuple[int, str]:
+    import hashlib
+
+    texts = dict(session.execute(select(Recommendation.id, Recommendation.text)).all())
+    found, _result = linking.candidate_links(session)
+    rows = sorted((texts[c.earlier_id], texts[c.later_id], c.score) for c in found)
+    return len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.mark.realdata
+def test_the_faster_pass_suggests_the_same_repeats_on_the_real_file(kazakhstan) -> None:
+    linking.clear_normalised_cache()
+    with db.session_scope(db.get_engine(kazakhstan)) as s:
+        assert _suggestion_digest(s) == KAZAKHSTAN_SUGGESTIONS
+        assert _suggestion_digest(s) == KAZAKHSTAN_SUGGESTIONS  # from the cache: the same
+
+
+def test_the_faster_pass_suggests_the_same_repeats_on_a_synthetic_set(session) -> None:
+    seen: set[tuple[str, int, str]] = set()
+    for item in synthetic_texts():
+        if item not in seen:
+            seen.add(item)
+            add(session, *item)
+    session.commit()
+    linking.clear_normalised_cache()
+    assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS
+    assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS
+
+
+# --- the suggestions as the import's second step -------------------------------------------
+def _kazakhstan_csv() -> Path:
+    from tests.conftest import SHARED_DATA, skip_or_fail
+
+    path = SHARED_DATA / KAZAKHSTAN_FILE
+    if not path.is_file():
+        skip_or_fail(f"the real UPR data is not at {path}")
+    return path
+
+
+@pytest.mark.realdata
+def test_a_deferred_import_commits_first_and_suggests_the_same_after(tmp_path) -> None:
+    from tracker import schema
+    from tracker.importers import import_files, suggest_repeats
+
+    path = _kazakhstan_csv()
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'two.db'}")
+    schema.upgrade(engine)
+    with db.session_scope(engine) as s:
+        report = import_files(s, [path], defer_repeats=True)
+    assert report.written
+    assert report.links_suggested == 0
+    with db.session_scope(engine) as s:  # committed and usable, no suggestion yet
+        assert s.query(Recommendation).count() == 318
+        assert pairs(s) == {}
+    seen: list[float] = []
+    with db.session_scope(engine) as s:
+        n = suggest_repeats(s, report, progress=lambda f, _m: seen.append(f))
+    assert n == report.links_suggested == KAZAKHSTAN_SUGGESTIONS[0]
+    assert seen[-1] == 1.0
+    with db.session_scope(engine) as s:
+        assert _suggestion_digest(s) == KAZAKHSTAN_SUGGESTIONS
+        assert len(pairs(s)) == KAZAKHSTAN_SUGGESTIONS[0]
+        actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-2:] == ["import", "link.suggest"]
+
+
+@pytest.mark.realdata
+def test_the_import_command_suggests_repeats_as_a_second_step(db_url, capsys) -> None:
+    code, out, _err = run(capsys, "import", str(_kazakhstan_csv()))
+    assert code == 0
+    lines = out.strip().splitlines()
+    # The import's summary first (it is committed), the suggestions' own line last.
+    assert any(line.startswith("Recommendations: 318 added") for line in lines[:-1])
+    assert lines[-1] == "95 possible repeats across cycles suggested for review."
+    assert sum("possible repeats" in line for line in lines) == 1
+    with db.session_scope(db.get_engine(db_url)) as s:
+        assert len(pairs(s)) == 95

@@ -15,7 +15,7 @@ from tracker import auth, backup, db, queries, schema
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.cli import main
 from tracker.filters import Filters
-from tracker.importers import import_files
+from tracker.importers import ImportSource, import_files, read_file
 from tracker.models import Assessment, Base, Recommendation
 from tracker.settings import DATABASE_URL_ENV
 
@@ -221,3 +221,41 @@ def test_every_page_opens_on_postgresql(pg_url) -> None:
         at.query_params["id"] = "1"  # the recommendation page needs one
         at.switch_page(f"pages/{page.name}").run()
         assert not at.exception, (page.name, [e.value for e in at.exception])
+
+
+def test_a_large_import_through_copy_stores_every_value_exactly(
+    pg_url, tmp_path, monkeypatch
+) -> None:
+    """Issue 19: from writer.COPY_MIN_ROWS rows PostgreSQL is written with COPY; texts with
+    tabs, backslashes, line breaks, quotes and COPY's own markers (``\\N``, ``\\.``) are
+    stored as written, and every link row arrives."""
+    from tests.importer_support import UPR_INFO_HEADER, csv_bytes, upr_row
+    from tracker.importers import writer
+
+    odd = ["a\ttab", "back\\slash", "line\nbreak", 'quote "x"', "\\N", "\\.", "Ünïcødé ∑"]
+    texts = [f"Recommendation {i}: {odd[i % len(odd)]} end." for i in range(writer.COPY_MIN_ROWS)]
+    rows = [upr_row(text_=t, session=str(7 + i % 3 * 13)) for i, t in enumerate(texts)]
+    path = tmp_path / "big.csv"
+    path.write_bytes(csv_bytes(UPR_INFO_HEADER, rows))
+    engine = db.get_engine(pg_url)
+    copied: list[str] = []
+    real_copy = writer._copy
+
+    def spy(conn, table, columns, rows):  # which tables went through COPY
+        done = real_copy(conn, table, columns, rows)
+        copied.extend([table.name] if done else [])
+        return done
+
+    monkeypatch.setattr(writer, "_copy", spy)
+    with db.session_scope(engine) as s:
+        report = import_files(s, [path])
+    assert report.added == writer.COPY_MIN_ROWS
+    assert {"recommendation", "recommendation_state"} <= set(copied)
+    # As the importer reads them (a tab or a line break inside a text is a space).
+    read = [p.rec.text for p in read_file(ImportSource.from_path(path)).parsed]
+    assert "Recommendation 1: back\\slash end." in read
+    with db.session_scope(engine) as s:
+        frame = queries.recommendations_frame(s)
+        assert sorted(frame["text"]) == sorted(read)
+        assert set(frame["recommending_states"]) == {"France"}
+        assert queries.stats(s)["recommendation_state_pairs"] == writer.COPY_MIN_ROWS

@@ -17,8 +17,9 @@ from typing import TextIO
 from sqlalchemy.exc import OperationalError
 
 from tracker import db
+from tracker.hints import cli_command
 from tracker.i18n import _, ngettext
-from tracker.importers import FORMAT_CHOICES, import_files
+from tracker.importers import FORMAT_CHOICES, ImportReport, import_files, suggest_repeats
 
 BAR_WIDTH = 30
 BAR_DELAY = 0.5  # seconds before the bar appears: small files finish without one
@@ -67,6 +68,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 state=args.state,
                 session_no=args.session,
                 encoding=args.encoding,
+                # The suggestion of repeats is the second step, after the commit: the data
+                # is saved (and usable) before it starts.
+                defer_repeats=True,
             )
     except OperationalError as exc:
         raise CliError(
@@ -95,7 +99,42 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     for line in report.summary_lines():
         out(line)
+    _suggest_step(report)
     return 0 if report.ok else 1
+
+
+def _suggest_step(report: ImportReport) -> None:
+    """The import's second step, in a transaction of its own: suggest repeats across
+    cycles for the states the import touched, with a progress bar of its own. A failure here
+    leaves the import as it is, and says how to make the suggestions later."""
+    from tracker.cli import err, out, ready_engine
+
+    if not report.written or not report.repeat_state_ids:
+        return
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        with db.session_scope(ready_engine()) as session:
+            n = suggest_repeats(session, report, progress=progress)
+    except OperationalError as exc:
+        err(
+            _(
+                "The import is saved, but the repeats across cycles could not be suggested "
+                "({reason}); run `{command}` to suggest them."
+            ).format(reason=exc.orig, command=cli_command("link"))
+        )
+        return
+    finally:
+        if progress is not None:
+            progress.close()
+    if not n:  # as the summary did when the suggestions were part of it: nothing to say
+        return
+    out(
+        ngettext(
+            "{n} possible repeat across cycles suggested for review.",
+            "{n} possible repeats across cycles suggested for review.",
+            n,
+        ).format(n=f"{n:,}")
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -47,7 +47,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import NamedTuple
@@ -76,6 +76,7 @@ DEFAULT_THRESHOLD = 45.0  # precision 0.94 on the labelled Kazakhstan pairs (see
 STRONG_SCORE = 70.0  # at or above: always suggested, whatever the per-recommendation limit
 MAX_PER_RECOMMENDATION = 5  # below STRONG_SCORE: the best 5 per recommendation and direction
 WEIGHT_DICE, WEIGHT_OVERLAP, WEIGHT_FUZZY = 0.4, 0.3, 0.3
+Progress = Callable[[float, str], None]
 IN_LIST_LIMIT = 5000  # ids per IN (...) list when reading back many recommendations
 
 # Treaties: full names and abbreviations become one token each, so that a shared treaty
@@ -338,13 +339,46 @@ def _stem(word: str) -> str:
     return word
 
 
+NORMALISED_CACHE = 131_072  # normalised texts kept in the process (about 40 MB at most)
+# state words (sorted, joined) -> text -> normalised text. Plain dicts of strings: the garbage
+# collector does not track them (functools.lru_cache's entries it did, and walking 60,000 of
+# them cost more than the cache saved on a first run).
+_NORMALISED: dict[str, dict[str, str]] = {}
+_normalised_count = 0
+
+
 def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
     """The words of ``text`` that say what is asked, in a canonical form, space-separated.
 
     >>> normalise_for_matching("Consider ratifying the Convention on the Rights of Persons "
     ...                        "with Disabilities")
     'ratify crpd'
+
+    Kept in a cache of the process: every later suggestion pass for the state (the next
+    import, ``tracker link``, the sample) reads its texts again, and normalising them was
+    half of a pass's time.
     """
+    global _normalised_count
+    state = state_words if isinstance(state_words, frozenset) else frozenset(state_words)
+    cache = _NORMALISED.setdefault(" ".join(sorted(state)), {})
+    found = cache.get(text)
+    if found is None:
+        if _normalised_count >= NORMALISED_CACHE:
+            clear_normalised_cache()
+            cache = _NORMALISED.setdefault(" ".join(sorted(state)), {})
+        found = cache[text] = _normalise(text, state)
+        _normalised_count += 1
+    return found
+
+
+def clear_normalised_cache() -> None:
+    """Forget the normalised texts (the benchmarks, to time a first run)."""
+    global _normalised_count
+    _NORMALISED.clear()
+    _normalised_count = 0
+
+
+def _normalise(text: str, state: frozenset[str]) -> str:
     t = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
     # Only the rules indexed under a word start of the text can match (see _rule_index),
     # tried in their order; a rewrite may bring later rules into play.
@@ -374,7 +408,6 @@ def normalise_for_matching(text: str, state_words: Iterable[str] = ()) -> str:
     t = " ".join(_NON_WORD.sub(" ", t).split())
     t = _LEADING_BOILERPLATE.sub("", t)
     # Two look-ups, not the union of the sets (made afresh for every text, it cost more).
-    state = state_words if isinstance(state_words, set | frozenset) else frozenset(state_words)
     words = []
     for w in t.split():
         if w in STOP_WORDS or w in state or w.isdigit():
@@ -477,6 +510,11 @@ def _similarity(
         # for a pair that cannot reach the threshold).
         cell = np.flatnonzero(common)
         pi, pj = np.divmod(cell, shape[1])
+        # Blocked by treaty: a pair naming different treaties and none in common scores 0
+        # (rule 3), so neither its score nor its fuzzy ratio is computed.
+        ca, cb = ta[pi], tb[pj]
+        open_ = (ca == 0) | (cb == 0) | ((ca & cb) != 0)
+        cell, pi, pj = cell[open_], pi[open_], pj[open_]
         score = _score(
             common[cell], mass_a[pi], mass_b[pj], ta[pi], tb[pj], earlier, later, pi, pj,
             threshold=threshold,
@@ -590,9 +628,9 @@ class SuggestResult:
     new: list[LinkCandidate] = field(default_factory=list)
 
 
-def _state_words(name: str, un_name: str) -> set[str]:
+def _state_words(name: str, un_name: str) -> frozenset[str]:
     """The state's own name, which says nothing about what is asked ("Kazakhstan's ...")."""
-    return set(_NON_WORD.sub(" ", f"{name} {un_name}".casefold()).split())
+    return frozenset(_NON_WORD.sub(" ", f"{name} {un_name}".casefold()).split())
 
 
 def candidate_links(
@@ -600,8 +638,10 @@ def candidate_links(
     state_ids: Iterable[int] | None = None,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    progress: Progress | None = None,
 ) -> tuple[list[LinkCandidate], SuggestResult]:
-    """Candidate repeats for the states (all when None), including pairs already linked."""
+    """Candidate repeats for the states (all when None), including pairs already linked.
+    ``progress(fraction, message)`` is called after each state."""
     stmt = (
         select(Recommendation.id, Review.state_id, Review.cycle, Recommendation.text)
         .join(Review, Review.id == Recommendation.review_id)
@@ -621,14 +661,20 @@ def candidate_links(
     existing = _existing_pairs(session, by_state)
     result = SuggestResult()
     candidates: list[LinkCandidate] = []
+    total = sum(len(items) for cycles in by_state.values() for items in cycles.values()) or 1
+    done = 0
+    message = _("Suggesting repeats across cycles")
     for state_id, cycles in by_state.items():
+        if progress is not None:
+            progress(done / total, message)
+        done += sum(len(items) for items in cycles.values())
         if len(cycles) < 2:
             continue
         result.states += 1
         norm: dict[int, str] = {}
         for items in cycles.values():
             for rec_id, text in items:
-                norm[rec_id] = normalise_for_matching(text, names.get(state_id, ()))
+                norm[rec_id] = normalise_for_matching(text, names.get(state_id, frozenset()))
         result.recommendations += len(norm)
         idf = idf_weights(list(norm.values()))
         features = {rec_id: _features(text, idf) for rec_id, text in norm.items()}
@@ -656,6 +702,8 @@ def candidate_links(
                 candidates.append(LinkCandidate(a, b, round(float(scores[i, j]), 1)))
                 links_out[a].add(c2)
                 links_in[b].add(c1)
+    if progress is not None:
+        progress(1.0, message)
     return candidates, result
 
 
@@ -689,12 +737,14 @@ def suggest(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     actor: str | None = None,
+    progress: Progress | None = None,
 ) -> SuggestResult:
     """Write new link suggestions for the states (all when None) and return what happened.
 
     Pairs already in the link table, whatever their status, are left as they are. One audit
     event records the run when it added anything. Needs the editor role
-    (:class:`tracker.auth.PermissionDenied`). The caller commits.
+    (:class:`tracker.auth.PermissionDenied`). The caller commits. ``progress(fraction,
+    message)`` is called as the states are compared.
     """
     auth.require(Role.EDITOR, _("suggesting repeats"))
     if not 0 <= threshold <= 100:
@@ -705,7 +755,7 @@ def suggest(
     # Exclusive: two runs at once would both insert the same new pairs (PostgreSQL; SQLite
     # writers queue anyway).
     db.begin_write(session, exclusive=True)
-    candidates, result = candidate_links(session, state_ids, threshold=threshold)
+    candidates, result = candidate_links(session, state_ids, threshold=threshold, progress=progress)
     known = set(session.execute(select(RecommendationLink.earlier_id, RecommendationLink.later_id)))
     new = [c for c in candidates if (c.earlier_id, c.later_id) not in known]
     result.known = len(candidates) - len(new)

@@ -199,7 +199,7 @@ def test_a_visitor_switching_language_changes_only_the_browser(
     visitor_named_accounts: str, monkeypatch: pytest.MonkeyPatch, public: bool
 ) -> None:
     if public:
-        monkeypatch.setenv(auth.PUBLIC_READONLY_ENV, "1")
+        monkeypatch.setenv(settings.PUBLIC_READONLY.name, "1")
     at = app().run()
     # Not the language of the account called "public": a visitor has no account.
     assert at.title[0].value == ("Overview" if public else "Log in")

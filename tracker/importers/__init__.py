@@ -107,6 +107,7 @@ def import_files(
     state: str | None = None,
     session_no: int | None = None,
     encoding: str | None = None,
+    defer_repeats: bool = False,
 ) -> ImportReport:
     """Read, check and import ``sources`` into ``session`` (the caller commits).
 
@@ -126,6 +127,13 @@ def import_files(
     read and checked before the write lock is taken, so a slow file never blocks writers.
     ``state`` and ``session_no`` name the review of a Word document (OHCHR matrix, Working
     Group report) that does not say it itself.
+
+    The suggestion of repeats across cycles (:mod:`tracker.linking`) for the states the
+    import touched runs in the same transaction, unless ``defer_repeats``: then the report
+    names those states (``repeat_state_ids``) and the caller, once the import is committed,
+    runs :func:`suggest_repeats` as a second step in a transaction of its own. The imported
+    data is usable as soon as the first commit ends; the suggestions follow (the CLI and the
+    Import page do so, a large import being two steps of about equal length).
     """
     if fmt not in FORMAT_CHOICES:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMAT_CHOICES)}")
@@ -142,6 +150,7 @@ def import_files(
             actor,
             (state, session_no),
             encoding,
+            defer_repeats,
         )
 
 
@@ -155,6 +164,7 @@ def _import_files(
     actor: str | None,
     review: tuple[str | None, int | None],
     encoding: str | None,
+    defer_repeats: bool,
 ) -> ImportReport:
     if not dry_run:
         auth.require(Role.EDITOR, _("importing files"))
@@ -302,16 +312,18 @@ def _import_files(
             },
         )
     session.flush()
-    # The automatic linking pass: suggest repeats across cycles for the states this import
-    # touched, in the same transaction (a person confirms or rejects them later).
-    touched = session.scalars(
-        select(Review.state_id)
-        .join(Recommendation, Recommendation.review_id == Review.id)
-        .where(Recommendation.import_run_id.in_(run_ids))
-        .distinct()
-    ).all()
-    if touched:
-        result.links_suggested = linking.suggest_links(session, touched, actor=who)
+    # The states this import touched: the automatic linking pass suggests repeats across
+    # cycles for them (a person confirms or rejects them later).
+    result.repeat_state_ids = sorted(
+        session.scalars(
+            select(Review.state_id)
+            .join(Recommendation, Recommendation.review_id == Review.id)
+            .where(Recommendation.import_run_id.in_(run_ids))
+            .distinct()
+        ).all()
+    )
+    if result.repeat_state_ids and not defer_repeats:
+        result.links_suggested = linking.suggest_links(session, result.repeat_state_ids, actor=who)
     result.written = True
     result.import_run_ids = run_ids
     result.sample_present = queries.has_sample(session)  # the import may have confirmed it all
@@ -322,6 +334,33 @@ def _import_files(
         r.parsed = []
     report_progress(1.0, _("Done"))
     return result
+
+
+def suggest_repeats(
+    session: Session,
+    report: ImportReport,
+    *,
+    progress: Progress | None = None,
+    actor: str | None = None,
+) -> int:
+    """The second step of an import made with ``defer_repeats``: suggest repeats across
+    cycles for the states it touched, in ``session`` (a new transaction, after the import's
+    commit; the caller commits). Sets and returns ``report.links_suggested``.
+
+    Should this step fail or be interrupted, the imported data stays and
+    ``python -m tracker link`` makes the same suggestions later."""
+    if not report.written or not report.repeat_state_ids:
+        if progress is not None:
+            progress(1.0, _("Done"))
+        return 0
+    result = linking.suggest(
+        session,
+        report.repeat_state_ids,
+        actor=actor or audit.default_actor(),
+        progress=_Throttle(progress) if progress is not None else None,
+    )
+    report.links_suggested = result.added
+    return result.added
 
 
 def read_file(
@@ -611,4 +650,5 @@ __all__ = [
     "preview_frame",
     "problems_frame",
     "read_file",
+    "suggest_repeats",
 ]

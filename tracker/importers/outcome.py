@@ -154,6 +154,8 @@ class ImportReport:
     assessments_added: int = 0
     reviews_updated: int = 0
     links_suggested: int = 0  # repeats across cycles suggested by the post-import pass
+    # The states the import touched: the post-import pass suggests repeats for them.
+    repeat_state_ids: list[int] = field(default_factory=list)
     # real recommendations the sample brought in that this import now holds (sample removal
     # keeps them)
     adopted: int = 0

@@ -16,6 +16,8 @@ in this list (no cycles):
 * :mod:`~tracker.ui.repeats`, :mod:`~tracker.ui.edit_forms`, :mod:`~tracker.ui.plans` —
   sections of the recommendation, Flagged and Explorer pages (action plans, bulk
   assessment);
+* :mod:`~tracker.ui.import_steps` — the import's second step (suggesting repeats), run in a
+  thread after the commit and polled by the Import page;
 * :mod:`~tracker.ui.serve` — starting the server (``python -m tracker serve``; not
   re-exported here).
 """
@@ -23,6 +25,7 @@ in this list (no cycles):
 from tracker.ui.actor import ACTOR_KEY, can_write, current_actor, is_admin, require_role
 from tracker.ui.data import begin_run, data_version, engine, query, session, write
 from tracker.ui.edit_forms import edit_recommendation_form, retraction_form
+from tracker.ui.import_steps import render_repeats_step, start_repeats_step
 from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, language_switch
 from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
 from tracker.ui.markup import flash, md_escape, text
@@ -111,6 +114,7 @@ __all__ = [
     "render_own_links",
     "render_repeated_not_implemented",
     "render_repeats",
+    "render_repeats_step",
     "require_login",
     "require_role",
     "retraction_form",
@@ -119,6 +123,7 @@ __all__ = [
     "session",
     "sidebar_filters",
     "source_caption",
+    "start_repeats_step",
     "sync_query_params",
     "table",
     "text",
