@@ -477,7 +477,9 @@ def test_a_url_with_parentheses_is_percent_encoded_in_the_markdown(engine: Engin
     with db.session_scope(engine) as s:
         report = build_report(s, ReportSettings(state="KAZ", organisations=("A",)))
         md = submission.to_markdown(report)
-    assert "[NGO](<https://example.org/law_%282024%29>)" in md
+    # Evidence is a footnote now (issue #15): its link, percent-encoded, follows the source.
+    assert "NGO, 1 January 2024" in md
+    assert "](<https://example.org/law_%282024%29>)" in md
 
 
 def test_a_restore_refuses_a_backup_with_a_bad_url(engine: Engine, tmp_path: Path) -> None:

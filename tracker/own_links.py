@@ -90,7 +90,7 @@ def suggest_own(
         ).all()
         if not recs:
             continue  # that review is not imported yet
-        words: Iterable[str] = names.get(sid, ())
+        words: frozenset[str] = names.get(sid, frozenset())
         rec_norm = [normalise_for_matching(t, words) for _i, t in recs]
         own_norm = [normalise_for_matching(t, words) for _i, t in owns]
         # Rarity among the review's recommendations and the own ones: a word every UN
