@@ -68,9 +68,10 @@ def err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def add_filter_arguments(p: argparse.ArgumentParser) -> None:
-    """The shared filter flags (the same names as the URL query parameters)."""
-    g = p.add_argument_group(_("filters (each may repeat)"))
+def add_selection_flags(g: argparse._ArgumentGroup, status_flag: str) -> None:
+    """The flags that select recommendations (named like the URL query parameters); the
+    current status is ``status_flag`` (``--status`` for stats/export, ``--status-now`` for
+    ``assess``, where ``--status`` is the new status)."""
     g.add_argument(
         "--state", action="append", default=[], help=_("state under review (name or ISO code)")
     )
@@ -81,12 +82,18 @@ def add_filter_arguments(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--response", action="append", default=[], help=_("supported, noted, ..."))
     g.add_argument(
-        "--status",
+        status_flag,
         action="append",
         default=[],
         help=_("current status, e.g. partially_implemented"),
     )
     g.add_argument("--q", default="", help=_("text search"))
+
+
+def add_filter_arguments(p: argparse.ArgumentParser) -> None:
+    """The shared filter flags (the same names as the URL query parameters)."""
+    g = p.add_argument_group(_("filters (each may repeat)"))
+    add_selection_flags(g, "--status")
     g.add_argument(
         "--as-of",
         type=iso_date,
@@ -421,22 +428,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     g = p.add_argument_group(
         _("selection (instead of --id: every recommendation matching these filters)")
     )
-    g.add_argument(
-        "--state", action="append", default=[], help=_("state under review (name or ISO code)")
-    )
-    g.add_argument("--cycle", action="append", default=[], help=_("UPR cycle number"))
-    g.add_argument("--theme", action="append", default=[], help=_("theme / issue name"))
-    g.add_argument(
-        "--rs", action="append", default=[], help=_("recommending state or regional group")
-    )
-    g.add_argument("--response", action="append", default=[], help=_("supported, noted, ..."))
-    g.add_argument(
-        "--status-now",
-        action="append",
-        default=[],
-        help=_("current status, e.g. partially_implemented"),
-    )
-    g.add_argument("--q", default="", help=_("text search"))
+    add_selection_flags(g, "--status-now")  # --status is the new status here
     g.add_argument(
         "--max",
         type=positive_int,
