@@ -44,14 +44,14 @@ TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDataF
 
 
 @pytest.fixture
-def laptop(chromium) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def laptop(chromium) -> Iterator[object]:
     context = chromium.new_context(viewport=VIEWPORT)
     page = context.new_page()
     yield page
     context.close()
 
 
-def tables(page, path: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def tables(page, path: str) -> list[dict]:
     # The grid's headings are an off-screen table for screen readers: attached, not visible.
     page.wait_for_selector('[data-testid="stDataFrame"] th', state="attached", timeout=30_000)
     page.locator('[data-testid="stDataFrame"]').last.scroll_into_view_if_needed()
@@ -60,7 +60,7 @@ def tables(page, path: str) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("name", "path"), VIEWS, ids=[v[0] for v in VIEWS])
-def test_every_column_of_a_table_is_on_screen_at_1440_px(server: str, laptop, name, path) -> None:  # type: ignore[no-untyped-def]
+def test_every_column_of_a_table_is_on_screen_at_1440_px(server: str, laptop, name, path) -> None:
     open_app(laptop, server + path)
     found = tables(laptop, path)
     screenshot(laptop, f"tables-{name}")
@@ -71,14 +71,14 @@ def test_every_column_of_a_table_is_on_screen_at_1440_px(server: str, laptop, na
         assert table["scrollWidth"] <= table["clientWidth"] + 1, (path, table)
 
 
-def test_the_explorer_shows_response_and_themes_in_the_viewport(server: str, laptop) -> None:  # type: ignore[no-untyped-def]
+def test_the_explorer_shows_response_and_themes_in_the_viewport(server: str, laptop) -> None:
     open_app(laptop, server + "/explorer")
     (table,) = tables(laptop, "/explorer")
     assert {"Response", "Themes", "Recommended by", "Current status"} <= set(table["headings"])
     assert table["scrollWidth"] <= table["clientWidth"] + 1
 
 
-def test_the_stale_list_has_no_empty_details_column(server: str, laptop) -> None:  # type: ignore[no-untyped-def]
+def test_the_stale_list_has_no_empty_details_column(server: str, laptop) -> None:
     open_app(laptop, server + "/flagged?flag=stale")
     (table,) = tables(laptop, "/flagged?flag=stale")
     assert "Details" not in table["headings"]

@@ -50,7 +50,7 @@ def test_explorer_explains_an_empty_search(sample_url) -> None:
     assert "No recommendations match these filters" in texts(at)
 
 
-def test_the_columns_follow_the_selection(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_columns_follow_the_selection(sample_url) -> None:
     # Two states in the sample: the State column; one state: none (the header names it).
     order = list(open_page(PAGE).dataframe(key="explorer_table").proto.column_order)
     assert {"state", "text", "recommending_states", "response", "themes", "status"} <= set(order)

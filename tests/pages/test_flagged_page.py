@@ -66,7 +66,7 @@ def test_flagged_explains_empty_results(sample_url) -> None:
     assert "is flagged" in texts(at)
 
 
-def test_the_stale_list_leaves_out_its_empty_details_and_the_one_state(sample_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_stale_list_leaves_out_its_empty_details_and_the_one_state(sample_url) -> None:
     at = open_page(PAGE, state="KAZ", flag="stale")
     order = list(at.dataframe(key="flagged_table").proto.column_order)
     assert "detail" not in order  # stale needs no explanation: the column was always empty
