@@ -3,8 +3,6 @@ response, themes, the sources side by side with the implementation index, the as
 timeline from every source, repeats in other cycles, the action plan, and a form to add an
 assessment. Private assessments and drafts are shown to editors only (tracker.evidence)."""
 
-import datetime as dt
-
 import streamlit as st
 
 from tracker import charts, detail, display_frames, evidence, ui
@@ -14,11 +12,7 @@ from tracker.errors import ValidationError
 from tracker.i18n import _, ngettext
 from tracker.models import parse_id
 from tracker.vocab import (
-    Confidence,
-    SourceType,
-    Status,
     confidence_label,
-    source_type_label,
     status_label,
 )
 
@@ -146,46 +140,13 @@ if not ui.can_write():
 st.subheader(_("Add an assessment"))
 form_no = st.session_state.setdefault("assessment_form_no", 0)
 with st.form(f"assessment_form_{form_no}"):
-    left, right = st.columns(2)
-    status = left.selectbox(
-        _("Status"),
-        [s.value for s in Status],
-        index=None,
-        format_func=status_label,
-        placeholder=_("Choose a status"),
-    )
-    day = right.date_input(
-        _("Date of the assessment"),
-        value=dt.date.today(),
-        max_value=dt.date.today(),
-        format="YYYY-MM-DD",
-    )
-    source = st.text_input(
-        _("Source organisation"),
-        max_chars=300,
-        placeholder=_("e.g. Ombudsman of Kazakhstan, or your organisation"),
-    )
-    evidence_text = st.text_area(
-        _("Evidence"),
-        placeholder=_("What happened, with dates and figures"),
-    )
-    url = st.text_input(_("Link to the evidence"), placeholder="https://")
-    left, right = st.columns(2)
-    source_type = left.selectbox(
-        _("Type of source"),
-        [t.value for t in SourceType],
-        index=len(SourceType) - 1,  # other
-        format_func=source_type_label,
-    )
-    confidence = right.selectbox(
-        _("Confidence (optional)"),
-        [c.value for c in Confidence],
-        index=None,
-        format_func=confidence_label,
-        placeholder=_("Not given"),
-    )
-    private = st.checkbox(
-        _("Private: shown to editors only, never in public figures, downloads or reports"),
+    fields = ui.assessment_fields()
+    status, day, source = fields["status"], fields["day"], fields["source"]
+    evidence_text, url = fields["evidence"], fields["url"]
+    source_type, confidence, private = (
+        fields["source_type"],
+        fields["confidence"],
+        fields["private"],
     )
     if ui.query(evidence.review_required):
         st.caption(

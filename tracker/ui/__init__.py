@@ -23,6 +23,7 @@ in this list (no cycles):
 """
 
 from tracker.ui.actor import ACTOR_KEY, can_write, current_actor, is_admin, require_role
+from tracker.ui.assessment_fields import assessment_fields
 from tracker.ui.data import begin_run, data_version, engine, query, session, write
 from tracker.ui.edit_forms import drafts_for_review, edit_recommendation_form, retraction_form
 from tracker.ui.import_steps import render_repeats_step, start_repeats_step
@@ -80,6 +81,7 @@ __all__ = [
     "TOKEN_REFRESH_S",
     "action_plan_section",
     "as_of",
+    "assessment_fields",
     "begin_run",
     "bulk_assessment_form",
     "can_write",

@@ -15,19 +15,13 @@ from tracker import bulk, plans
 from tracker.assessments import ValidationError
 from tracker.display_frames import labelled
 from tracker.filters import Filters
+from tracker.formats import number
 from tracker.i18n import _, ngettext
 from tracker.ui.actor import can_write
+from tracker.ui.assessment_fields import assessment_fields
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
 from tracker.ui.widgets import column_config, downloads, file_stem
-from tracker.vocab import (
-    Confidence,
-    SourceType,
-    Status,
-    confidence_label,
-    source_type_label,
-    status_label,
-)
 
 
 def _plan_config() -> dict[str, Any]:
@@ -276,43 +270,16 @@ def bulk_assessment_form(f: Filters, total: int, ticked: list[int]) -> None:
         count = len(ticked) if scope == "ticked" else total
         form_no = st.session_state.setdefault("bulk_form_no", 0)
         with st.form(f"bulk_form_{form_no}"):
-            left, right = st.columns(2)
-            status = left.selectbox(
-                _("Status"),
-                [s.value for s in Status],
-                index=None,
-                format_func=status_label,
-                placeholder=_("Choose a status"),
-            )
-            day = right.date_input(
-                _("Date of the assessment"),
-                value=dt.date.today(),
-                max_value=dt.date.today(),
-                format="YYYY-MM-DD",
-            )
-            source = st.text_input(_("Source organisation"), max_chars=300)
-            evidence = st.text_area(_("Evidence"))
-            url = st.text_input(_("Link to the evidence"), placeholder="https://")
-            # The fields of the recommendation page's form (tracker.evidence).
-            left, right = st.columns(2)
-            source_type = left.selectbox(
-                _("Type of source"),
-                [t.value for t in SourceType],
-                index=len(SourceType) - 1,  # other
-                format_func=source_type_label,
-            )
-            confidence = right.selectbox(
-                _("Confidence (optional)"),
-                [c.value for c in Confidence],
-                index=None,
-                format_func=confidence_label,
-                placeholder=_("Not given"),
-            )
-            private = st.checkbox(
-                _("Private: shown to editors only, never in public figures, downloads or reports"),
+            fields = assessment_fields()
+            status, day, source = fields["status"], fields["day"], fields["source"]
+            evidence, url = fields["evidence"], fields["url"]
+            source_type, confidence, private = (
+                fields["source_type"],
+                fields["confidence"],
+                fields["private"],
             )
             sure = st.checkbox(
-                _("Yes, add this assessment to {n} recommendations").format(n=f"{count:,}")
+                _("Yes, add this assessment to {n} recommendations").format(n=number(count))
             )
             submitted = st.form_submit_button(_("Assess the selection"), type="primary")
     if not submitted:
