@@ -43,7 +43,7 @@ from tracker.states import reference_states  # noqa: E402
 from tracker.template_format import TEMPLATE_COLUMNS  # noqa: E402
 from tracker.vocab import sessions_of_cycle  # noqa: E402
 
-GENERATOR_VERSION = 2  # bump when the output changes (cached corpora are rebuilt)
+GENERATOR_VERSION = 3  # bump when the output changes (cached corpora are rebuilt)
 DEFAULT_RECOMMENDATIONS = 156_000
 DEFAULT_SEED = 7
 CYCLES = (1, 2, 3, 4)
@@ -560,7 +560,9 @@ def write_corpus(out: Path, n: int = DEFAULT_RECOMMENDATIONS, seed: int = DEFAUL
                         source,
                         evidence,
                         url,
-                        "",
+                        "",  # sample
+                        "",  # source_type: the importer's default
+                        "",  # confidence: the importer's default
                     ]
                 )
         files.append(name)
