@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from tracker import flags, linking, progress, queries
+from tracker import flags, link_text, linking, progress, queries
 from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
 from tracker.models import Assessment, PlannedAction, Recommendation
@@ -222,16 +222,16 @@ def test_stats_without_filters_match_stats_of_every_state(sample_session) -> Non
 def _normalise_trying_every_rule(text_: str) -> str:
     """normalise_for_matching as it was: every rule tried in turn on every text."""
     t = unicodedata.normalize("NFKC", text_).casefold().replace("\u2019", "'")
-    for rule, replacement, prefixes in linking._CANONICAL_RULES:
+    for rule, replacement, prefixes in link_text._CANONICAL_RULES:
         if prefixes is None or any(p in t for p in prefixes):
             t = rule.sub(replacement, t)
-    t = linking._POSSESSIVE.sub("", t)
-    t = " ".join(linking._NON_WORD.sub(" ", t).split())
-    t = linking._LEADING_BOILERPLATE.sub("", t)
+    t = link_text._POSSESSIVE.sub("", t)
+    t = " ".join(link_text._NON_WORD.sub(" ", t).split())
+    t = link_text._LEADING_BOILERPLATE.sub("", t)
     return " ".join(
-        w if w in linking._CANONICAL_TOKENS else linking._stem(w)
+        w if w in link_text._CANONICAL_TOKENS else link_text._stem(w)
         for w in t.split()
-        if not (w in linking.STOP_WORDS or w.isdigit())
+        if not (w in link_text.STOP_WORDS or w.isdigit())
     )
 
 

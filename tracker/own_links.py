@@ -21,17 +21,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
-from tracker.errors import ValidationError
 from tracker.i18n import _, ngettext
-from tracker.linking import (
+from tracker.link_decisions import decide_suggestion
+from tracker.link_scoring import (
     DEFAULT_THRESHOLD,
-    _features,
-    _similarity,
-    _state_words,
+    feature_similarity,
+    features_of,
     idf_weights,
-    normalise_for_matching,
     select_pairs,
 )
+from tracker.link_text import normalise_for_matching, state_name_words
 from tracker.models import (
     OwnRecommendation,
     OwnRecommendationLink,
@@ -76,7 +75,7 @@ def suggest_own(
         )
     }
     names = {
-        sid: _state_words(n, u)
+        sid: state_name_words(n, u)
         for sid, n, u in session.execute(select(State.id, State.name, State.un_name))
     }
     new: list[dict[str, Any]] = []
@@ -96,9 +95,9 @@ def suggest_own(
         # Rarity among the review's recommendations and the own ones: a word every UN
         # recommendation uses says little.
         idf = idf_weights(rec_norm + own_norm)
-        scores = _similarity(
-            [_features(t, idf) for t in own_norm],
-            [_features(t, idf) for t in rec_norm],
+        scores = feature_similarity(
+            [features_of(t, idf) for t in own_norm],
+            [features_of(t, idf) for t in rec_norm],
             idf,
             threshold,
         )
@@ -137,29 +136,18 @@ def decide_own_link(
 ) -> OwnRecommendationLink:
     """Confirm (or reject) that a UN recommendation took up an own recommendation; a
     decision can be changed later. Audited; editors only; the caller commits."""
-    auth.require(Role.EDITOR, _("confirming or rejecting a take-up"))
-    db.begin_write(session)
-    link = session.get(OwnRecommendationLink, link_id, populate_existing=True)
-    if link is None:
-        raise ValidationError(
-            "link", _("link: there is no suggested take-up with id {id}").format(id=link_id)
-        )
-    before = link.status
-    link.status = (LinkStatus.CONFIRMED if confirm else LinkStatus.REJECTED).value
-    link.decided_by = actor or audit.default_actor()
-    link.decided_at = utcnow()
-    audit.record(
+    return decide_suggestion(
         session,
-        actor=actor,
-        action="own_link.confirm" if confirm else "own_link.reject",
-        entity="own_recommendation_link",
-        entity_id=link.id,
-        summary=f"own {link.own_id} -> {link.recommendation_id}: {before} -> {link.status}",
-        before={"status": before},
-        after={"status": link.status},
+        OwnRecommendationLink,
+        link_id,
+        confirm,
+        actor,
+        doing=_("confirming or rejecting a take-up"),
+        missing=_("link: there is no suggested take-up with id {id}").format(id=link_id),
+        action="own_link",
+        pair=lambda lk: f"own {lk.own_id} -> {lk.recommendation_id}",
+        after=lambda lk: {},
     )
-    session.flush()
-    return link
 
 
 def own_links_list(session: Session, state_ids: Iterable[int] | None = None) -> list[dict]:
