@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, backup, db, editing, queries, schema, settings
+from tracker import audit, auth, auth_tokens, backup, db, editing, queries, schema, settings
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.cli import main
 from tracker.models import Assessment, AuditEvent, Recommendation, User, utcnow
@@ -339,7 +339,9 @@ def test_a_remembered_login_ends_with_logout_new_password_removal_or_idle_time(s
     assert auth.verify_token(session, token, now=1_000_010.0) == auth.Actor("bob", auth.Role.EDITOR)
     tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     assert auth.verify_token(session, tampered, now=1_000_010.0) is None
-    forged_payload = auth._b64(b'{"u":"alice","i":1000000000,"f":"0"}') + token[token.index(".") :]
+    forged_payload = (
+        auth_tokens._b64(b'{"u":"alice","i":1000000000,"f":"0"}') + token[token.index(".") :]
+    )
     assert auth.verify_token(session, forged_payload, now=1_000_010.0) is None
     hours = auth.session_hours()
     assert auth.verify_token(session, token, now=1_000_000.0 + hours * 3600 + 5) is None
