@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.importer_support import UPR_INFO_HEADER, csv_bytes, upr_row, write
-from tracker import auth, backup, db, queries, schema
+from tracker import auth, auth_tokens, backup, backup_read, db, queries, schema
 from tracker.assessments import add_assessment
 from tracker.cli import main
 from tracker.models import Meta, Recommendation, utcnow
@@ -90,13 +90,17 @@ def _rewrite(path: Path, target: Path, changes: dict[str, bytes]) -> None:
 
 
 def _forge(secret: bytes, username: str, password_hash: str) -> str:
-    payload = auth._b64(
+    payload = auth_tokens._b64(
         json.dumps(
-            {"u": username, "i": int(time.time() * 1000), "f": auth._fingerprint(password_hash)},
+            {
+                "u": username,
+                "i": int(time.time() * 1000),
+                "f": auth_tokens._fingerprint(password_hash),
+            },
             separators=(",", ":"),
         ).encode()
     )
-    sig = auth._b64(hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest())
+    sig = auth_tokens._b64(hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest())
     return f"{payload}.{sig}"
 
 
@@ -527,7 +531,7 @@ def test_a_backup_that_would_expand_too_far_is_refused_before_reading(
     with pytest.raises(backup.BackupError, match="would expand to 52,4"):
         backup.read_backup(bomb)
     # One endless line is refused as such, not read into memory.
-    monkeypatch.setattr(backup, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(backup_read, "MAX_LINE_BYTES", 1000)
     long_line = tmp_path / "long.zip"
     _replace_in(
         good,

@@ -24,32 +24,25 @@ target database are kept, so that restoring onto a shared server never opens it 
 :func:`auto_backup` is what the importers call before every import: a backup into
 ``UPR_TRACKER_BACKUP_DIR`` (default ``backups/`` in the project folder), keeping the newest
 ``UPR_TRACKER_BACKUP_KEEP`` (default 10) automatic backups.
+
+This module writes and restores; :mod:`tracker.backup_format` holds the format (names, limits,
+how a value is written and read back) and :mod:`tracker.backup_read` reads a backup and checks
+it completely (both re-exported here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
-    Date,
-    DateTime,
     Engine,
-    Float,
     Integer,
     String,
     Table,
@@ -63,52 +56,29 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db, private_files, queries, schema, settings
-from tracker.assessments import refresh_current_status, validate_url
-from tracker.errors import ValidationError
+from tracker.assessments import refresh_current_status
+
+# The format and the reading live in modules of their own, re-exported here: callers keep
+# writing backup.BackupError, backup.read_backup.
+from tracker.backup_format import (
+    AUTO_PREFIX,
+    BATCH_ROWS,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    META_TABLE,
+    USER_TABLE,
+    BackupError,
+    BackupInfo,
+    decoder,
+    encoder,
+    is_local_meta,
+    tables,
+)
+from tracker.backup_read import VALUE_CHECKS, backup_rows, open_backup, read_backup, read_manifest
 from tracker.i18n import _
 from tracker.models import Base, Meta
-from tracker.vocab import LinkStatus, Response, Role, Status
-
-FORMAT = "upr-tracker-backup"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-AUTO_PREFIX = "auto-"  # only these are pruned; backups people make by hand are never deleted
-BATCH_ROWS = 1000  # rows per INSERT batch on restore
-USER_TABLE = "app_user"
-META_TABLE = "meta"
-# Meta rows that belong to this installation, never to a backup: the signing secret that older
-# versions kept there (a backup must not log anyone in) and the failed-login counters.
-_LOCAL_META_KEY = "session_secret"
-_LOCAL_META_PREFIX = "login:"
-# What a backup may expand to (a zip of a few KB can claim gigabytes): the whole UN corpus
-# with years of assessments is a few hundred MB of JSON lines.
-MAX_MANIFEST_BYTES = 10 * 1024 * 1024
-MAX_LINE_BYTES = 16 * 1024 * 1024  # one row; the longest text of the corpus is ~20 KB
-MAX_MEMBERS = 1000
-
-
-class BackupError(Exception):
-    """A backup that cannot be written or restored; the message says why."""
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    """What a backup holds (from its manifest)."""
-
-    path: Path
-    created_at: str
-    schema_revision: str | None
-    source_dialect: str
-    rows: dict[str, int]
-    stats: dict[str, Any] | None
-
-    @property
-    def recommendations(self) -> int:
-        return self.rows.get("recommendation", 0)
-
-    @property
-    def assessments(self) -> int:
-        return self.rows.get("assessment", 0)
+from tracker.vocab import Role
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -123,11 +93,6 @@ def backup_keep() -> int:
         return int(settings.value(settings.BACKUP_KEEP))
     except settings.SettingError as exc:
         raise BackupError(str(exc)) from None
-
-
-def tables() -> list[Table]:
-    """Every table of the data model, in foreign-key order (referenced tables first)."""
-    return list(Base.metadata.sorted_tables)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -202,7 +167,7 @@ def _write(engine: Engine, path: Path) -> BackupInfo:
                 name = f"tables/{table.name}.jsonl"
                 digest = hashlib.sha256()
                 n = 0
-                encoders = [(c.name, _encoder(c)) for c in table.columns]
+                encoders = [(c.name, encoder(c)) for c in table.columns]
                 member = zipfile.ZipInfo(name, date_time=_zip_time(created))
                 member.compress_type = zipfile.ZIP_DEFLATED
                 with zf.open(member, "w") as fh:
@@ -212,7 +177,7 @@ def _write(engine: Engine, path: Path) -> BackupInfo:
                         .execution_options(yield_per=BATCH_ROWS)
                     )
                     for row in result.mappings():
-                        if table.name == META_TABLE and _local_meta(row["key"]):
+                        if table.name == META_TABLE and is_local_meta(row["key"]):
                             continue
                         line = (
                             json.dumps(
@@ -257,181 +222,6 @@ def _write(engine: Engine, path: Path) -> BackupInfo:
     return BackupInfo(path, created, revision, engine.dialect.name, rows, figures)
 
 
-# --- reading and checking --------------------------------------------------------------------
-def read_backup(path: str | Path) -> BackupInfo:
-    """Check a backup file completely (manifest, checksums, row counts, tables, columns) and
-    describe it; raises :class:`BackupError` naming the first problem."""
-    source = Path(path)
-    with _open(source) as zf:
-        manifest = _manifest(zf, source)
-        _check_files(zf, source, manifest)
-    return _info(source, manifest)
-
-
-def _open(path: Path) -> zipfile.ZipFile:
-    if not path.is_file():
-        raise BackupError(_("{path}: there is no such file").format(path=path))
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise BackupError(
-            _("{path}: not a UPR Tracker backup (not a zip file)").format(path=path)
-        ) from None
-    # What it claims to expand to is what it can expand to: zipfile reads no member past
-    # its declared size (a member that lies fails its CRC check, read as damaged).
-    members = zf.infolist()
-    expanded = sum(m.file_size for m in members)
-    limit = settings.restore_max_bytes()
-    if len(members) > MAX_MEMBERS or expanded > limit:
-        zf.close()
-        raise BackupError(
-            _(
-                "{path}: the backup would expand to {size:,} bytes in {n} files; at most "
-                "{limit:,} bytes ({name}) and {max_files} files are restored"
-            ).format(
-                path=path,
-                size=expanded,
-                n=len(members),
-                limit=limit,
-                name=settings.RESTORE_MAX_BYTES.name,
-                max_files=MAX_MEMBERS,
-            )
-        )
-    return zf
-
-
-def _manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
-    try:
-        if zf.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
-            raise BackupError(
-                _("{path}: {file} is larger than {n:,} bytes").format(
-                    path=path, file=MANIFEST, n=MAX_MANIFEST_BYTES
-                )
-            )
-        manifest = json.loads(zf.read(MANIFEST))
-    except KeyError:
-        raise BackupError(
-            _("{path}: not a UPR Tracker backup ({file} is missing)").format(
-                path=path, file=MANIFEST
-            )
-        ) from None
-    except (ValueError, zipfile.BadZipFile, OSError, RecursionError) as exc:
-        raise BackupError(
-            _("{path}: {file} is not valid JSON ({error})").format(
-                path=path, file=MANIFEST, error=exc
-            )
-        ) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(
-            _("{path}: not a UPR Tracker backup (format {value!r})").format(
-                path=path, value=manifest.get("format") if isinstance(manifest, dict) else None
-            )
-        )
-    version = manifest.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise BackupError(
-            _(
-                "{path}: format_version {value!r} was written by a newer UPR Tracker; this one "
-                "reads up to {n}"
-            ).format(path=path, value=version, n=FORMAT_VERSION)
-        )
-    revision = manifest.get("schema_revision")
-    if revision is not None and not _known_revision(revision):
-        raise BackupError(
-            _(
-                "{path}: schema_revision {value!r} is unknown to this UPR Tracker (a newer "
-                "version wrote it); upgrade UPR Tracker, then restore"
-            ).format(path=path, value=revision)
-        )
-    known = {t.name: t for t in tables()}
-    entries = manifest.get("tables")
-    if not isinstance(entries, list) or not entries:
-        raise BackupError(_("{path}: the manifest lists no tables").format(path=path))
-    for entry in entries:
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if name not in known:
-            raise BackupError(
-                _("{path}: table {value!r} is unknown to this UPR Tracker").format(
-                    path=path, value=name
-                )
-            )
-        listed = entry.get("columns")
-        if (
-            entry.get("file") != f"tables/{name}.jsonl"
-            or not isinstance(entry.get("rows"), int)
-            or isinstance(entry.get("rows"), bool)
-            or entry["rows"] < 0
-            or not isinstance(entry.get("sha256"), str)
-            or not isinstance(listed, list)
-            or not all(isinstance(c, str) for c in listed)
-        ):
-            raise BackupError(
-                _(
-                    "{path}: the manifest's entry for table {table} is malformed (file, rows, "
-                    "sha256 and columns are needed)"
-                ).format(path=path, table=name)
-            )
-        columns = {c.name for c in known[name].columns}
-        extra = [c for c in listed if c not in columns]
-        if extra:
-            raise BackupError(
-                _(
-                    "{path}: column {value!r} of table {table} is unknown to this UPR Tracker"
-                ).format(path=path, value=extra[0], table=name)
-            )
-    return manifest
-
-
-def _check_files(zf: zipfile.ZipFile, path: Path, manifest: dict[str, Any]) -> None:
-    for entry in manifest["tables"]:
-        digest = hashlib.sha256()
-        n = 0
-        try:
-            with zf.open(entry["file"]) as fh:
-                while line := fh.readline(MAX_LINE_BYTES + 1):
-                    if len(line) > MAX_LINE_BYTES:
-                        raise BackupError(
-                            _("{path}: {file}, row {n}: longer than {limit:,} bytes").format(
-                                path=path, file=entry["file"], n=n + 1, limit=MAX_LINE_BYTES
-                            )
-                        )
-                    digest.update(line)
-                    n += 1
-        except KeyError:
-            raise BackupError(
-                _("{path}: {file} is missing").format(path=path, file=entry["file"])
-            ) from None
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise BackupError(
-                _("{path}: {file} cannot be read ({error})").format(
-                    path=path, file=entry["file"], error=exc
-                )
-            ) from None
-        if digest.hexdigest() != entry.get("sha256"):
-            raise BackupError(
-                _("{path}: {file} is damaged (its sha256 does not match the manifest)").format(
-                    path=path, file=entry["file"]
-                )
-            )
-        if n != entry.get("rows"):
-            raise BackupError(
-                _("{path}: {file} has {n} rows, the manifest says {expected}").format(
-                    path=path, file=entry["file"], n=n, expected=entry.get("rows")
-                )
-            )
-
-
-def _info(path: Path, manifest: dict[str, Any]) -> BackupInfo:
-    return BackupInfo(
-        path=path,
-        created_at=str(manifest.get("created_at", "")),
-        schema_revision=manifest.get("schema_revision"),
-        source_dialect=str(manifest.get("source_dialect", "")),
-        rows={e["name"]: int(e["rows"]) for e in manifest["tables"]},
-        stats=manifest.get("stats"),
-    )
-
-
 # --- restoring -------------------------------------------------------------------------------
 def restore(engine: Engine, path: str | Path) -> BackupInfo:
     """Replace every row of the database with the backup's, in one transaction (admins).
@@ -448,9 +238,9 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         schema.upgrade(engine)
     # What is replaced is kept too (with its audit trail), so a restore can be undone.
     safety = auto_backup(engine)
-    with _open(source) as zf, db.session_scope(engine) as s:
+    with open_backup(source) as zf, db.session_scope(engine) as s:
         db.begin_write(s, exclusive=True)
-        manifest = _manifest(zf, source)
+        manifest = read_manifest(zf, source)
         entries = {e["name"]: e for e in manifest["tables"]}
         conn = s.connection()
         old_version = audit.data_version(s)
@@ -563,16 +353,16 @@ def _insert_rows(
     the ``deferred`` columns per row (filled in afterwards). The backup's login epoch, if it
     has one, is appended to ``restored_epoch``."""
     columns = [table.c[name] for name in entry["columns"]]
-    decoders = [(c.name, _decoder(c)) for c in columns]
+    decoders = [(c.name, decoder(c)) for c in columns]
     limits = {
         c.name: c.type.length for c in columns if isinstance(c.type, String) and c.type.length
     }
     pk = next(iter(table.primary_key.columns)) if deferred else None
     fixups: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
-    checks = _CHECKS.get(table.name, {})
-    for number, raw in _lines(zf, entry["file"]):
-        if table.name == META_TABLE and _local_meta(raw.get("key")):
+    checks = VALUE_CHECKS.get(table.name, {})
+    for number, raw in backup_rows(zf, entry["file"]):
+        if table.name == META_TABLE and is_local_meta(raw.get("key")):
             if raw.get("key") == auth.LOGIN_EPOCH_KEY:
                 restored_epoch.append(raw.get("value"))
             continue  # this installation's, never the backup's
@@ -632,28 +422,6 @@ def _insert(conn: Connection, table: Table, batch: list[dict[str, Any]], file: s
         ) from None
 
 
-def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The rows of member ``name`` with their line numbers; a line that is no JSON object
-    raises :class:`BackupError` naming it (lines were bounded by :func:`_check_files`)."""
-    with zf.open(name) as fh:
-        for number, line in enumerate(io.TextIOWrapper(fh, encoding="utf-8"), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (ValueError, RecursionError) as exc:
-                raise BackupError(
-                    _("{file}, row {n}: not valid JSON ({error})").format(
-                        file=name, n=number, error=exc
-                    )
-                ) from None
-            if not isinstance(row, dict):
-                raise BackupError(
-                    _("{file}, row {n}: not a JSON object").format(file=name, n=number)
-                )
-            yield number, row
-
-
 def _reset_sequences(conn: Connection, order: list[Table]) -> None:
     """Move each id sequence past the restored ids (PostgreSQL keeps them apart from rows)."""
     for table in order:
@@ -671,121 +439,10 @@ def _reset_sequences(conn: Connection, order: list[Table]) -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
-    if isinstance(column.type, DateTime):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(column.type, Date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(column.type, Boolean):
-        return lambda v: None if v is None else bool(v)
-    return lambda v: v
-
-
-def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
-    """The value of ``column`` from its JSON form; TypeError or ValueError (with a message a
-    person can act on) when it has the wrong type or form."""
-    if isinstance(column.type, DateTime):
-        return lambda v: None if v is None else dt.datetime.fromisoformat(_typed(v, str))
-    if isinstance(column.type, Date):
-        return lambda v: None if v is None else dt.date.fromisoformat(_typed(v, str))
-    if isinstance(column.type, Boolean):
-        return lambda v: None if v is None else _typed(v, bool)
-    if isinstance(column.type, Integer):
-        return lambda v: None if v is None else _id_sized(_typed(v, int))
-    if isinstance(column.type, Float):
-        return lambda v: None if v is None else float(_typed(v, (int, float)))
-    if isinstance(column.type, String):
-        return lambda v: None if v is None else _typed(v, str)
-    return lambda v: v  # JSON columns as they are
-
-
-def _typed(value: Any, kind: type | tuple[type, ...]) -> Any:
-    if isinstance(value, bool) and kind is not bool:
-        raise TypeError(_("expected {kind}, got {value!r}").format(kind=_kind(kind), value=value))
-    if not isinstance(value, kind):
-        raise TypeError(
-            _("expected {kind}, got {value!r}").format(kind=_kind(kind), value=str(value)[:60])
-        )
-    return value
-
-
-def _kind(kind: type | tuple[type, ...]) -> str:
-    first = kind[0] if isinstance(kind, tuple) else kind
-    return {str: "text", int: "a whole number", bool: "true or false"}.get(first, "a number")
-
-
-def _id_sized(value: int) -> int:
-    # Integer columns are PostgreSQL's int4: a larger number would fail in the database.
-    if not -(2**31) <= value < 2**31:
-        raise ValueError(_("{value} is out of range").format(value=value))
-    return value
-
-
-def _one_of(allowed: type[StrEnum]) -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        if value not in {m.value for m in allowed}:
-            raise ValueError(
-                _("{value!r} is not one of {allowed}").format(
-                    value=str(value)[:60], allowed=", ".join(m.value for m in allowed)
-                )
-            )
-
-    return check
-
-
-def _url(value: Any) -> None:
-    try:
-        validate_url(value)
-    except ValidationError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _past(value: Any) -> None:
-    if value > dt.date.today():
-        raise ValueError(_("{value} is in the future").format(value=value.isoformat()))
-
-
-def _username(value: Any) -> None:
-    try:
-        if auth.validate_username(value) != value:
-            raise ValueError(_("{value!r} is not a normalised username").format(value=value))
-    except auth.AccountError as exc:
-        raise ValueError(str(exc)) from None
-
-
-# The values an import or an edit would refuse, refused in a restore too (issue #13.11).
-_CHECKS: dict[str, dict[str, Callable[[Any], None]]] = {
-    "assessment": {
-        "status": _one_of(Status),
-        "previous_status": _one_of(Status),
-        "evidence_url": _url,
-        "assessed_on": _past,
-    },
-    "recommendation": {"response": _one_of(Response)},
-    "recommendation_link": {"status": _one_of(LinkStatus)},
-    USER_TABLE: {"role": _one_of(Role), "username": _username},
-}
-
-
-def _local_meta(key: Any) -> bool:
-    """True for the meta rows that belong to the installation, not to its data."""
-    return isinstance(key, str) and (
-        key == _LOCAL_META_KEY or key.startswith(_LOCAL_META_PREFIX) or key == auth.LOGIN_EPOCH_KEY
-    )
-
-
 def _revision(conn: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(conn).get_current_revision()
-
-
-def _known_revision(revision: str) -> bool:
-    script = ScriptDirectory.from_config(schema._config())
-    try:
-        return script.get_revision(revision) is not None
-    except CommandError:
-        return False
 
 
 def _zip_time(iso: str) -> tuple[int, int, int, int, int, int]:
@@ -798,6 +455,7 @@ def _stamp() -> str:
 
 
 __all__ = [
+    "MANIFEST",
     "BackupError",
     "BackupInfo",
     "auto_backup",
