@@ -46,14 +46,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db, queries
+from tracker import auth, db, queries
 from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.i18n import _
-from tracker.link_decisions import decide_suggestion
 from tracker.link_scoring import (
     DEFAULT_THRESHOLD,
     MAX_PER_RECOMMENDATION,
@@ -64,13 +63,13 @@ from tracker.link_scoring import (
     select_pairs,
     similarity_matrix,
 )
+from tracker.link_store import decide_suggestion, store_suggestions
 from tracker.link_text import clear_normalised_cache, normalise_for_matching, state_name_words
 from tracker.models import (
     Recommendation,
     RecommendationLink,
     Review,
     State,
-    utcnow,
 )
 from tracker.vocab import NOT_ASSESSED, LinkStatus, Role, Status
 
@@ -225,34 +224,19 @@ def suggest(
     result.known = len(candidates) - len(new)
     result.added = len(new)
     result.new = new
-    if new:
-        now = utcnow()
-        # Core's executemany: the ORM's bulk insert took half again as long (21,000 rows).
-        session.connection().execute(
-            insert(RecommendationLink.__table__),  # type: ignore[arg-type]
-            [
-                {
-                    "earlier_id": c.earlier_id,
-                    "later_id": c.later_id,
-                    "score": c.score,
-                    "status": LinkStatus.SUGGESTED.value,
-                    "created_at": now,
-                }
-                for c in new
-            ],
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="link.suggest",
-            entity="recommendation_link",
-            summary=f"{len(new)} suggested repeat(s), threshold {threshold:g}",
-            after={
-                "added": len(new),
-                "threshold": threshold,
-                "state_ids": None if state_ids is None else sorted(set(state_ids)),
-            },
-        )
+    store_suggestions(
+        session,
+        RecommendationLink,
+        [{"earlier_id": c.earlier_id, "later_id": c.later_id, "score": c.score} for c in new],
+        actor,
+        action="link",
+        summary=f"{len(new)} suggested repeat(s), threshold {threshold:g}",
+        after={
+            "added": len(new),
+            "threshold": threshold,
+            "state_ids": None if state_ids is None else sorted(set(state_ids)),
+        },
+    )
     return result
 
 

@@ -3,7 +3,7 @@
 An organisation's own recommendations are saved with a report outline
 (:mod:`tracker.submission.drafts`) for the review the report is for. Once that review's
 recommendations are imported, :func:`suggest_own` scores each own recommendation against
-them with the repeat scoring of :mod:`tracker.linking` (the same normalisation, rarity
+them with the repeat scoring of :mod:`tracker.link_scoring` (the same normalisation, rarity
 weights, treaty rule, threshold and per-recommendation limit) and stores the likely pairs as
 suggestions; a person confirms or rejects each (:func:`decide_own_link`, audited). The
 recommendation page, the Report page and the snapshot then say "taken up by 3 States
@@ -17,12 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db
+from tracker import auth, db
 from tracker.i18n import _, ngettext
-from tracker.link_decisions import decide_suggestion
 from tracker.link_scoring import (
     DEFAULT_THRESHOLD,
     feature_similarity,
@@ -30,6 +29,7 @@ from tracker.link_scoring import (
     idf_weights,
     select_pairs,
 )
+from tracker.link_store import decide_suggestion, store_suggestions
 from tracker.link_text import normalise_for_matching, state_name_words
 from tracker.models import (
     OwnRecommendation,
@@ -38,7 +38,6 @@ from tracker.models import (
     Review,
     State,
     recommendation_states,
-    utcnow,
 )
 from tracker.vocab import LinkStatus, Role, response_label
 
@@ -79,7 +78,6 @@ def suggest_own(
         for sid, n, u in session.execute(select(State.id, State.name, State.un_name))
     }
     new: list[dict[str, Any]] = []
-    now = utcnow()
     for (sid, sess), owns in own_by_review.items():
         # The review the own recommendations were written for.
         recs = session.execute(
@@ -111,23 +109,17 @@ def suggest_own(
                     "own_id": pair[0],
                     "recommendation_id": pair[1],
                     "score": round(float(scores[i, j]), 1),
-                    "status": LinkStatus.SUGGESTED.value,
-                    "created_at": now,
                 }
             )
-    if new:
-        session.connection().execute(
-            insert(OwnRecommendationLink.__table__),  # type: ignore[arg-type]
-            new,
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="own_link.suggest",
-            entity="own_recommendation_link",
-            summary=f"{len(new)} suggested take-up(s), threshold {threshold:g}",
-            after={"added": len(new), "threshold": threshold},
-        )
+    store_suggestions(
+        session,
+        OwnRecommendationLink,
+        new,
+        actor,
+        action="own_link",
+        summary=f"{len(new)} suggested take-up(s), threshold {threshold:g}",
+        after={"added": len(new), "threshold": threshold},
+    )
     return len(new)
 
 
