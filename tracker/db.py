@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -166,3 +166,33 @@ def concurrently(session: Session, calls: Sequence[Callable[[Session], T]]) -> l
 
     with ThreadPoolExecutor(max_workers=min(len(calls), CONCURRENT_READS)) as pool:
         return list(pool.map(run, calls))
+
+
+class Versioned(Protocol):
+    """A row edited with optimistic locking: its ``version`` moves on with every write."""
+
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def row_at_version(
+    session: Session,
+    model: type[V],
+    row_id: int,
+    expected_version: int,
+    *,
+    missing: Callable[[], Exception],
+    moved: Callable[[V], Exception],
+) -> V:
+    """The row ``row_id`` of ``model`` for an edit started at ``expected_version``: read
+    afresh and row-locked (PostgreSQL), else raise ``missing()`` when it is gone or
+    ``moved(row)`` when someone else changed it since (optimistic locking)."""
+    row = session.get(model, row_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise missing()
+    if row.version != expected_version:
+        raise moved(row)
+    return row

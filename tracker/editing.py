@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit, auth, db
-from tracker.errors import ValidationError
+from tracker.errors import ValidationError, check_fields
 from tracker.i18n import _
 from tracker.identity import clean_text, distinct_paragraphs, identity_key, paragraph_key
 from tracker.models import (
@@ -152,14 +152,18 @@ def update_recommendation(
     """
     auth.require(Role.EDITOR, _("editing a recommendation"))
     db.begin_write(session)
-    rec = session.get(Recommendation, rec_id, with_for_update=True, populate_existing=True)
-    if rec is None:
-        raise ValidationError(
+    rec = db.row_at_version(
+        session,
+        Recommendation,
+        rec_id,
+        expected_version,
+        missing=lambda: ValidationError(
             "id", _("id: there is no recommendation with id {id}").format(id=rec_id)
-        )
+        ),
+        # A bad value is said before a conflict: _validate raises first.
+        moved=lambda r: _conflict(session, r, expected_version, _validate(changes)),
+    )
     wanted = _validate(changes)
-    if rec.version != expected_version:
-        _conflict(session, rec, expected_version, wanted)
     current = _metadata(rec)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -190,7 +194,7 @@ def update_recommendation(
         session.rollback()
         fresh = session.get(Recommendation, rec_id, populate_existing=True)
         assert fresh is not None
-        _conflict(session, fresh, expected_version, wanted)
+        raise _conflict(session, fresh, expected_version, wanted) from None
     before["version"] = expected_version
     after["version"] = rec.version
     audit.record(
@@ -208,9 +212,11 @@ def update_recommendation(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _conflict(session: Session, rec: Recommendation, expected: int, wanted: dict[str, Any]) -> None:
+def _conflict(
+    session: Session, rec: Recommendation, expected: int, wanted: dict[str, Any]
+) -> ConflictError:
     last = last_edit(session, rec.id)
-    raise ConflictError(
+    return ConflictError(
         rec.id,
         expected,
         rec.version,
@@ -222,14 +228,9 @@ def _conflict(session: Session, rec: Recommendation, expected: int, wanted: dict
 
 
 def _validate(changes: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = [k for k in changes if k not in EDITABLE_FIELDS]
-    if unknown:
-        raise ValidationError(
-            unknown[0],
-            _("{field}: not an editable field (editable: {allowed})").format(
-                field=unknown[0], allowed=", ".join(EDITABLE_FIELDS)
-            ),
-        )
+    check_fields(
+        changes, EDITABLE_FIELDS, _("{field}: not an editable field (editable: {allowed})")
+    )
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "paragraph":

@@ -7,6 +7,8 @@ machinery of another module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 
 class ValidationError(ValueError):
     """Input a person can correct; the message says what and quotes the value."""
@@ -14,3 +16,14 @@ class ValidationError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+def check_fields(names: Iterable[str], allowed: Sequence[str], message: str) -> None:
+    """Refuse a change naming a field not in ``allowed``: :class:`ValidationError` for the
+    first such field, ``message`` (translated, with ``{field}`` and ``{allowed}``) saying
+    which fields there are."""
+    unknown = [k for k in names if k not in allowed]
+    if unknown:
+        raise ValidationError(
+            unknown[0], message.format(field=unknown[0], allowed=", ".join(allowed))
+        )

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
 from tracker.assessments import ValidationError, parse_date
+from tracker.errors import check_fields
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import PlannedAction, Recommendation, Review
@@ -79,14 +80,9 @@ def _date(value: Any, field: str) -> dt.date | None:
 
 
 def _validate(changes: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = [k for k in changes if k not in PLAN_FIELDS]
-    if unknown:
-        raise ValidationError(
-            unknown[0],
-            _("{field}: not a field of a planned action (fields: {allowed})").format(
-                field=unknown[0], allowed=", ".join(PLAN_FIELDS)
-            ),
-        )
+    check_fields(
+        changes, PLAN_FIELDS, _("{field}: not a field of a planned action (fields: {allowed})")
+    )
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "action":
@@ -242,20 +238,22 @@ def remove_action(
 
 def _locked(session: Session, action_id: int, expected_version: int) -> PlannedAction:
     """The action, row-locked (PostgreSQL), at ``expected_version``; else PlanConflictError."""
-    item = session.get(PlannedAction, action_id, with_for_update=True, populate_existing=True)
-    if item is None:
-        raise PlanConflictError(
+    return db.row_at_version(
+        session,
+        PlannedAction,
+        action_id,
+        expected_version,
+        missing=lambda: PlanConflictError(
             _("Planned action {id} no longer exists: someone else removed it.").format(id=action_id)
-        )
-    if item.version != expected_version:
-        raise PlanConflictError(
+        ),
+        moved=lambda item: PlanConflictError(
             _(
                 "Conflict: planned action {id} was changed by someone else while you were "
                 "editing it (you started from version {yours}, it is now at version {now}). "
                 "Nothing was saved: look at the current values and apply your change again."
             ).format(id=action_id, yours=expected_version, now=item.version)
-        )
-    return item
+        ),
+    )
 
 
 def _summary(item: PlannedAction) -> str:
