@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tracker import db, private_files, queries, schema, settings
 from tracker.assessments import add_assessment
@@ -231,6 +231,21 @@ def _selection_filters(args: argparse.Namespace) -> Filters | None:
     return filters_from_args(ns)
 
 
+def _assessment_values(args: argparse.Namespace, actor: str | None) -> dict[str, Any]:
+    """The assessment ``assess`` records, from its flags: one recommendation or a selection."""
+    return {
+        "status": args.status,
+        "assessed_on": args.date,
+        "source_org": args.source,
+        "evidence": args.evidence,
+        "evidence_url": args.url,
+        "actor": actor,
+        "source_type": args.source_type,
+        "confidence": args.confidence,
+        "private": args.private,
+    }
+
+
 def cmd_assess(args: argparse.Namespace) -> int:
     f = _selection_filters(args)
     if (args.id is None) == (f is None):
@@ -244,19 +259,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     if f is not None:
         return _assess_selection(args, f, actor)
     with db.session_scope(ready_engine()) as s:
-        a = add_assessment(
-            s,
-            args.id,
-            status=args.status,
-            assessed_on=args.date,
-            source_org=args.source,
-            evidence=args.evidence,
-            evidence_url=args.url,
-            actor=actor,
-            source_type=args.source_type,
-            confidence=args.confidence,
-            private=args.private,
-        )
+        a = add_assessment(s, args.id, **_assessment_values(args, actor))
         out(
             _("Recorded: recommendation {id} is {status} as of {date} ({source}).").format(
                 id=args.id,
@@ -288,15 +291,7 @@ def _assess_selection(args: argparse.Namespace, f: Filters, actor: str | None) -
                 s,
                 f,
                 limit=None if args.yes else args.max,
-                status=args.status,
-                assessed_on=args.date,
-                source_org=args.source,
-                evidence=args.evidence,
-                evidence_url=args.url,
-                actor=actor,
-                source_type=args.source_type,
-                confidence=args.confidence,
-                private=args.private,
+                **_assessment_values(args, actor),
             )
         except bulk.TooManyError as exc:
             raise CliError(

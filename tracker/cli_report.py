@@ -38,17 +38,25 @@ REPORT_FORMATS = {".docx": "docx", ".md": "md", ".csv": "csv"}
 SNAPSHOT_FORMATS = {".png": "png", ".pdf": "pdf"}
 
 
-def _read_own(path: str) -> list[str]:
-    """The organisation's recommendations from a text file: one per line."""
+def _read_text(flag: str, path: str) -> str:
+    """The UTF-8 text file a flag names (``--own``, ``--outline``); CliError naming the flag."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        return Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CliError(
-            _("--own: cannot read {path!r}: {error}").format(path=path, error=exc.strerror)
+            _("{flag}: cannot read {path!r}: {error}").format(
+                flag=flag, path=path, error=exc.strerror
+            )
         ) from exc
     except UnicodeDecodeError as exc:
-        raise CliError(_("--own: {path!r} is not UTF-8 text").format(path=path)) from exc
-    return [line for line in text.splitlines() if line.strip()]
+        raise CliError(
+            _("{flag}: {path!r} is not UTF-8 text").format(flag=flag, path=path)
+        ) from exc
+
+
+def _read_own(path: str) -> list[str]:
+    """The organisation's recommendations from a text file: one per line."""
+    return [line for line in _read_text("--own", path).splitlines() if line.strip()]
 
 
 def _settings_from_args(
@@ -92,14 +100,7 @@ def _settings_from_args(
 
 
 def _read_outline(path: str) -> outlines.Outline:
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CliError(
-            _("--outline: cannot read {path!r}: {error}").format(path=path, error=exc.strerror)
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise CliError(_("--outline: {path!r} is not UTF-8 text").format(path=path)) from exc
+    text = _read_text("--outline", path)
     return outlines.read_toml(text, Path(path).name)  # ValidationError names FILE and key
 
 
