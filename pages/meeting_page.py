@@ -185,25 +185,23 @@ if m["summary"] or m["pos"] >= n:
             key="meeting_changes",
         )
     stem = meeting.minutes_file_stem(mt)
-    with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            _("Minutes (Markdown)"),
-            meeting.minutes_markdown(mt, changes, reviewed=reviewed, scope=m["scope"]),
-            file_name=f"{stem}.md",
-            mime="text/markdown",
-            key="minutes_md",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        st.download_button(
-            _("Minutes (Word)"),
-            meeting.minutes_docx(mt, changes, reviewed=reviewed, scope=m["scope"]),
-            file_name=f"{stem}.docx",
-            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            key="minutes_docx",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+    ui.download_row(
+        stem,
+        [
+            ui.Download(
+                _("Minutes (Markdown)"),
+                meeting.minutes_markdown(mt, changes, reviewed=reviewed, scope=m["scope"]),
+                "md",
+                "minutes_md",
+            ),
+            ui.Download(
+                _("Minutes (Word)"),
+                meeting.minutes_docx(mt, changes, reviewed=reviewed, scope=m["scope"]),
+                "docx",
+                "minutes_docx",
+            ),
+        ],
+    )
     st.stop()
 
 pos = m["pos"]

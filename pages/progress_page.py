@@ -6,6 +6,9 @@ Every breakdown and the status over time come from one cached call (progress.pro
 five grouped passes run at the same time instead of a query per chart), which also tells
 whether anything matches."""
 
+from collections.abc import Callable
+
+import pandas as pd
 import streamlit as st
 
 from tracker import charts, evidence, progress, ui
@@ -90,42 +93,56 @@ def state_name(c: str) -> str:
     return _("Other states") if c == progress.OTHER else shown_name(c)
 
 
-# Ties are ordered by the names shown; "other" is drawn apart (its bar set the scale).
-themes = progress.top_categories(breakdowns.by_theme, "theme", n_themes, theme_name)
-ui.plotly(
-    charts.status_stack(
-        themes,
-        "theme",
-        _("Current status by theme (top {n} and other themes) — {where}").format(
-            n=n_themes, where=where
+def top_stack(
+    frame: pd.DataFrame,
+    column: str,
+    n: int,
+    label: Callable[[str], str],
+    title: str,
+    note: str,
+    key: str,
+) -> None:
+    """The status of the ``n`` largest categories of ``column`` and of all the others
+    together. Ties are ordered by the names shown; "other" is drawn apart (its bar set the
+    scale)."""
+    ui.plotly(
+        charts.status_stack(
+            progress.top_categories(frame, column, n, label),
+            column,
+            title,
+            note,
+            label=label,
+            share=share,
+            apart=progress.OTHER,
         ),
-        _("{caption}. A recommendation counts once under each of its themes.").format(
-            caption=caption
-        ),
-        label=theme_name,
-        share=share,
-        apart=progress.OTHER,
+        key=key,
+    )
+
+
+top_stack(
+    breakdowns.by_theme,
+    "theme",
+    n_themes,
+    theme_name,
+    _("Current status by theme (top {n} and other themes) — {where}").format(
+        n=n_themes, where=where
     ),
-    key="by_theme",
+    _("{caption}. A recommendation counts once under each of its themes.").format(caption=caption),
+    "by_theme",
 )
 
 st.subheader(_("By recommending state and regional group"))
 n_states = st.slider(_("Recommending states shown"), 5, 60, 15, key="progress_top_states")
-ui.plotly(
-    charts.status_stack(
-        progress.top_categories(breakdowns.by_state, "name", n_states, state_name),
-        "name",
-        _("Current status by recommending state (top {n}) — {where}").format(
-            n=n_states, where=where
-        ),
-        _("{caption}. A recommendation made by several states counts for each.").format(
-            caption=caption
-        ),
-        label=state_name,
-        share=share,
-        apart=progress.OTHER,
+top_stack(
+    breakdowns.by_state,
+    "name",
+    n_states,
+    state_name,
+    _("Current status by recommending state (top {n}) — {where}").format(n=n_states, where=where),
+    _("{caption}. A recommendation made by several states counts for each.").format(
+        caption=caption
     ),
-    key="by_state",
+    "by_state",
 )
 ui.plotly(
     charts.status_stack(

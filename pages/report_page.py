@@ -282,35 +282,28 @@ def _maker(render: Callable[[submission.Report], bytes]) -> Callable[[], bytes]:
 
 
 stem = f"upr-{report.settings.state.lower()}-session-{report.session}"
-with st.container(horizontal=True, gap="small"):
-    st.download_button(
-        _("Word document"),
-        _maker(submission.to_docx),
-        file_name=f"{stem}.docx",
-        mime=MIME_DOCX,
-        key=K + "dl_docx",
-        on_click="ignore",
-        icon=":material/description:",
-        type="primary",
-    )
-    st.download_button(
-        _("Markdown"),
-        _maker(lambda r: submission.to_markdown(r).encode("utf-8")),
-        file_name=f"{stem}.md",
-        mime="text/markdown",
-        key=K + "dl_md",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    st.download_button(
-        _("CSV of the recommendations"),
-        _maker(submission.to_csv),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=K + "dl_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+ui.download_row(
+    stem,
+    [
+        ui.Download(
+            _("Word document"),
+            _maker(submission.to_docx),
+            "docx",
+            K + "dl_docx",
+            icon=":material/description:",
+            primary=True,
+        ),
+        ui.Download(
+            _("Markdown"),
+            _maker(lambda r: submission.to_markdown(r).encode("utf-8")),
+            "md",
+            K + "dl_md",
+        ),
+        ui.Download(
+            _("CSV of the recommendations"), _maker(submission.to_csv), "csv", K + "dl_csv"
+        ),
+    ],
+)
 
 if (
     outline is not None

@@ -48,26 +48,22 @@ def _maker(fmt: str) -> Callable[[], bytes]:
 
 
 stem = f"upr-snapshot-{iso3.lower()}"
-with st.container(horizontal=True, gap="small"):
-    st.download_button(
-        _("PNG image (1920 × 1080)"),
-        _maker("png"),
-        file_name=f"{stem}.png",
-        mime="image/png",
-        key="snap_png",
-        on_click="ignore",
-        icon=":material/image:",
-        type="primary",
-    )
-    st.download_button(
-        _("PDF (one page)"),
-        _maker("pdf"),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        key="snap_pdf",
-        on_click="ignore",
-        icon=":material/picture_as_pdf:",
-    )
+ui.download_row(
+    stem,
+    [
+        ui.Download(
+            _("PNG image (1920 × 1080)"),
+            _maker("png"),
+            "png",
+            "snap_png",
+            icon=":material/image:",
+            primary=True,
+        ),
+        ui.Download(
+            _("PDF (one page)"), _maker("pdf"), "pdf", "snap_pdf", icon=":material/picture_as_pdf:"
+        ),
+    ],
+)
 if data.is_sample:
     st.warning(
         _("This state's records include sample data: the images are watermarked “sample data”."),

@@ -29,6 +29,23 @@ def attempt(fn, *args, success: str) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
+def password_twice(label: str, key: str) -> tuple[str, str]:
+    """A new password and the same again (keys ``key`` and ``key + "2"``)."""
+    first = st.text_input(label, type="password", key=key, autocomplete="new-password")
+    again = st.text_input(
+        _("Password again"), type="password", key=key + "2", autocomplete="new-password"
+    )
+    return first, again
+
+
+def same_twice(first: str, again: str) -> bool:
+    """True when both entries are the same password; else says so."""
+    if first != again:
+        st.error(_("password: the two entries differ"), icon=":material/error:")
+        return False
+    return True
+
+
 users = ui.query(auth.users_frame)
 names = users["username"].tolist()
 local = not names
@@ -54,21 +71,18 @@ with add, st.form("user_add", clear_on_submit=True):
         format_func=role_option,
         key="ua_role",
     )
-    pw = st.text_input(_("Password"), type="password", key="ua_pw", autocomplete="new-password")
-    pw2 = st.text_input(
-        _("Password again"), type="password", key="ua_pw2", autocomplete="new-password"
+    pw, pw2 = password_twice(_("Password"), "ua_pw")
+    added = st.form_submit_button(
+        _("Add the account"), type="primary", icon=":material/person_add:"
     )
-    if st.form_submit_button(_("Add the account"), type="primary", icon=":material/person_add:"):
-        if pw != pw2:
-            st.error(_("password: the two entries differ"), icon=":material/error:")
-        else:
-            attempt(
-                auth.create_user,
-                name,
-                pw,
-                role,
-                success=_("Added {user}.").format(user=auth.normalise_username(name)),
-            )
+    if added and same_twice(pw, pw2):
+        attempt(
+            auth.create_user,
+            name,
+            pw,
+            role,
+            success=_("Added {user}.").format(user=auth.normalise_username(name)),
+        )
 
 if names:
     with role_tab, st.form("user_role"):
@@ -84,23 +98,16 @@ if names:
 
     with password_tab, st.form("user_password", clear_on_submit=True):
         who = st.selectbox(_("Account"), names, key="up_name")
-        pw = st.text_input(
-            _("New password"), type="password", key="up_pw", autocomplete="new-password"
-        )
-        pw2 = st.text_input(
-            _("Password again"), type="password", key="up_pw2", autocomplete="new-password"
-        )
+        pw, pw2 = password_twice(_("New password"), "up_pw")
         st.caption(_("Setting a password also unlocks an account locked after failed logins."))
-        if st.form_submit_button(_("Set the password"), icon=":material/key:"):
-            if pw != pw2:
-                st.error(_("password: the two entries differ"), icon=":material/error:")
-            else:
-                attempt(
-                    auth.set_password,
-                    who,
-                    pw,
-                    success=_("Password changed for {user}.").format(user=who),
-                )
+        set_it = st.form_submit_button(_("Set the password"), icon=":material/key:")
+        if set_it and same_twice(pw, pw2):
+            attempt(
+                auth.set_password,
+                who,
+                pw,
+                success=_("Password changed for {user}.").format(user=who),
+            )
 
     with remove_tab, st.form("user_remove"):
         who = st.selectbox(_("Account"), names, key="ux_name")

@@ -13,6 +13,7 @@ in this list (no cycles):
 * :mod:`~tracker.ui.url` — a page's own controls kept in the URL;
 * :mod:`~tracker.ui.sidebar` — the shared filters in the sidebar and the URL;
 * :mod:`~tracker.ui.widgets` — banner, page header, charts, tables, downloads, page number;
+* :mod:`~tracker.ui.file_buttons` — a row of download buttons for the files a page makes;
 * :mod:`~tracker.ui.repeats`, :mod:`~tracker.ui.edit_forms`, :mod:`~tracker.ui.plans` —
   sections of the recommendation, Flagged and Explorer pages (action plans, bulk
   assessment);
@@ -26,6 +27,7 @@ from tracker.ui.actor import ACTOR_KEY, can_write, current_actor, is_admin, requ
 from tracker.ui.assessment_fields import assessment_fields
 from tracker.ui.data import begin_run, data_version, engine, query, session, write
 from tracker.ui.edit_forms import drafts_for_review, edit_recommendation_form, retraction_form
+from tracker.ui.file_buttons import Download, download_row
 from tracker.ui.import_steps import render_repeats_step, start_repeats_step
 from tracker.ui.language import LANG_PARAM, LANGUAGE_NAMES, init_language, language_switch
 from tracker.ui.login import COOKIE, LOGIN_KEY, TOKEN_REFRESH_S, logout, require_login
@@ -79,6 +81,7 @@ __all__ = [
     "TABLE_ROWS_IN_VIEW",
     "TEXT_ROW_HEIGHT",
     "TOKEN_REFRESH_S",
+    "Download",
     "action_plan_section",
     "as_of",
     "assessment_fields",
@@ -90,6 +93,7 @@ __all__ = [
     "current_actor",
     "current_filters",
     "data_version",
+    "download_row",
     "downloads",
     "drafts_for_review",
     "due_actions_section",

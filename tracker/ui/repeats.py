@@ -4,6 +4,7 @@ Not a repeat buttons for editors, and the "repeated and still not implemented" l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -23,17 +24,21 @@ from tracker.vocab import status_label
 _REPEATS_MESSAGE = "_repeats_message"
 
 
-def _decide_link(link_id: int, confirm: bool) -> None:
-    """Button callback: confirm or reject a suggested repeat (one transaction, audited)."""
+def _decide(decide: Callable[..., Any], link_id: int, confirm: bool, said: str) -> None:
+    """Write a person's decision on a suggested pair (``decide``: linking.decide_link or
+    own_links.decide_own_link; one transaction, audited) and keep what to say about it."""
     try:
-        write(linking.decide_link, link_id, confirm)
+        write(decide, link_id, confirm)
     except (ValidationError, auth.PermissionDenied) as exc:
         st.session_state[_REPEATS_MESSAGE] = ("error", str(exc))
     else:
-        st.session_state[_REPEATS_MESSAGE] = (
-            "success",
-            _("Confirmed as a repeat.") if confirm else _("Marked as not a repeat."),
-        )
+        st.session_state[_REPEATS_MESSAGE] = ("success", said)
+
+
+def _decide_link(link_id: int, confirm: bool) -> None:
+    """Button callback: confirm or reject a suggested repeat."""
+    said = _("Confirmed as a repeat.") if confirm else _("Marked as not a repeat.")
+    _decide(linking.decide_link, link_id, confirm, said)
 
 
 def _link_card(view: Any, editable: bool) -> None:
@@ -213,17 +218,12 @@ def render_repeated_not_implemented(f: Filters) -> None:
 
 def _decide_own_link(link_id: int, confirm: bool) -> None:
     """Button callback: confirm or reject that this recommendation took up one of ours."""
-    try:
-        write(own_links.decide_own_link, link_id, confirm)
-    except (ValidationError, auth.PermissionDenied) as exc:
-        st.session_state[_REPEATS_MESSAGE] = ("error", str(exc))
-    else:
-        st.session_state[_REPEATS_MESSAGE] = (
-            "success",
-            _("Confirmed: it took up our recommendation.")
-            if confirm
-            else _("Marked as not taking up our recommendation."),
-        )
+    said = (
+        _("Confirmed: it took up our recommendation.")
+        if confirm
+        else _("Marked as not taking up our recommendation.")
+    )
+    _decide(own_links.decide_own_link, link_id, confirm, said)
 
 
 def render_own_links(rec_id: int) -> None:
