@@ -41,3 +41,26 @@ def test_no_two_modules_import_each_other() -> None:
         }
     )
     assert circles == []
+
+
+# Modules still longer than MAX_LINES, kept in view until they are split (issue #17): the
+# importers, the charts and the read side are being worked on apart.
+LONGER = {
+    "assessments.py",
+    "charts.py",
+    "importers/__init__.py",
+    "importers/files.py",
+    "importers/writer.py",
+    "queries.py",
+}
+MAX_LINES = 600
+
+
+def test_modules_are_split_by_responsibility_before_they_grow_long() -> None:
+    long = {
+        str(path.relative_to(TRACKER))
+        for path in TRACKER.rglob("*.py")
+        if "migrations" not in path.parts
+        and len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES
+    }
+    assert long - LONGER == set()
