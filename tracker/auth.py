@@ -150,6 +150,7 @@ class LoginResult:
 
 
 def validate_username(username: str) -> str:
+    """The username normalised; AccountError unless it is 1 to 100 allowed characters."""
     name = normalise_username(username)
     if not USERNAME_PATTERN.match(name):
         raise AccountError(
@@ -162,6 +163,7 @@ def validate_username(username: str) -> str:
 
 
 def validate_password(password: str) -> str:
+    """The password; AccountError when it is too short or too long."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(
             "password",
@@ -175,6 +177,7 @@ def validate_password(password: str) -> str:
 
 
 def validate_role(role: str) -> Role:
+    """The role named (any case); AccountError for a role that does not exist."""
     try:
         return Role((role or "").strip().lower())
     except ValueError:

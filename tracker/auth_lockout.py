@@ -39,6 +39,7 @@ def _digest(text: str, n: int) -> str:
 
 def name_counter_key(name: str, address: str) -> str:
     # The username's digest first, so that unlocking one account clears it at every address.
+    """The meta key counting failures of username ``name`` from ``address``."""
     return f"{_THROTTLE_PREFIX}{_NAME_KIND}:{_digest(name, 20)}{_digest(address, 20)}"
 
 
@@ -47,19 +48,24 @@ def _name_prefix(name: str) -> str:
 
 
 def address_counter_key(address: str) -> str:
+    """The meta key counting failures from ``address``, whatever the usernames."""
     return f"{_THROTTLE_PREFIX}{_ADDRESS_KIND}:{_digest(address, 40)}"
 
 
 def ms(moment: dt.datetime) -> int:
+    """A naive UTC time as epoch milliseconds (how counters store times)."""
     return int(moment.replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
 def from_ms(ms: int) -> dt.datetime:
+    """Epoch milliseconds as a naive UTC time."""
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
 class Counter:
+    """Failed logins under one key: how many in a row, the last one, and any lock."""
+
     failures: int = 0
     last_ms: int = 0
     locked_until_ms: int = 0
@@ -91,6 +97,7 @@ class Counter:
 
 
 def read_counters(session: Session, keys: list[str]) -> dict[str, Counter]:
+    """The counters under ``keys`` (a fresh one for a key never stored)."""
     rows = session.execute(select(Meta.key, Meta.value).where(Meta.key.in_(keys))).all()
     found = {k: Counter.parse(v) for k, v in rows}
     return {k: found.get(k, Counter()) for k in keys}
@@ -116,6 +123,7 @@ def clear_name_counters(session: Session, name: str) -> None:
 
 
 def address_locked_message(until: dt.datetime) -> str:
+    """What a person is told while their address is locked out."""
     return _(
         "Too many failed logins from your network address: try again after {time} UTC."
     ).format(time=until.strftime("%Y-%m-%d %H:%M"))
@@ -166,11 +174,13 @@ def record_failure(
 
 
 def iso_time(value: dt.datetime | None) -> str | None:
+    """A time as ISO text to the second (for the audit trail), or None."""
     return value.isoformat(timespec="seconds") if value else None
 
 
 def locked_message(until: dt.datetime) -> str:
     # Said the same way for unknown usernames: it must not tell that an account exists.
+    """What a person is told while a username is locked out for their address."""
     return _(
         "Too many failed logins with this username: it is locked until {time} UTC for your "
         "network address. An admin can unlock it earlier."

@@ -92,6 +92,7 @@ def normalise_username(username: str) -> str:
 
 
 def find_user(session: Session, username: str, *, for_update: bool = False) -> User | None:
+    """The account ``username`` (compared normalised), or None; ``for_update`` locks its row."""
     stmt = select(User).where(User.username == normalise_username(username))
     if for_update:
         stmt = stmt.with_for_update()

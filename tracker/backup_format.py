@@ -59,6 +59,7 @@ def tables() -> list[Table]:
 
 # --- values ----------------------------------------------------------------------------------
 def encoder(column: Column[Any]) -> Callable[[Any], Any]:
+    """How ``column``'s values are written as JSON (dates and times as ISO text)."""
     if isinstance(column.type, DateTime):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(column.type, Date):

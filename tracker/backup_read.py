@@ -50,6 +50,7 @@ def read_backup(path: str | Path) -> BackupInfo:
 
 
 def open_backup(path: Path) -> zipfile.ZipFile:
+    """The backup as a zip file, refused when it is none or would expand too far."""
     if not path.is_file():
         raise BackupError(_("{path}: there is no such file").format(path=path))
     try:
@@ -82,6 +83,7 @@ def open_backup(path: Path) -> zipfile.ZipFile:
 
 
 def read_manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+    """The backup's manifest, checked: its format, version, schema revision and tables."""
     try:
         if zf.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
             raise BackupError(
@@ -164,6 +166,7 @@ def read_manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
 
 
 def check_files(zf: zipfile.ZipFile, path: Path, manifest: dict[str, Any]) -> None:
+    """Every table file's line lengths, checksum and row count, as the manifest says."""
     for entry in manifest["tables"]:
         digest = hashlib.sha256()
         n = 0

@@ -95,6 +95,7 @@ def dispose_engines() -> None:
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
+    """The session maker bound to ``engine`` (the default database when None)."""
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
 
 

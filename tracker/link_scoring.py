@@ -44,6 +44,7 @@ class Features(NamedTuple):
 
 
 def features_of(text: str, idf: dict[str, float]) -> Features:
+    """The features of the normalised ``text`` under the rarity weights ``idf``."""
     words = frozenset(text.split())
     treaties = words & TREATY_TOKENS
     return Features(

@@ -80,6 +80,8 @@ IN_LIST_LIMIT = 5000  # ids per IN (...) list when reading back many recommendat
 # --- suggestions -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinkCandidate:
+    """A pair to suggest: the earlier and the later recommendation, and their score."""
+
     earlier_id: int
     later_id: int
     score: float
