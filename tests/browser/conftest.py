@@ -49,8 +49,6 @@ def start_server(
     process and base URL."""
     environment = dict(os.environ)
     environment["UPR_TRACKER_DATABASE_URL"] = f"sqlite:///{db_path}"
-    # The import's safety backup goes beside the temporary database, not into the checkout.
-    environment.setdefault("UPR_TRACKER_BACKUP_DIR", str(db_path.parent / "backups"))
     environment.update(env or {})
     run = [sys.executable, "-m", "tracker"]
     init = [*run, "init"] + ([] if sample else ["--no-sample"])
