@@ -12,6 +12,7 @@ for people to look at.
 from __future__ import annotations
 
 import ast
+import csv
 import html
 import re
 import sqlite3
@@ -33,6 +34,7 @@ from tests.browser.conftest import (
 from tests.browser.test_dashboard_browser import open_app, tall_screenshot
 from tests.browser.test_readme_urls_browser import readme_urls
 from tests.conftest import PROJECT_ROOT, skip_or_fail
+from tracker.ui.widgets import COLUMN_WIDTHS
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +58,7 @@ PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdf]|%[sdf]|\*\*|`|<br>|\n")
 # holds nothing until the pointer is over a chart.
 SVG_TEXT_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg text'))
   .map(t => t.textContent)"""
-# The Explorer's table: its box, scrolled and window widths, and each heading with its box.
+# The Explorer's table: its box, its scrolled and window widths, the headings of its columns.
 HEADINGS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
   .map(df => {
     const box = df.getBoundingClientRect();
@@ -65,10 +67,15 @@ HEADINGS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDat
       right: box.right,
       scrollWidth: scroller ? scroller.scrollWidth : 0,
       clientWidth: scroller ? scroller.clientWidth : 0,
-      headings: Object.fromEntries(Array.from(df.querySelectorAll('th'))
-        .map(th => [th.innerText.trim(), th.getBoundingClientRect().right])),
+      headings: Array.from(df.querySelectorAll('th')).map(th => th.innerText.trim()),
     };
   })"""
+# The width in px of each word at the data grid's font (Streamlit's: 14 px Source Sans).
+WORD_PX_JS = """(words) => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = '14px "Source Sans", sans-serif';
+  return words.map(w => ctx.measureText(w).width);
+}"""
 # A horizontal bar chart found by its title: per category label (top to bottom), its text
 # and the numbers drawn inside the bars of its row (plotly hides a number that does not fit
 # its segment: such a bar is an unlabelled sliver).
@@ -296,15 +303,27 @@ def test_every_page_of_the_first_hour(first_hour, laptop, url: str, lang: str) -
 
 
 def check_the_explorer_columns(page, lang: str) -> None:
-    """Response and Themes among the headings drawn, inside 1440 px, nothing to scroll."""
+    """Response and Themes among the columns drawn, the table inside 1440 px with nothing
+    to scroll to sideways; and every word of every theme name in the language fits the
+    Themes column (the grid breaks a longer one mid-word: "Международны/е")."""
     page.wait_for_selector('[data-testid="stDataFrame"] th', state="attached", timeout=30_000)
     page.wait_for_timeout(500)  # the grid lays its columns out after it is drawn
     (table,) = page.evaluate(HEADINGS_JS)
-    for heading in (shown("Response", lang), shown("Themes", lang)):
-        assert heading in table["headings"], (heading, table)
-        assert table["headings"][heading] <= VIEWPORT["width"], (heading, table)
+    assert {shown("Response", lang), shown("Themes", lang)} <= set(table["headings"]), table
     assert table["right"] <= VIEWPORT["width"], table
     assert table["scrollWidth"] <= table["clientWidth"] + 1, table
+    words = sorted({w for name in theme_names(lang) for w in name.split()})
+    widest = max(page.evaluate(WORD_PX_JS, words))
+    # The grid's padding (8 px a side) and its rounding: a 103-px word broke at 120 px.
+    assert widest + 2 * 8 + 4 <= COLUMN_WIDTHS["themes"], widest
+
+
+def theme_names(lang: str) -> list[str]:
+    """Every theme name as the app shows it in ``lang``."""
+    path = PROJECT_ROOT / "tracker" / "data" / "themes_ru.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r["translation" if lang == "ru" else "name"] for r in rows]
 
 
 def check_top_bars(page, title: str, other: str) -> None:
