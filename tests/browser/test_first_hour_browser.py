@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import csv
 import html
+import itertools
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -70,6 +71,15 @@ HEADINGS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDat
       headings: Array.from(df.querySelectorAll('th')).map(th => th.innerText.trim()),
     };
   })"""
+# The Overview's flag count links (they open the Flagged page) in the row that holds the
+# first one (further down, a list may link to a flag too): their boxes.
+FLAG_LINKS_JS = """() => {
+  const first = document.querySelector('[data-testid="stMain"] a[href*="flag="]');
+  const row = first && first.closest('[data-testid="stHorizontalBlock"]');
+  return Array.from((row || document).querySelectorAll('a[href*="flag="]'))
+    .map(a => { const r = a.getBoundingClientRect(); return {top: r.top, height: r.height}; })
+    .filter(b => b.height > 0);
+}"""
 # The width in px of each word at the data grid's font (Streamlit's: 14 px Source Sans).
 WORD_PX_JS = """(words) => {
   const ctx = document.createElement('canvas').getContext('2d');
@@ -294,12 +304,24 @@ def test_every_page_of_the_first_hour(first_hour, laptop, url: str, lang: str) -
         assert english_left(interface) == [], url
         assert english_left(svg) == [], (url, "charts")
     path = urlsplit(url).path
+    if path in ("/", "/overview"):
+        check_the_flag_rows(laptop)
     if path == "/explorer":
         check_the_explorer_columns(laptop, lang)
     for title, other in TOP_BARS.get(path, []):
         check_top_bars(laptop, shown(title, lang).split("{n}")[0], shown(other, lang))
     SHOTS.mkdir(parents=True, exist_ok=True)
     tall_screenshot(laptop, shot_name(url, lang))
+
+
+def check_the_flag_rows(page) -> None:
+    """The Overview's flag counts wrap into rows that read as one block: no row floats
+    apart (issue #18's screenshots: the second row sat 4rem below the first)."""
+    boxes = page.evaluate(FLAG_LINKS_JS)
+    assert len(boxes) >= 6, boxes  # partial, stale, never assessed, regressed, contested, ...
+    rows = sorted({round(b["top"]) for b in boxes})
+    height = max(b["height"] for b in boxes)
+    assert all(lower - upper <= height + 36 for upper, lower in itertools.pairwise(rows)), boxes
 
 
 def check_the_explorer_columns(page, lang: str) -> None:
