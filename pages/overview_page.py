@@ -48,8 +48,9 @@ for name, sentence in ui.query(review_calendar.next_review_lines, f, dt.date.tod
 opts = flags.FlagOptions(today=dt.date.today())
 counts = ui.query(flags.flag_counts, f, opts)
 st.subheader(_("Needs attention"))
-# One row that wraps (five equal columns cut "Partially implemented: 14" to "…: 1").
-with st.container(horizontal=True, gap="large"):
+# One row that wraps (five equal columns cut "Partially implemented: 14" to "…: 1"); the gap
+# is also the one between wrapped rows: "large" (4rem) left the second row floating apart.
+with st.container(horizontal=True, gap="medium"):
     for flag, n in counts.items():
         st.page_link(
             "pages/flagged_page.py",

@@ -9,6 +9,7 @@ from tracker import charts, detail, display_frames, evidence, ui
 from tracker.assessments import add_assessment, same_day_assessment
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
+from tracker.formats import number
 from tracker.i18n import _, ngettext
 from tracker.models import parse_id
 from tracker.vocab import (
@@ -60,11 +61,15 @@ if rec.sources.empty:
 else:
     st.metric(_("Implementation index"), rec.index.label())
     st.caption(
-        _(
+        ngettext(
             "UPR Info's mid-term method: the latest assessment of each type of source, fully "
             "implemented = 1, partially = 0.5, not implemented = 0, averaged over {n} source "
-            "types."
-        ).format(n=rec.index.source_types)
+            "type.",
+            "UPR Info's mid-term method: the latest assessment of each type of source, fully "
+            "implemented = 1, partially = 0.5, not implemented = 0, averaged over {n} source "
+            "types.",
+            rec.index.source_types,
+        ).format(n=number(rec.index.source_types))
         + (" " + _("Private evidence included (editors only).") if editor else "")
     )
     cols = st.columns(min(len(rec.sources), 3))

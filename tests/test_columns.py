@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tracker import columns, display_frames, explorer, flags
 from tracker.filters import Filters
-from tracker.ui.widgets import TABLE_WIDTH, column_widths, fitting
+from tracker.ui.widgets import COLUMN_WIDTHS, TABLE_WIDTH, column_widths, fitting
 
 KAZ = Filters(states=("KAZ",))
 
@@ -96,5 +96,5 @@ def test_the_explorer_leaves_out_the_paragraph_only_when_it_must() -> None:
 def test_the_recommendation_text_takes_what_hidden_columns_leave() -> None:
     several = column_widths(fitting(columns.EXPLORER, columns.EXPLORER_OPTIONAL))
     one_state = column_widths([c for c in columns.EXPLORER if c not in ("state", "paragraph")])
-    assert one_state["text"] >= several["text"] + 100
+    assert one_state["text"] >= several["text"] + COLUMN_WIDTHS["state"]
     assert sum(one_state.values()) <= TABLE_WIDTH

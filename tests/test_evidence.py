@@ -15,6 +15,7 @@ from tracker import auth, db, evidence, queries
 from tracker.assessments import ValidationError, add_assessment
 from tracker.cli import main
 from tracker.detail import recommendation_detail
+from tracker.i18n import set_language
 from tracker.importers.inputs import RecommendationInput
 from tracker.models import Assessment, AuditEvent
 
@@ -65,6 +66,11 @@ def test_government_fully_and_ngo_partially_give_an_index_of_0_75(any_session) -
     index = evidence.implementation_index(side)
     assert index.value == 0.75
     assert index.label() == "0.75 (partially implemented)"
+    set_language("ru")  # the language's decimal mark (issue #18: "0.75" in Russian)
+    try:
+        assert index.label() == "0,75 (частично выполнена)"
+    finally:
+        set_language("en")
 
 
 def test_an_older_assessment_of_the_same_source_type_is_replaced_by_its_latest(session) -> None:

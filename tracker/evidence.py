@@ -34,6 +34,7 @@ from tracker.assessments import (
 )
 from tracker.errors import ValidationError
 from tracker.filters import Filters
+from tracker.formats import decimal
 from tracker.i18n import N_, _
 from tracker.models import Assessment, Meta, Recommendation, Review, State, utcnow
 from tracker.queries import matches
@@ -123,10 +124,11 @@ class ImplementationIndex:
         return _(STATUS_PHRASES[Status.PARTIALLY_IMPLEMENTED])
 
     def label(self) -> str:
-        """ "0.75 (partially implemented)", or the word alone without a value."""
+        """ "0.75 (partially implemented)" ("0,75 (…)" in Russian: the language's decimal
+        mark), or the word alone without a value."""
         if self.value is None:
             return self.word
-        return f"{self.value:.2f} ({self.word})"
+        return f"{decimal(self.value, 2)} ({self.word})"
 
 
 def sources_side_by_side(

@@ -42,6 +42,14 @@ def number(n: float) -> str:
     return format_decimal(value, locale=_locale(get_language()))
 
 
+def decimal(x: float, places: int) -> str:
+    """``x`` with exactly ``places`` decimals and the language's decimal mark ("0.75",
+    "0,75")."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(x, format="0." + "0" * places, locale=_locale(get_language()))
+
+
 def percent(n: float, total: float) -> str:
     """``n`` as a whole-number percentage of ``total`` in the language's form ("44%",
     "44 %"); "<1%" when it is not zero but rounds to 0, ">99%" when it is not all but rounds
@@ -102,4 +110,4 @@ def date_ticks(start: dt.date, end: dt.date) -> tuple[list[str], list[str]]:
     return [d.isoformat() for d in days], labels
 
 
-__all__ = ["date_ticks", "month_year", "number", "percent", "plotly_separators"]
+__all__ = ["date_ticks", "decimal", "month_year", "number", "percent", "plotly_separators"]

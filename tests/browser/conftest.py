@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -38,14 +38,29 @@ def _chromium_available() -> bool:
 
 
 def start_server(
-    db_path: Path, *, sample: bool = True, env: dict[str, str] | None = None
+    db_path: Path,
+    *,
+    sample: bool = True,
+    env: dict[str, str] | None = None,
+    imports: Sequence[Path] = (),
 ) -> tuple[subprocess.Popen, str]:
-    """Initialise ``db_path`` and start Streamlit on it; return the process and base URL."""
+    """Initialise ``db_path``, import ``imports`` into it with the app's own importer
+    (``python -m tracker import``, as a user would) and start Streamlit on it; return the
+    process and base URL."""
     environment = dict(os.environ)
     environment["UPR_TRACKER_DATABASE_URL"] = f"sqlite:///{db_path}"
     environment.update(env or {})
-    init = [sys.executable, "-m", "tracker", "init"] + ([] if sample else ["--no-sample"])
+    run = [sys.executable, "-m", "tracker"]
+    init = [*run, "init"] + ([] if sample else ["--no-sample"])
     subprocess.run(init, cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
+    for path in imports:
+        subprocess.run(
+            [*run, "import", str(path)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
     return serve(environment, timeout_s=SERVER_START_TIMEOUT_S)
 
 

@@ -130,3 +130,21 @@ def test_an_admin_switches_review_on_and_the_activity_page_lists_the_drafts(acco
     at.switch_page("pages/activity_page.py").run()
     assert "recommendation 2, by editor1" in texts(at)
     assert any(b.label == "Publish" for b in at.button)
+
+
+def test_the_index_in_russian_has_a_decimal_comma_and_one_source_type_in_the_singular(
+    sample_url: str,
+) -> None:
+    """Issue #18: "0.50" and "среднее по 1 типам источников" on the Russian page."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["id"] = "2"  # assessed by one type of source (other) in the sample
+    at.query_params["lang"] = "ru"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception[0].value
+    assert {m.label: m.value for m in at.metric}["Индекс выполнения"] == (
+        "0,50 (частично выполнена)"
+    )
+    said = texts(at)
+    assert "среднее по 1 типу источников." in said
+    assert "0.5" not in said

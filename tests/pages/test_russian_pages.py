@@ -272,3 +272,13 @@ def test_russian_counts_use_russian_digit_grouping(sample_url: str) -> None:
         set_language("en")
     assert formats.number(1373) == "1,373"
     assert formats.percent(1, 300) == "<1%"
+
+
+def test_the_activity_table_names_the_changed_record_with_a_noun(sample_url: str) -> None:
+    """Issue #18 screenshots: the Activity table's "Record" column read «Записать» ("to
+    record", a verb) instead of «Запись» (the record that changed)."""
+    at = open_page("pages/activity_page.py", lang="ru")
+    (table,) = at.dataframe
+    headings = {c["label"] for c in json.loads(table.proto.columns).values() if "label" in c}
+    assert "Запись" in headings
+    assert "Записать" not in headings
