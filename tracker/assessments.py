@@ -384,6 +384,27 @@ def history_order(a: type[Assessment], *, newest_first: bool = False) -> tuple[A
     return tuple(t.desc() for t in terms) if newest_first else terms
 
 
+def shown_fields() -> tuple[Any, ...]:
+    """The columns of an assessment that its readers show, id labelled ``assessment_id``:
+    the history on the recommendation page (tracker.detail) and the assessments download
+    (tracker.queries.assessments_frame) read the same ones."""
+    return (
+        Assessment.id.label("assessment_id"),
+        Assessment.status,
+        Assessment.assessed_on,
+        Assessment.source_org,
+        Assessment.evidence,
+        Assessment.evidence_url,
+        Assessment.author,
+        Assessment.created_at,
+        Assessment.retracts_id,
+        Assessment.is_sample,
+        Assessment.source_type,
+        Assessment.confidence,
+        Assessment.is_private,
+    )
+
+
 def history_key(a: Assessment) -> tuple[Any, ...]:
     """The place of a loaded assessment in its recommendation's history (as
     :func:`history_order` sorts): for comparisons in Python."""
