@@ -468,9 +468,8 @@ def _partial_view(
     if not grouped:
         return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts), 0, pd.DataFrame())
     used = {t for t, _c, _n in grouped if t is not None}
-    names: dict[int | None, str] = dict(
-        session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(used))).tuples().all()
-    )
+    rows = session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(used)))
+    names: dict[int | None, str] = dict(rows)
     names[None] = NO_THEME
     # Rank of each theme id in _theme_order's order: the folded names, "no theme" last.
     keys = sorted({n.casefold() for n in names.values() if n != NO_THEME})
