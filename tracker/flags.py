@@ -468,9 +468,8 @@ def _partial_view(
     if not grouped:
         return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts), 0, pd.DataFrame())
     used = {t for t, _c, _n in grouped if t is not None}
-    rows = session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(used)))
-    names: dict[int | None, str] = dict(rows)
-    names[None] = NO_THEME
+    names: dict[int | None, str] = {NO_THEME_ID: NO_THEME}
+    names.update(session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(used))).all())
     # Rank of each theme id in _theme_order's order: the folded names, "no theme" last.
     keys = sorted({n.casefold() for n in names.values() if n != NO_THEME})
     rank = {k: i for i, k in enumerate(keys)}
@@ -502,6 +501,7 @@ def _partial_view(
 
 
 NO_THEME = ""  # the theme key of recommendations without a theme
+NO_THEME_ID = None  # ... and their theme id in a left join of the theme links
 
 
 def by_theme_and_cycle(df: pd.DataFrame) -> pd.DataFrame:
