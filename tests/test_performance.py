@@ -12,6 +12,7 @@ import datetime as dt
 import random
 import re
 import unicodedata
+from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
@@ -304,15 +305,14 @@ def _recomputed(session: Session) -> dict[int, tuple]:
     return fresh
 
 
-def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_session) -> None:
+def _random_writes(s: Session, rng: random.Random, steps: int, private: float) -> Iterator[int]:
+    """``steps`` random writes through the app's own functions (an assessment added, of a
+    random source type, private with probability ``private``; or one retracted), each
+    flushed; yields the step's number after each."""
     from tracker.assessments import add_assessment, retract_assessment, retractable
 
-    s = sample_session
-    _random_history(s, 7)
-    rng = random.Random(7)
     ids = sorted(i for i in _kept(s) if isinstance(i, int))
-    flagged_before = flags.flag_counts(s, None, flags.FlagOptions(today=TODAY))
-    for step in range(30):
+    for step in range(steps):
         rid = rng.choice(ids)
         options = retractable(s, rid)
         if options and rng.random() < 0.3:
@@ -325,9 +325,17 @@ def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_sess
                 assessed_on=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 800)),
                 source_org=rng.choice(SOURCES),
                 source_type=rng.choice(SOURCE_TYPES),
-                private=rng.random() < 0.15,
+                private=rng.random() < private,
             )
         s.flush()
+        yield step
+
+
+def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_session) -> None:
+    s = sample_session
+    _random_history(s, 7)
+    flagged_before = flags.flag_counts(s, None, flags.FlagOptions(today=TODAY))
+    for step in _random_writes(s, random.Random(7), 30, private=0.15):
         assert _kept(s) == _recomputed(s), f"step {step}"
     s.commit()
     # ... and the flags read from them moved with the writes
@@ -412,8 +420,6 @@ def _replay_by_source_type(session: Session, f: Filters | None) -> dict[tuple[st
 def test_status_by_source_type_agrees_with_a_replay_after_writes(sample_session, seed) -> None:
     """The "by source type" counts read from the kept flag equal a replay of the histories,
     with private assessments (never counted), retractions and later writes."""
-    from tracker.assessments import add_assessment, retract_assessment, retractable
-
     s = sample_session
     _random_history(s, seed)
     rng = random.Random(seed)
@@ -428,23 +434,7 @@ def test_status_by_source_type_agrees_with_a_replay_after_writes(sample_session,
             )
         )
     refresh_current_status(s)
-    ids = sorted(i for i in _kept(s) if isinstance(i, int))
-    for step in range(12):
-        rid = rng.choice(ids)
-        options = retractable(s, rid)
-        if options and rng.random() < 0.3:
-            retract_assessment(s, options[0][0], reason=f"step {step}")
-        else:
-            add_assessment(
-                s,
-                rid,
-                status=rng.choice(STATUSES),
-                assessed_on=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 800)),
-                source_org=rng.choice(SOURCES),
-                source_type=rng.choice(SOURCE_TYPES),
-                private=rng.random() < 0.3,
-            )
-        s.flush()
+    for step in _random_writes(s, rng, 12, private=0.3):
         for f in (None, Filters(states=("KAZ",))):
             got = evidence.status_by_source_type(s, f)
             counts = {(k, st): n for k, st, n in got.itertuples(index=False, name=None)}
