@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from tracker import charts, progress, queries
+from tracker import chart_layout, charts, progress, queries
 from tracker.filters import Filters
 from tracker.vocab import STATUS_COLOURS, STATUS_ORDER, status_label
 
@@ -89,7 +89,9 @@ def test_long_titles_wrap_and_leave_room_for_the_legend() -> None:
     fig = charts.status_stack(df, "cycle", title, "Source", horizontal=False, width="half")
     lines = fig.layout.title.text.split("<br>")
     assert len(lines) > 1
-    assert all(len(line) * charts.TITLE_CHAR_PX <= charts.WIDTH_PX["half"] for line in lines)
+    assert all(
+        len(line) * chart_layout.TITLE_CHAR_PX <= chart_layout.WIDTH_PX["half"] for line in lines
+    )
     # the top margin holds the title lines and the legend rows
     assert fig.layout.margin.t >= 24 * len(lines) + 25
 
@@ -99,7 +101,7 @@ def test_long_titles_wrap_and_leave_room_for_the_legend() -> None:
 )
 def test_count_axes_have_whole_number_ticks(largest: int, step: int) -> None:
     """Whole numbers, and few enough ticks to stay level on a half-width chart."""
-    assert charts._count_ticks(largest)["dtick"] == step
+    assert chart_layout.count_ticks(largest)["dtick"] == step
     assert largest / step <= 5
 
 

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import inspect as sa_inspect
 
 from tests.conftest import _pg_admin
 from tracker import db, schema
@@ -153,7 +154,9 @@ def _derived(engine: Engine) -> tuple[list[tuple], list[tuple]]:
             ).order_by(Recommendation.id)
         ).all()
         kept = conn.execute(
-            select(Assessment.id, Assessment.previous_status).order_by(Assessment.id)
+            select(Assessment.id, Assessment.previous_status, Assessment.latest_of_type).order_by(
+                Assessment.id
+            )
         ).all()
     return [tuple(r) for r in recs], [tuple(r) for r in kept]
 
@@ -175,7 +178,9 @@ def test_a_database_made_at_0001_upgrades_to_what_the_refresh_computes(empty_url
     assert any(r[2] is not None for r in recs)  # current statuses
     assert any(r[4] is not None for r in recs)  # regressed
     assert any(r[5] for r in recs)  # contested
-    assert any(p is not None for _i, p in kept)  # previous statuses
+    assert any(p is not None for _i, p, _l in kept)  # previous statuses
+    assert any(latest for _i, _p, latest in kept)  # each source type's latest (0009)
+    assert not all(latest for _i, _p, latest in kept)
     with db.session_scope(engine) as s:  # today's refresh, from scratch
         s.execute(
             update(Recommendation).values(
@@ -186,7 +191,7 @@ def test_a_database_made_at_0001_upgrades_to_what_the_refresh_computes(empty_url
                 contested=False,
             )
         )
-        s.execute(update(Assessment).values(previous_status=None))
+        s.execute(update(Assessment).values(previous_status=None, latest_of_type=False))
         refresh_current_status(s)
     assert _derived(engine) == migrated
 
@@ -207,3 +212,27 @@ def test_no_migration_runs_the_applications_code() -> None:
             )
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "tracker"]
     assert offenders == []
+
+
+def test_migration_0009_downgrades_and_fills_the_latest_of_each_type_again(
+    empty_url: str,
+) -> None:
+    """0009 goes down (the column and its index gone) and up again, filled as before."""
+    engine = db.get_engine(empty_url)
+    cfg = schema._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        _fill_at_0001(conn)
+    schema.upgrade(engine)
+    migrated = _derived(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    columns = {c["name"] for c in sa_inspect(engine).get_columns("assessment")}
+    indexes = {i["name"] for i in sa_inspect(engine).get_indexes("assessment")}
+    assert "latest_of_type" not in columns
+    assert "ix_assessment_latest_of_type" not in indexes
+    schema.upgrade(engine)
+    assert schema.is_up_to_date(engine)
+    assert _derived(engine) == migrated

@@ -12,24 +12,26 @@ import datetime as dt
 import random
 import re
 import unicodedata
+from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 
 import pandas.testing as pd_testing
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from tracker import flags, link_text, linking, progress, queries
+from tracker import evidence, flags, link_text, linking, progress, queries
 from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
 from tracker.models import Assessment, PlannedAction, Recommendation
 from tracker.queries import has_sample
-from tracker.vocab import STATUS_RANK, status_label
+from tracker.vocab import STATUS_RANK, SourceType, status_label
 
 TODAY = dt.date(2025, 10, 1)
 SOURCES = ["NGO A", "ngo a", "NGO  A", "Ombudsman", "OMBUDSMAN", "Université", "UNIVERSITÉ"]
 STATUSES = ["fully_implemented", "partially_implemented", "not_implemented", "no_information"]
+SOURCE_TYPES = [t.value for t in SourceType]
 
 
 def _random_history(session: Session, seed: int) -> None:
@@ -283,11 +285,14 @@ KEPT = (
 
 
 def _kept(session: Session) -> dict[object, tuple]:
-    """The derived fields: per recommendation, and each assessment's previous status."""
+    """The derived fields: per recommendation, and each assessment's previous status and
+    whether it is its source type's latest (migration 0009)."""
     session.expire_all()
     kept: dict[object, tuple] = {r[0]: tuple(r[1:]) for r in session.execute(select(*KEPT))}
-    for a_id, before in session.execute(select(Assessment.id, Assessment.previous_status)):
-        kept[f"assessment {a_id}"] = (before,)
+    for a_id, before, latest in session.execute(
+        select(Assessment.id, Assessment.previous_status, Assessment.latest_of_type)
+    ):
+        kept[f"assessment {a_id}"] = (before, latest)
     return kept
 
 
@@ -300,15 +305,14 @@ def _recomputed(session: Session) -> dict[int, tuple]:
     return fresh
 
 
-def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_session) -> None:
+def _random_writes(s: Session, rng: random.Random, steps: int, private: float) -> Iterator[int]:
+    """``steps`` random writes through the app's own functions (an assessment added, of a
+    random source type, private with probability ``private``; or one retracted), each
+    flushed; yields the step's number after each."""
     from tracker.assessments import add_assessment, retract_assessment, retractable
 
-    s = sample_session
-    _random_history(s, 7)
-    rng = random.Random(7)
     ids = sorted(i for i in _kept(s) if isinstance(i, int))
-    flagged_before = flags.flag_counts(s, None, flags.FlagOptions(today=TODAY))
-    for step in range(30):
+    for step in range(steps):
         rid = rng.choice(ids)
         options = retractable(s, rid)
         if options and rng.random() < 0.3:
@@ -320,8 +324,18 @@ def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_sess
                 status=rng.choice(STATUSES),
                 assessed_on=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 800)),
                 source_org=rng.choice(SOURCES),
+                source_type=rng.choice(SOURCE_TYPES),
+                private=rng.random() < private,
             )
         s.flush()
+        yield step
+
+
+def test_each_write_keeps_the_derived_fields_as_a_full_refresh_would(sample_session) -> None:
+    s = sample_session
+    _random_history(s, 7)
+    flagged_before = flags.flag_counts(s, None, flags.FlagOptions(today=TODAY))
+    for step in _random_writes(s, random.Random(7), 30, private=0.15):
         assert _kept(s) == _recomputed(s), f"step {step}"
     s.commit()
     # ... and the flags read from them moved with the writes
@@ -340,8 +354,8 @@ def test_migration_0004_fills_the_fields_of_an_existing_database(db_url) -> None
 
         load_sample(s)
         expected = _kept(s)
-    assert any(len(v) > 1 and v[1] for v in expected.values())  # some statuses
-    assert any(len(v) == 1 and v[0] for v in expected.values())  # some previous statuses
+    assert any(isinstance(k, int) and v[1] for k, v in expected.items())  # some statuses
+    assert any(isinstance(k, str) and v[0] for k, v in expected.items())  # previous statuses
     cfg = schema._config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -383,3 +397,46 @@ def test_the_overview_counts_equal_the_separate_counts(sample_session) -> None:
             queries.response_status_counts(sample_session, f).reset_index(drop=True),
             check_dtype=False,
         )
+
+
+def _replay_by_source_type(session: Session, f: Filters | None) -> dict[tuple[str, str], int]:
+    """(source type, status) -> recommendations whose latest counting public assessment of
+    that type has that status, one history at a time (the definition)."""
+    df = queries.assessments_frame(session, f)
+    retracted = set(df["retracts_id"].dropna().astype(int))
+    df = df[df["retracts_id"].isna() & ~df["assessment_id"].isin(retracted)]
+    latest: dict[tuple[int, str], str] = {}
+    for rid, kind, status in df[["recommendation_id", "source_type", "status"]].itertuples(
+        index=False, name=None
+    ):  # oldest first: the last one of each (recommendation, type) stays
+        latest[(rid, kind)] = status
+    counts: dict[tuple[str, str], int] = {}
+    for (_rid, kind), status in latest.items():
+        counts[(kind, status)] = counts.get((kind, status), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("seed", [6, 8])
+def test_status_by_source_type_agrees_with_a_replay_after_writes(sample_session, seed) -> None:
+    """The "by source type" counts read from the kept flag equal a replay of the histories,
+    with private assessments (never counted), retractions and later writes."""
+    s = sample_session
+    _random_history(s, seed)
+    rng = random.Random(seed)
+    # Several types, a few private assessments (never a private retraction), then a refresh.
+    for a_id, retraction in s.execute(select(Assessment.id, Assessment.retracts_id)).all():
+        s.execute(
+            update(Assessment)
+            .where(Assessment.id == a_id)
+            .values(
+                source_type=rng.choice(SOURCE_TYPES),
+                is_private=retraction is None and rng.random() < 0.1,
+            )
+        )
+    refresh_current_status(s)
+    for step in _random_writes(s, rng, 12, private=0.3):
+        for f in (None, Filters(states=("KAZ",))):
+            got = evidence.status_by_source_type(s, f)
+            counts = {(k, st): n for k, st, n in got.itertuples(index=False, name=None)}
+            assert counts == _replay_by_source_type(s, f), f"step {step}"
+    assert len({k for k, _st in counts}) > 2  # several types were counted

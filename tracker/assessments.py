@@ -384,6 +384,27 @@ def history_order(a: type[Assessment], *, newest_first: bool = False) -> tuple[A
     return tuple(t.desc() for t in terms) if newest_first else terms
 
 
+def shown_fields() -> tuple[Any, ...]:
+    """The columns of an assessment that its readers show, id labelled ``assessment_id``:
+    the history on the recommendation page (tracker.detail) and the assessments download
+    (tracker.queries.assessments_frame) read the same ones."""
+    return (
+        Assessment.id.label("assessment_id"),
+        Assessment.status,
+        Assessment.assessed_on,
+        Assessment.source_org,
+        Assessment.evidence,
+        Assessment.evidence_url,
+        Assessment.author,
+        Assessment.created_at,
+        Assessment.retracts_id,
+        Assessment.is_sample,
+        Assessment.source_type,
+        Assessment.confidence,
+        Assessment.is_private,
+    )
+
+
 def history_key(a: Assessment) -> tuple[Any, ...]:
     """The place of a loaded assessment in its recommendation's history (as
     :func:`history_order` sorts): for comparisons in Python."""
@@ -453,7 +474,9 @@ def refresh_current_status(
       the current status ranks below it (the "regressed" flag);
     * ``contested``: the latest assessments of two sources, both made within
       :data:`CONTESTED_MONTHS` of the most recent one, give different ranked statuses;
-    * each counting assessment's ``previous_status`` (the status history by day).
+    * each counting assessment's ``previous_status`` (the status history by day) and
+      ``latest_of_type`` (its source type's latest public view: the Progress page's "by
+      source type").
 
     Every write that adds, retracts, removes or restores assessments calls this; nothing
     else writes these columns (pages and counts read them instead of the histories)."""
@@ -544,8 +567,10 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
             .where(rank(Recommendation.current_status) < rank(before.status))
         )
     )
-    # Each counting assessment's previous status: LAG over the recommendation's counting
-    # assessments in the order of the current status; written only where it changes.
+    # Each counting assessment's previous status (LAG over the recommendation's counting
+    # assessments in the order of the current status) and whether it is the latest of its
+    # source type (the first by that order reversed, per recommendation and type): one pass
+    # over the histories for both, written only where either changes.
     counting = aliased(Assessment)
     history = select(
         counting.id,
@@ -555,23 +580,39 @@ def _refresh(session: Session, ids: list[int] | None) -> None:
             order_by=history_order(counting),
         )
         .label("before"),
+        (
+            func.row_number().over(
+                partition_by=(counting.recommendation_id, counting.source_type),
+                order_by=history_order(counting, newest_first=True),
+            )
+            == 1
+        ).label("latest"),
     ).where(*effective(counting))
     if ids is not None:
         history = history.where(counting.recommendation_id.in_(ids))
     lagged = history.subquery()
     session.execute(
         update(Assessment)
-        .values(previous_status=lagged.c.before)
+        .values(previous_status=lagged.c.before, latest_of_type=lagged.c.latest)
         .where(Assessment.id == lagged.c.id)
-        .where(Assessment.previous_status.is_distinct_from(lagged.c.before)),
+        .where(
+            or_(
+                Assessment.previous_status.is_distinct_from(lagged.c.before),
+                Assessment.latest_of_type.is_distinct_from(lagged.c.latest),
+            )
+        ),
         execution_options={"synchronize_session": False},
     )
-    # ... and none for the ones that do not count (a retraction, a retracted one), so that
-    # the field depends on the assessments alone (a restore recomputes the same values).
+    # ... and neither for the ones that do not count (a retraction, a retracted one, a
+    # private one or a draft), so that the fields depend on the assessments alone (a restore
+    # recomputes the same values).
     not_counting = (
         update(Assessment)
-        .values(previous_status=None)
-        .where(Assessment.previous_status.is_not(None), ~and_(*effective(Assessment)))
+        .values(previous_status=None, latest_of_type=False)
+        .where(
+            or_(Assessment.previous_status.is_not(None), Assessment.latest_of_type.is_(True)),
+            ~and_(*effective(Assessment)),
+        )
     )
     if ids is not None:
         not_counting = not_counting.where(Assessment.recommendation_id.in_(ids))

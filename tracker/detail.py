@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from tracker.assessments import history_order
+from tracker.assessments import history_order, shown_fields
 from tracker.evidence import (
     ImplementationIndex,
     editors_status,
@@ -167,22 +167,9 @@ def _assessments(
     session: Session, rec_id: int, current_id: int | None, include_private: bool
 ) -> pd.DataFrame:
     # The frame's columns are the statement's (labels spell each name once).
-    stmt = select(
-        Assessment.id.label("assessment_id"),
-        Assessment.assessed_on,
-        Assessment.status,
-        Assessment.source_org,
-        Assessment.evidence,
-        Assessment.evidence_url,
-        Assessment.author,
-        Assessment.created_at,
-        Assessment.retracts_id,
-        Assessment.is_sample,
-        Assessment.source_type,
-        Assessment.confidence,
-        Assessment.is_private,
-        Assessment.is_draft,
-    ).where(Assessment.recommendation_id == rec_id)
+    stmt = select(*shown_fields(), Assessment.is_draft).where(
+        Assessment.recommendation_id == rec_id
+    )
     if not include_private:
         stmt = stmt.where(Assessment.is_private.is_(False), Assessment.is_draft.is_(False))
     result = session.execute(stmt.order_by(*history_order(Assessment, newest_first=True)))

@@ -25,7 +25,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from tracker.assessments import CONTESTED_MONTHS, DAYS_PER_MONTH, disagreements, window_days
@@ -428,29 +439,71 @@ def flagged_view(
         return FlaggedView(
             len(listed), _frame(session, head, flag_, opts), len(listed), pd.DataFrame()
         )
-    theme = aliased(Theme, name="listed_theme")
-    stmt = (
-        apply_filters(base_select(Recommendation.id, Review.cycle, theme.name, current=False), f)
-        .where(_is_partial())
-        .outerjoin(
-            recommendation_themes, recommendation_themes.c.recommendation_id == Recommendation.id
+    return _partial_view(session, f, opts, shown)
+
+
+def _partial_view(
+    session: Session, f: Filters | None, opts: FlagOptions, shown: int
+) -> FlaggedView:
+    """flagged_view of the partially implemented: one row per recommendation and theme,
+    counted and ordered in the database. The themes' order (their names without case, no
+    theme last) becomes a rank per theme id, so that only the ``shown`` first rows leave the
+    database; the totals and the theme x cycle counts come from one grouped pass. Reading
+    every (id, cycle, theme name) row of the whole corpus (102,000) into pandas to sort and
+    count them took 0.36-0.43 s of CPU on the benchmark corpus; the page's cold run, whole
+    corpus, SQLite, went from 0.63 to 0.42 s of CPU (client and server, median of 3, old and
+    new measured in the same minutes at load 17-20)."""
+    link = recommendation_themes
+    listed = (
+        apply_filters(
+            base_select(Recommendation.id, Review.cycle, link.c.theme_id, current=False), f
         )
-        .outerjoin(theme, theme.id == recommendation_themes.c.theme_id)
+        .where(_is_partial())
+        .outerjoin(link, link.c.recommendation_id == Recommendation.id)
+        .subquery("listed")
     )
-    listed = read_frame(session, stmt, ["id", "cycle", "theme"])
-    if listed.empty:
-        return FlaggedView(0, _frame(session, [], flag_, opts), 0, pd.DataFrame())
-    listed = _theme_order(listed.fillna({"theme": NO_THEME}))
-    head = listed.head(shown)
-    full = _frame(session, sorted({int(i) for i in head["id"]}), flag_, opts)
-    shown_rows = head[["theme", "id"]].merge(full, on="id", how="left", validate="many_to_one")
+    grouped = session.execute(
+        select(listed.c.theme_id, listed.c.cycle, func.count()).group_by(
+            listed.c.theme_id, listed.c.cycle
+        )
+    ).all()
+    if not grouped:
+        return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts), 0, pd.DataFrame())
+    used = {t for t, _c, _n in grouped if t is not None}
+    names: dict[int | None, str] = {NO_THEME_ID: NO_THEME}
+    names.update(session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(used))).all())
+    # Rank of each theme id in _theme_order's order: the folded names, "no theme" last.
+    keys = sorted({n.casefold() for n in names.values() if n != NO_THEME})
+    rank = {k: i for i, k in enumerate(keys)}
+    ranks = {t: rank[n.casefold()] for t, n in names.items() if n != NO_THEME}
+    order = case(ranks, value=listed.c.theme_id, else_=len(keys)) if ranks else literal(0)
+    head_rows = session.execute(
+        select(listed.c.theme_id, listed.c.id)
+        .order_by(order, listed.c.cycle, listed.c.id)
+        .limit(shown)
+    ).all()
+    # The recommendations themselves: counted from the covering index, not the theme rows.
+    total = session.scalar(
+        apply_filters(base_select(func.count(Recommendation.id), current=False), f).where(
+            _is_partial()
+        )
+    )
+    head = pd.DataFrame(
+        {"theme": [names[t] for t, _i in head_rows], "id": [int(i) for _t, i in head_rows]}
+    )
+    full = _frame(session, sorted(set(head["id"])), Flag.PARTIAL, opts)
+    shown_rows = head.merge(full, on="id", how="left", validate="many_to_one")
     shown_rows = shown_rows[["theme", *FLAGGED_COLUMNS]].reset_index(drop=True)
+    counts = pd.DataFrame(
+        [(names[t], c, int(n)) for t, c, n in grouped], columns=["theme", "cycle", "count"]
+    )
     return FlaggedView(
-        int(listed["id"].nunique()), shown_rows, len(listed), theme_cycle_counts(listed)
+        int(total), shown_rows, int(counts["count"].sum()), _theme_cycle_table(counts)
     )
 
 
 NO_THEME = ""  # the theme key of recommendations without a theme
+NO_THEME_ID = None  # ... and their theme id in a left join of the theme links
 
 
 def by_theme_and_cycle(df: pd.DataFrame) -> pd.DataFrame:
@@ -476,7 +529,14 @@ def theme_cycle_counts(df: pd.DataFrame) -> pd.DataFrame:
     "Cycle 1", ...) and a total, themes with most recommendations first (no theme last)."""
     if df.empty:
         return pd.DataFrame(columns=["theme", "total"])
-    table = df.pivot_table(index="theme", columns="cycle", values="id", aggfunc="count")
+    return _theme_cycle_table(df.groupby(["theme", "cycle"], as_index=False).size())
+
+
+def _theme_cycle_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """theme_cycle_counts from rows (theme, cycle, count) (a theme and cycle may repeat)."""
+    table = counts.pivot_table(
+        index="theme", columns="cycle", values=counts.columns[-1], aggfunc="sum"
+    )
     table = table.fillna(0).astype(int)
     table.columns = [_("Cycle {n}").format(n=c) for c in table.columns]
     table["total"] = table.sum(axis=1)

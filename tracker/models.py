@@ -357,6 +357,17 @@ class Assessment(Base):
             sqlite_where=text("is_draft IS 1"),
             postgresql_where=text("is_draft IS TRUE"),
         ),
+        # Partial and covering (migration 0009): each source type's latest public
+        # assessment of each recommendation, counted by type and status for the Progress
+        # page's "by source type" without reading the table or ranking every history.
+        Index(
+            "ix_assessment_latest_of_type",
+            "source_type",
+            "status",
+            "recommendation_id",
+            sqlite_where=text("latest_of_type IS 1"),
+            postgresql_where=text("latest_of_type IS TRUE"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -390,6 +401,11 @@ class Assessment(Base):
     is_draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     published_by: Mapped[str | None] = mapped_column(String(100))
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Derived, kept by tracker.assessments.refresh_current_status (migration 0009): True on
+    # the latest counting public assessment of its recommendation by its source type (what
+    # tracker.evidence.status_by_source_type counts), False on every other. No Python
+    # default: the importer's bulk INSERT lists only the columns it writes.
+    latest_of_type: Mapped[bool] = mapped_column(Boolean, server_default="0")
 
     recommendation: Mapped[Recommendation] = relationship(
         back_populates="assessments", foreign_keys=[recommendation_id]

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from tracker import images, own_links, progress, queries
-from tracker.charts import FONT_FAMILY, shorten, wrap
+from tracker.chart_layout import FONT_FAMILY, shorten, wrap
 from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.formats import number as format_number
