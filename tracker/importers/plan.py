@@ -42,6 +42,7 @@ class PlannedRec:
         "id",
         "is_sample",
         "key",
+        "known",
         "links",
         "n_new",
         "new_paragraph",
@@ -76,9 +77,12 @@ class PlannedRec:
         self.review_key = review_key
         self.paragraph = paragraph
         self.is_sample = is_sample
-        # per kind (states, themes, SDGs, groups): natural key -> True when the import adds
-        # it, False when the database has it; None until the first one
-        self.links: list[dict[str, bool] | None] = [None, None, None, None]
+        # per kind (states, themes, SDGs, groups): the natural keys the import adds, None
+        # until the first one (lists: a recommendation has one or a few of each, and an
+        # import holds 60,000 recommendations)
+        self.links: list[list[str] | None] = [None, None, None, None]
+        # per kind: the natural keys the database has (recommendations it holds only)
+        self.known: list[set[str]] | None = None
         self.n_new = 0
         self.new_paragraph = False
         # a response given later (pending -> supported): see BulkWriter.fill_response
@@ -113,14 +117,23 @@ class PlannedRec:
             or self.confirmed_by_file is not None
         )
 
+    def has_link(self, kind: int, key: str) -> bool:
+        """True when the state, theme, SDG or group (by natural key) is linked already: in
+        the database or by the import."""
+        new = self.links[kind]
+        return (new is not None and key in new) or (
+            self.known is not None and key in self.known[kind]
+        )
+
     def add_link(self, kind: int, key: str) -> bool:
         """Add a state, theme, SDG or group (by natural key); True when it is new."""
-        d = self.links[kind]
-        if d is None:
-            d = self.links[kind] = {}
-        elif key in d:
+        if self.has_link(kind, key):
             return False
-        d[key] = True
+        new = self.links[kind]
+        if new is None:
+            self.links[kind] = [key]
+        else:
+            new.append(key)
         self.n_new += 1
         return True
 

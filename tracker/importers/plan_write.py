@@ -97,7 +97,7 @@ class PlanWriter:
         for r in self._recs.values():
             states = r.links[STATES]
             if states:
-                wanted.update(k for k, new in states.items() if new)
+                wanted.update(states)
         missing = sorted(wanted - self._state_ids.keys())
         if not missing:
             return
@@ -293,12 +293,7 @@ class PlanWriter:
         conn = self.session.connection()
         for kind, (table, col) in enumerate(LINK_TABLES):
             to_id = ids[kind]
-            values = [
-                (r.id, to_id[k])
-                for r in self._recs.values()
-                for k, new in (r.links[kind] or {}).items()
-                if new
-            ]
+            values = [(r.id, to_id[k]) for r in self._recs.values() for k in r.links[kind] or ()]
             insert_many(conn, table, ["recommendation_id", col], values)
 
     def _write_assessments(self, actor: str, now: dt.datetime) -> list[int]:

@@ -106,6 +106,9 @@ def read_file(
     if twice:
         return _duplicate_problem(report, header, twice, sheet, data)
     cmap = map_columns(header, FIELDS[chosen])
+    if sheet is not None:
+        # The readers let go of each row once read (rows.iter_rows): the sheet keeps none.
+        del sheet.rows[len(sheet.rows) - len(data) :]
     if chosen is Format.UPR_INFO:
         upr_info_reader.read_rows(report, data, cmap, ctx, progress)
     elif chosen is Format.UHRI:

@@ -256,6 +256,7 @@ def is_blank(cells: list[Any]) -> bool:
 
 
 _MISSING = object()
+_READ: tuple[int, list[Any]] = (0, [])  # in place of a row iter_rows has read
 
 
 class Cached:
@@ -397,7 +398,9 @@ def iter_rows(
 ) -> Iterator[tuple[int, list[Any]]]:
     """The data rows of a sheet as every reader walks them: ``(row number, cells)`` with
     short rows padded to ``width``, blank rows left out, a progress report now and then, and
-    the rows read added to ``report.rows_read`` once the walk ends.
+    the rows read added to ``report.rows_read`` once the walk ends. Each row is let go of
+    once read (``rows`` ends empty): the raw cells and the values read from them are not
+    held at once (a rejected row keeps a copy of its cells).
 
     ``telling``: indexes of columns that almost every row fills (text, state): a row with
     one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
@@ -405,7 +408,9 @@ def iter_rows(
     total = len(rows) or 1
     n_read = 0
     try:
-        for n, (row_no, cells) in enumerate(rows):
+        for n in range(len(rows)):
+            row_no, cells = rows[n]
+            rows[n] = _READ
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress(n / total, _("Checking rows of {file}").format(file=report.name))
             if len(cells) < width:
@@ -420,6 +425,7 @@ def iter_rows(
             yield row_no, cells
     finally:
         report.rows_read += n_read
+        rows.clear()
 
 
 def iter_fields(

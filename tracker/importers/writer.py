@@ -327,27 +327,35 @@ class BulkWriter(PlanWriter):
             # template row states its database's own flag (a round trip is no new source).
             rec.sample_run = False
             rec.adopted_by_file = file_index
+        # States and themes inlined: most rows bring one of each.
+        known = rec.known
         if row.recommending_states:
             links = rec.links[STATES]
-            if links is None:
-                links = rec.links[STATES] = {}
             for name in row.recommending_states:
                 code = self._iso3.get(name) or self._resolve(name)
-                if code not in links:
-                    links[code] = True
-                    rec.n_new += 1
-                    gained = True
+                if links is None:
+                    links = rec.links[STATES] = []
+                elif code in links:
+                    continue
+                if known is not None and code in known[STATES]:
+                    continue
+                links.append(code)
+                rec.n_new += 1
+                gained = True
         if row.themes:
             links = rec.links[THEMES]
-            if links is None:
-                links = rec.links[THEMES] = {}
             for name in row.themes:
                 folded = name.casefold()
-                if folded not in links:
-                    links[folded] = True
-                    rec.n_new += 1
-                    self._theme_names.setdefault(folded, name)
-                    gained = True
+                if links is None:
+                    links = rec.links[THEMES] = []
+                elif folded in links:
+                    continue
+                if known is not None and folded in known[THEMES]:
+                    continue
+                links.append(folded)
+                rec.n_new += 1
+                self._theme_names.setdefault(folded, name)
+                gained = True
         for code, label in row.sdgs:
             if rec.add_link(SDGS, code):
                 self._sdg_labels.setdefault(code, label)
@@ -405,6 +413,7 @@ class BulkWriter(PlanWriter):
             _id, para, sample, review_id, sample_run = self._existing[key]
             rec = PlannedRec(rid, key, review_keys[review_id], para, sample, sample_run=sample_run)
             rec.new_response = self._responses.get(rid)
+            rec.known = [set(), set(), set(), set()]
             self._recs[key] = rec
             by_id[rid] = rec
         names: list[dict[int, str]] = [
@@ -416,12 +425,8 @@ class BulkWriter(PlanWriter):
         for kind, (table, col) in enumerate(LINK_TABLES):
             for rid, other in self._pairs(table, col, list(by_id)):
                 linked = by_id.get(rid)
-                if linked is None:
-                    continue
-                d = linked.links[kind]
-                if d is None:
-                    d = linked.links[kind] = {}
-                d[names[kind][other]] = False
+                if linked is not None and linked.known is not None:
+                    linked.known[kind].add(names[kind][other])
 
     def _pairs(self, table: Any, col: str, ids: list[int]) -> Iterable[tuple[int, int]]:
         c_rec, c_other = table.c.recommendation_id, table.c[col]
