@@ -32,7 +32,7 @@ including ``kill -9``, leaves the database as it was before the import.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -212,8 +212,14 @@ def _import_files(
     # Word documents: their recommendations may already be stored from another source
     # (a Working Group report, UPR Info, UHRI) under another response or action category.
     docx_merge.reconcile(session, writer, reports)
+    parsed = [r.parsed for r in reports]
+    if not dry_run:
+        # The plan takes the rows over: let them go as it reads them (only its own memory
+        # is held then, not the rows' too). A dry run keeps them in its report.
+        for r in reports:
+            r.parsed = []
     plan = writer.plan(
-        [[(p.rec, p.assessments) for p in r.parsed] for r in reports],
+        (((p.rec, p.assessments) for p in rows) for rows in _drain(parsed)),
         texts_clean=True,
         progress=report_progress.scaled(_READ_SHARE, _PLAN_SHARE, ""),
     )
@@ -233,11 +239,6 @@ def _import_files(
         report_progress(1.0, _("Done"))
         return result
 
-    for r in reports:
-        # The plan holds what the writes need: let the rows go now, before the writes' own
-        # memory is taken (and before the garbage collector is back, tracker.memory.gc_paused:
-        # its first pass would walk every one of them, 0.4 s per 60,000 rows).
-        r.parsed = []
     # A portable backup of the data as it is before the import (tracker.backup keeps the
     # newest UPR_TRACKER_BACKUP_KEEP in UPR_TRACKER_BACKUP_DIR).
     backup.auto_backup(session.get_bind().engine)
@@ -363,6 +364,13 @@ class _Throttle:
             self(start + span * min(max(fraction, 0.0), 1.0), msg or message)
 
         return inner
+
+
+def _drain(lists: list[list[ParsedRow]]) -> Iterator[list[ParsedRow]]:
+    """Each list of ``lists`` in turn, no longer held by ``lists`` once handed out."""
+    for i in range(len(lists)):
+        rows, lists[i] = lists[i], []
+        yield rows
 
 
 def _sessions_before_lock(session: Session) -> dict[tuple[str, int], int]:

@@ -14,7 +14,7 @@ Used by :mod:`tracker.importers.plan_write` only; knows nothing of the identity 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -37,12 +37,14 @@ COPY_MIN_ROWS = 1000
 
 
 def insert_many(
-    conn: Connection, table: Table, columns: list[str], rows: list[tuple[Any, ...]]
+    conn: Connection, table: Table, columns: list[str], values: Iterable[tuple[Any, ...]]
 ) -> None:
-    """INSERT ``rows`` (tuples of values for ``columns``) with one ``executemany`` handed
-    straight to the driver: SQLAlchemy's per-row parameter handling would cost as much as the
-    database's own work. Its bind processors (booleans on SQLite, ...) are applied per column,
-    as it would."""
+    """INSERT ``values`` (tuples of values for ``columns``; a generator is best: its rows
+    are not held twice) with one ``executemany`` handed straight to the driver:
+    SQLAlchemy's per-row parameter handling would cost as much as the database's own work.
+    Its bind processors (booleans on SQLite, ...) are applied per column, as it would."""
+    rows = values if isinstance(values, list) else list(values)
+    del values
     if not rows:
         return
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
@@ -57,10 +59,12 @@ def insert_many(
     if any(convert):
         # Column by column (a transposition is cheap); each distinct value converted once.
         cols = list(zip(*rows, strict=True))
+        del rows
         for i, fn in enumerate(convert):
             if fn is not None:
-                cols[i] = tuple(map(_memo(fn), cols[i]))
+                cols[i] = _convert_column(fn, cols[i])
         rows = list(zip(*cols, strict=True))
+        del cols
     if (
         len(rows) >= COPY_MIN_ROWS
         and conn.dialect.name == "postgresql"
@@ -110,20 +114,14 @@ def _sqlite_date_text(value: Any) -> Any:
     return value
 
 
-def _memo(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``proc`` converting each distinct (hashable) value once."""
-    cache: dict[Any, Any] = {}
-
-    def run(value: Any) -> Any:
-        try:
-            return cache[value]
-        except KeyError:
-            got = cache[value] = proc(value)
-            return got
-        except TypeError:
-            return proc(value)
-
-    return run
+def _convert_column(fn: Callable[[Any], Any], column: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``fn`` applied to every value of ``column``, each distinct value once (a column of
+    timestamps or flags holds one or two)."""
+    try:
+        done = {v: fn(v) for v in set(column)}
+    except TypeError:  # an unhashable value: one call each
+        return tuple(map(fn, column))
+    return tuple(map(done.__getitem__, column))
 
 
 @contextmanager

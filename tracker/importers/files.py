@@ -140,21 +140,30 @@ def sniff_delimiter(text: str, header_score: HeaderScore) -> str:
     return chosen
 
 
+_LINES_CHUNK = 1 << 20  # characters split into lines at a time
+
+
 def _lines(text: str) -> Iterator[str]:
     """The lines of ``text`` with their endings (CRLF, LF or a bare CR), as
     io.StringIO(newline="") gives them, which would first copy the whole text at four bytes
-    a character (60 MB for the 15 MB UPR Info export). str.splitlines also ends a line at
-    form feeds, U+2028 and the like: those pieces are joined again."""
+    a character (60 MB for the 15 MB UPR Info export). Split a megabyte at a time (up to a
+    line feed), so that the lines are not all held at once either. str.splitlines also ends
+    a line at form feeds, U+2028 and the like: those pieces are joined again."""
     pending = ""
-    for line in text.splitlines(keepends=True):
-        if line[-1] in "\r\n":
-            if pending:
-                yield pending + line
-                pending = ""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start + _LINES_CHUNK)
+        end = size if end < 0 else end + 1
+        for line in text[start:end].splitlines(keepends=True):
+            if line[-1] in "\r\n":
+                if pending:
+                    yield pending + line
+                    pending = ""
+                else:
+                    yield line
             else:
-                yield line
-        else:
-            pending += line
+                pending += line
+        start = end
     if pending:
         yield pending
 

@@ -206,7 +206,8 @@ class PlanWriter:
             "created_at",
             "updated_at",
         ]
-        values = [
+        # A generator: insert_many converts the rows without holding them twice.
+        values = (
             (
                 reviews[r.review_key].id,
                 r.paragraph,
@@ -222,7 +223,7 @@ class PlanWriter:
                 now,
             )
             for r in new
-        ]
+        )
         runs = list(run_ids)
         with deferred_fts_trigger(s) as index_new_rows:
             insert_many(s.connection(), _REC, columns, values)
@@ -293,7 +294,7 @@ class PlanWriter:
         conn = self.session.connection()
         for kind, (table, col) in enumerate(LINK_TABLES):
             to_id = ids[kind]
-            values = [(r.id, to_id[k]) for r in self._recs.values() for k in r.links[kind] or ()]
+            values = ((r.id, to_id[k]) for r in self._recs.values() for k in r.links[kind] or ())
             insert_many(conn, table, ["recommendation_id", col], values)
 
     def _write_assessments(self, actor: str, now: dt.datetime) -> list[int]:

@@ -303,14 +303,18 @@ class Field(NamedTuple):
 class Fields:
     """A format's table bound to a file's columns: :meth:`read` parses one row's cells."""
 
-    __slots__ = ("_plan", "cmap", "keys")
+    __slots__ = ("_absent", "_plan", "cmap", "keys")
 
     def __init__(self, table: tuple[Field, ...], cmap: ColumnMap) -> None:
         self.cmap = cmap
         self.keys = [f.key for f in table]
-        # (cell index or None, cache or None, parser, column name, required message, split)
-        self._plan = [
-            (
+        # (cell index, cache or None, parser, column name, required message, split), or for
+        # a column the file lacks, its place in the table
+        self._plan: list[Any] = []
+        # a lacking column reads as an empty cell: its value and problems, found once
+        self._absent: list[tuple[Any, list[tuple[str, str]]]] = []
+        for f in table:
+            entry = (
                 cmap.index.get(f.key),
                 (c := Cached(f.parse)).cache if f.repeats else None,
                 c if f.repeats else f.parse,
@@ -318,42 +322,62 @@ class Fields:
                 f.required,
                 f.split,
             )
-            for f in table
-        ]
+            if entry[0] is not None:
+                self._plan.append(entry)
+                continue
+            scratch = RowCheck(0)
+            self._absent.append((self._read((None, *entry[1:]), [None], scratch), scratch.errors))
+            self._plan.append(len(self._absent) - 1)
 
     def read(self, cells: list[Any], check: RowCheck) -> list[Any]:
         """The values of the table's fields in its order (None where a cell has an error,
         which ``check`` records under the column's name)."""
         out: list[Any] = []
-        for i, cache, parse, column, required, split in self._plan:
-            v = None if i is None else cells[i]
-            if cache is not None:
-                got = cache.get(v, _MISSING)
-                if got is _MISSING:
-                    got = parse(v)
-                if got.__class__ is CellError:
-                    check.add(column, str(got))
-                    got = None
-                elif required is not None and not got:
-                    check.add(column, required)
-            elif split is not None:
-                got = []
-                for item in split(v):
-                    try:
-                        got.append(parse(item))
-                    except CellError as exc:
-                        check.add(column, str(exc))
-            else:
+        for entry in self._plan:
+            if entry.__class__ is int:
+                value, errors = self._absent[entry]
+                out.append(value)
+                check.errors.extend(errors)
+                continue
+            cache = entry[1]
+            if cache is not None:  # the usual case, inlined: a value parsed before
+                got = cache.get(cells[entry[0]], _MISSING)
+                if got is not _MISSING and got.__class__ is not CellError and got:
+                    out.append(got)
+                    continue
+            out.append(self._read(entry, cells, check))
+        return out
+
+    @staticmethod
+    def _read(entry: tuple[Any, ...], cells: list[Any], check: RowCheck) -> Any:
+        i, cache, parse, column, required, split = entry
+        v = None if i is None else cells[i]
+        if cache is not None:
+            got = cache.get(v, _MISSING)
+            if got is _MISSING:
+                got = parse(v)
+            if got.__class__ is CellError:
+                check.add(column, str(got))
+                return None
+            if required is not None and not got:
+                check.add(column, required)
+            return got
+        if split is not None:
+            items = []
+            for item in split(v):
                 try:
-                    got = parse(v)
+                    items.append(parse(item))
                 except CellError as exc:
                     check.add(column, str(exc))
-                    got = None
-                else:
-                    if required is not None and not got:
-                        check.add(column, required)
-            out.append(got)
-        return out
+            return items
+        try:
+            got = parse(v)
+        except CellError as exc:
+            check.add(column, str(exc))
+            return None
+        if required is not None and not got:
+            check.add(column, required)
+        return got
 
 
 def bounded_line(limit: int) -> Callable[[Any], str | None]:

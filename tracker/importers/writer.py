@@ -26,7 +26,7 @@ file again adds none, and two equal assessments within one file stay two.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -67,6 +67,8 @@ SCAN_ABOVE = 5000  # above this many ids, one pass over a whole table beats IN l
 SAMPLE_FORMAT = "sample"  # ImportRun.format of the bundled sample's load
 
 Progress = Callable[[float, str], None]
+# A row as the plan keys it: identity key, state, clean text, the row, its assessments.
+_Keyed = tuple[str, str, str, RecommendationInput, list[AssessmentInput]]
 
 
 class BulkWriter(PlanWriter):
@@ -170,22 +172,26 @@ class BulkWriter(PlanWriter):
 
     def plan(
         self,
-        files: Sequence[Sequence[tuple[RecommendationInput, list[AssessmentInput]]]],
+        files: Iterable[Iterable[tuple[RecommendationInput, list[AssessmentInput]]]],
         *,
         texts_clean: bool = False,
         progress: Progress | None = None,
     ) -> Plan:
-        """Work out what ``files`` (each a list of rows with their assessments, in file
-        order) change; write nothing. ``texts_clean``: the texts already went through
-        :func:`tracker.identity.clean_text` (the readers do it)."""
-        keyed: list[list[tuple[str, str, str, RecommendationInput, list[AssessmentInput]]]] = []
+        """Work out what ``files`` (each the rows with their assessments, in file order)
+        change; write nothing. ``texts_clean``: the texts already went through
+        :func:`tracker.identity.clean_text` (the readers do it).
+
+        The rows are read once, in order (generators do), and each is let go of once taken
+        into the plan: given rows nobody else holds, the plan's memory replaces theirs."""
+        keyed: list[list[_Keyed | None]] = []
+        has_assessments = False
         touched: dict[int, str] = {}
         existing = self._existing
         # key -> the paragraph of the recommendation holding it, once a numbered row of this
         # import met it: a later row of another paragraph is another recommendation
         holders: dict[str, str | None] = {}
         for rows in files:
-            out = []
+            out: list[_Keyed | None] = []
             for row, assessments in rows:
                 iso3 = self._resolve(row.state_under_review)
                 body = row.text if texts_clean else clean_text(row.text)
@@ -193,6 +199,8 @@ class BulkWriter(PlanWriter):
                 if row.paragraph:
                     key = self._numbered_key(key, row.paragraph, holders)
                 out.append((key, iso3, body, row, assessments))
+                if assessments:
+                    has_assessments = True
                 got = existing.get(key)
                 if got is not None:
                     touched[got[0]] = key
@@ -200,7 +208,7 @@ class BulkWriter(PlanWriter):
         if progress:
             progress(0.4, "")
         self._load_existing(touched)
-        if any(a for rows in files for _r, a in rows):
+        if has_assessments:
             self._load_assessments(touched)
         if progress:
             progress(0.6, "")
@@ -210,7 +218,10 @@ class BulkWriter(PlanWriter):
         reviewed: set[tuple[Any, ...]] = set()  # review facts already taken in
         for file_index, keyed_rows in enumerate(keyed):
             fc = FileChanges()
-            for key, iso3, body, row, assessments in keyed_rows:
+            for j, entry in enumerate(keyed_rows):
+                assert entry is not None
+                keyed_rows[j] = None  # the row is let go of once merged
+                key, iso3, body, row, assessments = entry
                 sample = bool(row.is_sample)
                 facts = (iso3, row.session, row.review_date, row.report_symbol, sample)
                 if facts not in reviewed:
