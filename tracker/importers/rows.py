@@ -11,7 +11,8 @@ input."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from tracker.i18n import _
@@ -259,29 +260,6 @@ _MISSING = object()
 _READ: tuple[int, list[Any]] = (0, [])  # in place of a row iter_rows has read
 
 
-class Cached:
-    """A cell parser that parses each distinct value once (61,014 rows hold 193 states,
-    27 sessions, 2 responses): value -> result, or the CellError it raised."""
-
-    __slots__ = ("cache", "fn")
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn = fn
-        self.cache: dict[Any, Any] = {}
-
-    def __call__(self, value: Any) -> Any:
-        got = self.cache.get(value, _MISSING)
-        if got is _MISSING:
-            try:
-                got = self.fn(value)
-            except CellError as exc:
-                # Without its traceback: kept, the traceback would hold this import's frames
-                # (every row read) alive in a cycle until the garbage collector runs.
-                got = exc.with_traceback(None)
-            self.cache[value] = got
-        return got
-
-
 class Field(NamedTuple):
     """One column of a format's table: its field key (:mod:`.detect`), how a cell is parsed
     (raising :class:`CellError` with the message), and whether an empty result is an error.
@@ -301,83 +279,135 @@ class Field(NamedTuple):
 
 
 class Fields:
-    """A format's table bound to a file's columns: :meth:`read` parses one row's cells."""
+    """A format's table bound to a file's columns: :meth:`read` parses one row's cells.
 
-    __slots__ = ("_absent", "_plan", "cmap", "keys")
+    Made for the 61,000-row export: a repeating column's distinct values are parsed once
+    (61,014 rows hold 193 states, 27 sessions, 2 responses), a column the file lacks once
+    for all rows, and the usual row (every repeating value seen before, and good) is looked
+    up without a Python loop over its columns."""
+
+    __slots__ = (
+        "_absent_errors",
+        "_bad",
+        "_good",
+        "_missing",
+        "_one",
+        "_place",
+        "_rep",
+        "_rep_cells",
+        "_tail",
+        "cmap",
+        "keys",
+    )
 
     def __init__(self, table: tuple[Field, ...], cmap: ColumnMap) -> None:
         self.cmap = cmap
         self.keys = [f.key for f in table]
-        # (cell index, cache or None, parser, column name, required message, split), or for
-        # a column the file lacks, its place in the table
-        self._plan: list[Any] = []
-        # a lacking column reads as an empty cell: its value and problems, found once
-        self._absent: list[tuple[Any, list[tuple[str, str]]]] = []
-        for f in table:
-            entry = (
-                cmap.index.get(f.key),
-                (c := Cached(f.parse)).cache if f.repeats else None,
-                c if f.repeats else f.parse,
-                cmap.name(f.key),
-                f.required,
-                f.split,
-            )
-            if entry[0] is not None:
-                self._plan.append(entry)
-                continue
-            scratch = RowCheck(0)
-            self._absent.append((self._read((None, *entry[1:]), [None], scratch), scratch.errors))
-            self._plan.append(len(self._absent) - 1)
+        # the repeating columns the file has, the other ones, and the lacking ones (which
+        # read as an empty cell: their values and problems are found once)
+        self._rep: list[tuple[int, Field, str]] = []  # (cell index, field, column name)
+        self._one: list[tuple[int, Field, str]] = []
+        absent: list[Any] = []
+        self._absent_errors: list[tuple[str, str]] = []
+        rep_pos: list[int] = []
+        one_pos: list[int] = []
+        absent_pos: list[int] = []
+        for pos, f in enumerate(table):
+            index = cmap.index.get(f.key)
+            name = cmap.name(f.key)
+            if index is None:
+                scratch = RowCheck(0)
+                absent.append(self._parse(f, name, None, scratch, None, {}))
+                self._absent_errors.extend(scratch.errors)
+                absent_pos.append(pos)
+            elif f.repeats:
+                self._rep.append((index, f, name))
+                rep_pos.append(pos)
+            else:
+                self._one.append((index, f, name))
+                one_pos.append(pos)
+        self._tail = absent
+        # per repeating column: cell -> its good value; a bad one's message apart
+        self._good: list[dict[Any, Any]] = [{} for _ in self._rep]
+        self._bad: list[dict[Any, str]] = [{} for _ in self._rep]
+        self._missing = [_MISSING] * len(self._rep)
+        self._rep_cells = _getter([i for i, _f, _n in self._rep])
+        # repeating values + other values + lacking ones -> the table's order
+        order = rep_pos + one_pos + absent_pos
+        self._place = _getter([order.index(pos) for pos in range(len(table))])
 
     def read(self, cells: list[Any], check: RowCheck) -> list[Any]:
         """The values of the table's fields in its order (None where a cell has an error,
         which ``check`` records under the column's name)."""
-        out: list[Any] = []
-        for entry in self._plan:
-            if entry.__class__ is int:
-                value, errors = self._absent[entry]
-                out.append(value)
-                check.errors.extend(errors)
+        if self._absent_errors:
+            check.errors.extend(self._absent_errors)
+        values = self._rep_cells(cells)
+        got = list(map(dict.get, self._good, values, self._missing))
+        if _MISSING in got:  # a value not seen before, or a bad one
+            for k, (_index, f, name) in enumerate(self._rep):
+                if got[k] is _MISSING:
+                    got[k] = self._parse(f, name, values[k], check, self._good[k], self._bad[k])
+        for index, f, name in self._one:
+            if f.split is not None:
+                got.append(self._parse(f, name, cells[index], check, None, {}))
                 continue
-            cache = entry[1]
-            if cache is not None:  # the usual case, inlined: a value parsed before
-                got = cache.get(cells[entry[0]], _MISSING)
-                if got is not _MISSING and got.__class__ is not CellError and got:
-                    out.append(got)
-                    continue
-            out.append(self._read(entry, cells, check))
-        return out
+            try:  # _parse, inlined for the text of every row
+                value = f.parse(cells[index])
+            except CellError as exc:
+                check.add(name, str(exc))
+                value = None
+            else:
+                if f.required is not None and not value:
+                    check.add(name, f.required)
+            got.append(value)
+        got += self._tail
+        return list(self._place(got))
 
     @staticmethod
-    def _read(entry: tuple[Any, ...], cells: list[Any], check: RowCheck) -> Any:
-        i, cache, parse, column, required, split = entry
-        v = None if i is None else cells[i]
-        if cache is not None:
-            got = cache.get(v, _MISSING)
-            if got is _MISSING:
-                got = parse(v)
-            if got.__class__ is CellError:
-                check.add(column, str(got))
-                return None
-            if required is not None and not got:
-                check.add(column, required)
-            return got
-        if split is not None:
+    def _parse(
+        f: Field,
+        column: str,
+        v: Any,
+        check: RowCheck,
+        good: dict[Any, Any] | None,
+        bad: dict[Any, str],
+    ) -> Any:
+        """One cell's value, its problems recorded in ``check``; a repeating column's good
+        value is remembered in ``good`` and its bad one's message in ``bad``."""
+        if good is not None and v in bad:
+            check.add(column, bad[v])
+            return None
+        if f.split is not None:
             items = []
-            for item in split(v):
+            for item in f.split(v):
                 try:
-                    items.append(parse(item))
+                    items.append(f.parse(item))
                 except CellError as exc:
                     check.add(column, str(exc))
             return items
         try:
-            got = parse(v)
+            got = f.parse(v)
         except CellError as exc:
+            if good is not None:
+                bad[v] = str(exc)
             check.add(column, str(exc))
             return None
-        if required is not None and not got:
-            check.add(column, required)
+        if f.required is not None and not got:
+            check.add(column, f.required)
+        elif good is not None:
+            good[v] = got
         return got
+
+
+def _getter(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The items at ``indexes`` of a sequence, as a tuple (operator.itemgetter, which gives
+    a lone item for one index and fails for none)."""
+    if not indexes:
+        return lambda _seq: ()
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda seq: (seq[i],)
+    return itemgetter(*indexes)
 
 
 def bounded_line(limit: int) -> Callable[[Any], str | None]:
@@ -478,7 +508,6 @@ def iter_fields(
 
 __all__ = [
     "PROGRESS_EVERY",
-    "Cached",
     "Field",
     "Fields",
     "ParseContext",
