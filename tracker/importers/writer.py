@@ -338,33 +338,12 @@ class BulkWriter(PlanWriter):
             # template row states its database's own flag (a round trip is no new source).
             rec.sample_run = False
             rec.adopted_by_file = file_index
-        # States and themes inlined: most rows bring one of each.
-        known = rec.known
-        if row.recommending_states:
-            links = rec.links[STATES]
-            for name in row.recommending_states:
-                code = self._iso3.get(name) or self._resolve(name)
-                if links is None:
-                    links = rec.links[STATES] = []
-                elif code in links:
-                    continue
-                if known is not None and code in known[STATES]:
-                    continue
-                links.append(code)
-                rec.n_new += 1
+        for name in row.recommending_states:
+            if rec.add_link(STATES, self._iso3.get(name) or self._resolve(name)):
                 gained = True
-        if row.themes:
-            links = rec.links[THEMES]
-            for name in row.themes:
-                folded = name.casefold()
-                if links is None:
-                    links = rec.links[THEMES] = []
-                elif folded in links:
-                    continue
-                if known is not None and folded in known[THEMES]:
-                    continue
-                links.append(folded)
-                rec.n_new += 1
+        for name in row.themes:
+            folded = name.casefold()
+            if rec.add_link(THEMES, folded):
                 self._theme_names.setdefault(folded, name)
                 gained = True
         for code, label in row.sdgs:
