@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import tempfile
@@ -163,7 +164,7 @@ def test_one_recommendation_per_identity(tmp_path: Path) -> None:
     assert merged[8] == ("CHL", "FRA")
     assert merged[9] == ("Justice",)
     # A later import of one of those rows with a paragraph updates, adds nothing.
-    assert by_writer(engine, [RecommendationInput(**{**rows[1].__dict__, "paragraph": "9.1"})]) == (
+    assert by_writer(engine, [dataclasses.replace(rows[1], paragraph="9.1")]) == (
         0,
         1,
     )
@@ -172,7 +173,7 @@ def test_one_recommendation_per_identity(tmp_path: Path) -> None:
 def test_a_real_row_confirms_a_sample_recommendation(tmp_path: Path) -> None:
     engine = new_engine(tmp_path)
     sample = RecommendationInput("Kazakhstan", 20, "Adopt a law.", "supported", 5, ["France"])
-    by_writer(engine, [RecommendationInput(**{**sample.__dict__, "is_sample": True})])
+    by_writer(engine, [dataclasses.replace(sample, is_sample=True)])
     assert by_writer(engine, [sample]) == (0, 1)
     with db.session_scope(engine) as s:
         rec = s.scalars(select(Recommendation)).one()

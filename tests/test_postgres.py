@@ -230,7 +230,7 @@ def test_a_large_import_through_copy_stores_every_value_exactly(
     tabs, backslashes, line breaks, quotes and COPY's own markers (``\\N``, ``\\.``) are
     stored as written, and every link row arrives."""
     from tests.importer_support import UPR_INFO_HEADER, csv_bytes, upr_row
-    from tracker.importers import writer
+    from tracker.importers import bulk_sql, writer
 
     odd = ["a\ttab", "back\\slash", "line\nbreak", 'quote "x"', "\\N", "\\.", "Ünïcødé ∑"]
     texts = [f"Recommendation {i}: {odd[i % len(odd)]} end." for i in range(writer.COPY_MIN_ROWS)]
@@ -239,14 +239,14 @@ def test_a_large_import_through_copy_stores_every_value_exactly(
     path.write_bytes(csv_bytes(UPR_INFO_HEADER, rows))
     engine = db.get_engine(pg_url)
     copied: list[str] = []
-    real_copy = writer._copy
+    real_copy = bulk_sql.copy_rows
 
     def spy(conn, table, columns, rows):  # which tables went through COPY
         done = real_copy(conn, table, columns, rows)
         copied.extend([table.name] if done else [])
         return done
 
-    monkeypatch.setattr(writer, "_copy", spy)
+    monkeypatch.setattr(bulk_sql, "copy_rows", spy)
     with db.session_scope(engine) as s:
         report = import_files(s, [path])
     assert report.added == writer.COPY_MIN_ROWS

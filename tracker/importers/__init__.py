@@ -13,7 +13,8 @@ Usage::
 
 How an import runs:
 
-1. Each file is read (:mod:`.files`: encoding, delimiter, workbook or JSON), its header row
+1. Each file is read (:mod:`.reading`, on :mod:`.files`: encoding, delimiter, workbook or
+   JSON), its header row
    found and its format detected (:mod:`.detect`), unless a format is forced.
 2. Every row is validated by its format's reader (:mod:`.upr_info`, :mod:`.uhri`,
    :mod:`.template_rows`): a row with any problem is rejected as a whole, with every problem
@@ -30,11 +31,9 @@ including ``kill -9``, leaves the database as it was before the import.
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -42,35 +41,10 @@ from sqlalchemy.orm import Session
 from tracker import audit, auth, backup, db, linking, queries
 from tracker.i18n import _
 from tracker.importers import docx_merge
-from tracker.importers import template_rows as template_reader
-from tracker.importers import uhri as uhri_reader
-from tracker.importers import upr_info as upr_info_reader
-from tracker.importers.detect import (
-    ASSESSMENT_FIELDS,
-    FIELDS,
-    ColumnMap,
-    Format,
-    detect,
-    duplicate_columns,
-    format_label,
-    header_score,
-    map_columns,
-    missing_columns,
-)
-from tracker.importers.files import (
-    HEADER_ROWS,
-    ImportSource,
-    NotATableError,
-    ReadLimits,
-    Sheet,
-    Workbook,
-    json_keys,
-    read_workbook,
-)
+from tracker.importers.detect import Format, format_label
+from tracker.importers.files import ImportSource, NotATableError, ReadLimits
 from tracker.importers.inputs import AssessmentInput
-from tracker.importers.ohchr_docx import DOCX_FORMATS, is_docx
 from tracker.importers.outcome import (
-    PREVIEW_ROWS,
     FileReport,
     ImportReport,
     ParsedRow,
@@ -79,16 +53,15 @@ from tracker.importers.outcome import (
     preview_frame,
     problems_frame,
 )
-from tracker.importers.rows import ParseContext, is_blank, state_name
-from tracker.importers.word import read_docx
+from tracker.importers.reading import fatal_report, preview, read_file
+from tracker.importers.rows import ParseContext
 from tracker.importers.writer import BulkWriter
 from tracker.memory import gc_paused
 from tracker.models import ImportRun, Recommendation, Review, State
-from tracker.vocab import Role, action_category_label, response_label
+from tracker.vocab import Role
 
 Progress = Callable[[float, str], None]
 FORMAT_CHOICES = ("auto", *(f.value for f in Format))
-ASSESSMENTS_SHEET = "Assessments"
 MAX_FILENAME = 500
 
 # Shares of the progress bar: reading and checking the files, planning, writing.
@@ -178,7 +151,7 @@ def _import_files(
         try:
             loaded.append(ImportSource.from_path(src, limits))
         except NotATableError as exc:
-            loaded.append(_fatal(FileReport(str(src)), str(exc)))
+            loaded.append(fatal_report(FileReport(str(src)), str(exc)))
     total_bytes = sum(len(s.data) for s in loaded if isinstance(s, ImportSource)) or 1
 
     # The files are read and checked before the write lock is taken (they need only the
@@ -239,8 +212,14 @@ def _import_files(
     # Word documents: their recommendations may already be stored from another source
     # (a Working Group report, UPR Info, UHRI) under another response or action category.
     docx_merge.reconcile(session, writer, reports)
+    parsed = [r.parsed for r in reports]
+    if not dry_run:
+        # The plan takes the rows over: let them go as it reads them (only its own memory
+        # is held then, not the rows' too). A dry run keeps them in its report.
+        for r in reports:
+            r.parsed = []
     plan = writer.plan(
-        [[(p.rec, p.assessments) for p in r.parsed] for r in reports],
+        (((p.rec, p.assessments) for p in rows) for rows in _drain(parsed)),
         texts_clean=True,
         progress=report_progress.scaled(_READ_SHARE, _PLAN_SHARE, ""),
     )
@@ -327,11 +306,6 @@ def _import_files(
     result.written = True
     result.import_run_ids = run_ids
     result.sample_present = queries.has_sample(session)  # the import may have confirmed it all
-    for r in reports:
-        # The rows are in the database now. Let them go before the garbage collector is back
-        # (tracker.memory.gc_paused): its first pass would walk every one of them (0.4 s per
-        # 60,000 rows).
-        r.parsed = []
     report_progress(1.0, _("Done"))
     return result
 
@@ -363,105 +337,6 @@ def suggest_repeats(
     return result.added
 
 
-def read_file(
-    source: ImportSource,
-    fmt: str = "auto",
-    ctx: ParseContext | None = None,
-    progress: Progress | None = None,
-    *,
-    state: str | None = None,
-    session_no: int | None = None,
-    encoding: str | None = None,
-    limits: ReadLimits | None = None,
-) -> FileReport:
-    """Read and check one file (no database access): its format, problems, valid rows.
-    ``state``/``session_no``: the review of a Word document that does not name it;
-    ``encoding`` overrides the detection of a text file's encoding."""
-    report = FileReport(source.name, sha256=hashlib.sha256(source.data).hexdigest())
-    ctx = ctx or ParseContext()
-    if is_docx(source.data):
-        read_docx(report, source.data, fmt, ctx, state=state, session=session_no, progress=progress)
-        report.preview = preview(report.parsed)
-        return report
-    if fmt in DOCX_FORMATS:
-        return _fatal(
-            report,
-            _("read as a {format}, this file is not a Word document (.docx)").format(
-                format=format_label(fmt)
-            ),
-        )
-    try:
-        wb = read_workbook(source, header_score, encoding=encoding, limits=limits)
-    except NotATableError as exc:
-        return _fatal(report, str(exc))
-    report.kind, report.encoding, report.delimiter = wb.kind, wb.encoding, wb.delimiter
-    report.warnings = wb.warnings
-    if wb.kind == "json":
-        # JSON has no header row: the records' keys are the columns, record 1 is row 1.
-        header = json_keys(wb.json_records or [])
-        chosen = _choose_format(header, fmt)
-        if chosen is None:
-            return _header_problem(report, None, header, fmt)
-        data = _json_rows(wb.json_records or [], header)
-        sheet = None
-    else:
-        found = _find_header(wb, fmt)
-        if found is None:
-            first = _first_row(wb.sheets[0])
-            return _header_problem(report, first[0] if first else 1, first[1] if first else [], fmt)
-        sheet, header_index, chosen = found
-        header = ["" if h is None else str(h) for h in sheet.rows[header_index][1]]
-        data = sheet.rows[header_index + 1 :]
-        if wb.kind == "xlsx":
-            report.sheet = sheet.name
-    report.format = chosen
-    twice = duplicate_columns(header, FIELDS[chosen])
-    if twice:
-        return _duplicate_problem(report, header, twice, sheet, data)
-    cmap = map_columns(header, FIELDS[chosen])
-    if chosen is Format.UPR_INFO:
-        upr_info_reader.read_rows(report, data, cmap, ctx, progress)
-    elif chosen is Format.UHRI:
-        uhri_reader.read_rows(report, data, cmap, ctx, progress)
-    else:
-        assessments = wb.sheet(ASSESSMENTS_SHEET) if wb.kind == "xlsx" else None
-        if assessments is sheet:
-            assessments = None
-        rejected_ids = template_reader.read_rows(
-            report, data, cmap, ctx, progress, status_columns=assessments is None
-        )
-        if assessments is not None:
-            _read_assessment_sheet(report, assessments, rejected_ids)
-    report.preview = preview(report.parsed)
-    if progress is not None:
-        progress(1.0, "")
-    return report
-
-
-def preview(parsed: list[ParsedRow], limit: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
-    """The first valid rows as the database will hold them (for the Import page)."""
-    out = []
-    for p in parsed[:limit]:
-        r = p.rec
-        item: dict[str, Any] = {
-            "row": p.row,
-            "state_under_review": state_name(r.state_under_review),
-            "session": r.session,
-            "paragraph": r.paragraph or "",
-            "recommendation": r.text,
-            "recommending_states": ", ".join(state_name(s) for s in r.recommending_states),
-            "response": response_label(r.response) if r.response else "",
-            "action_category": action_category_label(r.action_category),
-            "themes": "; ".join(r.themes),
-        }
-        if p.assessments:
-            item["assessments"] = len(p.assessments)
-        for key, value in p.extra.items():
-            item[key] = "" if value is None else str(value)
-        out.append(item)
-    return out
-
-
 # --- helpers --------------------------------------------------------------------------------
 class _Throttle:
     """Call the user's progress function at most every 0.1 s (and always at the end)."""
@@ -491,10 +366,11 @@ class _Throttle:
         return inner
 
 
-def _fatal(report: FileReport, message: str) -> FileReport:
-    report.fatal = message
-    report.problems.append(Problem(report.name, None, None, message))
-    return report
+def _drain(lists: list[list[ParsedRow]]) -> Iterator[list[ParsedRow]]:
+    """Each list of ``lists`` in turn, no longer held by ``lists`` once handed out."""
+    for i in range(len(lists)):
+        rows, lists[i] = lists[i], []
+        yield rows
 
 
 def _sessions_before_lock(session: Session) -> dict[tuple[str, int], int]:
@@ -522,115 +398,6 @@ def _review_sessions(session: Session) -> dict[tuple[str, int], int]:
             )
         )
     }
-
-
-def _choose_format(header: list[Any], fmt: str) -> Format | None:
-    if fmt == "auto":
-        return detect(header)
-    chosen = Format(fmt)
-    cmap = map_columns(header, FIELDS[chosen])
-    return None if missing_columns(cmap, FIELDS[chosen]) else chosen
-
-
-def _find_header(wb: Workbook, fmt: str) -> tuple[Sheet, int, Format] | None:
-    sheets = [s for s in wb.sheets if (s.name or "").casefold() != ASSESSMENTS_SHEET.casefold()]
-    for sheet in sheets or wb.sheets:
-        seen = 0
-        for i, (_row, cells) in enumerate(sheet.rows):
-            if is_blank(cells):
-                continue
-            chosen = _choose_format(cells, fmt)
-            if chosen is not None:
-                return sheet, i, chosen
-            seen += 1
-            if seen >= HEADER_ROWS:
-                break
-    return None
-
-
-def _first_row(sheet: Sheet) -> tuple[int, list[Any]] | None:
-    for row, cells in sheet.rows:
-        if not is_blank(cells):
-            return row, cells
-    return None
-
-
-def _header_problem(report: FileReport, row: int | None, header: list[Any], fmt: str) -> FileReport:
-    found = ", ".join(repr(" ".join(str(h).split())) for h in header if h not in (None, ""))
-    found = found if len(found) <= 300 else found[:297] + "..."
-    if fmt == "auto":
-        message = _(
-            "the header row does not look like a UPR Info export, an OHCHR UHRI export or "
-            "the UPR Tracker template (columns found: {found}); use --format to say which it is"
-        ).format(found=found or _("none"))
-    else:
-        chosen = Format(fmt)
-        missing = missing_columns(map_columns(header, FIELDS[chosen]), FIELDS[chosen])
-        message = _(
-            "read as a {format}, the header lacks the columns {missing} (found: {found})"
-        ).format(format=format_label(chosen), missing=", ".join(missing), found=found or _("none"))
-    report.fatal = message
-    report.problems.append(Problem(report.name, row, None, message))
-    return report
-
-
-def _duplicate_problem(
-    report: FileReport,
-    header: list[str],
-    groups: list[list[int]],
-    sheet: Sheet | None,
-    data: list[tuple[int, list[Any]]],
-) -> FileReport:
-    """A header giving one field in two columns: only one could be read, so the file is
-    refused rather than have the other column's values dropped without a word."""
-    row = None
-    if sheet is not None:
-        first_data = data[0][0] if data else None
-        index = len(sheet.rows) - len(data) - 1
-        row = sheet.rows[index][0] if 0 <= index < len(sheet.rows) else first_data
-    for cols in groups:
-        names = [" ".join(header[i].split()) or "?" for i in cols]
-        message = _(
-            "the column {name} appears {n} times (columns {columns}: {names}); only one can be "
-            "read: remove or rename the others"
-        ).format(
-            name=repr(names[0]),
-            n=len(cols),
-            columns=", ".join(str(i + 1) for i in cols),
-            names=", ".join(repr(n) for n in names),
-        )
-        report.problems.append(Problem(report.name, row, names[0], message))
-    report.fatal = report.problems[-1].message
-    return report
-
-
-def _json_rows(records: list[Any], keys: list[str]) -> list[tuple[int, list[Any]]]:
-    """Records as rows of cells in ``keys`` order, numbered from 1 (a record that is not an
-    object becomes a row with the value in its first cell, and is rejected as such)."""
-    rows: list[tuple[int, list[Any]]] = []
-    for number, rec in enumerate(records, start=1):
-        if isinstance(rec, dict):
-            rows.append((number, [rec.get(k) for k in keys]))
-        else:
-            rows.append((number, [rec] + [None] * (len(keys) - 1)))
-    return rows
-
-
-def _read_assessment_sheet(report: FileReport, sheet: Sheet, rejected_ids: dict[str, int]) -> None:
-    label = f"{report.name}[{sheet.name}]"
-    first = _first_row(sheet)
-    if first is None:
-        return
-    index = next(i for i, (row, _c) in enumerate(sheet.rows) if row == first[0])
-    header = [str(h) if h is not None else "" for h in first[1]]
-    cmap: ColumnMap = map_columns(header, ASSESSMENT_FIELDS)
-    missing = missing_columns(cmap, ASSESSMENT_FIELDS)
-    if missing:
-        message = _("the sheet lacks the columns {missing}").format(missing=", ".join(missing))
-        report.fatal = message
-        report.problems.append(Problem(label, first[0], None, message))
-        return
-    template_reader.read_assessments(report, label, sheet.rows[index + 1 :], cmap, rejected_ids)
 
 
 __all__ = [

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class RecommendationInput:
-    """One recommendation as a source row gives it (already validated and parsed)."""
+    """One recommendation as a source row gives it (already validated and parsed). Slotted:
+    an import holds one per row (61,000 for the UPR Info export), and readers share the
+    lists of repeating cells (states, themes) between rows: read-only, like every value."""
 
     state_under_review: str
     session: int
@@ -32,7 +34,7 @@ class RecommendationInput:
     is_sample: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class AssessmentInput:
     """One assessment from a template row or its Assessments sheet (validated)."""
 

@@ -31,7 +31,6 @@ from tracker.importers.outcome import FileReport, Problem
 from tracker.importers.rows import ParseContext
 from tracker.importers.values import CellError, quote
 from tracker.states import UnknownStateError
-from tracker.vocab import cycle_for_session
 
 DOCX_FORMATS = (Format.OHCHR_MATRIX, Format.WG_REPORT)
 
@@ -373,12 +372,23 @@ def split_states(text: str, ctx: ParseContext) -> StatesFound:
     return StatesFound(body, states, unknown if not states else None)
 
 
-def review_problem(ctx: ParseContext, facts: DocFacts, row: int) -> str | None:
-    """The one-review-per-cycle check of :class:`ParseContext` for a document's review."""
-    if facts.state is None or facts.session is None:
+def document_review(
+    report: FileReport, facts: DocFacts, ctx: ParseContext
+) -> tuple[str, int] | None:
+    """The document's review (state, session), or None with the whole document refused in
+    ``report``: a fact that neither the document, its name nor the options give, or a review
+    that conflicts with one already known (a state is reviewed once per cycle)."""
+    missing = facts.missing()
+    if missing:
+        fatal_all(report, missing)
         return None
-    cycle_for_session(facts.session)
-    return ctx.check_review(facts.state, facts.session, row)
+    assert facts.state is not None
+    assert facts.session is not None
+    problem = ctx.check_review(facts.state, facts.session, 1)
+    if problem:
+        fatal(report, problem)
+        return None
+    return facts.state, facts.session
 
 
 def fatal(report: FileReport, message: str) -> None:
@@ -401,6 +411,7 @@ __all__ = [
     "bracket_states",
     "cell_text",
     "doc_tables",
+    "document_review",
     "fatal",
     "fatal_all",
     "first_symbol",

@@ -32,8 +32,7 @@ from tracker.importers.ohchr_docx import (
     DocFacts,
     TableRow,
     bracket_states,
-    fatal,
-    fatal_all,
+    document_review,
     first_symbol,
     split_states,
 )
@@ -260,15 +259,7 @@ def read_matrix(
                 if got:
                     facts.symbol = got
                     break
-    missing = facts.missing()
-    if missing:
-        fatal_all(report, missing)
-        return
-    assert facts.state is not None
-    assert facts.session is not None
-    problem = ctx.check_review(facts.state, facts.session, 1)
-    if problem:
-        fatal(report, problem)
+    if document_review(report, facts, ctx) is None:
         return
     total = len(rows) or 1
     for n, r in enumerate(rows):

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -23,6 +25,10 @@ from tracker.importers.inputs import AssessmentInput, RecommendationInput
 from tracker.safe_output import neutralise_row
 
 PREVIEW_ROWS = 20
+
+
+# The extras of a row that has none, shared (read-only).
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -53,15 +59,16 @@ class RejectedRow:
     reasons: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
-    """A valid row: the recommendation it gives, and the assessments it carries."""
+    """A valid row: the recommendation it gives, and the assessments it carries (slotted,
+    and without a dict of its own unless it has extras: an import holds one per row)."""
 
     row: int
     rec: RecommendationInput
     local_id: str | None = None
     assessments: list[AssessmentInput] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # shown in the preview only
+    extra: Mapping[str, Any] = field(default_factory=lambda: NO_EXTRA)  # for the preview
 
 
 @dataclass

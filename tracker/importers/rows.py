@@ -1,15 +1,32 @@
-"""Shared machinery of the format readers: state look-ups, the one-review-per-cycle check,
-and turning a row's errors into problems and a rejected row."""
+"""Shared machinery of the format readers: the one row loop (:func:`iter_rows`) applying a
+format's table of fields (:class:`Field`: column, parser, required), state look-ups, the
+one-review-per-cycle check, and turning a row's errors into problems and a rejected row.
+
+A reader declares its columns as a tuple of :class:`Field`; :func:`iter_rows` walks the
+rows, parses each field's cell (a repeating column each distinct value once) and hands the
+reader the values and the row's :class:`RowCheck`; the reader adds the rules that join
+several fields (a cycle that must match the session, the review's session) and builds its
+input."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from tracker.i18n import _
+from tracker.importers.detect import ColumnMap
 from tracker.importers.outcome import FileReport, Problem, RejectedRow
-from tracker.importers.values import CellError, as_text, decode_entities, quote
+from tracker.importers.values import (
+    CellError,
+    as_text,
+    check_length,
+    decode_entities,
+    parse_cycle,
+    quote,
+    single_line,
+)
 from tracker.states import (
     UnknownStateError,
     clean_name,
@@ -202,6 +219,12 @@ class RowCheck:
             self.add(column, str(exc))
             return None
 
+    def order(self, columns: list[str]) -> None:
+        """Sort the problems by their column's place in ``columns`` (others last), each
+        column's problems in the order found."""
+        rank = {c: i for i, c in reversed(list(enumerate(columns)))}
+        self.errors.sort(key=lambda e: rank.get(e[0], len(columns)))
+
     def reject(self, report: FileReport, header: list[str], cells: list[Any]) -> None:
         """File this row's problems and the row itself as rejected."""
         for column, message in self.errors:
@@ -233,6 +256,192 @@ def is_blank(cells: list[Any]) -> bool:
     return True
 
 
+_MISSING = object()
+_READ: tuple[int, list[Any]] = (0, [])  # in place of a row iter_rows has read
+
+
+class Field(NamedTuple):
+    """One column of a format's table: its field key (:mod:`.detect`), how a cell is parsed
+    (raising :class:`CellError` with the message), and whether an empty result is an error.
+
+    ``required``: the message for a cell whose value parses to nothing (``None``, ``""``,
+    ``[]``); None when the column may be empty. ``repeats``: the column's values repeat
+    (states, sessions, responses), so each distinct cell is parsed once. ``split``: the
+    cell holds a list (themes, positions): ``split(cell)`` gives its items, each parsed by
+    ``parse`` and each problem recorded; the value is the list of the items that parse. A
+    column the file lacks reads as an empty cell."""
+
+    key: str
+    parse: Callable[[Any], Any]
+    required: str | None = None
+    repeats: bool = False
+    split: Callable[[Any], list[Any]] | None = None
+
+
+class Fields:
+    """A format's table bound to a file's columns: :meth:`read` parses one row's cells.
+
+    Made for the 61,000-row export: a repeating column's distinct values are parsed once
+    (61,014 rows hold 193 states, 27 sessions, 2 responses), a column the file lacks once
+    for all rows, and the usual row (every repeating value seen before, and good) is looked
+    up without a Python loop over its columns."""
+
+    __slots__ = (
+        "_absent_errors",
+        "_bad",
+        "_good",
+        "_missing",
+        "_one",
+        "_place",
+        "_rep",
+        "_rep_cells",
+        "_tail",
+        "cmap",
+        "keys",
+    )
+
+    def __init__(self, table: tuple[Field, ...], cmap: ColumnMap) -> None:
+        self.cmap = cmap
+        self.keys = [f.key for f in table]
+        # the repeating columns the file has, the other ones, and the lacking ones (which
+        # read as an empty cell: their values and problems are found once)
+        self._rep: list[tuple[int, Field, str]] = []  # (cell index, field, column name)
+        self._one: list[tuple[int, Field, str]] = []
+        absent: list[Any] = []
+        self._absent_errors: list[tuple[str, str]] = []
+        rep_pos: list[int] = []
+        one_pos: list[int] = []
+        absent_pos: list[int] = []
+        for pos, f in enumerate(table):
+            index = cmap.index.get(f.key)
+            name = cmap.name(f.key)
+            if index is None:
+                scratch = RowCheck(0)
+                absent.append(self._parse(f, name, None, scratch, None, {}))
+                self._absent_errors.extend(scratch.errors)
+                absent_pos.append(pos)
+            elif f.repeats:
+                self._rep.append((index, f, name))
+                rep_pos.append(pos)
+            else:
+                self._one.append((index, f, name))
+                one_pos.append(pos)
+        self._tail = absent
+        # per repeating column: cell -> its good value; a bad one's message apart
+        self._good: list[dict[Any, Any]] = [{} for _ in self._rep]
+        self._bad: list[dict[Any, str]] = [{} for _ in self._rep]
+        self._missing = [_MISSING] * len(self._rep)
+        self._rep_cells = _getter([i for i, _f, _n in self._rep])
+        # repeating values + other values + lacking ones -> the table's order
+        order = rep_pos + one_pos + absent_pos
+        self._place = _getter([order.index(pos) for pos in range(len(table))])
+
+    def read(self, cells: list[Any], check: RowCheck) -> list[Any]:
+        """The values of the table's fields in its order (None where a cell has an error,
+        which ``check`` records under the column's name)."""
+        if self._absent_errors:
+            check.errors.extend(self._absent_errors)
+        values = self._rep_cells(cells)
+        got = list(map(dict.get, self._good, values, self._missing))
+        if _MISSING in got:  # a value not seen before, or a bad one
+            for k, (_index, f, name) in enumerate(self._rep):
+                if got[k] is _MISSING:
+                    got[k] = self._parse(f, name, values[k], check, self._good[k], self._bad[k])
+        for index, f, name in self._one:
+            if f.split is not None:
+                got.append(self._parse(f, name, cells[index], check, None, {}))
+                continue
+            try:  # _parse, inlined for the text of every row
+                value = f.parse(cells[index])
+            except CellError as exc:
+                check.add(name, str(exc))
+                value = None
+            else:
+                if f.required is not None and not value:
+                    check.add(name, f.required)
+            got.append(value)
+        got += self._tail
+        return list(self._place(got))
+
+    @staticmethod
+    def _parse(
+        f: Field,
+        column: str,
+        v: Any,
+        check: RowCheck,
+        good: dict[Any, Any] | None,
+        bad: dict[Any, str],
+    ) -> Any:
+        """One cell's value, its problems recorded in ``check``; a repeating column's good
+        value is remembered in ``good`` and its bad one's message in ``bad``."""
+        if good is not None and v in bad:
+            check.add(column, bad[v])
+            return None
+        if f.split is not None:
+            items = []
+            for item in f.split(v):
+                try:
+                    items.append(f.parse(item))
+                except CellError as exc:
+                    check.add(column, str(exc))
+            return items
+        try:
+            got = f.parse(v)
+        except CellError as exc:
+            if good is not None:
+                bad[v] = str(exc)
+            check.add(column, str(exc))
+            return None
+        if f.required is not None and not got:
+            check.add(column, f.required)
+        elif good is not None:
+            good[v] = got
+        return got
+
+
+def _getter(indexes: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The items at ``indexes`` of a sequence, as a tuple (operator.itemgetter, which gives
+    a lone item for one index and fails for none)."""
+    if not indexes:
+        return lambda _seq: ()
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda seq: (seq[i],)
+    return itemgetter(*indexes)
+
+
+def bounded_line(limit: int) -> Callable[[Any], str | None]:
+    """A parser of a one-line value (a code, a symbol, a name) of at most ``limit``
+    characters: stray whitespace removed, empty -> None."""
+
+    def parse(value: Any) -> str | None:
+        text = single_line(as_text(value)) or None
+        check_length(text, limit)
+        return text
+
+    return parse
+
+
+def check_cycle(
+    check: RowCheck, column: str, raw: Any, session: int | None, shown: str | None = None
+) -> None:
+    """A cycle cell must agree with the row's session (when both are there): record the
+    problem under ``column``. ``shown``: the cell as the message quotes it (default: as
+    written)."""
+    if session is None:
+        return
+    cycle = check.parse(column, parse_cycle, raw)
+    if cycle is not None and cycle != cycle_for_session(session):
+        check.add(
+            column,
+            _("{value} does not match session {session}, which is in cycle {cycle}").format(
+                value=quote(as_text(raw) if shown is None else shown),
+                session=session,
+                cycle=cycle_for_session(session),
+            ),
+        )
+
+
 def iter_rows(
     report: FileReport,
     rows: list[tuple[int, list[Any]]],
@@ -243,7 +452,9 @@ def iter_rows(
 ) -> Iterator[tuple[int, list[Any]]]:
     """The data rows of a sheet as every reader walks them: ``(row number, cells)`` with
     short rows padded to ``width``, blank rows left out, a progress report now and then, and
-    the rows read added to ``report.rows_read`` once the walk ends.
+    the rows read added to ``report.rows_read`` once the walk ends. Each row is let go of
+    once read (``rows`` ends empty): the raw cells and the values read from them are not
+    held at once (a rejected row keeps a copy of its cells).
 
     ``telling``: indexes of columns that almost every row fills (text, state): a row with
     one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
@@ -251,7 +462,9 @@ def iter_rows(
     total = len(rows) or 1
     n_read = 0
     try:
-        for n, (row_no, cells) in enumerate(rows):
+        for n in range(len(rows)):
+            row_no, cells = rows[n]
+            rows[n] = _READ
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress(n / total, _("Checking rows of {file}").format(file=report.name))
             if len(cells) < width:
@@ -266,14 +479,44 @@ def iter_rows(
             yield row_no, cells
     finally:
         report.rows_read += n_read
+        rows.clear()
+
+
+def iter_fields(
+    report: FileReport,
+    rows: list[tuple[int, list[Any]]],
+    fields: Fields,
+    progress: Progress | None = None,
+    *,
+    telling: tuple[str, ...] = (),
+    text_cells: bool = False,
+) -> Iterator[tuple[int, list[Any], list[Any], RowCheck]]:
+    """:func:`iter_rows` with the format's table applied: ``(row number, cells, values in
+    the table's order, the row's check)``. ``telling``: field keys of :func:`iter_rows`.
+    ``text_cells``: list and object cells (JSON) are read as their text, so that every cell
+    can be looked up in a repeating field's cache."""
+    index = fields.cmap.index
+    at = tuple(index[k] for k in telling if k in index)
+    width = len(fields.cmap.header)
+    read = fields.read
+    for row_no, cells in iter_rows(report, rows, width, progress, telling=at):
+        if text_cells:
+            cells = [as_text(c) if isinstance(c, list | dict) else c for c in cells]
+        check = RowCheck(row_no)
+        yield row_no, cells, read(cells, check), check
 
 
 __all__ = [
     "PROGRESS_EVERY",
+    "Field",
+    "Fields",
     "ParseContext",
     "Progress",
     "RowCheck",
+    "bounded_line",
+    "check_cycle",
     "is_blank",
+    "iter_fields",
     "iter_rows",
     "state_name",
     "unknown_state_message",

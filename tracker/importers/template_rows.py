@@ -18,14 +18,22 @@ from tracker.i18n import _, ngettext
 from tracker.importers.detect import ColumnMap
 from tracker.importers.inputs import AssessmentInput, RecommendationInput
 from tracker.importers.outcome import FileReport, ParsedRow
-from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
+from tracker.importers.rows import (
+    Field,
+    Fields,
+    ParseContext,
+    Progress,
+    RowCheck,
+    bounded_line,
+    check_cycle,
+    iter_fields,
+)
 from tracker.importers.values import (
     CellError,
     as_text,
     check_length,
     clean_cell_text,
     parse_action_category,
-    parse_cycle,
     parse_date_cell,
     parse_flag,
     parse_local_id,
@@ -42,7 +50,6 @@ from tracker.vocab import (
     Confidence,
     SourceType,
     Status,
-    cycle_for_session,
     parse_confidence,
     parse_source_type,
     parse_status,
@@ -131,6 +138,62 @@ def _sdgs(value: Any) -> list[tuple[str, str | None]]:
     return out
 
 
+def _text(value: Any) -> str:
+    return clean_cell_text(as_text(value))
+
+
+def _evidence(value: Any) -> str | None:
+    return clean_cell_text(as_text(value)) or None
+
+
+def _flag(value: Any) -> bool:
+    return bool(parse_flag(value))
+
+
+def table(ctx: ParseContext) -> tuple[Field, ...]:
+    """The first sheet's columns but the state (name and code checked together), in the
+    order their problems are listed."""
+    return (
+        Field("id", parse_local_id),
+        Field("session", parse_session),
+        Field("recommendation", _text, required=_("empty — the recommendation text is required")),
+        Field("review_date", parse_date_cell),
+        Field("report_symbol", bounded_line(MAX_SYMBOL)),
+        Field("paragraph", bounded_line(MAX_PARAGRAPH)),
+        Field(
+            "recommending_states",
+            lambda v: ctx.recommending_states(split_list(as_text(v), SEPARATORS)),
+        ),
+        Field("response", parse_response_cell),
+        Field("action_category", parse_action_category),
+        Field("themes", _names),
+        Field("affected_groups", _names),
+        Field("sdgs", _sdgs),
+        Field("sample", _flag),
+    )
+
+
+# The order in which a row's problems are listed: the checks' order.
+_ORDER = (
+    "id",
+    "state_iso3",
+    "state_under_review",
+    "session",
+    "cycle",
+    "recommendation",
+    "review_date",
+    "report_symbol",
+    "paragraph",
+    "recommending_states",
+    "response",
+    "action_category",
+    "themes",
+    "affected_groups",
+    "sdgs",
+    "sample",
+)
+
+
 def read_rows(
     report: FileReport,
     rows: list[tuple[int, list[Any]]],
@@ -145,7 +208,7 @@ def read_rows(
     idx = cmap.index
     col = cmap.name
     header = cmap.header
-    width = len(header)
+    order = [col(k) for k in _ORDER]
     seen_ids: dict[str, int] = {}  # every row's id, valid or not: ids must differ
     rejected_ids: dict[str, int] = {}
 
@@ -153,10 +216,12 @@ def read_rows(
         i = idx.get(key)
         return None if i is None else cells[i]
 
-    for row_no, cells in iter_rows(report, rows, width, progress):
-        check = RowCheck(row_no)
-
-        local_id = parse_local_id(cell(cells, "id"))
+    fields = Fields(table(ctx), cmap)
+    for row_no, cells, values, check in iter_fields(report, rows, fields, progress):
+        (local_id, session, text, review_date, symbol, paragraph, states, response, action) = (
+            values[:9]
+        )
+        themes, groups, sdgs, is_sample = values[9:]
         if local_id is not None:
             if local_id in seen_ids:
                 check.add(
@@ -184,47 +249,12 @@ def read_rows(
                     )
         else:
             sur = check.parse(col("state_under_review"), ctx.state_under_review, name_raw)
-
-        session = check.parse(col("session"), parse_session, cell(cells, "session"))
-        if "cycle" in idx and session is not None:
-            cycle = check.parse(col("cycle"), parse_cycle, cell(cells, "cycle"))
-            if cycle is not None and cycle != cycle_for_session(session):
-                check.add(
-                    col("cycle"),
-                    _("{value} does not match session {session}, which is in cycle {cycle}").format(
-                        value=quote(as_text(cell(cells, "cycle"))),
-                        session=session,
-                        cycle=cycle_for_session(session),
-                    ),
-                )
-        text = clean_cell_text(as_text(cell(cells, "recommendation")))
-        if not text:
-            check.add(col("recommendation"), _("empty — the recommendation text is required"))
-        review_date = check.parse(col("review_date"), parse_date_cell, cell(cells, "review_date"))
-        symbol = single_line(as_text(cell(cells, "report_symbol"))) or None
-        check.parse(col("report_symbol"), lambda v: check_length(v, MAX_SYMBOL), symbol)
-        paragraph = single_line(as_text(cell(cells, "paragraph"))) or None
-        check.parse(col("paragraph"), lambda v: check_length(v, MAX_PARAGRAPH), paragraph)
-        states = (
-            check.parse(
-                col("recommending_states"),
-                ctx.recommending_states,
-                split_list(as_text(cell(cells, "recommending_states")), SEPARATORS),
-            )
-            or []
-        )
-        response = check.parse(col("response"), parse_response_cell, cell(cells, "response"))
-        action = check.parse(
-            col("action_category"), parse_action_category, cell(cells, "action_category")
-        )
-        themes = check.parse(col("themes"), _names, cell(cells, "themes")) or []
-        groups = check.parse(col("affected_groups"), _names, cell(cells, "affected_groups")) or []
-        sdgs = check.parse(col("sdgs"), _sdgs, cell(cells, "sdgs")) or []
-        is_sample = bool(check.parse(col("sample"), parse_flag, cell(cells, "sample")))
+        if "cycle" in idx:
+            check_cycle(check, col("cycle"), cell(cells, "cycle"), session)
 
         assessments: list[AssessmentInput] = []
         if status_columns:
-            a = _status_columns(check, cells, cell, col, is_sample, row_no)
+            a = _status_columns(check, cells, cell, col, bool(is_sample), row_no)
             if a is not None:
                 assessments.append(a)
 
@@ -234,6 +264,7 @@ def read_rows(
                 check.add(col("session"), conflict)
 
         if check.errors:
+            check.order(order)
             if local_id is not None and seen_ids.get(local_id) == row_no:
                 rejected_ids[local_id] = row_no
             check.reject(report, header, cells)
@@ -247,15 +278,15 @@ def read_rows(
                     text=text,
                     response=response,
                     action_category=action,
-                    recommending_states=states,
-                    themes=themes,
-                    sdgs=sdgs,
-                    affected_groups=groups,
+                    recommending_states=states or [],
+                    themes=themes or [],
+                    sdgs=sdgs or [],
+                    affected_groups=groups or [],
                     paragraph=paragraph,
                     review_date=review_date,
                     report_symbol=symbol,
                     source_row=row_no,
-                    is_sample=is_sample,
+                    is_sample=bool(is_sample),
                 ),
                 local_id=local_id,
                 assessments=assessments,
@@ -338,6 +369,25 @@ def _confidence(value: Any) -> str:
     return sure.value
 
 
+ASSESSMENT_TABLE = (
+    Field("assessment_id", parse_local_id),
+    Field("status", _status),
+    Field("assessed_on", _assessed_on),
+    Field("source", _source),
+    Field("evidence_url", _url),
+    Field("evidence", _evidence),
+    Field("author", bounded_line(MAX_AUTHOR)),
+    Field("created_at", _created_at),
+    Field("retracts", parse_local_id),
+    Field("sample", _flag),
+    Field("source_type", _source_type),
+    Field("confidence", _confidence),
+    Field("private", _flag),
+)
+# The order in which an assessment row's problems are listed.
+_ASSESSMENT_ORDER = ("recommendation_id", "assessment_id", *(f.key for f in ASSESSMENT_TABLE))
+
+
 def read_assessments(
     report: FileReport,
     sheet_label: str,
@@ -346,22 +396,20 @@ def read_assessments(
     rejected_ids: dict[str, int],
 ) -> None:
     """Validate the Assessments sheet; each valid row goes to its recommendation's list."""
-    idx = cmap.index
     col = cmap.name
     header = cmap.header
-    width = len(header)
+    order = [col(k) for k in _ASSESSMENT_ORDER]
     by_id = {p.local_id: p for p in report.parsed if p.local_id is not None}
     seen: dict[str, int] = {}
     pending: list[tuple[int, list[Any], RowCheck, AssessmentInput | None, ParsedRow | None]] = []
 
-    def cell(cells: list[Any], key: str) -> Any:
-        i = idx.get(key)
-        return None if i is None else cells[i]
-
     sheet_report = FileReport(sheet_label, kind=report.kind)
-    for row_no, cells in iter_rows(sheet_report, rows, width):
-        check = RowCheck(row_no)
-        rec_id = parse_local_id(cell(cells, "recommendation_id"))
+    fields = Fields(ASSESSMENT_TABLE, cmap)
+    i_rec = cmap.index.get("recommendation_id")
+    for row_no, cells, values, check in iter_fields(sheet_report, rows, fields):
+        (local_id, status, day, source, url, evidence, author, created, retracts) = values[:9]
+        is_sample, kind, sure, private = values[9:]
+        rec_id = parse_local_id(None if i_rec is None else cells[i_rec])
         target = by_id.get(rec_id) if rec_id is not None else None
         if rec_id is None:
             check.add(col("recommendation_id"), _("empty — the recommendation's id is required"))
@@ -378,7 +426,6 @@ def read_assessments(
                     col("recommendation_id"),
                     _("{value} is not an id in the first sheet").format(value=quote(rec_id)),
                 )
-        local_id = parse_local_id(cell(cells, "assessment_id"))
         if local_id is not None and local_id in seen:
             check.add(
                 col("assessment_id"),
@@ -386,35 +433,24 @@ def read_assessments(
                     value=quote(local_id), row=seen[local_id]
                 ),
             )
-        status = check.parse(col("status"), _status, cell(cells, "status"))
-        day = check.parse(col("assessed_on"), _assessed_on, cell(cells, "assessed_on"))
-        source = check.parse(col("source"), _source, cell(cells, "source"))
-        url = check.parse(col("evidence_url"), _url, cell(cells, "evidence_url"))
-        author = single_line(as_text(cell(cells, "author"))) or None
-        check.parse(col("author"), lambda v: check_length(v, MAX_AUTHOR), author)
-        created = check.parse(col("created_at"), _created_at, cell(cells, "created_at"))
-        retracts = parse_local_id(cell(cells, "retracts"))
-        is_sample = bool(check.parse(col("sample"), parse_flag, cell(cells, "sample")))
-        kind = check.parse(col("source_type"), _source_type, cell(cells, "source_type"))
-        sure = check.parse(col("confidence"), _confidence, cell(cells, "confidence"))
-        private = bool(check.parse(col("private"), parse_flag, cell(cells, "private")))
+        check.order(order)
         a = None
         if status is not None and day is not None and source is not None:
             a = AssessmentInput(
                 status=status,
                 assessed_on=day,
                 source_org=source,
-                evidence=clean_cell_text(as_text(cell(cells, "evidence"))) or None,
+                evidence=evidence,
                 evidence_url=url,
                 author=author,
                 created_at=created,
-                is_sample=is_sample,
+                is_sample=bool(is_sample),
                 local_id=local_id,
                 retracts=retracts,
                 row=row_no,
                 source_type=kind or SourceType.OTHER.value,
                 confidence=sure or None,
-                is_private=private,
+                is_private=bool(private),
             )
         if local_id is not None and local_id not in seen:
             seen[local_id] = row_no

@@ -33,20 +33,26 @@ from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
 from tracker.importers.inputs import RecommendationInput
 from tracker.importers.outcome import FileReport, ParsedRow
-from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
+from tracker.importers.rows import (
+    Field,
+    Fields,
+    ParseContext,
+    Progress,
+    bounded_line,
+    check_cycle,
+    iter_fields,
+)
 from tracker.importers.values import (
     CellError,
     as_text,
     check_length,
     clean_cell_text,
     decode_entities,
-    parse_cycle,
     parse_date_cell,
     parse_response_cell,
     parse_sdg,
     parse_session,
     quote,
-    single_line,
     split_dashed,
     split_paragraph,
     strip_dash,
@@ -54,7 +60,7 @@ from tracker.importers.values import (
     unescape_xlsx,
 )
 from tracker.states import UnknownStateError, is_unknown_marker
-from tracker.vocab import Response, cycle_for_session
+from tracker.vocab import Response
 
 MAX_PARAGRAPH = 20
 MAX_SYMBOL = 40
@@ -110,6 +116,62 @@ def strip_trailing_states(text: str, states: list[str], ctx: ParseContext) -> st
         text = text[:start].rstrip(" \t\r\n")
 
 
+def table(ctx: ParseContext, xlsx: bool) -> tuple[Field, ...]:
+    """The export's columns but the body (which decides whether a row is read at all) and
+    the cycle (checked against the session), in the order their problems are listed.
+    ``xlsx``: the cells hold Excel's ``_x000D_`` escapes."""
+
+    def text_of(value: Any) -> str:
+        text = as_text(value)
+        if xlsx:
+            text = unescape_xlsx(text)
+        return strip_invisible(decode_entities(text))
+
+    def dashed(value: Any) -> list[str]:
+        return split_dashed(text_of(value))
+
+    def state(value: Any) -> str:
+        countries = dashed(value)
+        if len(countries) > 1:
+            raise CellError(
+                _(
+                    "{value} names {n} states; a UPR recommendation concerns one state under review"
+                ).format(value=quote(", ".join(countries)), n=len(countries))
+            )
+        return ctx.state_under_review_of_one(countries)
+
+    def session(value: Any) -> int:
+        sessions = dashed(value)
+        if len(sessions) > 1:
+            raise CellError(
+                _("{value} names more than one session").format(value=quote(", ".join(sessions)))
+            )
+        return parse_session(sessions[0] if sessions else "")
+
+    def sdg(item: str) -> tuple[str, str | None]:
+        got = parse_sdg(item)
+        check_length(got[1], MAX_SDG_LABEL)
+        return got
+
+    return (
+        Field("countries", state),
+        Field("rs", lambda v: ctx.recommending_states(dashed(v))),
+        Field("text", lambda v: split_paragraph(clean_cell_text(text_of(v)))),
+        Field("session", session),
+        Field("position", parse_response_cell, split=dashed),
+        Field("symbol", lambda v: bounded_symbol(strip_dash(text_of(v)))),
+        Field("themes", bounded_name, split=dashed),
+        Field("affected", bounded_name, split=dashed),
+        Field("sdgs", sdg, split=dashed),
+        Field("body", dashed),
+        Field("cycle", dashed),
+    )
+
+
+bounded_symbol = bounded_line(MAX_SYMBOL)
+bounded_name = bounded_line(MAX_NAME)
+
+
 def read_rows(
     report: FileReport,
     rows: list[tuple[int, list[Any]]],
@@ -121,107 +183,44 @@ def read_rows(
     idx = cmap.index
     col = cmap.name
     header = cmap.header
-    width = len(header)
-    xlsx = report.kind == "xlsx"
-
-    def cell(cells: list[Any], key: str) -> Any:
-        i = idx.get(key)
-        return None if i is None else cells[i]
-
-    def text_of(value: Any) -> str:
-        text = as_text(value)
-        if xlsx:
-            text = unescape_xlsx(text)
-        return strip_invisible(decode_entities(text))
-
-    for row_no, cells in iter_rows(report, rows, width, progress):
-        bodies = split_dashed(text_of(cell(cells, "body")))
+    order = [col(k) for k in ("countries", "rs", "text", "session", "position", "cycle")]
+    fields = Fields(table(ctx, report.kind == "xlsx"), cmap)
+    for row_no, cells, values, check in iter_fields(report, rows, fields, progress):
+        sur, states, text, session, positions, symbol, themes, groups, sdg_items = values[:9]
+        bodies, cycles = values[9:]
         if not is_upr_body(bodies):
             report.rows_skipped += 1
             report.skipped_reasons[", ".join(bodies) or _("no body")] += 1
             continue
-        check = RowCheck(row_no)
-
-        sur = None
-        countries = split_dashed(text_of(cell(cells, "countries")))
-        if len(countries) > 1:
-            check.add(
-                col("countries"),
-                _(
-                    "{value} names {n} states; a UPR recommendation concerns one state under review"
-                ).format(value=quote(", ".join(countries)), n=len(countries)),
-            )
-        else:
-            sur = check.parse(col("countries"), ctx.state_under_review_of_one, countries)
-
-        states: list[str] = []
-        if "rs" in idx:
-            got = check.parse(
-                col("rs"), ctx.recommending_states, split_dashed(text_of(cell(cells, "rs")))
-            )
-            states = got or []
-
-        raw_text = clean_cell_text(text_of(cell(cells, "text")))
-        paragraph, body_text = split_paragraph(raw_text)
+        states = states or []
+        paragraph, body_text = text if text is not None else (None, "")
         body_text = strip_trailing_states(body_text, states, ctx)
         if not body_text:
             check.add(col("text"), _("empty — the recommendation text is required"))
         if paragraph is not None:
             check.parse(col("text"), lambda v: check_length(v, MAX_PARAGRAPH), paragraph)
 
-        session = None
-        sessions = split_dashed(text_of(cell(cells, "session")))
-        if len(sessions) > 1:
-            check.add(
-                col("session"),
-                _("{value} names more than one session").format(value=quote(", ".join(sessions))),
-            )
-        else:
-            session = check.parse(col("session"), parse_session, sessions[0] if sessions else "")
-
         response = None
-        if "position" in idx:
-            positions = split_dashed(text_of(cell(cells, "position")))
-            parsed = [check.parse(col("position"), parse_response_cell, p) for p in positions]
-            distinct = {p for p in parsed if p}
-            if len(distinct) == 1:
-                response = distinct.pop()
-            elif len(distinct) > 1:
-                response = Response.MIXED.value
+        distinct = {p for p in positions if p}
+        if len(distinct) == 1:
+            response = distinct.pop()
+        elif len(distinct) > 1:
+            response = Response.MIXED.value
 
-        if "cycle" in idx and session is not None:
-            cycles = split_dashed(text_of(cell(cells, "cycle")))
-            cycle = check.parse(col("cycle"), parse_cycle, cycles[0] if cycles else "")
-            if cycle is not None and cycle != cycle_for_session(session):
-                check.add(
-                    col("cycle"),
-                    _("{value} does not match session {session}, which is in cycle {cycle}").format(
-                        value=quote(", ".join(cycles)),
-                        session=session,
-                        cycle=cycle_for_session(session),
-                    ),
-                )
+        if "cycle" in idx:
+            check_cycle(
+                check, col("cycle"), cycles[0] if cycles else "", session, ", ".join(cycles)
+            )
+        check.order(order)
 
-        symbol = single_line(strip_dash(text_of(cell(cells, "symbol")))) or None
-        check.parse(col("symbol"), lambda v: check_length(v, MAX_SYMBOL), symbol)
-
-        themes = split_dashed(text_of(cell(cells, "themes")))
-        groups = split_dashed(text_of(cell(cells, "affected")))
-        for name in themes:
-            check.parse(col("themes"), lambda v: check_length(v, MAX_NAME), name)
-        for name in groups:
-            check.parse(col("affected"), lambda v: check_length(v, MAX_NAME), name)
         sdgs: list[tuple[str, str | None]] = []
-        for item in split_dashed(text_of(cell(cells, "sdgs"))):
-            got_sdg = check.parse(col("sdgs"), parse_sdg, item)
-            if got_sdg is not None:
-                check.parse(col("sdgs"), lambda v: check_length(v, MAX_SDG_LABEL), got_sdg[1])
-                if got_sdg[0] not in {code for code, _label in sdgs}:
-                    sdgs.append(got_sdg)
+        for got_sdg in sdg_items:
+            if got_sdg[0] not in {code for code, _label in sdgs}:
+                sdgs.append(got_sdg)
 
         # The report's publication date is shown in the preview but not stored (a review's
         # date is not its report's), so a date that cannot be read rejects nothing.
-        raw_date = cell(cells, "pubdate")
+        raw_date = None if "pubdate" not in idx else cells[idx["pubdate"]]
         try:
             published = parse_date_cell(
                 strip_dash(strip_invisible(raw_date)) if isinstance(raw_date, str) else raw_date

@@ -21,60 +21,83 @@ files (by session, under an export cap) imports in one go: rows two files share 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
 from tracker.importers.inputs import RecommendationInput
 from tracker.importers.outcome import FileReport, ParsedRow
-from tracker.importers.rows import ParseContext, Progress, RowCheck, iter_rows
+from tracker.importers.rows import (
+    Field,
+    Fields,
+    ParseContext,
+    Progress,
+    bounded_line,
+    check_cycle,
+    iter_fields,
+)
 from tracker.importers.values import (
-    CellError,
     as_text,
     check_length,
     clean_cell_text,
     decode_entities,
     parse_action_category,
-    parse_cycle,
     parse_response_cell,
     parse_session,
-    quote,
-    single_line,
     split_list,
     strip_invisible,
 )
-from tracker.vocab import cycle_for_session
 
 MAX_PARAGRAPH = 20
 MAX_SYMBOL = 40
 MAX_THEME = 200
+# The export has no SDGs nor affected groups: every row shares this empty list (read-only,
+# like all a reader produces; 61,000 empty lists would take 7 MB).
+_NONE: list[Any] = []
 
 
-_MISSING = object()
+def _issues(raw: Any) -> list[str]:
+    items = split_list(strip_invisible(decode_entities(as_text(raw))), ",;|")
+    for item in items:
+        check_length(item, MAX_THEME)
+    return items
 
 
-class _Cached:
-    """A cell parser that parses each distinct value once (61,014 rows hold 193 states,
-    27 sessions, 2 responses): value -> result, or the CellError it raised."""
+def _text(raw: Any) -> str:
+    """The recommendation's text, on the fast path of the usual one-line ASCII text."""
+    text = raw if raw.__class__ is str else as_text(raw)
+    if "&" in text:
+        text = decode_entities(text)
+    if not text.isascii():  # a flag of the string: free for the usual ASCII text
+        text = strip_invisible(text)
+    # clean_cell_text, inlined for the usual one-line text
+    if "\n" not in text and "\r" not in text:
+        return " ".join(text.split())
+    return clean_cell_text(text)
 
-    __slots__ = ("cache", "fn")
 
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        self.fn = fn
-        self.cache: dict[Any, Any] = {}
+def _session(raw: Any) -> int:
+    return parse_session(strip_invisible(raw) if isinstance(raw, str) else raw)
 
-    def __call__(self, value: Any) -> Any:
-        got = self.cache.get(value, _MISSING)
-        if got is _MISSING:
-            try:
-                got = self.fn(value)
-            except CellError as exc:
-                # Without its traceback: kept, the traceback would hold this import's frames
-                # (every row read) alive in a cycle until the garbage collector runs.
-                got = exc.with_traceback(None)
-            self.cache[value] = got
-        return got
+
+def table(ctx: ParseContext) -> tuple[Field, ...]:
+    """The format's columns: how each is parsed; the values of the repeating ones (states,
+    sessions, responses, issues) are parsed once each."""
+    return (
+        Field("sur", lambda v: ctx.state_under_review(strip_invisible(as_text(v))), repeats=True),
+        Field("session", _session, repeats=True),
+        Field(
+            "rs",
+            lambda v: ctx.recommending_states([strip_invisible(decode_entities(as_text(v)))]),
+            repeats=True,
+        ),
+        Field("response", parse_response_cell, repeats=True),
+        Field("action", parse_action_category, repeats=True),
+        Field("issue", _issues, repeats=True),
+        Field("text", _text, required=_("empty — the recommendation text is required")),
+        Field("paragraph", bounded_line(MAX_PARAGRAPH)),
+        Field("symbol", bounded_line(MAX_SYMBOL)),
+    )
 
 
 def read_rows(
@@ -85,143 +108,29 @@ def read_rows(
     progress: Progress | None = None,
 ) -> None:
     """Validate ``rows`` (after the header) into ``report.parsed`` / ``report.rejected``."""
-    idx = cmap.index
-    i_sur, i_text, i_session = idx["sur"], idx["text"], idx["session"]
-    i_rs, i_resp, i_action = idx.get("rs"), idx.get("response"), idx.get("action")
-    i_issue, i_cycle = idx.get("issue"), idx.get("cycle")
-    i_para, i_symbol = idx.get("paragraph"), idx.get("symbol")
+    fields = Fields(table(ctx), cmap)
+    i_cycle = cmap.index.get("cycle")
     col = cmap.name
     header = cmap.header
-    width = len(header)
-    hashable = report.kind != "json"  # JSON cells may be lists
-
-    def issues(raw: Any) -> list[str]:
-        items = split_list(strip_invisible(decode_entities(as_text(raw))), ",;|")
-        for item in items:
-            check_length(item, MAX_THEME)
-        return items
-
-    # The columns whose values repeat, each distinct value parsed once. A missing optional
-    # column reads as an empty cell. The lists of states and themes are shared by the rows
-    # that have the same cell: read-only, like everything a reader produces.
-    p_sur = _Cached(lambda v: ctx.state_under_review(strip_invisible(as_text(v))))
-    p_session = _Cached(lambda v: parse_session(strip_invisible(v) if isinstance(v, str) else v))
-    p_rs = _Cached(
-        lambda v: ctx.recommending_states([strip_invisible(decode_entities(as_text(v)))])
-    )
-    p_resp = _Cached(parse_response_cell)
-    p_action = _Cached(parse_action_category)
-    p_issue = _Cached(issues)
-    c_sur, c_session, c_rs = p_sur.cache, p_session.cache, p_rs.cache
-    c_resp, c_action, c_issue = p_resp.cache, p_action.cache, p_issue.cache
-    named = [
-        ("sur", p_sur),
-        ("session", p_session),
-        ("rs", p_rs),
-        ("response", p_resp),
-        ("action", p_action),
-        ("issue", p_issue),
-    ]
-    empty_text = _("empty — the recommendation text is required")
+    # problems of a row in the order of the file's columns
+    in_file = [col(k) for k in sorted(cmap.index, key=cmap.index.__getitem__)]
     reviews_seen: set[tuple[str, int]] = set()  # (state, session) pairs already checked
     parsed_rows = report.parsed
     n_valid = 0
-    for row_no, cells in iter_rows(report, rows, width, progress, telling=(i_text, i_sur)):
-        if not hashable:
-            cells = [as_text(c) if isinstance(c, list | dict) else c for c in cells]
-        v = cells[i_sur]
-        sur = c_sur.get(v, _MISSING)
-        if sur is _MISSING:
-            sur = p_sur(v)
-        v = cells[i_session]
-        session = c_session.get(v, _MISSING)
-        if session is _MISSING:
-            session = p_session(v)
-        v = cells[i_rs] if i_rs is not None else None
-        states = c_rs.get(v, _MISSING)
-        if states is _MISSING:
-            states = p_rs(v)
-        v = cells[i_resp] if i_resp is not None else None
-        response = c_resp.get(v, _MISSING)
-        if response is _MISSING:
-            response = p_resp(v)
-        v = cells[i_action] if i_action is not None else None
-        action = c_action.get(v, _MISSING)
-        if action is _MISSING:
-            action = p_action(v)
-        v = cells[i_issue] if i_issue is not None else None
-        themes = c_issue.get(v, _MISSING)
-        if themes is _MISSING:
-            themes = p_issue(v)
-        errors: list[tuple[str, str]] | None = None
-        if (
-            sur.__class__ is CellError
-            or session.__class__ is CellError
-            or states.__class__ is CellError
-            or response.__class__ is CellError
-            or action.__class__ is CellError
-            or themes.__class__ is CellError
-        ):
-            parsed = (sur, session, states, response, action, themes)
-            errors = []
-            for (field, _p), got in zip(named, parsed, strict=True):
-                if type(got) is CellError:
-                    errors.append((col(field), str(got)))
-            sur, session, states, response, action, themes = (
-                None if type(x) is CellError else x for x in parsed
-            )
-        paragraph = symbol = None
-        text = cells[i_text]
-        if text.__class__ is not str:
-            text = as_text(text)
-        if "&" in text:
-            text = decode_entities(text)
-        if not text.isascii():  # a flag of the string: free for the usual ASCII text
-            text = strip_invisible(text)
-        # clean_cell_text, inlined for the usual one-line text
-        text = (
-            " ".join(text.split())
-            if "\n" not in text and "\r" not in text
-            else clean_cell_text(text)
-        )
-        if not text:
-            errors = errors or []
-            errors.append((col("text"), empty_text))
-
-        if i_cycle is not None or i_para is not None or i_symbol is not None:
-            check = RowCheck(row_no)
-            if i_cycle is not None and session is not None:
-                cycle = check.parse(col("cycle"), parse_cycle, cells[i_cycle])
-                if cycle is not None and cycle != cycle_for_session(session):
-                    check.add(
-                        col("cycle"),
-                        _(
-                            "{value} does not match session {session}, which is in cycle {cycle}"
-                        ).format(
-                            value=quote(as_text(cells[i_cycle])),
-                            session=session,
-                            cycle=cycle_for_session(session),
-                        ),
-                    )
-            if i_para is not None:
-                paragraph = single_line(as_text(cells[i_para])) or None
-                check.parse(col("paragraph"), lambda v: check_length(v, MAX_PARAGRAPH), paragraph)
-            if i_symbol is not None:
-                symbol = single_line(as_text(cells[i_symbol])) or None
-                check.parse(col("symbol"), lambda v: check_length(v, MAX_SYMBOL), symbol)
-            if check.errors:
-                errors = (errors or []) + check.errors
-
-        if errors is None and (sur, session) not in reviews_seen:
+    for row_no, cells, values, check in iter_fields(
+        report, rows, fields, progress, telling=("text", "sur"), text_cells=report.kind == "json"
+    ):
+        sur, session, states, response, action, themes, text, paragraph, symbol = values
+        if i_cycle is not None:
+            check_cycle(check, col("cycle"), cells[i_cycle], session)
+        if not check.errors and (sur, session) not in reviews_seen:
             conflict = ctx.check_review(sur, session, row_no)
             if conflict:
-                errors = [(col("session"), conflict)]
+                check.add(col("session"), conflict)
             else:
                 reviews_seen.add((sur, session))
-
-        if errors is not None:
-            check = RowCheck(row_no)
-            check.errors = sorted(errors, key=lambda e: _order(cmap, e[0]))
+        if check.errors:
+            check.order(in_file)
             check.reject(report, header, cells)
             continue
         parsed_rows.append(
@@ -235,8 +144,8 @@ def read_rows(
                     action_category=action,
                     recommending_states=states,
                     themes=themes,
-                    sdgs=[],
-                    affected_groups=[],
+                    sdgs=_NONE,
+                    affected_groups=_NONE,
                     paragraph=paragraph,
                     report_symbol=symbol,
                     source_row=row_no,
@@ -245,11 +154,3 @@ def read_rows(
         )
         n_valid += 1
     report.rows_valid += n_valid
-
-
-def _order(cmap: ColumnMap, column: str) -> int:
-    """Problems of a row in the order of the file's columns."""
-    for key, i in cmap.index.items():
-        if cmap.name(key) == column:
-            return i
-    return len(cmap.header)

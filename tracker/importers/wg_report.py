@@ -21,8 +21,7 @@ from tracker.importers.inputs import RecommendationInput
 from tracker.importers.ohchr_docx import (
     PARAGRAPH_RE,
     DocFacts,
-    fatal,
-    fatal_all,
+    document_review,
     first_symbol,
     split_states,
 )
@@ -94,16 +93,10 @@ def read_report(
     facts = DocFacts.find(report.name, paragraphs, ctx, state, session)
     if facts.symbol is None:
         facts.symbol = first_symbol("\n".join(paragraphs[:60]))
-    missing = facts.missing()
-    if missing:
-        fatal_all(report, missing)
+    review = document_review(report, facts, ctx)
+    if review is None:
         return
-    assert facts.state is not None
-    assert facts.session is not None
-    problem = ctx.check_review(facts.state, facts.session, 1)
-    if problem:
-        fatal(report, problem)
-        return
+    state_under_review, session_no = review
     items = numbered(paragraphs)
     header = ["paragraph", COLUMN]
     for n, item in enumerate(items):
@@ -125,8 +118,8 @@ def read_report(
             ParsedRow(
                 item.ordinal,
                 RecommendationInput(
-                    state_under_review=facts.state,
-                    session=facts.session,
+                    state_under_review=state_under_review,
+                    session=session_no,
                     text=found.text,
                     response=item.response,
                     recommending_states=found.states,

@@ -1,0 +1,151 @@
+"""The SQL end of a bulk write: many rows per statement, past SQLAlchemy's per-row work.
+
+* :func:`insert_many`: one ``executemany`` handed to the driver (SQLAlchemy's bind processors
+  applied per column, each distinct value once); on PostgreSQL from :data:`COPY_MIN_ROWS`
+  rows, ``COPY ... FROM STDIN`` (:func:`copy_rows`).
+* :func:`deferred_fts_trigger`: SQLite's full-text index (migration 0002) is kept by a
+  trigger per inserted row, which costs five times the insert itself; for a bulk insert the
+  trigger is dropped and re-created inside the same transaction, and the new rows are indexed
+  with one ``INSERT ... SELECT``. A rollback restores the trigger.
+
+Used by :mod:`tracker.importers.plan_write` only; knows nothing of the identity rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import Connection, Date, DateTime, Table, insert, select, text
+from sqlalchemy.orm import Session
+
+from tracker.models import Recommendation
+
+FTS_TABLE = "recommendation_fts"
+FTS_INSERT_TRIGGER = "recommendation_fts_insert"
+
+
+def table_of(model: Any) -> Table:
+    """A model's Core table (typed as the Table it is, for insert/update statements)."""
+    return cast(Table, model.__table__)
+
+
+# nothing over an executemany, which psycopg pipelines).
+COPY_MIN_ROWS = 1000
+
+
+def insert_many(
+    conn: Connection, table: Table, columns: list[str], values: Iterable[tuple[Any, ...]]
+) -> None:
+    """INSERT ``values`` (tuples of values for ``columns``; a generator is best: its rows
+    are not held twice) with one ``executemany`` handed straight to the driver:
+    SQLAlchemy's per-row parameter handling would cost as much as the database's own work.
+    Its bind processors (booleans on SQLite, ...) are applied per column, as it would."""
+    rows = values if isinstance(values, list) else list(values)
+    del values
+    if not rows:
+        return
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
+    if compiled.positional:
+        order = [compiled.binds[name].key for name in compiled.positiontup or ()]
+    else:
+        order = list(columns)
+    at = [columns.index(k) for k in order]
+    if at != list(range(len(columns))):
+        rows = [tuple(r[i] for i in at) for r in rows]
+    convert = [_converter(conn, table.c[k].type) for k in order]
+    if any(convert):
+        # Column by column (a transposition is cheap); each distinct value converted once.
+        cols = list(zip(*rows, strict=True))
+        del rows
+        for i, fn in enumerate(convert):
+            if fn is not None:
+                cols[i] = _convert_column(fn, cols[i])
+        rows = list(zip(*cols, strict=True))
+        del cols
+    if (
+        len(rows) >= COPY_MIN_ROWS
+        and conn.dialect.name == "postgresql"
+        and copy_rows(conn, table, order, rows)
+    ):
+        return
+    params: list[Any] = (
+        rows if compiled.positional else [dict(zip(order, r, strict=True)) for r in rows]
+    )
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def copy_rows(
+    conn: Connection, table: Table, columns: list[str], rows: list[tuple[Any, ...]]
+) -> bool:
+    """PostgreSQL through psycopg 3: the rows sent with ``COPY ... FROM STDIN`` on the
+    transaction's own connection (one stream instead of a round of INSERTs; the identity
+    columns' defaults and the triggers run as for an INSERT). False when the driver is not
+    psycopg 3, for the caller to INSERT."""
+    raw = conn.connection.driver_connection
+    if raw is None or conn.dialect.driver != "psycopg" or not hasattr(raw, "cursor"):
+        return False
+    quote = conn.dialect.identifier_preparer
+    names = ", ".join(quote.quote(c) for c in columns)
+    sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return True
+
+
+def _converter(conn: Connection, type_: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy (or the driver, for dates on SQLite) does to a value of ``type_``."""
+    proc = type_.bind_processor(conn.dialect)
+    if proc is None and conn.dialect.name == "sqlite" and type_._type_affinity in (Date, DateTime):
+        # pysqlite's own adapters, which SQLAlchemy relies on: ISO text, as it stores dates.
+        return _sqlite_date_text
+    return proc
+
+
+def _sqlite_date_text(value: Any) -> Any:
+    """A date or datetime as the ISO text pysqlite's adapters store."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _convert_column(fn: Callable[[Any], Any], column: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``fn`` applied to every value of ``column``, each distinct value once (a column of
+    timestamps or flags holds one or two)."""
+    try:
+        done = {v: fn(v) for v in set(column)}
+    except TypeError:  # an unhashable value: one call each
+        return tuple(map(fn, column))
+    return tuple(map(done.__getitem__, column))
+
+
+@contextmanager
+def deferred_fts_trigger(session: Session) -> Iterator[Callable[[Any], None]]:
+    """On SQLite with the full-text index: drop its per-row insert trigger for the bulk insert
+    and index the new rows with one statement instead (the caller says which rows, by a
+    condition on ``recommendation``); re-create the trigger exactly as it was. Elsewhere: do
+    nothing. Runs inside the caller's transaction, so a rollback restores the trigger."""
+    conn = session.connection()
+    trigger_sql = None
+    if conn.dialect.name == "sqlite":
+        trigger_sql = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+            {"n": FTS_INSERT_TRIGGER},
+        ).scalar()
+    if trigger_sql is None:
+        yield lambda _condition: None
+        return
+    conn.exec_driver_sql(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
+
+    def index_rows(condition: Any) -> None:
+        ids = select(Recommendation.id, Recommendation.text).where(condition)
+        compiled = ids.compile(conn, compile_kwargs={"literal_binds": True})
+        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}(rowid, text) {compiled}")
+
+    yield index_rows
+    conn.exec_driver_sql(trigger_sql)  # not on an error: the rollback restores it then
