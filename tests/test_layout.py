@@ -43,14 +43,14 @@ def test_no_two_modules_import_each_other() -> None:
     assert circles == []
 
 
-# Modules still longer than MAX_LINES, kept in view until they are split (issue #17): the
-# importers, the charts and the read side are being worked on apart.
+# Modules allowed over MAX_LINES, each for a reason (issue #17's closing note):
+# - models.py: the whole schema, one typed class per table, read as one page;
+# - assessments.py: the history rule (order, effective, the kept current status and its
+#   window pass) that every write path calls; split, its halves would import each other;
+# - queries.py: the read side of the Explorer and the pages' frames, one Filters → SQL edge.
 LONGER = {
     "assessments.py",
-    "charts.py",
-    "importers/__init__.py",
-    "importers/files.py",
-    "importers/writer.py",
+    "models.py",
     "queries.py",
 }
 MAX_LINES = 600
