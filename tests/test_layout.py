@@ -45,8 +45,8 @@ def test_no_two_modules_import_each_other() -> None:
 
 # Modules allowed over MAX_LINES, each for a reason (issue #17's closing note):
 # - models.py: the whole schema, one typed class per table, read as one page;
-# - assessments.py: the history rule (order, effective, the kept current status and its
-#   window pass) that every write path calls; split, its halves would import each other;
+# - assessments.py (~730): checks, writes and the kept current status of assessments; the
+#   next split is the kept status (refresh_current_status and its window pass) on its own;
 # - queries.py: the read side of the Explorer and the pages' frames, one Filters → SQL edge.
 LONGER = {
     "assessments.py",
