@@ -72,9 +72,13 @@ if view.total == 0:
     )
     st.stop()
 
+private = ui.private_choice(
+    "flagged_private",
+    help=_("Each listed recommendation's latest private assessment is added in its own columns."),
+)
 ui.downloads(
-    ui.file_stem(f"upr-flagged-{flag}", f),
-    lambda s, fmt: exports.flagged_export(s, f, flag, opts, fmt),  # type: ignore[arg-type]
+    ui.file_stem(f"upr-flagged-{flag}" + ("-private" if private else ""), f),
+    lambda s, fmt: exports.flagged_export(s, f, flag, opts, fmt, include_private=private),  # type: ignore[arg-type]
     key="flagged_download",
 )
 
