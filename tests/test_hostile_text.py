@@ -239,3 +239,40 @@ def test_snapshot_and_chart_images_of_hostile_text_render(hostile: Engine, fmt: 
             svg = image.decode("utf-8")
             assert "end" in svg
             assert not set(CONTROLS) & set(svg.replace("\n", "").replace("\t", "")), fmt
+
+
+def test_an_import_strips_control_characters_and_says_where(tmp_path: Path) -> None:
+    from tests.importer_support import UPR_INFO_HEADER, csv_bytes, new_engine, upr_row
+    from tests.test_importers_template import BASE, _template_csv
+    from tracker.importers import ImportSource
+
+    engine = new_engine(tmp_path)
+    rows = [
+        dict(
+            BASE,
+            recommendation="Adopt\x00 a plan\x07 now",
+            evidence="Draft\x1b law",
+            status="partially implemented",
+            assessed_on="2024-01-31",
+            assessment_source="NGO",
+        ),
+        dict(BASE, id="2", recommendation="Repeal\x01 article 174", themes="Justice\x7f"),
+    ]
+    upr = csv_bytes(UPR_INFO_HEADER, [upr_row(text_="Ratify\x00 the Convention\t(OP)")])
+    report = run_import(
+        engine, [ImportSource("t.csv", _template_csv(rows)), ImportSource("u.csv", upr)]
+    )
+    assert report.ok
+    lines = [str(p) for p in report.problems]
+    removed = "control characters removed (invisible, they cannot be printed); the row is imported"
+    assert [line.split(":", 3)[:3] for line in lines if removed in line] == [
+        ["t.csv", "2", " recommendation"],  # once per column: row 3 is cleaned silently
+        ["t.csv", "2", " evidence"],
+        ["t.csv", "3", " themes"],
+        ["u.csv", "2", " Recommendation"],
+    ]
+    with db.session_scope(engine) as s:
+        texts = set(s.scalars(select(Recommendation.text)))
+        assert texts == {"Adopt a plan now", "Repeal article 174", "Ratify the Convention (OP)"}
+        assert list(s.scalars(select(Assessment.evidence))) == ["Draft law"]
+        assert "Justice" in set(s.scalars(select(Theme.name)))

@@ -4,12 +4,13 @@ and turning a row's errors into problems and a rejected row."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.outcome import FileReport, Problem, RejectedRow
 from tracker.importers.values import CellError, as_text, decode_entities, quote
+from tracker.safe_output import CONTROL_CHARS, strip_controls
 from tracker.states import (
     UnknownStateError,
     clean_name,
@@ -233,6 +234,39 @@ def is_blank(cells: list[Any]) -> bool:
     return True
 
 
+# C0 control characters but tab, line feed and carriage return, and DEL: safe_output's entry rule.
+_CONTROL_RE = re.compile("[" + re.escape(CONTROL_CHARS) + "]")
+
+
+def strip_row_controls(
+    report: FileReport, row_no: int, header: Sequence[str], cells: list[Any]
+) -> list[Any]:
+    """The entry rule for stored text on one row (tracker.safe_output.strip_controls): C0
+    control characters and DEL taken out of every text cell, so that what is stored stays
+    printable in every output. The row is imported; a problem line ``FILE:ROW: column:
+    message`` says so, once per column and file (the first row; the others are cleaned the
+    same way). The row itself (no copy) when no cell holds one: nearly always."""
+    texts = [c for c in cells if c.__class__ is str]
+    if not texts or _CONTROL_RE.search("".join(texts)) is None:  # one search per row
+        return cells
+    out = list(cells)
+    for i, value in enumerate(cells):
+        if not isinstance(value, str):
+            continue
+        cleaned, removed = strip_controls(value)
+        if not removed:
+            continue
+        out[i] = cleaned
+        column = header[i] if i < len(header) else str(i + 1)
+        message = _(
+            "control characters removed (invisible, they cannot be printed); the row is "
+            "imported without them, as is every other row of this column that holds some"
+        )
+        if not any(p.column == column and p.message == message for p in report.problems):
+            report.problems.append(Problem(report.name, row_no, column, message))
+    return out
+
+
 def iter_rows(
     report: FileReport,
     rows: list[tuple[int, list[Any]]],
@@ -240,6 +274,7 @@ def iter_rows(
     progress: Progress | None = None,
     *,
     telling: tuple[int, ...] = (),
+    header: Sequence[str] | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
     """The data rows of a sheet as every reader walks them: ``(row number, cells)`` with
     short rows padded to ``width``, blank rows left out, a progress report now and then, and
@@ -247,7 +282,7 @@ def iter_rows(
 
     ``telling``: indexes of columns that almost every row fills (text, state): a row with
     one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
-    path)."""
+    path). With ``header``, every row passes :func:`strip_row_controls`."""
     total = len(rows) or 1
     n_read = 0
     try:
@@ -263,6 +298,8 @@ def iter_rows(
                 if is_blank(cells):
                     continue
             n_read += 1
+            if header is not None:
+                cells = strip_row_controls(report, row_no, header, cells)
             yield row_no, cells
     finally:
         report.rows_read += n_read
@@ -276,5 +313,6 @@ __all__ = [
     "is_blank",
     "iter_rows",
     "state_name",
+    "strip_row_controls",
     "unknown_state_message",
 ]

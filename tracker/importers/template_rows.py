@@ -153,7 +153,7 @@ def read_rows(
         i = idx.get(key)
         return None if i is None else cells[i]
 
-    for row_no, cells in iter_rows(report, rows, width, progress):
+    for row_no, cells in iter_rows(report, rows, width, progress, header=header):
         check = RowCheck(row_no)
 
         local_id = parse_local_id(cell(cells, "id"))
@@ -359,7 +359,7 @@ def read_assessments(
         return None if i is None else cells[i]
 
     sheet_report = FileReport(sheet_label, kind=report.kind)
-    for row_no, cells in iter_rows(sheet_report, rows, width):
+    for row_no, cells in iter_rows(sheet_report, rows, width, header=header):
         check = RowCheck(row_no)
         rec_id = parse_local_id(cell(cells, "recommendation_id"))
         target = by_id.get(rec_id) if rec_id is not None else None

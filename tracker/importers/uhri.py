@@ -134,7 +134,7 @@ def read_rows(
             text = unescape_xlsx(text)
         return strip_invisible(decode_entities(text))
 
-    for row_no, cells in iter_rows(report, rows, width, progress):
+    for row_no, cells in iter_rows(report, rows, width, progress, header=header):
         bodies = split_dashed(text_of(cell(cells, "body")))
         if not is_upr_body(bodies):
             report.rows_skipped += 1

@@ -126,7 +126,9 @@ def read_rows(
     reviews_seen: set[tuple[str, int]] = set()  # (state, session) pairs already checked
     parsed_rows = report.parsed
     n_valid = 0
-    for row_no, cells in iter_rows(report, rows, width, progress, telling=(i_text, i_sur)):
+    for row_no, cells in iter_rows(
+        report, rows, width, progress, telling=(i_text, i_sur), header=header
+    ):
         if not hashable:
             cells = [as_text(c) if isinstance(c, list | dict) else c for c in cells]
         v = cells[i_sur]
