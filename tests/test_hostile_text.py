@@ -276,3 +276,43 @@ def test_an_import_strips_control_characters_and_says_where(tmp_path: Path) -> N
         assert texts == {"Adopt a plan now", "Repeal article 174", "Ratify the Convention (OP)"}
         assert list(s.scalars(select(Assessment.evidence))) == ["Draft law"]
         assert "Justice" in set(s.scalars(select(Theme.name)))
+
+
+def test_the_form_and_the_command_line_store_text_without_control_characters(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.importer_support import add_recommendation
+    from tracker.cli import main
+    from tracker.editing import update_recommendation
+    from tracker.importers.inputs import RecommendationInput
+
+    rid = add_recommendation(
+        session,
+        RecommendationInput(
+            state_under_review="Kazakhstan", session=34, text="Decriminalise defamation"
+        ),
+    )
+    session.commit()
+    a = add_assessment(
+        session,
+        rid,
+        status="not_implemented",
+        assessed_on="2024-01-01",
+        source_org="Legal\x00 centre",
+        evidence="Draft\x1b[31m law\x07\nsecond line",
+    )
+    action = plans.add_action(session, rid, action="Train\x00 judges", responsible="Min\x01istry")
+    update_recommendation(session, rid, 1, {"text": "Decriminalise\x0b defamation\x7f"})
+    session.commit()
+    assert (a.source_org, a.evidence) == ("Legal centre", "Draft[31m law\nsecond line")
+    assert (action.action, action.responsible) == ("Train judges", "Ministry")
+    assert session.get(Recommendation, rid).text == "Decriminalise defamation"  # type: ignore[union-attr]
+    assess = ["assess", "--id", str(rid), "--status", "partially_implemented"]
+    code = main(
+        [*assess, "--date", "2024-02-01", "--source", "Ombuds\x1bman", "--evidence", "Said\x00 so"]
+    )
+    assert code == 0, capsys.readouterr()
+    session.rollback()  # a new transaction: it sees what the command wrote
+    latest = session.scalars(select(Assessment).order_by(Assessment.id.desc())).first()
+    assert latest is not None
+    assert (latest.source_org, latest.evidence) == ("Ombudsman", "Said so")

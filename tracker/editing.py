@@ -36,6 +36,7 @@ from tracker.models import (
     recommendation_themes,
     utcnow,
 )
+from tracker.safe_output import entry_text
 from tracker.vocab import Response, Role, parse_response
 
 EDIT_ACTION = "recommendation.edit"
@@ -243,7 +244,7 @@ def _validate(changes: Mapping[str, Any]) -> dict[str, Any]:
                 )
             out[name] = text
         elif name == "text":
-            text = clean_text(str(value or ""))
+            text = clean_text(entry_text(str(value or "")))  # no control characters
             if not text:
                 raise ValidationError("text", _("text: the recommendation text is required"))
             out[name] = text

@@ -124,6 +124,12 @@ def strip_controls(text: str) -> tuple[str, int]:
     return cleaned, len(text) - len(cleaned)
 
 
+def entry_text(value: str | None) -> str:
+    """Text typed in a form or on the command line, without control characters (the entry
+    rule, :func:`strip_controls`): ``None`` gives ""."""
+    return strip_controls(value)[0] if value else ""
+
+
 # --- spreadsheet cells --------------------------------------------------------------------------
 def neutralise_cell(value: Any) -> Any:
     """``value`` as it may be written into a CSV or XLSX cell: text made :func:`printable`,
@@ -243,6 +249,7 @@ __all__ = [
     "REPLACEMENT",
     "UrlError",
     "check_url",
+    "entry_text",
     "link_target",
     "md_literal",
     "neutralise_cell",
