@@ -316,3 +316,20 @@ def test_the_form_and_the_command_line_store_text_without_control_characters(
     latest = session.scalars(select(Assessment).order_by(Assessment.id.desc())).first()
     assert latest is not None
     assert (latest.source_org, latest.evidence) == ("Ombudsman", "Said so")
+
+
+def test_a_report_outline_file_keeps_hostile_text_exactly() -> None:
+    import tomllib
+
+    from tracker.submission.outline import Outline, OutlineSection, read_toml, to_toml
+
+    outline = Outline(
+        title=HOSTILE,
+        organisation=HOSTILE,
+        executive_summary=f"{HOSTILE}\n\nsecond paragraph\x7f",
+        sections=(OutlineSection(heading=HOSTILE, text="a\nb\x7f", own=(HOSTILE, LONG)),),
+    )
+    data = tomllib.loads(to_toml(outline))  # a valid TOML file, text exactly as written
+    assert (data["title"], data["executive_summary"]) == (HOSTILE, outline.executive_summary)
+    assert data["section"][0]["own"] == [HOSTILE, LONG]
+    assert read_toml(to_toml(outline)).sections[0].text == "a\nb\x7f"
