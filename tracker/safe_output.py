@@ -144,7 +144,11 @@ def neutralise_cell(value: Any) -> Any:
 
 def neutralise_row(values: Iterable[Any]) -> list[Any]:
     """Every cell of a row through :func:`neutralise_cell`."""
-    return [neutralise_cell(v) if isinstance(v, str) else v for v in values]
+    row = values if isinstance(values, list) else list(values)
+    # One search for the whole row: nearly no row needs printable() (an export's hot loop).
+    if _UNPRINTABLE.search("".join([v for v in row if isinstance(v, str)])):
+        return [neutralise_cell(v) if isinstance(v, str) else v for v in row]
+    return [QUOTE + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
 
 
 def restore_cell(value: Any) -> Any:

@@ -246,7 +246,7 @@ def strip_row_controls(
     printable in every output. The row is imported; a problem line ``FILE:ROW: column:
     message`` says so, once per column and file (the first row; the others are cleaned the
     same way). The row itself (no copy) when no cell holds one: nearly always."""
-    texts = [c for c in cells if c.__class__ is str]
+    texts = [c for c in cells if isinstance(c, str)]
     if not texts or _CONTROL_RE.search("".join(texts)) is None:  # one search per row
         return cells
     out = list(cells)
