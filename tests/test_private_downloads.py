@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
-import time
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from streamlit.testing.v1 import AppTest
 
-from tracker import auth, db, exports, flags, settings, ui
+from tests.pages.dashboard_support import open_page
+from tests.pages.test_login import accounts, logged_in
+from tracker import auth, exports, flags, settings
 from tracker.assessments import add_assessment
 from tracker.evidence import private_notice
-from tracker.filters import Filters
 from tracker.models import Recommendation
 from tracker.template_format import SHEET_PRIVATE
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
+__all__ = ["accounts"]  # the fixture of tests.pages.test_login: an admin, editor1, donor
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PASSWORD = "correct horse battery"
 SECRET = "Witness WITNESS-SECRET at risk"
-KAZ = Filters(states=("KAZ",))
 PARTIAL = flags.Flag.PARTIAL.value
 OPTS = flags.FlagOptions()
 
@@ -109,28 +105,6 @@ def test_the_explorer_download_lists_private_assessments_only_when_an_editor_ask
 
 
 # --- the pages ---------------------------------------------------------------------------------
-@pytest.fixture
-def accounts(sample_url: str) -> str:
-    with db.session_scope(db.get_engine(sample_url)) as s:
-        for name, role in (("coordinator", "admin"), ("editor1", "editor"), ("donor", "viewer")):
-            auth.create_user(s, name, PASSWORD, role)
-    return sample_url
-
-
-def page_as(url: str, page: str, username: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["state"] = "KAZ"
-    if username:
-        with db.session_scope(db.get_engine(url)) as s:
-            token = auth.issue_token(s, username)
-        now = time.time()
-        at.session_state[ui.LOGIN_KEY] = {"token": token, "issued": now, "last_seen": now}
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception[0].value
-    return at
-
-
 @pytest.mark.parametrize(
     ("page", "key"),
     [("pages/explorer_page.py", "explorer_private"), ("pages/flagged_page.py", "flagged_private")],
@@ -138,7 +112,8 @@ def page_as(url: str, page: str, username: str | None) -> AppTest:
 def test_editors_may_ask_for_private_evidence_in_the_downloads_others_never(
     accounts: str, monkeypatch: pytest.MonkeyPatch, page: str, key: str
 ) -> None:
-    at = page_as(accounts, page, "editor1")
+    at = logged_in(accounts, "editor1", page)
+    assert not at.exception, at.exception[0].value
     box = at.checkbox(key=key)
     assert box.label == "Include private evidence in the downloads"
     assert box.value is False  # off by default
@@ -147,9 +122,9 @@ def test_editors_may_ask_for_private_evidence_in_the_downloads_others_never(
     assert not at.exception
     assert at.checkbox(key=key).value is True
     assert len(at.get("download_button")) == 2
-    for who in ("donor", None):
-        if who is None:
-            monkeypatch.setenv(settings.PUBLIC_READONLY.name, "1")
-        at = page_as(accounts, page, who)
+    viewer = logged_in(accounts, "donor", page)
+    monkeypatch.setenv(settings.PUBLIC_READONLY.name, "1")
+    for at in (viewer, open_page(page)):  # a viewer; a visitor of a public instance
+        assert not at.exception
         assert not [c for c in at.checkbox if c.key == key]
         assert len(at.get("download_button")) == 2
