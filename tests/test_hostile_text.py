@@ -285,6 +285,7 @@ def test_the_form_and_the_command_line_store_text_without_control_characters(
     from tracker.cli import main
     from tracker.editing import update_recommendation
     from tracker.importers.inputs import RecommendationInput
+    from tracker.organisation import organisation_name, set_organisation_name
 
     rid = add_recommendation(
         session,
@@ -302,8 +303,14 @@ def test_the_form_and_the_command_line_store_text_without_control_characters(
         evidence="Draft\x1b[31m law\x07\nsecond line",
     )
     action = plans.add_action(session, rid, action="Train\x00 judges", responsible="Min\x01istry")
-    update_recommendation(session, rid, 1, {"text": "Decriminalise\x0b defamation\x7f"})
+    update_recommendation(
+        session, rid, 1, {"text": "Decriminalise\x0b defamation\x7f", "themes": ["Jus\x00tice"]}
+    )
+    set_organisation_name(session, "Legal\x1b centre")
+    m = meeting.validate_meeting("Coal\x00ition", DAY)
     session.commit()
+    assert (organisation_name(session), m.coalition) == ("Legal centre", "Coalition")
+    assert [t.name for t in session.scalars(select(Theme))] == ["Justice"]
     assert (a.source_org, a.evidence) == ("Legal centre", "Draft[31m law\nsecond line")
     assert (action.action, action.responsible) == ("Train judges", "Ministry")
     assert session.get(Recommendation, rid).text == "Decriminalise defamation"  # type: ignore[union-attr]

@@ -287,7 +287,7 @@ def _themes(value: Any) -> list[str]:
     items = value.split(";") if isinstance(value, str) else list(value or [])
     seen: dict[str, str] = {}
     for item in items:
-        name = " ".join(str(item).split())
+        name = " ".join(entry_text(str(item)).split())
         if not name:
             continue
         if len(name) > MAX_THEME_LENGTH:

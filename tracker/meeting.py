@@ -45,7 +45,7 @@ from tracker.assessments import (
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation, Review
-from tracker.safe_output import link_target, printable
+from tracker.safe_output import entry_text, link_target, printable
 from tracker.vocab import NOT_ASSESSED, status_label
 
 _COLUMN_WIDTHS_CM = (1.5, 5.0, 5.5, 4.0)  # id, where, before, agreed: fits an A4 text width
@@ -70,7 +70,7 @@ class Meeting:
 def validate_meeting(coalition: str, day: str | dt.date) -> Meeting:
     """A :class:`Meeting`, or :class:`ValidationError` naming the field (empty or too long
     coalition name, malformed or future date)."""
-    name = " ".join((coalition or "").split())
+    name = " ".join(entry_text(coalition).split())  # no control characters (safe_output)
     if not name:
         raise ValidationError("coalition", _("Coalition: enter the coalition's name"))
     if len(name) > MAX_COALITION_LENGTH:
