@@ -118,8 +118,11 @@ def _balanced_bidi(text: str) -> str:
 
 def strip_controls(text: str) -> tuple[str, int]:
     """``text`` without C0 control characters and DEL (tab, line feed and carriage return
-    stay), and how many were removed: the entry rule (importers, form, command line), so that
-    stored text stays printable. The caller warns when the count is not 0."""
+    stay) nor the non-characters U+FFFE and U+FFFF, and how many were removed: the entry rule
+    (importers, forms, command line), so that stored text stays printable. Bidi controls and
+    zero-width characters are legitimate text and stay (see :func:`printable`). An importer
+    says where it removed some (tracker.importers.rows.strip_row_controls); a form or the
+    command line removes them silently: a person typed or pasted the text and sees it back."""
     cleaned = text.translate(_DROP) if _UNPRINTABLE.search(text) else text
     return cleaned, len(text) - len(cleaned)
 
