@@ -69,8 +69,12 @@ st.caption(
         "page), in the project's template, which can be imported again."
     ).format(total=number(total))
 )
+private = ui.private_choice(
+    "explorer_private",
+    help=_("The Excel file's Assessments sheet then lists private assessments too."),
+)
 ui.downloads(
-    ui.file_stem("upr-recommendations", f),
-    lambda s, fmt: exports.filtered_export(s, f, fmt),  # type: ignore[arg-type]
+    ui.file_stem("upr-recommendations-private" if private else "upr-recommendations", f),
+    lambda s, fmt: exports.filtered_export(s, f, fmt, include_private=private),  # type: ignore[arg-type]
     key="explorer_download",
 )

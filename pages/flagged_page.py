@@ -44,12 +44,15 @@ with st.expander(_("Settings"), icon=":material/tune:"):
 opts = flags.FlagOptions(
     stale_months=int(months),
     include_unassessed=unassessed,
-    today=dt.date.today(),
+    today=f.as_of or dt.date.today(),  # "Status as of": the flags as they were on that day
     government_vs_others=versus,
 )
 counts = ui.query(flags.flag_counts, f, opts)
+note = flags.past_flags_note(f)
+if note:
+    st.info(note, icon=":material/history:")
 
-flag_keys = [fl.value for fl in flags.Flag]
+flag_keys = [fl.value for fl in flags.flags_for(f)]
 ui.url_value("flag", ui.parse_choice(flag_keys), flags.Flag.PARTIAL.value)
 flag = st.segmented_control(
     _("Flag"),
@@ -72,9 +75,13 @@ if view.total == 0:
     )
     st.stop()
 
+private = ui.private_choice(
+    "flagged_private",
+    help=_("Each listed recommendation's latest private assessment is added in its own columns."),
+)
 ui.downloads(
-    ui.file_stem(f"upr-flagged-{flag}", f),
-    lambda s, fmt: exports.flagged_export(s, f, flag, opts, fmt),  # type: ignore[arg-type]
+    ui.file_stem(f"upr-flagged-{flag}" + ("-private" if private else ""), f),
+    lambda s, fmt: exports.flagged_export(s, f, flag, opts, fmt, include_private=private),  # type: ignore[arg-type]
     key="flagged_download",
 )
 

@@ -45,7 +45,7 @@ st.caption(
 for name, sentence in ui.query(review_calendar.next_review_lines, f, dt.date.today()):
     st.info(f"**{name}** · {sentence}", icon=":material/event:")
 
-opts = flags.FlagOptions(today=dt.date.today())
+opts = flags.FlagOptions(today=f.as_of or dt.date.today())  # as flags.flag_counts counts
 counts = ui.query(flags.flag_counts, f, opts)
 st.subheader(_("Needs attention"))
 # One row that wraps (five equal columns cut "Partially implemented: 14" to "…: 1"); the gap

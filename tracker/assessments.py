@@ -39,7 +39,7 @@ from tracker import audit, auth, db
 from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import HISTORY_ORDER, Assessment, Meta, Recommendation, valid_id
-from tracker.safe_output import UrlError, check_url
+from tracker.safe_output import UrlError, check_url, entry_text
 from tracker.vocab import (
     STATUS_RANK,
     Confidence,
@@ -102,8 +102,9 @@ def validate_url(value: str | None) -> str | None:
 
 
 def validate_source(value: str | None) -> str:
-    """The source organisation, spaces normalised; required, at most MAX_SOURCE_LENGTH."""
-    source = " ".join((value or "").split())
+    """The source organisation, spaces normalised and control characters dropped (the entry
+    rule of tracker.safe_output); required, at most MAX_SOURCE_LENGTH."""
+    source = " ".join(entry_text(value).split())
     if not source:
         raise ValidationError(
             "source", _("Source organisation: say which organisation made the assessment")
@@ -113,6 +114,13 @@ def validate_source(value: str | None) -> str:
             "source", _("Source organisation: at most {n} characters").format(n=MAX_SOURCE_LENGTH)
         )
     return source
+
+
+def validate_evidence(value: str | None) -> str | None:
+    """The evidence note stripped, without control characters (the entry rule of
+    tracker.safe_output: a note pasted from a PDF or a terminal stays printable in every
+    output); None when empty."""
+    return entry_text(value).strip() or None
 
 
 def validate_day(value: str | dt.date) -> dt.date:
@@ -179,7 +187,7 @@ def add_assessment(
         status=st.value,
         assessed_on=day,
         source_org=source,
-        evidence=(evidence or "").strip() or None,
+        evidence=validate_evidence(evidence),
         evidence_url=validate_url(evidence_url),
         author=actor or audit.default_actor(),
         is_sample=is_sample,

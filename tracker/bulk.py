@@ -28,6 +28,7 @@ from tracker.assessments import (
     review_required,
     validate_confidence,
     validate_day,
+    validate_evidence,
     validate_source,
     validate_source_type,
     validate_status,
@@ -150,7 +151,7 @@ def bulk_assess(
     st = validate_status(status)
     day = validate_day(assessed_on)
     source = validate_source(source_org)
-    text = (evidence or "").strip() or None
+    text = validate_evidence(evidence)
     url = validate_url(evidence_url)
     kind = validate_source_type(source_type)
     sure = validate_confidence(confidence)

@@ -36,6 +36,7 @@ from tracker.models import (
     recommendation_themes,
     utcnow,
 )
+from tracker.safe_output import entry_text
 from tracker.vocab import Response, Role, parse_response
 
 EDIT_ACTION = "recommendation.edit"
@@ -244,7 +245,7 @@ def _validate(changes: Mapping[str, Any]) -> dict[str, Any]:
                 )
             out[name] = text
         elif name == "text":
-            text = clean_text(str(value or ""))
+            text = clean_text(entry_text(str(value or "")))  # no control characters
             if not text:
                 raise ValidationError("text", _("text: the recommendation text is required"))
             out[name] = text
@@ -287,7 +288,7 @@ def _themes(value: Any) -> list[str]:
     items = value.split(";") if isinstance(value, str) else list(value or [])
     seen: dict[str, str] = {}
     for item in items:
-        name = " ".join(str(item).split())
+        name = " ".join(entry_text(str(item)).split())
         if not name:
             continue
         if len(name) > MAX_THEME_LENGTH:

@@ -54,6 +54,7 @@ INDEX_SCORES: dict[str, float] = {
     Status.PARTIALLY_IMPLEMENTED: 0.5,
     Status.NOT_IMPLEMENTED: 0.0,
 }
+ID_CHUNK = 5000  # recommendation ids per query (SQLite's bound-parameter limit)
 # The note every output that includes private evidence carries on its first page.
 PRIVATE_NOTICE = N_(
     "Includes PRIVATE evidence (asked for by an editor): do not share this outside the "
@@ -187,6 +188,32 @@ def editors_status(session: Session, recommendation_id: int) -> str | None:
     )
 
 
+PRIVATE_COLUMNS = ["id", "status", "assessed_on", "source_org", "evidence", "evidence_url"]
+
+
+def latest_private(session: Session, ids: list[int]) -> pd.DataFrame:
+    """Each recommendation's latest private assessment that counts (not retracted, not a
+    draft), for the downloads an editor asks with private evidence. Columns:
+    PRIVATE_COLUMNS; recommendations without one are left out. Callers check the right
+    (:func:`check_include_private`)."""
+    a = Assessment
+    latest: dict[int, tuple[object, ...]] = {}
+    for chunk in (ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)):
+        stmt = (
+            select(a.recommendation_id, a.status, a.assessed_on, a.source_org, a.evidence)
+            .add_columns(a.evidence_url)
+            .where(
+                a.recommendation_id.in_(chunk),
+                a.is_private.is_(True),
+                *effective(a, include_private=True),
+            )
+            .order_by(a.recommendation_id, *history_order(a))
+        )
+        for row in session.execute(stmt):
+            latest[row[0]] = tuple(row)  # oldest first: the last one wins
+    return pd.DataFrame(list(latest.values()), columns=PRIVATE_COLUMNS)
+
+
 def status_by_source_type(session: Session, f: Filters | None = None) -> pd.DataFrame:
     """The Progress page's "by source type": for each source type, the recommendations of
     ``f`` counted by the status of that type's latest public assessment of each (a
@@ -318,6 +345,7 @@ def publish(session: Session, assessment_id: int, actor: str | None = None) -> A
 __all__ = [
     "DRAFT_COLUMNS",
     "INDEX_SCORES",
+    "PRIVATE_COLUMNS",
     "PRIVATE_NOTICE",
     "SIDE_BY_SIDE_COLUMNS",
     "ImplementationIndex",
@@ -325,6 +353,7 @@ __all__ = [
     "drafts_frame",
     "editors_status",
     "implementation_index",
+    "latest_private",
     "may_see_private",
     "private_notice",
     "publish",

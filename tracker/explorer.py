@@ -37,8 +37,9 @@ def sort_label(key: str) -> str:
     return _(SORT_LABELS[key])
 
 
-def _order(sort: str, descending: bool) -> list[Any]:
-    status_rank = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=status_expr(), else_=99)
+def _order(sort: str, descending: bool, f: Filters | None = None) -> list[Any]:
+    # The status the rows show: as of ``f.as_of`` when set (recommendations_frame joins it).
+    status_rank = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=status_expr(f), else_=99)
     response_rank = case(
         {r.value: i for i, r in enumerate(Response)}, value=Recommendation.response, else_=99
     )
@@ -69,14 +70,15 @@ def explorer_page(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> pd.DataFrame:
     """Page ``page`` (from 1) of the recommendations matching ``f``, sorted by ``sort`` (a key
-    of SORT_LABELS), ``page_size`` rows; columns as queries.recommendations_frame."""
+    of SORT_LABELS), ``page_size`` rows; columns as queries.recommendations_frame. Under
+    ``f.as_of`` the status and the date sorted by are those of that day, as shown."""
     page = max(1, page)
     return recommendations_frame(
         session,
         f,
         limit=page_size,
         offset=(page - 1) * page_size,
-        order_by=_order(sort, descending),
+        order_by=_order(sort, descending, f),
     )
 
 

@@ -47,6 +47,7 @@ from tracker.plans import overdue_condition, overdue_views
 from tracker.queries import (
     SUR,
     apply_filters,
+    assessed_on_expr,
     base_select,
     read_frame,
     recommendations_frame,
@@ -131,24 +132,66 @@ class FlagOptions:
         return (pd.Timestamp(self.day()) - pd.DateOffset(months=self.stale_months)).date()
 
 
-def _is_partial() -> ColumnElement[bool]:
+# The flags that can be computed for a past day (``?as_of=``): from the assessments on record
+# then. Regressed and contested are kept on each recommendation for today only, and a planned
+# action's history is not kept: those three are today's and are not shown for a past day.
+PAST_FLAGS = (Flag.PARTIAL, Flag.STALE, Flag.NEVER_ASSESSED)
+PAST_FLAGS_NOTE = N_(
+    "Status as of {date}: “Partially implemented”, “Stale” and “Never assessed” are counted "
+    "as they were on that day. “Regressed”, “Contested” and “Overdue” cannot be worked out "
+    "for a past date (the tracker keeps them for today only), so they are not shown; clear "
+    "“Status as of” to see them."
+)
+
+
+def flags_for(f: Filters | None) -> list[Flag]:
+    """The flags that can be shown for ``f``: all of them, or PAST_FLAGS under ``f.as_of``."""
+    return list(PAST_FLAGS) if f is not None and f.as_of is not None else list(Flag)
+
+
+def past_flags_note(f: Filters | None) -> str | None:
+    """The plain-words note of a Flagged list under ``f.as_of`` (None without it)."""
+    if f is None or f.as_of is None:
+        return None
+    return _(PAST_FLAGS_NOTE).format(date=f.as_of.isoformat())
+
+
+class PastFlagError(ValueError):
+    """A flag asked for a past day that is kept for today only (PAST_FLAGS_NOTE)."""
+
+
+def _check_day(f: Filters | None, flag: Flag) -> None:
+    if flag not in flags_for(f):
+        raise PastFlagError(past_flags_note(f))
+
+
+def _as_of(f: Filters | None) -> bool:
+    return f is not None and f.as_of is not None
+
+
+def _is_partial(f: Filters | None = None) -> ColumnElement[bool]:
+    if _as_of(f):  # the status as of that day (the statement joins it: apply_filters)
+        return status_expr(f) == Status.PARTIALLY_IMPLEMENTED.value
     return Recommendation.current_status == Status.PARTIALLY_IMPLEMENTED.value
 
 
-def _is_stale(opts: FlagOptions) -> ColumnElement[bool]:
-    old = Recommendation.current_assessed_on < opts.cutoff()
+def _is_stale(opts: FlagOptions, f: Filters | None = None) -> ColumnElement[bool]:
+    """Under ``f.as_of``, with the assessments on record then (``opts.today``: that day)."""
+    assessed_on = assessed_on_expr(f)
+    old = assessed_on < opts.cutoff()
     return and_(
         Recommendation.response == Response.SUPPORTED.value,
-        status_expr() != Status.FULLY_IMPLEMENTED.value,
-        or_(old, Recommendation.current_assessed_on.is_(None)) if opts.include_unassessed else old,
+        status_expr(f) != Status.FULLY_IMPLEMENTED.value,
+        or_(old, assessed_on.is_(None)) if opts.include_unassessed else old,
     )
 
 
-def _is_never_assessed() -> ColumnElement[bool]:
-    """Supported, and no assessment counts (none, or all retracted)."""
+def _is_never_assessed(f: Filters | None = None) -> ColumnElement[bool]:
+    """Supported, and no assessment counts (none, or all retracted; under ``f.as_of``, none
+    on record then)."""
     return and_(
         Recommendation.response == Response.SUPPORTED.value,
-        Recommendation.current_assessed_on.is_(None),
+        assessed_on_expr(f).is_(None),
     )
 
 
@@ -176,15 +219,18 @@ def _flagged(f: Filters | None, condition: ColumnElement[bool]) -> Select:
     return apply_filters(base_select(Recommendation.id, current=False), f).where(condition)
 
 
-def _condition(flag: Flag, opts: FlagOptions) -> ColumnElement[bool] | None:
-    """The SQL condition of ``flag`` on a recommendation's kept fields; None for the
-    contested ones of another window than the kept one (their histories are compared)."""
+def _condition(
+    flag: Flag, opts: FlagOptions, f: Filters | None = None
+) -> ColumnElement[bool] | None:
+    """The SQL condition of ``flag`` on a recommendation's kept fields (as of ``f.as_of``
+    for PAST_FLAGS); None for the contested ones of another window than the kept one (their
+    histories are compared)."""
     if flag is Flag.PARTIAL:
-        return _is_partial()
+        return _is_partial(f)
     if flag is Flag.STALE:
-        return _is_stale(opts)
+        return _is_stale(opts, f)
     if flag is Flag.NEVER_ASSESSED:
-        return _is_never_assessed()
+        return _is_never_assessed(f)
     if flag is Flag.REGRESSED:
         return _is_regressed()
     if flag is Flag.OVERDUE:
@@ -199,8 +245,9 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 def _listed(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions) -> pd.DataFrame:
     """Columns id, cycle, state (the state under review's name): every recommendation under
     ``flag``, ordered as the Flagged tables are (cycle, state, id). Light: no texts."""
+    _check_day(f, flag)
     stmt = apply_filters(base_select(Recommendation.id, Review.cycle, SUR.name, current=False), f)
-    condition = _condition(flag, opts)
+    condition = _condition(flag, opts, f)
     columns = ["id", "cycle", "state"]
     if condition is not None:
         df = read_frame(session, stmt.where(condition), columns)
@@ -298,10 +345,10 @@ def _flag_ids(session: Session, f: Filters | None, flag: Flag, opts: FlagOptions
 def flag_details(
     session: Session, f: Filters | None = None, opts: FlagOptions | None = None
 ) -> dict[str, dict[int, str]]:
-    """For each flag, the flagged recommendation ids, each with an explanation ("" for the
-    flags that need none)."""
+    """For each flag (:func:`flags_for` ``f``), the flagged recommendation ids, each with an
+    explanation ("" for the flags that need none)."""
     opts = opts or FlagOptions()
-    return {flag.value: _flag_ids(session, f, flag, opts) for flag in Flag}
+    return {flag.value: _flag_ids(session, f, flag, opts) for flag in flags_for(f)}
 
 
 def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -313,8 +360,13 @@ def flag_counts(
 ) -> dict[str, int]:
     """Number of recommendations under each flag, in the order of :class:`Flag`: one pass
     over the selection, reading the fields kept on each recommendation (the contested ones
-    of another window than the default are found by comparing histories)."""
+    of another window than the default are found by comparing histories). Under
+    ``f.as_of``, only PAST_FLAGS, counted as they were on that day (``opts.today``: it)."""
     opts = opts or FlagOptions()
+    if _as_of(f):
+        past = (_is_partial(f), _is_stale(opts, f), _is_never_assessed(f))  # PAST_FLAGS
+        row = session.execute(apply_filters(base_select(*map(_sum, past), current=False), f)).one()
+        return {fl.value: int(n) for fl, n in zip(PAST_FLAGS, row, strict=True)}
     partial, stale, never, regressed, contested, overdue = session.execute(
         apply_filters(
             base_select(
@@ -362,10 +414,13 @@ FLAGGED_COLUMNS = [
 ]
 
 
-def _frame(session: Session, ids: list[int], flag: Flag, opts: FlagOptions) -> pd.DataFrame:
+def _frame(
+    session: Session, ids: list[int], flag: Flag, opts: FlagOptions, f: Filters | None = None
+) -> pd.DataFrame:
     """FLAGGED_COLUMNS of the recommendations ``ids`` under ``flag``, ordered by cycle,
-    state and id."""
-    parts = [recommendations_frame(session, None, ids=c) for c in _chunks(ids)]
+    state and id; the status and assessment as of ``f.as_of`` when set."""
+    day = Filters(as_of=f.as_of) if f is not None and f.as_of is not None else None
+    parts = [recommendations_frame(session, day, ids=c) for c in _chunks(ids)]
     df = pd.concat(parts, ignore_index=True) if parts else recommendations_frame(session, ids=[])
     views = _explain(session, ids, flag, opts)
     df["detail"] = [views.get(int(i), "") for i in df["id"]]
@@ -400,7 +455,8 @@ def flagged_frame(
     flag's explanation."""
     opts = opts or FlagOptions()
     flag_ = Flag(flag)
-    return _frame(session, [int(i) for i in _listed(session, f, flag_, opts)["id"]], flag_, opts)
+    ids = [int(i) for i in _listed(session, f, flag_, opts)["id"]]
+    return _frame(session, ids, flag_, opts, f)
 
 
 # Rows a Flagged table shows at most: serialising and sending 100,000 rows took 1.5 s and
@@ -437,7 +493,7 @@ def flagged_view(
         listed = _listed(session, f, flag_, opts)
         head = [int(i) for i in listed["id"].head(shown)]
         return FlaggedView(
-            len(listed), _frame(session, head, flag_, opts), len(listed), pd.DataFrame()
+            len(listed), _frame(session, head, flag_, opts, f), len(listed), pd.DataFrame()
         )
     return _partial_view(session, f, opts, shown)
 
@@ -458,7 +514,7 @@ def _partial_view(
         apply_filters(
             base_select(Recommendation.id, Review.cycle, link.c.theme_id, current=False), f
         )
-        .where(_is_partial())
+        .where(_is_partial(f))
         .outerjoin(link, link.c.recommendation_id == Recommendation.id)
         .subquery("listed")
     )
@@ -468,7 +524,7 @@ def _partial_view(
         )
     ).all()
     if not grouped:
-        return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts), 0, pd.DataFrame())
+        return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts, f), 0, pd.DataFrame())
     used = {t for t, _c, _n in grouped if t is not None}
     names: dict[int | None, str] = {NO_THEME_ID: NO_THEME}
     names.update(session.execute(select(Theme.id, Theme.name).where(Theme.id.in_(used))).all())
@@ -485,13 +541,13 @@ def _partial_view(
     # The recommendations themselves: counted from the covering index, not the theme rows.
     total = session.scalar(
         apply_filters(base_select(func.count(Recommendation.id), current=False), f).where(
-            _is_partial()
+            _is_partial(f)
         )
     )
     head = pd.DataFrame(
         {"theme": [names[t] for t, _i in head_rows], "id": [int(i) for _t, i in head_rows]}
     )
-    full = _frame(session, sorted(set(head["id"])), Flag.PARTIAL, opts)
+    full = _frame(session, sorted(set(head["id"])), Flag.PARTIAL, opts, f)
     shown_rows = head.merge(full, on="id", how="left", validate="many_to_one")
     shown_rows = shown_rows[["theme", *FLAGGED_COLUMNS]].reset_index(drop=True)
     counts = pd.DataFrame(
@@ -552,9 +608,12 @@ __all__ = [
     "FLAGGED_COLUMNS",
     "FLAGGED_SHOWN",
     "NO_THEME",
+    "PAST_FLAGS",
+    "PAST_FLAGS_NOTE",
     "Flag",
     "FlagOptions",
     "FlaggedView",
+    "PastFlagError",
     "by_theme_and_cycle",
     "flag_counts",
     "flag_details",
@@ -562,5 +621,7 @@ __all__ = [
     "flag_label",
     "flagged_frame",
     "flagged_view",
+    "flags_for",
+    "past_flags_note",
     "theme_cycle_counts",
 ]

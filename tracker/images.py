@@ -32,6 +32,7 @@ import plotly.graph_objects as go
 
 from tracker import settings
 from tracker.i18n import _
+from tracker.safe_output import printable
 from tracker.settings import PROJECT_ROOT
 
 EXPORT_WIDTH = 1200  # layout pixels of an exported chart (2400 px wide at the 2x scale)
@@ -144,7 +145,7 @@ def render(
     ``scale`` times more."""
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    fig_dict = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
+    fig_dict = _printable(fig.to_plotly_json() if isinstance(fig, go.Figure) else fig)
     layout = fig_dict.get("layout", {})
     opts = {
         "format": fmt,
@@ -153,6 +154,19 @@ def render(
         "scale": scale,
     }
     return _renderer.render(fig_dict, opts)
+
+
+def _printable(value: Any) -> Any:
+    """Every string of a figure's JSON through safe_output.printable: stored text (a theme,
+    a state's or organisation's name) with a control character makes plotly.js fail on a PNG
+    and writes a corrupt SVG (XML cannot hold it). A copy; numbers and arrays are kept."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 def figure_to_png(fig: go.Figure | dict[str, Any], scale: float = DEFAULT_SCALE) -> bytes:

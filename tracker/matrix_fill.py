@@ -37,6 +37,7 @@ from tracker.importers.ohchr_matrix import find_layout, is_section, recommendati
 from tracker.importers.rows import ParseContext
 from tracker.importers.values import CellError, split_paragraph
 from tracker.models import Assessment, Recommendation, Review, State
+from tracker.safe_output import printable
 from tracker.vocab import status_label
 
 ASSESSMENT_HEADER = "Assessment/comments on level of implementation"
@@ -224,7 +225,7 @@ def _looks_header(text: str) -> bool:
 
 def _set_text(cell: Any, text: str, bold_like: Any = None) -> None:
     """Replace a cell's text, keeping its first paragraph (and so its style)."""
-    text = cell_text(text)
+    text = printable(cell_text(text))  # stored evidence: no control character in the XML
     paragraphs = cell.paragraphs
     first = paragraphs[0]
     for extra in paragraphs[1:]:

@@ -45,7 +45,7 @@ from tracker.assessments import (
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation, Review
-from tracker.safe_output import link_target
+from tracker.safe_output import entry_text, link_target, printable
 from tracker.vocab import NOT_ASSESSED, status_label
 
 _COLUMN_WIDTHS_CM = (1.5, 5.0, 5.5, 4.0)  # id, where, before, agreed: fits an A4 text width
@@ -70,7 +70,7 @@ class Meeting:
 def validate_meeting(coalition: str, day: str | dt.date) -> Meeting:
     """A :class:`Meeting`, or :class:`ValidationError` naming the field (empty or too long
     coalition name, malformed or future date)."""
-    name = " ".join((coalition or "").split())
+    name = " ".join(entry_text(coalition).split())  # no control characters (safe_output)
     if not name:
         raise ValidationError("coalition", _("Coalition: enter the coalition's name"))
     if len(name) > MAX_COALITION_LENGTH:
@@ -248,7 +248,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 def _md(text: str | None) -> str:
     """Text from the database made literal in Markdown (no markup, no HTML), on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(printable(text or "").split()))
 
 
 def _where(change: MeetingChange) -> str:
@@ -341,9 +341,12 @@ def minutes_docx(
     summary table (recommendation, before, agreed) and one section per recommendation."""
     doc = Document()
     doc.styles["Normal"].font.size = Pt(11)
-    doc.core_properties.title = minutes_title(meeting)
-    doc.add_heading(minutes_title(meeting), level=1)
-    doc.add_paragraph(_intro(meeting, changes, reviewed, scope))
+    # Stored text (a state's name, the evidence, a source) goes in through printable():
+    # python-docx refuses control characters with a ValueError.
+    title = printable(minutes_title(meeting))
+    doc.core_properties.title = title[:255]
+    doc.add_heading(title, level=1)
+    doc.add_paragraph(printable(_intro(meeting, changes, reviewed, scope)))
     doc.add_heading(_("Statuses agreed"), level=2)
     if not changes:
         doc.add_paragraph(_("No status was recorded in this meeting."))
@@ -361,8 +364,8 @@ def minutes_docx(
         for c in changes:
             cells = table.add_row().cells
             cells[0].text = str(c.recommendation_id)
-            cells[1].text = _where(c)
-            cells[2].text = _before(c)
+            cells[1].text = printable(_where(c))
+            cells[2].text = printable(_before(c))
             cells[3].text = status_label(c.status)
         table.autofit = False
         for column, width in zip(table.columns, _COLUMN_WIDTHS_CM, strict=True):
@@ -373,11 +376,11 @@ def minutes_docx(
         for n, c in enumerate(changes, start=1):
             doc.add_heading(
                 _("{n}. Recommendation {id} — {where}").format(
-                    n=n, id=c.recommendation_id, where=_where(c)
+                    n=n, id=c.recommendation_id, where=printable(_where(c))
                 ),
                 level=3,
             )
-            doc.add_paragraph(c.text, style="Quote")
+            doc.add_paragraph(printable(c.text), style="Quote")
             for label, value in (
                 (_("Recommended by"), c.recommending_states or "—"),
                 (_("Status before"), _before(c)),
@@ -388,7 +391,7 @@ def minutes_docx(
                 if value:
                     p = doc.add_paragraph(style="List Bullet")
                     p.add_run(f"{label}: ").bold = True
-                    p.add_run(value)
+                    p.add_run(printable(value))
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

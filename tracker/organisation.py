@@ -11,6 +11,7 @@ from tracker import audit, auth, db, settings
 from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import Meta
+from tracker.safe_output import entry_text
 from tracker.vocab import Role
 
 MAX_ORGANISATION_LENGTH = 200  # Meta.value holds 200 characters
@@ -32,7 +33,7 @@ def set_organisation_name(session: Session, name: str | None, actor: str | None 
     the caller commits."""
     auth.require(Role.ADMIN, _("changing the organisation's name"))
     db.begin_write(session)
-    value = " ".join((name or "").split())
+    value = " ".join(entry_text(name).split())  # no control characters (safe_output)
     if len(value) > MAX_ORGANISATION_LENGTH:
         raise ValidationError(
             "organisation",

@@ -30,6 +30,7 @@ from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import PlannedAction, Recommendation, Review
 from tracker.queries import SUR, apply_filters, base_select, read_frame
+from tracker.safe_output import entry_text
 from tracker.vocab import Role
 
 DUE_SOON_DAYS = 30
@@ -63,7 +64,7 @@ class PlanConflictError(Exception):
 
 # --- validation ------------------------------------------------------------------------------
 def _clean(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
-    text = str(value or "").strip()
+    text = entry_text(str(value or "")).strip()  # no control characters (safe_output)
     if required and not text:
         raise ValidationError(field, _("{field}: say what is to be done").format(field=field))
     if len(text) > limit:

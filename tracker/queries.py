@@ -104,8 +104,8 @@ def _on_record(f: Filters | None) -> ColumnElement[bool]:
 
 @functools.lru_cache(maxsize=16)
 def _as_of_status(as_of: dt.date) -> Any:
-    """A derived table (recommendation_id, status): each recommendation's latest counting
-    assessment dated on or before ``as_of``. One object per day, so that the column
+    """A derived table (recommendation_id, status, assessed_on): each recommendation's
+    latest counting assessment dated on or before ``as_of``. One object per day, so that the column
     :func:`status_expr` names and the join :func:`apply_filters` adds are the same table;
     a plain joined column, not a correlated subquery, because PostgreSQL refuses to GROUP
     BY a subquery that reads the outer row."""
@@ -115,6 +115,7 @@ def _as_of_status(as_of: dt.date) -> Any:
         select(
             a.recommendation_id,
             a.status,
+            a.assessed_on,
             func.row_number()
             .over(partition_by=a.recommendation_id, order_by=history_order(a, newest_first=True))
             .label("rank"),
@@ -123,7 +124,7 @@ def _as_of_status(as_of: dt.date) -> Any:
         .subquery("as_of_ranked")
     )
     return (
-        select(ranked.c.recommendation_id, ranked.c.status)
+        select(ranked.c.recommendation_id, ranked.c.status, ranked.c.assessed_on)
         .where(ranked.c.rank == 1)
         .subquery("as_of_status")
     )
@@ -151,6 +152,15 @@ def status_expr(f: Filters | None = None):
     # The status kept on the recommendation (migration 0004): counts by status read one
     # table; the current assessment is joined only by queries that show its other columns.
     return func.coalesce(Recommendation.current_status, literal(NOT_ASSESSED, literal_execute=True))
+
+
+def assessed_on_expr(f: Filters | None = None) -> Any:
+    """SQL expression: the date of the current assessment (NULL when none counts); with
+    ``f.as_of``, of the one current on that day (as :func:`status_expr`, the statement must
+    go through :func:`apply_filters` or :func:`join_as_of`)."""
+    if f is not None and f.as_of is not None:
+        return _as_of_status(f.as_of).c.assessed_on
+    return Recommendation.current_assessed_on
 
 
 def base_select(*columns: Any, current: bool = True, as_of: dt.date | None = None) -> Select:
@@ -645,6 +655,7 @@ __all__ = [
     "SUR",
     "Overview",
     "apply_filters",
+    "assessed_on_expr",
     "assessments_frame",
     "base_select",
     "count",

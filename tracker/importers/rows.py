@@ -27,6 +27,7 @@ from tracker.importers.values import (
     quote,
     single_line,
 )
+from tracker.safe_output import CONTROL_CHARS, strip_controls
 from tracker.states import (
     UnknownStateError,
     clean_name,
@@ -442,6 +443,39 @@ def check_cycle(
         )
 
 
+# C0 control characters but tab, line feed and carriage return, and DEL: safe_output's entry rule.
+_CONTROL_RE = re.compile("[" + re.escape(CONTROL_CHARS) + "]")
+
+
+def strip_row_controls(
+    report: FileReport, row_no: int, header: Sequence[str], cells: list[Any]
+) -> list[Any]:
+    """The entry rule for stored text on one row (tracker.safe_output.strip_controls): C0
+    control characters and DEL taken out of every text cell, so that what is stored stays
+    printable in every output. The row is imported; a problem line ``FILE:ROW: column:
+    message`` says so, once per column and file (the first row; the others are cleaned the
+    same way). The row itself (no copy) when no cell holds one: nearly always."""
+    texts = [c for c in cells if isinstance(c, str)]
+    if not texts or _CONTROL_RE.search("".join(texts)) is None:  # one search per row
+        return cells
+    out = list(cells)
+    for i, value in enumerate(cells):
+        if not isinstance(value, str):
+            continue
+        cleaned, removed = strip_controls(value)
+        if not removed:
+            continue
+        out[i] = cleaned
+        column = header[i] if i < len(header) else str(i + 1)
+        message = _(
+            "control characters removed (invisible, they cannot be printed); the row is "
+            "imported without them, as is every other row of this column that holds some"
+        )
+        if not any(p.column == column and p.message == message for p in report.problems):
+            report.problems.append(Problem(report.name, row_no, column, message))
+    return out
+
+
 def iter_rows(
     report: FileReport,
     rows: list[tuple[int, list[Any]]],
@@ -449,6 +483,7 @@ def iter_rows(
     progress: Progress | None = None,
     *,
     telling: tuple[int, ...] = (),
+    header: Sequence[str] | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
     """The data rows of a sheet as every reader walks them: ``(row number, cells)`` with
     short rows padded to ``width``, blank rows left out, a progress report now and then, and
@@ -458,7 +493,7 @@ def iter_rows(
 
     ``telling``: indexes of columns that almost every row fills (text, state): a row with
     one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
-    path)."""
+    path). With ``header``, every row passes :func:`strip_row_controls`."""
     total = len(rows) or 1
     n_read = 0
     try:
@@ -476,6 +511,8 @@ def iter_rows(
                 if is_blank(cells):
                     continue
             n_read += 1
+            if header is not None:
+                cells = strip_row_controls(report, row_no, header, cells)
             yield row_no, cells
     finally:
         report.rows_read += n_read
@@ -499,7 +536,8 @@ def iter_fields(
     at = tuple(index[k] for k in telling if k in index)
     width = len(fields.cmap.header)
     read = fields.read
-    for row_no, cells in iter_rows(report, rows, width, progress, telling=at):
+    header = fields.cmap.header
+    for row_no, cells in iter_rows(report, rows, width, progress, telling=at, header=header):
         if text_cells:
             cells = [as_text(c) if isinstance(c, list | dict) else c for c in cells]
         check = RowCheck(row_no)
@@ -519,5 +557,6 @@ __all__ = [
     "iter_fields",
     "iter_rows",
     "state_name",
+    "strip_row_controls",
     "unknown_state_message",
 ]

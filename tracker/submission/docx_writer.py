@@ -22,7 +22,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from tracker.evidence import private_notice
 from tracker.i18n import _
-from tracker.safe_output import link_target
+from tracker.safe_output import link_target, printable
 from tracker.submission.document import EvidenceTable, Heading, Para, Report, Run, sample_notice
 
 FONT = "Arial"  # Liberation Sans (metric-compatible) where Arial is not installed
@@ -214,7 +214,7 @@ def _text_run(text: str, *, italic: bool = False, bold: bool = False, link: bool
     run.append(r_pr)
     t = OxmlElement("w:t")
     t.set(qn("xml:space"), "preserve")
-    t.text = text
+    t.text = printable(text)
     run.append(t)
     return run
 
@@ -231,10 +231,11 @@ def _add_runs(
                 footnotes.add(paragraph, r.footnote)
             continue
         target = link_target(r.url) if r.url else None
+        text = printable(r.text)  # stored text: no control character reaches the XML
         if target:  # never a javascript: or data: hyperlink in the document
-            _add_hyperlink(paragraph, r.text, target, size)
+            _add_hyperlink(paragraph, text, target, size)
             continue
-        run = paragraph.add_run(r.text)
+        run = paragraph.add_run(text)
         run.bold = r.bold or None
         run.italic = r.italic or None
         if size:
@@ -299,15 +300,19 @@ def to_docx(report: Report) -> bytes:
         setattr(section, side, Cm(2.5))
     props = doc.core_properties
     # Word's core properties hold at most 255 characters each.
-    props.title = f"{report.title} — {report.subtitle}"[:255]
-    props.author = (", ".join(report.organisations) or "UPR Tracker")[:255]
-    props.keywords = "; ".join(report.keywords)[:255]
+    # Every text below may hold stored text (a state's or organisation's name, a theme): it
+    # goes in through printable(), or python-docx refuses control characters with a ValueError.
+    props.title = printable(f"{report.title} — {report.subtitle}")[:255]
+    props.author = printable(", ".join(report.organisations) or "UPR Tracker")[:255]
+    props.keywords = printable("; ".join(report.keywords))[:255]
     props.comments = _("Made with UPR Tracker")
 
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.add_run(
-        _("{state} — UPR session {session}").format(state=report.state_name, session=report.session)
+        _("{state} — UPR session {session}").format(
+            state=printable(report.state_name), session=report.session
+        )
         + " — "
         + _("page")
         + " "
@@ -335,26 +340,26 @@ def to_docx(report: Report) -> bytes:
         run.font.color.rgb = SAMPLE_COLOUR
 
     # Title block.
-    p = doc.add_paragraph(report.byline.upper())
+    p = doc.add_paragraph(printable(report.byline.upper()))
     p.runs[0].font.size = Pt(10)
     p.runs[0].font.color.rgb = HEADING_COLOUR
     p.runs[0].bold = True
-    doc.add_paragraph(report.title, style="Title")
+    doc.add_paragraph(printable(report.title), style="Title")
     p = doc.add_paragraph()
-    run = p.add_run(report.subtitle)
+    run = p.add_run(printable(report.subtitle))
     run.bold = True
     run.font.size = Pt(12)
-    doc.add_paragraph(report.generated_label)
+    doc.add_paragraph(printable(report.generated_label))
     if report.keywords:
         p = doc.add_paragraph()
         p.add_run(_("Key words:") + " ").bold = True
-        p.add_run("; ".join(report.keywords))
+        p.add_run(printable("; ".join(report.keywords)))
 
     num_id = _add_numbering(doc)
     footnotes = _Footnotes(doc)
     for b in report.blocks:
         if isinstance(b, Heading):
-            doc.add_heading(b.text, level=b.level)
+            doc.add_heading(printable(b.text), level=b.level)
         elif isinstance(b, Para):
             p = doc.add_paragraph()
             if b.note:
@@ -401,7 +406,7 @@ def _add_table(doc: Any, table_block: EvidenceTable) -> None:
         cell.width = width
         para = cell.paragraphs[0]
         para.paragraph_format.space_after = Pt(0)
-        run = para.add_run(text)
+        run = para.add_run(printable(text))
         run.bold = True
         run.font.size = size
         shading = OxmlElement("w:shd")

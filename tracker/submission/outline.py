@@ -174,10 +174,11 @@ def read_toml(text: str, source: str = "outline") -> Outline:
 def _toml_string(value: str) -> str:
     """A TOML string: multi-line text as a multi-line basic string (readable paragraphs),
     the rest as a basic string (JSON's escapes are TOML's)."""
-    if "\n" in value and not any(ord(c) < 32 and c not in "\n\t" for c in value):
+    # DEL is no control character to JSON, but TOML refuses it unescaped (in either form).
+    if "\n" in value and not any((ord(c) < 32 and c not in "\n\t") or c == "\x7f" for c in value):
         body = value.replace("\\", "\\\\").replace('"', '\\"')
         return '"""\n' + body + '"""'
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_list(values: tuple[str, ...] | tuple[int, ...]) -> str:

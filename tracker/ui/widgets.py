@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from tracker import db, images, queries
+from tracker import auth, db, images, queries
 from tracker.filters import Filters
 from tracker.hints import cli_command
 from tracker.i18n import _, get_language, set_language
@@ -334,16 +334,34 @@ def open_recommendation(rec_id: int) -> None:
     st.switch_page(DETAIL_PAGE, query_params={"id": str(rec_id)})
 
 
+def private_choice(key: str, help: str | None = None) -> bool:
+    """An "Include private evidence" checkbox for editors, off by default; False without a
+    checkbox for everyone else (viewers and visitors never get private evidence, the rule of
+    tracker.evidence)."""
+    if not auth.current_actor().can(auth.Role.EDITOR):
+        return False
+    return bool(
+        st.checkbox(
+            _("Include private evidence in the downloads"),
+            value=False,
+            key=key,
+            help=help or _("Only for use inside the organisation: the file says so first."),
+        )
+    )
+
+
 def downloads(basename: str, build: Callable[[Session, str], bytes], *, key: str) -> None:
     """CSV and XLSX download buttons. ``build(session, "csv" | "xlsx")`` makes the file only
-    when a button is clicked (on Streamlit's download thread, with its own session)."""
+    when a button is clicked (on Streamlit's download thread, with its own session, as the
+    user of this page: the right to private evidence is checked for them)."""
     eng = engine()
     lang = get_language()
+    who = auth.current_actor()
 
     def maker(fmt: str) -> Callable[[], bytes]:
         def make() -> bytes:
             set_language(lang)  # the download thread has its own context
-            with db.session_scope(eng) as s:
+            with auth.acting_as(who), db.session_scope(eng) as s:
                 return build(s, fmt)
 
         return make
