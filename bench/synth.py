@@ -35,6 +35,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,7 +379,7 @@ class _Rec:
     themes: list[str]
 
 
-def _weighted(rng: random.Random, items: list[str], cum: list[float]) -> str:
+def _weighted(rng: random.Random, items: list[str], cum: Sequence[float]) -> str:
     return items[bisect.bisect(cum, rng.random() * cum[-1])]
 
 
