@@ -179,17 +179,28 @@ def _load_text(load: list[float] | None) -> str:
     return "–" if not load else " / ".join(f"{x:g}" for x in load)
 
 
+def _measured(data: dict[str, Any], script: str) -> str:
+    """When (UTC), by what, and the load averages at the start and the end."""
+    when = data.get("started", "–") + (f" – {data['ended']}" if data.get("ended") else "")
+    return (
+        f"Measured {when} (UTC) by `{script}`: load average (1 / 5 / 15 min) "
+        f"{_load_text(data.get('load_at_start'))} at the start, "
+        f"{_load_text(data.get('load_at_end'))} at the end"
+    )
+
+
+def _cores(m: dict[str, Any]) -> str:
+    return f"{m.get('cores', '–')} cores ({m.get('cpu', '–')}), {m.get('memory_gb', '–')} GB RAM"
+
+
 def machine_section(data: dict[str, Any]) -> list[str]:
     """What the figures were measured on, when, and how busy the machine was."""
     m = data.get("machine") or {}
     corpus = data.get("corpus") or {}
     lines = [
-        f"* Measured {data.get('started', '–')} (UTC) by `bench/run_all.py`: load average "
-        f"(1 / 5 / 15 min) {_load_text(data.get('load_at_start'))} at the start, "
-        f"{_load_text(data.get('load_at_end'))} at the end. Compare the *best* figures (the "
-        "least disturbed run); the median is the typical one.",
-        f"* {m.get('cores', '–')} cores ({m.get('cpu', '–')}), {m.get('memory_gb', '–')} GB "
-        f"RAM, {m.get('os', '–')}, Python {m.get('python', '–')}, SQLite "
+        f"* {_measured(data, 'bench/run_all.py')}. Compare the *best* figures (the least "
+        "disturbed run); the median is the typical one.",
+        f"* {_cores(m)}, {m.get('os', '–')}, Python {m.get('python', '–')}, SQLite "
         f"{m.get('sqlite', '–')}, {data.get('postgres_version', 'PostgreSQL: not run')} with "
         f"its default settings, SQLAlchemy {m.get('sqlalchemy', '–')}, pandas "
         f"{m.get('pandas', '–')}, Streamlit {m.get('streamlit', '–')}.",
@@ -215,11 +226,8 @@ def million_section(data: dict[str, Any]) -> list[str]:
     corpus = data.get("corpus") or {}
     m = data.get("machine") or {}
     lines = [
-        f"Measured {data.get('started', '–')} – {data.get('ended', '–')} (UTC) by "
-        f"`bench/million.py` on {m.get('cores', '–')} cores ({m.get('cpu', '–')}), "
-        f"{m.get('memory_gb', '–')} GB RAM, {data.get('postgres_version', '–')}; load average "
-        f"(1 / 5 / 15 min) {_load_text(data.get('load_at_start'))} at the start, "
-        f"{_load_text(data.get('load_at_end'))} at the end. Corpus: "
+        f"{_measured(data, 'bench/million.py')}; on {_cores(m)}, "
+        f"{data.get('postgres_version', '–')}. Corpus: "
         f"{corpus.get('recommendations', 0):,} recommendations, "
         f"{corpus.get('assessments', 0):,} assessments, "
         f"{corpus.get('bytes', 0) / 1e6:,.0f} MB of CSV in {len(corpus.get('files', []))} files.",
