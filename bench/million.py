@@ -33,6 +33,7 @@ kept in WORKDIR/pg unless ``--fresh``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -209,6 +210,90 @@ def _page_summary(pages: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class PostgresDatabases:
+    """The steps' databases on the benchmark's PostgreSQL server, by name."""
+
+    def __init__(self, pg: PostgresServer) -> None:
+        self.pg = pg
+
+    def fresh(self, name: str) -> str:
+        """A new, empty database ``name`` (any earlier one dropped); its URL."""
+        return self.pg.create_database(name)
+
+    def drop(self, name: str) -> None:
+        """Drop database ``name`` (the disk it holds)."""
+        self.pg.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def url(self, name: str) -> str:
+        """The URL of database ``name``, as it is."""
+        return f"{self.pg.base}/{name}"
+
+
+class SqliteDatabases:
+    """The steps' databases as SQLite files of the work folder, by name."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+
+    def _file(self, name: str) -> Path:
+        return self.workdir / f"{name}.db"
+
+    def fresh(self, name: str) -> str:
+        """A new, empty database ``name`` (any earlier file deleted); its URL."""
+        self.drop(name)
+        return self.url(name)
+
+    def drop(self, name: str) -> None:
+        """Delete database ``name``'s files."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self._file(name)}{suffix}").unlink(missing_ok=True)
+
+    def url(self, name: str) -> str:
+        """The URL of database ``name``, as it is."""
+        return f"sqlite:///{self._file(name)}"
+
+
+def _pages(url: str, repeat: int) -> dict[str, Any]:
+    pages = run_json(
+        ["bench/page_times.py", "--db", url, "--repeat", str(repeat)], timeout=4 * 3600
+    )
+    return {**pages, "summary": _page_summary(pages)}
+
+
+def run_step(
+    step: str, dbs: PostgresDatabases | SqliteDatabases, corpus: list[Path], workdir: Path,
+    repeat: int,
+) -> dict[str, Any]:  # fmt: skip
+    """One step on the database ``million`` of ``dbs``; its result."""
+    url = dbs.url("million")
+    backup_file = workdir / "million-backup.zip"
+    if step == "import":
+        return step_import(corpus, dbs.fresh("million"), workdir)
+    if step == "stats":
+        return _stats(url, workdir)
+    if step == "pages":
+        return _pages(url, repeat)
+    if step == "rss":
+        empty = dbs.fresh("empty")
+        result = run_json(["bench/server_rss.py", url, "--floor-url", empty], timeout=4 * 3600)
+        result["met"] = result["rss_mb_peak"] <= TARGET_RSS_MB
+        return result
+    if step == "backup":
+        return step_backup(url, backup_file, workdir)
+    if step == "restore":
+        expected = _stats(url, workdir)["figures"]
+        result = step_restore(dbs.fresh("restored"), backup_file, expected, workdir)
+        dbs.drop("restored")  # the disk it holds
+        return result
+    # sqlite: the PostgreSQL data restored into a SQLite file, then its pages
+    sqlite = SqliteDatabases(workdir)
+    expected = _stats(url, workdir)["figures"]
+    result = {"restore": step_restore(sqlite.fresh("million"), backup_file, expected, workdir)}
+    result["file_mb"] = round(sqlite._file("million").stat().st_size / 2**20)
+    result["pages"] = _pages(sqlite.url("million"), repeat)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -218,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each page")
     parser.add_argument("--fresh", action="store_true", help="a new cluster, data re-imported")
     parser.add_argument("--out", type=Path, help="the JSON (default WORKDIR/million.json)")
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="sqlite: the same steps on a SQLite file (where SQLite's line is)",
+    )
     args = parser.parse_args(argv)
     workdir: Path = args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
@@ -229,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(
         {
             "benchmark": "million",
+            "database": args.database,
             "started": results.get("started", started.isoformat()),
             "machine": machine(),
             "load_at_start": results.get("load_at_start", load()),
@@ -246,56 +338,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh:
         shutil.rmtree(workdir / "pg", ignore_errors=True)
     status = 0
-    with PostgresServer(workdir / "pg", keep=True) as pg:
-        results["postgres_version"] = pg.version()
-        # Statements of 250 ms or more go to WORKDIR/pg/log: where a page misses its target,
-        # the slow query is there to be explained (logging only; the defaults otherwise).
-        pg.admin("ALTER SYSTEM SET log_min_duration_statement = 250")
-        pg.admin("SELECT pg_reload_conf()")
-        url = f"{pg.base}/million"
-        restored = f"{pg.base}/restored"
-        backup_file = workdir / "million-backup.zip"
+    with contextlib.ExitStack() as stack:
+        if args.database == "postgresql":
+            pg = stack.enter_context(PostgresServer(workdir / "pg", keep=True))
+            results["postgres_version"] = pg.version()
+            # Statements of 250 ms or more go to WORKDIR/pg/log: where a page misses its
+            # target, the slow query is there to be explained (logging only; the defaults
+            # otherwise).
+            pg.admin("ALTER SYSTEM SET log_min_duration_statement = 250")
+            pg.admin("SELECT pg_reload_conf()")
+            dbs: PostgresDatabases | SqliteDatabases = PostgresDatabases(pg)
+        else:
+            dbs = SqliteDatabases(workdir)
+        step = ""
         try:
             for step in args.steps:
                 print(f"[million] {step} ...", file=sys.stderr, flush=True)
                 before = load()
-                if step == "import":
-                    pg.create_database("million")
-                    result: dict[str, Any] = step_import(corpus, url, workdir)
-                elif step == "stats":
-                    result = _stats(url, workdir)
-                elif step == "pages":
-                    pages = run_json(
-                        ["bench/page_times.py", "--db", url, "--repeat", str(args.repeat)],
-                        timeout=4 * 3600,
-                    )
-                    result = {**pages, "summary": _page_summary(pages)}
-                elif step == "rss":
-                    empty = pg.create_database("empty")
-                    result = run_json(
-                        ["bench/server_rss.py", url, "--floor-url", empty], timeout=4 * 3600
-                    )
-                    result["met"] = result["rss_mb_peak"] <= TARGET_RSS_MB
-                elif step == "backup":
-                    result = step_backup(url, backup_file, workdir)
-                elif step == "restore":
-                    pg.create_database("restored")
-                    expected = _stats(url, workdir)["figures"]
-                    result = step_restore(restored, backup_file, expected, workdir)
-                    pg.admin("DROP DATABASE restored WITH (FORCE)")  # the disk it holds
-                else:  # sqlite: the same data restored into a file, then its pages
-                    sqlite_file = workdir / "million.db"
-                    for suffix in ("", "-wal", "-shm"):
-                        Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
-                    sqlite_url = f"sqlite:///{sqlite_file}"
-                    expected = _stats(url, workdir)["figures"]
-                    result = {"restore": step_restore(sqlite_url, backup_file, expected, workdir)}
-                    result["file_mb"] = round(sqlite_file.stat().st_size / 2**20)
-                    pages = run_json(
-                        ["bench/page_times.py", "--db", sqlite_url, "--repeat", str(args.repeat)],
-                        timeout=4 * 3600,
-                    )
-                    result["pages"] = {**pages, "summary": _page_summary(pages)}
+                result = run_step(step, dbs, corpus, workdir, args.repeat)
                 result["load_before"] = before
                 result["load_after"] = load()
                 results[step] = result
