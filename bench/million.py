@@ -41,7 +41,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,17 +73,22 @@ def run_rusage(
     """Run ``python ARGS`` with ``env`` added: its wall time, its own CPU seconds and peak
     RSS (``wait4``: this child alone) and the end of its output (kept in ``workdir``). A
     non-zero exit raises StepFailed with the end of its output."""
-    environment = {**os.environ, **env}
+    # Unbuffered: the time of the first line of output is recorded (an import prints its
+    # summary when its first step is committed, before the suggestion of repeats).
+    environment = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     out_path = workdir / ".child-out"
     err_path = workdir / ".child-err"
     start = time.perf_counter()
     with out_path.open("w") as out, err_path.open("w") as err:
         proc = subprocess.Popen([PYTHON, *args], cwd=ROOT, env=environment, stdout=out, stderr=err)
         deadline = time.monotonic() + timeout
+        first_output: float | None = None
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
+            if first_output is None and out_path.stat().st_size:
+                first_output = time.perf_counter() - start
             if time.monotonic() > deadline:
                 proc.kill()
                 os.wait4(proc.pid, 0)
@@ -99,6 +105,7 @@ def run_rusage(
         "wall_s": round(wall, 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024),  # Linux: kilobytes
+        "first_output_s": None if first_output is None else round(first_output, 1),
         "stdout": stdout[-1500:],
         "stderr": stderr[-1500:],
     }
@@ -114,8 +121,11 @@ def _stats(url: str, workdir: Path) -> dict[str, Any]:
     return {"process": done, "figures": figures}
 
 
-def step_import(corpus: list[Path], url: str, workdir: Path) -> dict[str, Any]:
-    """Each round file with ``python -m tracker import FILE``, one after the other."""
+def step_import(
+    corpus: list[Path], url: str, workdir: Path, progress: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Each round file with ``python -m tracker import FILE``, one after the other;
+    ``progress`` gets the figures so far after each file (a long run keeps them)."""
     env = {
         "UPR_TRACKER_DATABASE_URL": url,
         "UPR_TRACKER_BACKUP_DIR": str(workdir / "auto-backups"),
@@ -142,14 +152,23 @@ def step_import(corpus: list[Path], url: str, workdir: Path) -> dict[str, Any]:
                 **done,
             }
         )
+        # The first output is the summary, printed once the import is committed (the data
+        # is usable); the rest of the time is the suggestion of repeats, the second step.
+        files[-1]["committed_s"] = done["first_output_s"]
         print(f"[million] {path.name}: {done['wall_s']} s", file=sys.stderr, flush=True)
         if added < rows:
             raise StepFailed(
                 f"importing {path.name} added {added:,} assessments for {rows:,} rows:\n"
                 f"{done['stdout']}\n{done['stderr']}"
             )
+        progress(_import_totals(files, complete=path == corpus[-1]))
+    return _import_totals(files, complete=True)
+
+
+def _import_totals(files: list[dict[str, Any]], *, complete: bool) -> dict[str, Any]:
     return {
         "files": files,
+        "complete": complete,
         "wall_s": round(sum(f["wall_s"] for f in files), 1),
         "minutes": round(sum(f["wall_s"] for f in files) / 60, 1),
         "peak_rss_mb": max(f["peak_rss_mb"] for f in files),
@@ -262,13 +281,14 @@ def _pages(url: str, repeat: int) -> dict[str, Any]:
 
 def run_step(
     step: str, dbs: PostgresDatabases | SqliteDatabases, corpus: list[Path], workdir: Path,
-    repeat: int,
+    repeat: int, progress: Callable[[dict[str, Any]], None],
 ) -> dict[str, Any]:  # fmt: skip
-    """One step on the database ``million`` of ``dbs``; its result."""
+    """One step on the database ``million`` of ``dbs``; its result (``progress`` gets a
+    long step's figures so far)."""
     url = dbs.url("million")
     backup_file = workdir / "million-backup.zip"
     if step == "import":
-        return step_import(corpus, dbs.fresh("million"), workdir)
+        return step_import(corpus, dbs.fresh("million"), workdir, progress)
     if step == "stats":
         return _stats(url, workdir)
     if step == "pages":
@@ -330,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     def save() -> None:
         out_path.write_text(json.dumps(results, indent=2, default=str))
 
+    def progress(step: str, so_far: dict[str, Any]) -> None:
+        results[step] = so_far
+        save()
+
     print("[million] synthetic corpus ...", file=sys.stderr, flush=True)
     info = synth.write_corpus(workdir / "corpus", args.recommendations, cycles=args.cycles)
     results["corpus"] = info
@@ -355,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             for step in args.steps:
                 print(f"[million] {step} ...", file=sys.stderr, flush=True)
                 before = load()
-                result = run_step(step, dbs, corpus, workdir, args.repeat)
+                result = run_step(step, dbs, corpus, workdir, args.repeat, partial(progress, step))
                 result["load_before"] = before
                 result["load_after"] = load()
                 results[step] = result

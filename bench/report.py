@@ -237,23 +237,30 @@ def million_section(data: dict[str, Any]) -> list[str]:
     ]
     imp = data.get("import") or {}
     for f in imp.get("files", []):
+        committed = (
+            f"committed after {f['committed_s'] / 60:.1f} min, " if f.get("committed_s") else ""
+        )
         lines.append(
             _million_row(
                 f"import {f['file']} ({f['rows']:,} rows, {f['bytes'] / 1e6:,.0f} MB; load "
                 f"{_load_text(f.get('load'))} at its end)",
-                f"{f['wall_s'] / 60:.1f} min (CPU {f['cpu_s'] / 60:.1f} min), peak RSS "
-                f"{f['peak_rss_mb']:,} MB",
+                f"{f['wall_s'] / 60:.1f} min ({committed}CPU {f['cpu_s'] / 60:.1f} min), "
+                f"peak RSS {f['peak_rss_mb']:,} MB",
                 "–",
                 None,
             )
         )
     if imp.get("files"):
+        n_files = len(corpus.get("files", [])) or len(imp["files"])
+        done = imp.get("complete", True)
         lines.append(
             _million_row(
-                "import, all files",
+                "import, all files"
+                if done
+                else f"import, stopped after {len(imp['files'])} of {n_files} files",
                 f"{imp['minutes']:.1f} min, peak RSS {imp['peak_rss_mb']:,} MB",
                 "minutes, not hours",
-                imp["minutes"] < 60,
+                imp["minutes"] < 60 if done else None,
             )
         )
     pages = data.get("pages") or {}

@@ -312,3 +312,14 @@ def test_the_fifth_cycle_holds_only_reviews_held_by_the_fixed_present(tmp_path: 
     # A later call with the same arguments reuses the files; the default corpus is another.
     assert synth.write_corpus(tmp_path, 3000, cycles=5) == info
     assert synth.write_corpus(tmp_path, 3000)["recommendations"] != info["recommendations"]
+
+
+def test_a_million_import_that_stopped_says_how_far_it_got() -> None:
+    million = _million()
+    million["corpus"]["files"] = ["round1.csv", "round2.csv", "round3.csv", "round4.csv"]
+    million["import"]["complete"] = False
+    million["import"]["files"][0]["committed_s"] = 612.0
+    text = report.sections(None, million)["million"]
+    assert "| import, stopped after 1 of 4 files | 15.0 min, peak RSS 5,200 MB |" in text
+    assert "minutes, not hours | – |" in text  # not judged: the import did not end
+    assert "15.0 min (committed after 10.2 min, CPU 10.0 min)" in text
