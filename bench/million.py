@@ -323,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each page")
     parser.add_argument("--fresh", action="store_true", help="a new cluster, data re-imported")
     parser.add_argument("--out", type=Path, help="the JSON (default WORKDIR/million.json)")
+    parser.add_argument("--note", help="how this run was taken, shown above its table")
     parser.add_argument(
         "--database",
         choices=("postgresql", "sqlite"),
@@ -341,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "benchmark": "million",
             "database": args.database,
+            **({"note": args.note} if args.note else {}),
             "started": results.get("started", started.isoformat()),
             "machine": machine(),
             "load_at_start": results.get("load_at_start", load()),

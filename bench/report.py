@@ -222,7 +222,8 @@ def _million_row(what: str, figure: str, target: str, ok: bool | None) -> str:
 
 def million_section(data: dict[str, Any]) -> list[str]:
     """The million-recommendation run (bench/million.py): what was measured, beside the
-    targets of issue #19, and the machine's load while it ran."""
+    targets of issue #19, and the machine's load while it ran; the run's ``note`` (how it
+    was taken, when not the usual way) before the table."""
     corpus = data.get("corpus") or {}
     m = data.get("machine") or {}
     lines = [
@@ -232,6 +233,7 @@ def million_section(data: dict[str, Any]) -> list[str]:
         f"{corpus.get('assessments', 0):,} assessments, "
         f"{corpus.get('bytes', 0) / 1e6:,.0f} MB of CSV in {len(corpus.get('files', []))} files.",
         "",
+        *([str(data["note"]), ""] if data.get("note") else []),
         "| figure | measured | target | met |",
         "|---|---|---|---|",
     ]

@@ -323,3 +323,9 @@ def test_a_million_import_that_stopped_says_how_far_it_got() -> None:
     assert "| import, stopped after 1 of 4 files | 15.0 min, peak RSS 5,200 MB |" in text
     assert "minutes, not hours | – |" in text  # not judged: the import did not end
     assert "15.0 min (committed after 10.2 min, CPU 10.0 min)" in text
+
+
+def test_the_million_run_s_note_comes_before_its_table() -> None:
+    million = {**_million(), "note": "Pages measured after the first round file."}
+    text = report.sections(None, million)["million"]
+    assert text.index("Pages measured after the first round file.") < text.index("| figure |")
