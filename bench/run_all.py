@@ -111,6 +111,8 @@ def run_database(
             f"{label} import of the synthetic corpus",
             ["bench/import_bench.py", *map(str, corpus), "--repeat", "1", "--strict", *keep, *pg],
         )
+    if "memory" in steps and not pg_port:
+        out["import_memory"] = _step(f"{label} peak memory of imports", ["bench/import_memory.py"])
     problem = _database_holds(url, corpus_info) if corpus_info else None
     if problem:
         print(f"[bench] {label}: {problem}", file=sys.stderr, flush=True)
@@ -118,8 +120,6 @@ def run_database(
             if step in steps:
                 out[step] = {"error": f"not run: {problem}"}
         return out
-    if "memory" in steps and not pg_port:
-        out["import_memory"] = _step(f"{label} peak memory of imports", ["bench/import_memory.py"])
     if "stats" in steps:
         out["stats"] = _step(
             f"{label} stats --json", ["bench/stats_bench.py", url, "--repeat", str(repeat + 2)]
