@@ -228,7 +228,7 @@ def million_section(data: dict[str, Any]) -> list[str]:
     m = data.get("machine") or {}
     lines = [
         f"{_measured(data, 'bench/million.py')}; on {_cores(m)}, "
-        f"{data.get('postgres_version', '–')}. Corpus: "
+        f"{data.get('postgres_version') or '–'}. Corpus: "
         f"{corpus.get('recommendations', 0):,} recommendations, "
         f"{corpus.get('assessments', 0):,} assessments, "
         f"{corpus.get('bytes', 0) / 1e6:,.0f} MB of CSV in {len(corpus.get('files', []))} files.",
