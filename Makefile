@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint format bench screenshots i18n-extract i18n-compile clean
+.PHONY: run test lint format bench bench-million screenshots i18n-extract i18n-compile clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,20 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Every benchmark (about an hour on an idle 2-core machine), then docs/performance.md's
+# generated tables rewritten from its result (the hand-written text is kept). A failed step
+# fails the target and leaves the page as it was.
+BENCH_RESULT ?= bench/out/latest.json
 bench: $(VENV)/.dev
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py --out $(BENCH_RESULT)
+	$(PY) bench/report.py $(BENCH_RESULT) --write docs/performance.md
+
+# A million recommendations on PostgreSQL (hours; its files, about 10 GB, in
+# UPR_BENCH_MILLION_DIR, default /work/bench-wd-million); not part of `make bench`.
+BENCH_MILLION_DIR ?= $(or $(UPR_BENCH_MILLION_DIR),/work/bench-wd-million)
+bench-million: $(VENV)/.dev
+	$(PY) bench/million.py --workdir $(BENCH_MILLION_DIR)
+	$(PY) bench/report.py --million $(BENCH_MILLION_DIR)/million.json --write docs/performance.md
 
 # docs/screenshots/*.png and docs/overview.png: the main pages at 1440x900 in headless
 # Chromium, served on a temporary sample database (plus the real Kazakhstan export when

@@ -28,6 +28,46 @@ DEFAULT_WORKDIR = Path(os.environ.get("UPR_BENCH_DIR", Path(tempfile.gettempdir(
 ONE_STATE = "KAZ"  # the "one country" scope: Kazakhstan, the project's first user's country
 
 
+# The app's limits on one import (``UPR_TRACKER_MAX_ROWS``, 500,000 rows;
+# ``UPR_TRACKER_MAX_UPLOAD_MB``) protect a server from a hostile upload. The benchmarks'
+# own files are larger (the synthetic corpus is 624,000 rows in one import, the million
+# corpus a million rows a file): their processes raise the limits for themselves.
+IMPORT_LIMITS_ENV = {"UPR_TRACKER_MAX_ROWS": "10000000", "UPR_TRACKER_MAX_UPLOAD_MB": "5000"}
+
+
+class BenchFailure(RuntimeError):
+    """A benchmark that measured nothing (an import that stored nothing or rejected rows,
+    an empty database): the run must stop with an error, not print a fast figure."""
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise :class:`BenchFailure` with ``message`` unless ``condition``."""
+    if not condition:
+        raise BenchFailure(message)
+
+
+def raise_import_limits() -> None:
+    """Raise the app's import limits for this process (see ``IMPORT_LIMITS_ENV``)."""
+    os.environ.update(IMPORT_LIMITS_ENV)
+
+
+def check_import(report: Any, what: str, *, strict: bool) -> None:
+    """Fail loudly when an import (a ``tracker.importers.ImportReport``) could not read a
+    file, stored nothing, or (``strict``: files known to be valid, like the synthetic
+    corpus) rejected any row. The problems' first lines are in the message."""
+    problems = "\n".join(str(p) for p in report.problems[:5])
+    require(not report.fatal, f"{what}: a file could not be read:\n{problems}")
+    require(report.rows_read > 0, f"{what}: no row was read")
+    require(
+        bool(report.added or report.updated or report.assessments_added),
+        f"{what}: nothing was stored ({report.rows_rejected:,} rows rejected):\n{problems}",
+    )
+    require(
+        not (strict and report.rows_rejected),
+        f"{what}: {report.rows_rejected:,} rows rejected:\n{problems}",
+    )
+
+
 def summary(runs: Sequence[float], digits: int = 3) -> dict[str, Any]:
     """Best and median of repeated timings (the machine may be shared: the best is the
     least disturbed run, the median the typical one)."""

@@ -15,7 +15,10 @@ figure is the best and the median of ``--repeat`` runs (the machine may be share
     .venv/bin/python bench/import_bench.py [FILE ...] [--repeat N] [--keep PATH]
         [--postgres | --pg-port PORT]
 
-With ``--pg-port`` the last import is kept as the database ``imported`` of that server.
+With ``--pg-port`` the last import is kept as the database ``imported`` of that server. The
+app's row and size limits are raised for this process (the synthetic corpus is over them);
+an import that stores nothing, or with ``--strict`` rejects any row, ends the benchmark with
+an error and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import REAL_FILE, emit, load, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    REAL_FILE,
+    check_import,
+    emit,
+    load,
+    raise_import_limits,
+    summary,
+)
 from tracker import db, linking, queries, schema  # noqa: E402
 from tracker.importers import import_files, suggest_repeats  # noqa: E402
 
@@ -43,18 +53,22 @@ TARGET_SECONDS = 3.0
 TARGET_RATIO = 5.0
 
 
-def time_import(paths: Sequence[Path], url: str) -> tuple[float, dict[str, object]]:
+def time_import(
+    paths: Sequence[Path], url: str, *, strict: bool = False
+) -> tuple[float, dict[str, object]]:
     """Seconds to import ``paths`` into the empty database at ``url`` (its schema is
     created first, not timed), as the CLI does: the import in one transaction, committed
     (timed: this is when the data is usable), then the suggestion of repeats across cycles
     as a second step in a transaction of its own (timed apart); and what the import read
-    and wrote."""
+    and wrote. An import that stores nothing (or, ``strict``, rejects a row) raises
+    ``bench.common.BenchFailure``: its time would measure nothing."""
     engine = db.create_engine_for(url)
     schema.upgrade(engine)
     start = time.perf_counter()
     with db.session_scope(engine) as session:
         report = import_files(session, list(paths), skip_invalid=True, defer_repeats=True)
     elapsed = time.perf_counter() - start
+    check_import(report, ", ".join(p.name for p in paths), strict=strict)
     start = time.perf_counter()
     with db.session_scope(engine) as session:
         suggest_repeats(session, report)
@@ -127,6 +141,7 @@ def benchmark(
     *,
     postgres: object | None = None,
     keep: Path | None = None,
+    strict: bool = False,
 ) -> dict[str, object]:
     """Import and floor, alternated ``repeat`` times, into SQLite (default) or into the
     ``bench.pgserver.PostgresServer`` given; ``keep`` copies the last SQLite database there."""
@@ -140,7 +155,7 @@ def benchmark(
             if postgres is None:
                 floors.append(time_floor_sqlite(paths, workdir / f"floor_{n}.db"))
                 target = workdir / f"bench_{n}.db"
-                seconds, figures = time_import(paths, f"sqlite:///{target}")
+                seconds, figures = time_import(paths, f"sqlite:///{target}", strict=strict)
                 if keep is not None and n == max(1, repeat) - 1:
                     keep.parent.mkdir(parents=True, exist_ok=True)
                     for suffix in ("", "-wal", "-shm"):
@@ -152,7 +167,7 @@ def benchmark(
                 pg.create_database("floor")
                 floors.append(time_floor_postgres(paths, pg.dsn("floor")))
                 name = "imported" if n == max(1, repeat) - 1 else f"import_{n}"
-                seconds, figures = time_import(paths, pg.create_database(name))
+                seconds, figures = time_import(paths, pg.create_database(name), strict=strict)
                 if name != "imported":
                     pg.admin(f"DROP DATABASE {name} WITH (FORCE)")
             imports.append(seconds)
@@ -189,7 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-port", type=int, help="into the PostgreSQL server on this port (run_all.py's)"
     )
     parser.add_argument("--keep", type=Path, help="keep the imported SQLite database here")
+    parser.add_argument(
+        "--strict", action="store_true", help="fail if any row is rejected (valid files)"
+    )
     args = parser.parse_args(argv)
+    raise_import_limits()  # the synthetic corpus is over the app's 500,000-row limit
     missing = [str(p) for p in args.files if not p.is_file()]
     if missing:
         emit({"error": f"no such file: {', '.join(missing)}"})
@@ -197,14 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.pg_port:
         from bench.pgserver import PostgresServer
 
-        emit(benchmark(args.files, args.repeat, postgres=PostgresServer.attach(args.pg_port)))
+        pg = PostgresServer.attach(args.pg_port)
+        emit(benchmark(args.files, args.repeat, postgres=pg, strict=args.strict))
     elif args.postgres:
         from bench.pgserver import PostgresServer
 
         with PostgresServer() as pg:
-            emit(benchmark(args.files, args.repeat, postgres=pg))
+            emit(benchmark(args.files, args.repeat, postgres=pg, strict=args.strict))
     else:
-        emit(benchmark(args.files, args.repeat, keep=args.keep))
+        emit(benchmark(args.files, args.repeat, keep=args.keep, strict=args.strict))
     return 0
 
 

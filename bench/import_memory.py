@@ -26,7 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DEFAULT_WORKDIR, PYTHON, REAL_FILE, emit, load  # noqa: E402
+from bench.common import (  # noqa: E402
+    DEFAULT_WORKDIR,
+    IMPORT_LIMITS_ENV,
+    PYTHON,
+    REAL_FILE,
+    emit,
+    load,
+    require,
+)
 
 CHILD = r"""
 import json, resource, sys, time
@@ -43,7 +51,9 @@ with db.session_scope(engine) as s:
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"baseline_kb": base, "peak_kb": peak, "seconds": round(seconds, 2),
-                  "rows_read": report.rows_read, "added": report.added}}))
+                  "rows_read": report.rows_read, "added": report.added,
+                  "rows_rejected": report.rows_rejected, "fatal": report.fatal,
+                  "problems": [str(p) for p in report.problems[:5]]}}))
 """
 
 
@@ -81,8 +91,7 @@ def write_big_xlsx(path: Path, megabytes: float, seed: int = 19) -> Path:
 
 def measure(path: Path) -> dict[str, object]:
     """Peak RSS of importing ``path`` in a child process."""
-    env = dict(os.environ)
-    env.setdefault("UPR_TRACKER_MAX_UPLOAD_MB", "200")
+    env = {**os.environ, **IMPORT_LIMITS_ENV}
     env.setdefault("UPR_TRACKER_BACKUP_DIR", tempfile.mkdtemp(prefix="upr-bench-mem-bk-"))
     with tempfile.TemporaryDirectory(prefix="upr-bench-mem-") as tmp:
         code = CHILD.format(root=str(ROOT), page=os.sysconf("SC_PAGE_SIZE"))
@@ -94,12 +103,20 @@ def measure(path: Path) -> dict[str, object]:
             check=True,
         )
     got = json.loads(done.stdout.strip().splitlines()[-1])
+    # A file that could not be read, or whose rows were all rejected, is imported in no time
+    # and no memory: that figure would mean nothing.
+    require(
+        not got["fatal"] and got["added"] > 0,
+        f"{path.name}: the import stored nothing ({got['rows_read']:,} rows read, "
+        f"{got['rows_rejected']:,} rejected):\n" + "\n".join(got["problems"]),
+    )
     size_mb = path.stat().st_size / 1e6
     peak_mb, base_mb = got["peak_kb"] / 1024, got["baseline_kb"] / 1024
     return {
         "file": path.name,
         "file_mb": round(size_mb, 1),
         "rows_read": got["rows_read"],
+        "rows_rejected": got["rows_rejected"],
         "import_seconds": got["seconds"],
         "baseline_rss_mb": round(base_mb, 1),
         "peak_rss_mb": round(peak_mb, 1),

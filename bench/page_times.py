@@ -37,7 +37,15 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bench.common import ONE_STATE, REAL_FILE, emit, load, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    ONE_STATE,
+    REAL_FILE,
+    check_import,
+    emit,
+    load,
+    require,
+    summary,
+)
 from tracker import db, schema  # noqa: E402
 from tracker.assessments import refresh_current_status  # noqa: E402
 from tracker.models import Assessment, Recommendation, Review, State  # noqa: E402
@@ -73,7 +81,8 @@ def build_database(path: Path) -> str:
     engine = db.get_engine(url)
     schema.upgrade(engine)
     with db.session_scope(engine) as s:
-        import_files(s, [REAL_FILE], skip_invalid=True)
+        report = import_files(s, [REAL_FILE], skip_invalid=True)
+    check_import(report, REAL_FILE.name, strict=False)
     return url
 
 
@@ -180,6 +189,9 @@ def benchmark(
     with db.session_scope(db.get_engine(url)) as s:
         n_recs = s.scalar(select(func.count()).select_from(Recommendation))
         n_assessments = s.scalar(select(func.count()).select_from(Assessment))
+    # Pages of an empty database (a failed import) draw in no time: not a figure.
+    require(bool(n_recs), f"{url}: the database holds no recommendation")
+    require(all(ids.values()), f"{url}: no recommendation of {state} for its page")
     for page in pages:  # warm the process: every page's imports, once
         _open(page, {"id": str(ids["all"])} if "recommendation_page" in page else {})
     floor = time_floor(repeat)

@@ -53,13 +53,21 @@ class PostgresServer:
         self.base = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
         return self
 
-    def __init__(self) -> None:
+    def __init__(self, data: Path | None = None, *, keep: bool = False) -> None:
+        """A server in a new temporary folder, or in ``data`` (created if needed); with
+        ``keep`` the cluster stays there after ``__exit__`` and is started again, not
+        re-created, when ``data`` already holds one (a long benchmark can be resumed)."""
         bindir = pg_bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
         self.bindir = bindir
         self.port = free_port()
-        self.data = Path(tempfile.mkdtemp(prefix="upr-bench-pg-"))
+        self.keep = keep
+        if data is None:
+            self.data = Path(tempfile.mkdtemp(prefix="upr-bench-pg-"))
+        else:
+            self.data = data
+            self.data.mkdir(parents=True, exist_ok=True)
         self.prefix: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root
             import pwd
@@ -76,10 +84,11 @@ class PostgresServer:
 
     def __enter__(self) -> PostgresServer:
         db = str(self.data / "db")
-        self._run(
-            str(self.bindir / "initdb"), "-D", db, "-U", "postgres", "-A", "trust",
-            "-E", "UTF8", "--locale=C",
-        )  # fmt: skip
+        if not (self.keep and (self.data / "db" / "PG_VERSION").is_file()):
+            self._run(
+                str(self.bindir / "initdb"), "-D", db, "-U", "postgres", "-A", "trust",
+                "-E", "UTF8", "--locale=C",
+            )  # fmt: skip
         self._run(
             str(self.bindir / "pg_ctl"), "-D", db, "-l", str(self.data / "log"), "-w",
             "-t", "60", "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}",
@@ -98,7 +107,8 @@ class PostgresServer:
              "-m", "fast", "stop"],
             capture_output=True, check=False,
         )  # fmt: skip
-        shutil.rmtree(self.data, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.data, ignore_errors=True)
 
     def admin(self, sql: str) -> None:
         """Run ``sql`` on the maintenance database, outside a transaction."""

@@ -51,6 +51,33 @@ def _step(name: str, args: list[str]) -> dict[str, Any]:
     return result
 
 
+def _database_holds(url: str, corpus_info: dict[str, Any]) -> str | None:
+    """Why the database at ``url`` is not the whole synthetic corpus (None when it is): the
+    steps after the import measure it, and an empty or partial one gives fast, false
+    figures."""
+    from sqlalchemy import func, select
+
+    from tracker import db
+    from tracker.models import Assessment, Recommendation
+
+    engine = db.create_engine_for(url)
+    try:
+        with db.session_scope(engine) as s:
+            recs = s.scalar(select(func.count()).select_from(Recommendation))
+            assessments = s.scalar(select(func.count()).select_from(Assessment))
+    except Exception as exc:  # no database, no schema: the import did not run or failed
+        return f"{url} cannot be read: {exc}"
+    finally:
+        engine.dispose()
+    want = (corpus_info["recommendations"], corpus_info["assessments"])
+    if (recs, assessments) != want:
+        return (
+            f"the database holds {recs:,} recommendations and {assessments:,} assessments, "
+            f"the corpus {want[0]:,} and {want[1]:,}: its import failed"
+        )
+    return None
+
+
 def run_database(
     label: str,
     corpus: list[Path],
@@ -58,8 +85,11 @@ def run_database(
     repeat: int,
     steps: set[str],
     pg_port: int | None = None,
+    corpus_info: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """All steps on one kind of database; the synthetic corpus' database is the full one."""
+    """All steps on one kind of database; the synthetic corpus' database is the full one.
+    When it does not hold the whole corpus (a failed import), the steps that measure it are
+    not run: each records the error instead."""
     out: dict[str, Any] = {}
     pg = ["--pg-port", str(pg_port)] if pg_port else []
     full_db = workdir / "full.db"
@@ -69,6 +99,9 @@ def run_database(
         else (f"sqlite:///{full_db}")
     )
     if "import" in steps or not (pg_port or full_db.exists()):
+        if not pg_port:  # never measure a previous run's database if this import fails
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{full_db}{suffix}").unlink(missing_ok=True)
         out["import_real"] = _step(
             f"{label} import of the 61k export",
             ["bench/import_bench.py", str(REAL_FILE), "--repeat", str(repeat), *pg],
@@ -76,10 +109,17 @@ def run_database(
         keep = [] if pg_port else ["--keep", str(full_db)]
         out["import_synthetic"] = _step(
             f"{label} import of the synthetic corpus",
-            ["bench/import_bench.py", *map(str, corpus), "--repeat", "1", *keep, *pg],
+            ["bench/import_bench.py", *map(str, corpus), "--repeat", "1", "--strict", *keep, *pg],
         )
     if "memory" in steps and not pg_port:
         out["import_memory"] = _step(f"{label} peak memory of imports", ["bench/import_memory.py"])
+    problem = _database_holds(url, corpus_info) if corpus_info else None
+    if problem:
+        print(f"[bench] {label}: {problem}", file=sys.stderr, flush=True)
+        for step in ("stats", "search", "pages", "rss"):
+            if step in steps:
+                out[step] = {"error": f"not run: {problem}"}
+        return out
     if "stats" in steps:
         out["stats"] = _step(
             f"{label} stats --json", ["bench/stats_bench.py", url, "--repeat", str(repeat + 2)]
@@ -102,6 +142,20 @@ def run_database(
             schema.upgrade(db.create_engine_for(empty))
             floor = ["--floor-url", empty]
         out["rss"] = _step(f"{label} server memory", ["bench/server_rss.py", url, *floor])
+    return out
+
+
+def failures(results: dict[str, Any]) -> list[str]:
+    """Every step that failed, as ``database step: error`` (the run's exit status is
+    non-zero when there is any)."""
+    out = []
+    for db_name in ("sqlite", "postgresql"):
+        r = results.get(db_name) or {}
+        if "error" in r:
+            out.append(f"{db_name}: {r['error']}")
+        for step, result in r.items():
+            if isinstance(result, dict) and "error" in result:
+                out.append(f"{db_name} {step}: {str(result['error']).splitlines()[0][:300]}")
     return out
 
 
@@ -208,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     corpus_info = synth.write_corpus(workdir / "corpus", args.recommendations)
     results["corpus"] = corpus_info
     corpus = [workdir / "corpus" / name for name in corpus_info["files"]]
-    results["sqlite"] = run_database("SQLite", corpus, workdir, args.repeat, steps)
+    results["sqlite"] = run_database(
+        "SQLite", corpus, workdir, args.repeat, steps, corpus_info=corpus_info
+    )
     if not args.skip_postgres:
         from bench.pgserver import PostgresServer, pg_bindir
 
@@ -218,7 +274,13 @@ def main(argv: list[str] | None = None) -> int:
             with PostgresServer() as pg:
                 results["postgres_version"] = pg.version()
                 results["postgresql"] = run_database(
-                    "PostgreSQL", corpus, workdir, args.repeat, steps | {"import"}, pg.port
+                    "PostgreSQL",
+                    corpus,
+                    workdir,
+                    args.repeat,
+                    steps | {"import"},
+                    pg.port,
+                    corpus_info=corpus_info,
                 )
     results["load_at_end"] = load()
     results["summary"] = summarise(results)
@@ -229,7 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(text)
     print(text)
     print(f"[bench] written to {out}", file=sys.stderr)
-    return 0
+    failed = failures(results)
+    for line in failed:
+        print(f"[bench] FAILED {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ONE_STATE, emit, load, summary  # noqa: E402
+from bench.common import ONE_STATE, emit, load, require, summary  # noqa: E402
 from tracker import db, explorer, queries, search  # noqa: E402
 from tracker.filters import Filters  # noqa: E402
 
@@ -109,6 +109,9 @@ def benchmark(url: str, state: str = ONE_STATE, repeat: int = 5) -> dict[str, ob
             for scope, f in (("all", Filters(q=q)), ("one_state", Filters(q=q, states=(state,)))):
                 timing, total = time_search(s, f, repeat)
                 row[scope] = {"matches": total, "seconds": timing}
+            # Every query matches in the corpora measured: no match means an empty
+            # database or search index, whose searches take no time.
+            require(row["all"]["matches"] > 0, f"{url}: the search {q} matches nothing")
             row["floor_seconds"] = (
                 floor_postgres(dsn, q, repeat)
                 if postgres

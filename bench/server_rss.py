@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ONE_STATE, emit, load, serve, summary  # noqa: E402
+from bench.common import ONE_STATE, emit, load, require, serve, summary  # noqa: E402
 from tracker import db, schema  # noqa: E402
 from tracker.models import Recommendation  # noqa: E402
 from tracker.settings import DATABASE_URL_ENV  # noqa: E402
@@ -157,8 +157,8 @@ def _ids(url: str, state: str) -> dict[str, int]:
 
     with db.session_scope(db.get_engine(url)) as s:
         any_id = s.scalar(select(func.min(Recommendation.id)))
-    if any_id is None:
-        return {"all": 1, "one_state": 1}
+    # An empty database (a failed import) would measure the floor twice.
+    require(any_id is not None, f"{url}: the database holds no recommendation")
     return {"all": int(any_id), "one_state": some_recommendation(url, state) or int(any_id)}
 
 

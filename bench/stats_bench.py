@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ONE_STATE, PYTHON, emit, load, summary  # noqa: E402
+from bench.common import ONE_STATE, PYTHON, emit, load, require, summary  # noqa: E402
 from tracker.settings import DATABASE_URL_ENV  # noqa: E402
 
 TARGET_SECONDS = 1.5
@@ -95,6 +95,8 @@ def benchmark(url: str, state: str = ONE_STATE, repeat: int = 5) -> dict[str, ob
             floors.append(floor_process(url, st))
             seconds, figures = stats_process(url, st)
             runs.append(seconds)
+        # An empty database (a failed import) answers in no time: not a figure.
+        require(bool(figures.get("recommendations")), f"{url}: no recommendation ({scope})")
         out[scope] = {
             "state": st,
             "recommendations": figures.get("recommendations"),

@@ -16,9 +16,12 @@ status columns; importing all the files in one ``import`` gives every recommenda
 whole history (a template CSV row carries one assessment; the rows of the same
 recommendation in later files are recognised by the identity rule and add theirs).
 
-Same ``--seed`` and ``--recommendations``, same files, byte for byte.
+Same ``--seed``, ``--recommendations`` and ``--cycles``, same files, byte for byte. The
+million-recommendation corpus of bench/million.py is ``--recommendations 1000000 --cycles 5``:
+UHRI-scale growth (six times the recommendations per review) and the fifth cycle's reviews
+held by the fixed present (assessments cannot be dated in the future).
 
-    .venv/bin/python bench/synth.py OUT_DIR [--recommendations 156000] [--seed 7]
+    .venv/bin/python bench/synth.py OUT_DIR [--recommendations 156000] [--seed 7] [--cycles 4]
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +54,11 @@ CYCLES = (1, 2, 3, 4)
 # Share of a state's recommendations per cycle (the real UPR grew: ~20, 40, 60, 70 per review
 # ... on average; cycles 3 and 4 hold most).
 CYCLE_WEIGHTS = {1: 0.12, 2: 0.24, 3: 0.31, 4: 0.33}
+LATER_CYCLE_WEIGHT = 0.36  # cycle 5 and later (``--cycles``): the growth goes on
+# The million-recommendation corpus (bench/million.py, issue #19): UHRI-scale growth, i.e.
+# six times the recommendations per review, and the fifth cycle's reviews held so far.
+MILLION_RECOMMENDATIONS = 1_000_000
+MILLION_CYCLES = 5
 FIRST_SESSION = dt.date(2008, 4, 7)  # session 1; three sessions a year since
 ROUNDS = 3  # every recommendation gets at least this many assessments
 FOURTH_ROUND_SHARE = 0.33
@@ -370,7 +379,7 @@ class _Rec:
     themes: list[str]
 
 
-def _weighted(rng: random.Random, items: list[str], cum: list[float]) -> str:
+def _weighted(rng: random.Random, items: list[str], cum: Sequence[float]) -> str:
     return items[bisect.bisect(cum, rng.random() * cum[-1])]
 
 
@@ -411,8 +420,21 @@ def _text(rng: random.Random, theme: str, seen: set[str], iso3: str) -> str:
     raise RuntimeError(f"could not make a unique recommendation text for {iso3}")
 
 
-def generate(n: int, seed: int) -> list[_Rec]:
-    """The recommendations: ``n`` of them (give or take a few), over 195 states x 4 cycles."""
+def held_cycles(cycles: int) -> tuple[int, ...]:
+    """The cycles a corpus of ``cycles`` cycles covers: 1-4 always (the default corpus),
+    then 5, 6, ... as far as their reviews were held by ``TODAY``."""
+    return tuple(range(1, max(cycles, len(CYCLES)) + 1))
+
+
+def _held(session: int, k: int) -> bool:
+    """Whether state ``k``'s review in ``session`` was held (and could be assessed) by
+    ``TODAY``: the reviews of a cycle still running stop at the fixed present."""
+    return session_date(session) + dt.timedelta(days=k % 9 + 60) <= TODAY
+
+
+def generate(n: int, seed: int, cycles: int = len(CYCLES)) -> list[_Rec]:
+    """The recommendations: ``n`` of them (give or take a few), over 195 states x 4 cycles
+    (or ``cycles``: a fifth cycle holds the reviews held by ``TODAY``)."""
     rng = random.Random(seed)
     states = sorted(reference_states().values(), key=lambda s: s.iso3)
     # Recommending-state activity: a few very active states (Zipf-like), shuffled per seed.
@@ -424,15 +446,29 @@ def generate(n: int, seed: int) -> list[_Rec]:
     theme_names = list(THEMES)
     theme_cum = list(itertools.accumulate(THEMES.values()))
     size = [rng.uniform(0.5, 1.6) for _s in states]  # some states receive far more
-    scale = n / sum(size)
+    if cycles <= len(CYCLES):
+        scale = n / sum(size)  # the default corpus (its output must not change)
+    else:
+        # Each state's weight is the sum of the cycles it was reviewed in by TODAY.
+        held = [
+            sum(
+                CYCLE_WEIGHTS.get(c, LATER_CYCLE_WEIGHT)
+                for c in held_cycles(cycles)
+                if _held(sessions_of_cycle(c)[k % len(sessions_of_cycle(c))], k)
+            )
+            for k in range(len(states))
+        ]
+        scale = n / sum(s * h for s, h in zip(size, held, strict=True))
     recs: list[_Rec] = []
     for k, st in enumerate(states):
-        for cycle in CYCLES:
+        for cycle in held_cycles(cycles):
             sessions = list(sessions_of_cycle(cycle))
             session = sessions[k % len(sessions)]
+            if cycle > len(CYCLES) and not _held(session, k):
+                continue
             day = session_date(session) + dt.timedelta(days=k % 9)
             symbol = f"A/HRC/{7 + session}/{10 + k % 90}"  # the Working Group report
-            count = round(size[k] * scale * CYCLE_WEIGHTS[cycle])
+            count = round(size[k] * scale * CYCLE_WEIGHTS.get(cycle, LATER_CYCLE_WEIGHT))
             seen: set[str] = set()
             section = 90 + (session % 30)
             for i in range(count):
@@ -509,20 +545,31 @@ def _assessments(
     return out
 
 
-def write_corpus(out: Path, n: int = DEFAULT_RECOMMENDATIONS, seed: int = DEFAULT_SEED) -> dict:
+def write_corpus(
+    out: Path,
+    n: int = DEFAULT_RECOMMENDATIONS,
+    seed: int = DEFAULT_SEED,
+    cycles: int = len(CYCLES),
+) -> dict:
     """Write the round files into ``out`` (created); return a summary (also ``corpus.json``).
-    Files already there from the same version, size and seed are reused."""
+    Files already there from the same version, size, seed and cycles are reused."""
     out.mkdir(parents=True, exist_ok=True)
     stamp = out / "corpus.json"
-    wanted = {"generator": GENERATOR_VERSION, "recommendations_asked": n, "seed": seed}
+    wanted: dict[str, int] = {
+        "generator": GENERATOR_VERSION,
+        "recommendations_asked": n,
+        "seed": seed,
+    }
+    if cycles > len(CYCLES):  # the default corpus' stamp stays as it was
+        wanted["cycles"] = cycles
     if stamp.is_file():
         summary = json.loads(stamp.read_text())
-        if {k: summary.get(k) for k in wanted} == wanted and all(
+        if {k: summary.get(k) for k in (*wanted, "cycles")} == {"cycles": None, **wanted} and all(
             (out / f).is_file() for f in summary["files"]
         ):
             return summary
     start = time.perf_counter()
-    recs = generate(n, seed)
+    recs = generate(n, seed, cycles)
     rng = random.Random(seed + 1)
     extra = {i for i in range(len(recs)) if rng.random() < FOURTH_ROUND_SHARE}
     histories = [_assessments(rng, rec, ROUNDS + (i in extra)) for i, rec in enumerate(recs)]
@@ -586,8 +633,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="folder for the CSV files")
     parser.add_argument("--recommendations", type=int, default=DEFAULT_RECOMMENDATIONS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--cycles", type=int, default=len(CYCLES), help="5: add the fifth cycle's reviews held"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(write_corpus(args.out, args.recommendations, args.seed), indent=2))
+    summary = write_corpus(args.out, args.recommendations, args.seed, args.cycles)
+    print(json.dumps(summary, indent=2))
     return 0
 
 
