@@ -10,6 +10,7 @@ import pytest
 from tests.pages.dashboard_support import open_page, texts
 from tracker import db, explorer, flags, queries
 from tracker.filters import Filters
+from tracker.i18n import long_date
 from tracker.sample import load_sample
 from tracker.vocab import STATUS_ORDER
 
@@ -73,6 +74,8 @@ def test_the_flagged_page_follows_as_of_and_says_which_flags_it_cannot_show(samp
     at = open_page("pages/flagged_page.py", state="KAZ", as_of=THEN.isoformat(), flag="regressed")
     said = texts(at)
     assert "cannot be worked out for a past date" in said
+    # The date as the page's caption writes it, not ISO (which reads as code in a sentence).
+    assert f"Status as of {long_date(THEN)}:" in said
     control = at.button_group(key="flag")
     shown = [o.rsplit(" (", 1)[0] for o in control.options]  # type: ignore[attr-defined]
     assert shown == [flags.flag_label(fl) for fl in flags.PAST_FLAGS]

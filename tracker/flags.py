@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.assessments import CONTESTED_MONTHS, DAYS_PER_MONTH, disagreements, window_days
 from tracker.filters import Filters
-from tracker.i18n import N_, _, ngettext
+from tracker.i18n import N_, _, long_date, ngettext
 from tracker.models import Assessment, Recommendation, Review, Theme, recommendation_themes
 from tracker.plans import overdue_condition, overdue_views
 from tracker.queries import (
@@ -153,7 +153,7 @@ def past_flags_note(f: Filters | None) -> str | None:
     """The plain-words note of a Flagged list under ``f.as_of`` (None without it)."""
     if f is None or f.as_of is None:
         return None
-    return _(PAST_FLAGS_NOTE).format(date=f.as_of.isoformat())
+    return _(PAST_FLAGS_NOTE).format(date=long_date(f.as_of))  # as the page's caption
 
 
 class PastFlagError(ValueError):
