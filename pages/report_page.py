@@ -309,7 +309,9 @@ if (
     outline is not None
     and ui.can_write()
     and st.button(
-        _("Save the outline {title!r}").format(title=outline.title), icon=":material/save:"
+        # The title is the person's text: a button label is Markdown.
+        ui.md_escape(_("Save the outline {title!r}").format(title=outline.title)),
+        icon=":material/save:",
     )
 ):
     try:
