@@ -13,7 +13,6 @@ import streamlit as st
 
 from tracker import charts, evidence, progress, ui
 from tracker.i18n import _
-from tracker.states import shown_name
 from tracker.vocab import source_type_label, theme_label
 
 f, where = ui.page_header(_("Progress"))
@@ -88,11 +87,6 @@ def theme_name(t: str) -> str:
     return _("Other themes") if t == progress.OTHER else (theme_label(t) or _("(no theme)"))
 
 
-def state_name(c: str) -> str:
-    """A recommending state's shown (translated) name."""
-    return _("Other states") if c == progress.OTHER else shown_name(c)
-
-
 def top_stack(
     frame: pd.DataFrame,
     column: str,
@@ -137,7 +131,7 @@ top_stack(
     breakdowns.by_state,
     "name",
     n_states,
-    state_name,
+    progress.state_name,
     _("Current status by recommending state (top {n}) — {where}").format(n=n_states, where=where),
     _("{caption}. A recommendation made by several states counts for each.").format(
         caption=caption

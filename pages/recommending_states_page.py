@@ -7,7 +7,6 @@ import streamlit as st
 from tracker import charts, columns, display_frames, explorer, exports, progress, queries, ui
 from tracker.formats import number
 from tracker.i18n import _
-from tracker.states import shown_name
 
 f, where = ui.page_header(_("Recommending states"))
 # One cached call for the map, the state list and both bar charts.
@@ -31,18 +30,11 @@ ui.plotly(
 )
 
 n_states = st.slider(_("Recommending states shown"), 5, 60, 20, key="rs_top_states")
-
-
-def state_name(c: str) -> str:
-    """A recommending state's shown (translated) name."""
-    return _("Other states") if c == progress.OTHER else shown_name(c)
-
-
 # As on the Progress page: ties ordered by the names shown (not the English ones), and the
 # "other states" sum drawn apart (its bar, ten times the named ones, set the scale).
 ui.plotly(
     charts.status_stack(
-        progress.top_categories(by_state, "name", n_states, state_name),
+        progress.top_categories(by_state, "name", n_states, progress.state_name),
         "name",
         _("Recommendations by recommending state (top {n}), current status — {where}").format(
             n=n_states, where=where
@@ -50,7 +42,7 @@ ui.plotly(
         _("{caption}. A recommendation made by several states counts for each.").format(
             caption=caption
         ),
-        label=state_name,
+        label=progress.state_name,
         apart=progress.OTHER,
     ),
     key="rs_bars",

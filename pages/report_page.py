@@ -98,7 +98,7 @@ if saved_names:
         try:
             ui.write(submission.delete_saved_report, opened)
         except (ValidationError, PermissionDenied) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(ui.md_escape(str(exc)), icon=":material/error:")
         else:
             del ss[K + "saved"]
             ui.flash(_("Deleted the saved report {name!r}.").format(name=opened))
@@ -309,7 +309,9 @@ if (
     outline is not None
     and ui.can_write()
     and st.button(
-        _("Save the outline {title!r}").format(title=outline.title), icon=":material/save:"
+        # The title is the person's text: a button label is Markdown.
+        ui.md_escape(_("Save the outline {title!r}").format(title=outline.title)),
+        icon=":material/save:",
     )
 ):
     try:
@@ -333,7 +335,7 @@ with st.form(K + "save_form", border=False):
         try:
             ui.write(submission.save_report, name, settings, list(own))
         except (ValidationError, PermissionDenied) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(ui.md_escape(str(exc)), icon=":material/error:")
         else:
             ui.flash(_("Saved the report {name!r}.").format(name=" ".join(name.split())))
             st.rerun()
@@ -346,7 +348,7 @@ with st.expander(_("Your organisation's name (reports and chart images)")):
         _(
             "Shown as “Prepared by …” on every downloaded chart and snapshot, and proposed as "
             "the submitting organisation. Currently: {name}."
-        ).format(name=organisation or _("not set"))
+        ).format(name=ui.md_escape(organisation) if organisation else _("not set"))
     )
     with st.form(K + "org_form", border=False):
         new_org = st.text_input(_("Organisation"), value=organisation or "")
@@ -354,7 +356,7 @@ with st.expander(_("Your organisation's name (reports and chart images)")):
             try:
                 ui.write(set_organisation_name, new_org)
             except (ValidationError, PermissionDenied) as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(ui.md_escape(str(exc)), icon=":material/error:")
             else:
                 ui.flash(_("Saved the organisation's name."))
                 st.rerun()

@@ -38,7 +38,7 @@ iso3 = st.selectbox(
 try:
     data = ui.query(snapshot.snapshot_data, iso3, as_of=ui.current_filters().as_of)
 except ValidationError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(ui.md_escape(str(exc)), icon=":material/error:")
     st.stop()
 
 

@@ -22,7 +22,7 @@ def attempt(fn, *args, success: str) -> bool:  # type: ignore[no-untyped-def]
     try:
         ui.write(fn, *args)
     except (auth.AccountError, auth.PermissionDenied) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(ui.md_escape(str(exc)), icon=":material/error:")
         return False
     ui.flash(success)
     st.rerun()

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker import db
 from tracker.assessments import hidden_ids
 from tracker.filters import Filters
+from tracker.i18n import _
 from tracker.models import (
     Assessment,
     Recommendation,
@@ -387,6 +388,12 @@ def state_choices(totals: pd.DataFrame) -> dict[str, tuple[str, str]]:
             totals["iso3"], totals["name"], totals["recommendations"], strict=True
         )
     }
+
+
+def state_name(code: str) -> str:
+    """A recommending state's shown (translated) name, "Other states" for the :data:`OTHER`
+    bucket of :func:`top_categories`."""
+    return _("Other states") if code == OTHER else shown_name(code)
 
 
 def top_categories(

@@ -241,7 +241,7 @@ def due_actions_section(f: Filters) -> None:
                 "The action plan of the recommendations matching the filters: {n} action.",
                 "The action plan of the recommendations matching the filters: {n} actions.",
                 planned,
-            ).format(n=f"{planned:,}")
+            ).format(n=number(planned))
         )
         downloads(
             file_stem("upr-action-plan", f),
@@ -261,8 +261,8 @@ def bulk_assessment_form(f: Filters, total: int, ticked: list[int]) -> None:
     with st.expander(_("Assess the selection"), icon=":material/playlist_add_check:"):
         options = ["ticked", "filters"] if ticked else ["filters"]
         labels = {
-            "ticked": _("The {n} ticked rows").format(n=f"{len(ticked):,}"),
-            "filters": _("All {n} recommendations matching the filters").format(n=f"{total:,}"),
+            "ticked": _("The {n} ticked rows").format(n=number(len(ticked))),
+            "filters": _("All {n} recommendations matching the filters").format(n=number(total)),
         }
         scope = st.radio(
             _("Which recommendations"), options, format_func=labels.get, key="bulk_scope"
