@@ -7,29 +7,13 @@ The rows that match no stored recommendation are listed on standard error (never
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
-from tracker import db
+from tracker import db, private_files
 from tracker.assessments import ValidationError, parse_date
 from tracker.i18n import _, available_languages, ngettext
 
 LISTED = 30  # unmatched rows named one by one
-
-
-def write_private(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, readable by its owner only (0600)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".filled-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_fill(args: argparse.Namespace) -> int:
@@ -62,7 +46,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
         except MatrixError as exc:
             raise CliError(f"{args.matrix}: {exc}") from exc
     try:
-        write_private(args.out, result.data)
+        private_files.write_private(args.out, result.data)
     except OSError as exc:
         raise CliError(
             _("cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)

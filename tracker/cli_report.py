@@ -18,7 +18,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from tracker import db, submission
+from tracker import db, private_files, submission
 from tracker import settings as config
 from tracker.cli import (
     CliError,
@@ -122,9 +122,8 @@ def _save_outline_file(args: argparse.Namespace) -> int:
             )
     path = Path(args.save_outline)
     try:
-        path.touch(mode=0o600, exist_ok=True)
-        path.chmod(0o600)  # an unpublished draft: readable by its owner only
-        path.write_text(outlines.to_toml(current), encoding="utf-8")
+        # An unpublished draft: readable by its owner only.
+        private_files.write_private(path, outlines.to_toml(current).encode("utf-8"))
     except OSError as exc:
         raise CliError(
             _("--save-outline: cannot write {path!r}: {error}").format(
@@ -182,7 +181,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         data = submission.to_csv(report)
     try:
-        Path(args.out).write_bytes(data)
+        private_files.write_private(args.out, data)  # a draft, maybe with private entries
     except OSError as exc:
         raise CliError(
             _("--out: cannot write {path!r}: {error}").format(path=args.out, error=exc.strerror)
@@ -235,7 +234,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     except images.ImageExportError as exc:
         raise CliError(str(exc)) from exc
     try:
-        Path(args.out).write_bytes(image)
+        private_files.write_private(args.out, image)
     except OSError as exc:
         raise CliError(
             _("--out: cannot write {path!r}: {error}").format(path=args.out, error=exc.strerror)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -34,6 +33,7 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import private_files
 from tracker.filters import Filters
 from tracker.i18n import _, get_language
 from tracker.models import Review, State
@@ -450,11 +450,7 @@ def write_ics(path: str | Path, items: Sequence[CalendarReview]) -> int:
         _alarms(deadline, DEADLINE_REMINDERS)
         cal.add_component(deadline)
         n += 2
-    target = Path(path)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(cal.to_ical())
-    os.chmod(target, 0o600)  # an existing file keeps its mode on open: set it
+    private_files.write_private(path, cal.to_ical())
     return n
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -42,7 +43,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import queries
+from tracker import private_files, queries
 from tracker.evidence import check_include_private, private_notice
 from tracker.filters import Filters
 from tracker.models import (
@@ -266,7 +267,7 @@ def export(
     include_private = check_include_private(include_private)  # before a file is made
     tmp = path.with_name(path.name + ".part")
     try:
-        with tmp.open("wb") as fh:
+        with os.fdopen(private_files.create_private(tmp), "wb") as fh:
             n = write(
                 session,
                 fh,
