@@ -363,33 +363,18 @@ def flag_counts(
     of another window than the default are found by comparing histories). Under
     ``f.as_of``, only PAST_FLAGS, counted as they were on that day (``opts.today``: it)."""
     opts = opts or FlagOptions()
-    if _as_of(f):
-        past = (_is_partial(f), _is_stale(opts, f), _is_never_assessed(f))  # PAST_FLAGS
-        row = session.execute(apply_filters(base_select(*map(_sum, past), current=False), f)).one()
-        return {fl.value: int(n) for fl, n in zip(PAST_FLAGS, row, strict=True)}
-    partial, stale, never, regressed, contested, overdue = session.execute(
-        apply_filters(
-            base_select(
-                _sum(_is_partial()),
-                _sum(_is_stale(opts)),
-                _sum(_is_never_assessed()),
-                _sum(_is_regressed()),
-                _sum(_is_contested()),
-                _sum(_is_overdue(opts)),
-                current=False,
-            ),
-            f,
-        )
+    conditions = {fl: _condition(fl, opts, f) for fl in flags_for(f)}
+    summed = {fl: c for fl, c in conditions.items() if c is not None}
+    row = session.execute(
+        apply_filters(base_select(*map(_sum, summed.values()), current=False), f)
     ).one()
-    if not _kept(opts):
-        contested = len(_contested(session, f, opts, explain=False))
+    counts = {fl.value: int(n) for fl, n in zip(summed, row, strict=True)}
+    # the contested ones of another window than the kept one: their histories are compared
     return {
-        Flag.PARTIAL.value: int(partial),
-        Flag.STALE.value: int(stale),
-        Flag.NEVER_ASSESSED.value: int(never),
-        Flag.REGRESSED.value: int(regressed),
-        Flag.CONTESTED.value: int(contested),
-        Flag.OVERDUE.value: int(overdue),
+        fl.value: counts[fl.value]
+        if fl.value in counts
+        else len(_contested(session, f, opts, explain=False))
+        for fl in conditions
     }
 
 

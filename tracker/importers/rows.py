@@ -27,7 +27,7 @@ from tracker.importers.values import (
     quote,
     single_line,
 )
-from tracker.safe_output import CONTROL_CHARS, strip_controls
+from tracker.safe_output import strip_controls
 from tracker.states import (
     UnknownStateError,
     clean_name,
@@ -443,10 +443,6 @@ def check_cycle(
         )
 
 
-# C0 control characters but tab, line feed and carriage return, and DEL: safe_output's entry rule.
-_CONTROL_RE = re.compile("[" + re.escape(CONTROL_CHARS) + "]")
-
-
 def strip_row_controls(
     report: FileReport, row_no: int, header: Sequence[str], cells: list[Any]
 ) -> list[Any]:
@@ -456,7 +452,8 @@ def strip_row_controls(
     message`` says so, once per column and file (the first row; the others are cleaned the
     same way). The row itself (no copy) when no cell holds one: nearly always."""
     texts = [c for c in cells if isinstance(c, str)]
-    if not texts or _CONTROL_RE.search("".join(texts)) is None:  # one search per row
+    # one search per row, by the entry rule itself (its characters are not listed twice)
+    if not texts or not strip_controls("".join(texts))[1]:
         return cells
     out = list(cells)
     for i, value in enumerate(cells):
