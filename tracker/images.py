@@ -31,6 +31,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from tracker import settings
+from tracker.chart_layout import plain
 from tracker.i18n import _
 from tracker.safe_output import printable
 from tracker.settings import PROJECT_ROOT
@@ -223,7 +224,7 @@ def add_organisation(fig: go.Figure, organisation: str) -> go.Figure:
     if fig.layout.height:
         fig.update_layout(height=fig.layout.height + ORG_LINE_SPACE)
     fig.add_annotation(
-        text=_("Prepared by {organisation}").format(organisation=html_text(organisation)),
+        text=_("Prepared by {organisation}").format(organisation=plain(organisation)),
         name="organisation",
         xref="paper",
         yref="paper",
@@ -236,11 +237,6 @@ def add_organisation(fig: go.Figure, organisation: str) -> go.Figure:
         font={"size": 12, "color": "#333"},
     )
     return fig
-
-
-def html_text(text: str) -> str:
-    """Text shown literally in a plotly title or annotation (which read a little HTML)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def prepare_for_export(
@@ -258,7 +254,7 @@ def prepare_for_export(
     out = go.Figure(copy.deepcopy(fig.to_plotly_json()))
     out.update_layout(width=width, height=out.layout.height or DEFAULT_HEIGHT, autosize=False)
     if title and not (out.layout.title and out.layout.title.text):
-        out.update_layout(title={"text": html_text(title), "x": 0.01, "xanchor": "left"})
+        out.update_layout(title={"text": plain(title), "x": 0.01, "xanchor": "left"})
         if (out.layout.margin.t or 0) < 80:
             out.update_layout(margin={"t": 80})
     if caption and not has_caption(out):
@@ -266,7 +262,7 @@ def prepare_for_export(
         out.update_layout(margin={"b": max(margin_b, 60) + 30})
         out.update_layout(height=out.layout.height + 30)
         out.add_annotation(
-            text=html_text(caption),
+            text=plain(caption),
             name="caption",
             xref="paper",
             yref="paper",
@@ -313,7 +309,6 @@ __all__ = [
     "figure_to_svg",
     "file_stem",
     "has_caption",
-    "html_text",
     "prepare_for_export",
     "render",
     "stop_renderer",

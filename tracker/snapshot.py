@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from tracker import images, own_links, progress, queries
-from tracker.chart_layout import FONT_FAMILY, shorten, wrap
+from tracker.chart_layout import FONT_FAMILY, plain, shorten, wrap
 from tracker.errors import ValidationError
 from tracker.filters import Filters
 from tracker.formats import number as format_number
@@ -106,7 +106,7 @@ def _theme_lines(text: str, n: int = MAX_THEME_CHARS) -> str:
     lines = wrap(text, n)
     if len(lines) > 2:
         lines = [lines[0], shorten(" ".join(lines[1:]), n)]
-    return "<br>".join(images.html_text(line) for line in lines)
+    return "<br>".join(plain(line) for line in lines)
 
 
 def _share(n: int, total: int) -> str:
@@ -192,9 +192,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
     else:
         cycle_text = _("cycles {list}").format(list=", ".join(str(c) for c in cycles))
     as_of = long_date(data.as_of) if data.as_of else _("no assessment yet")
-    title = _("{state}: implementation of UPR recommendations").format(
-        state=images.html_text(data.state_name)
-    )
+    title = _("{state}: implementation of UPR recommendations").format(state=plain(data.state_name))
     subtitle = _("{n} recommendations from {rs} States in {cycles} · status as of {date}").format(
         n=format_number(total),
         rs=format_number(figures["recommending_states"]),
@@ -358,7 +356,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
     ).format(date=as_of)
     if data.taken_up:
         # Our own recommendations that the review took up (stored text: escaped).
-        caption += "<br>" + images.html_text(
+        caption += "<br>" + plain(
             _("Our recommendations: {items}").format(items="; ".join(data.taken_up[:2]))
             + ("…" if len(data.taken_up) > 2 else "")
         )
@@ -379,7 +377,7 @@ def snapshot_figure(data: SnapshotData, scale: float = 1.0) -> go.Figure:
         layout["annotations"].append(
             {
                 "text": _("Prepared by {organisation}").format(
-                    organisation=f"<b>{images.html_text(data.organisation)}</b>"
+                    organisation=f"<b>{plain(data.organisation)}</b>"
                 ),
                 "xref": "paper",
                 "yref": "paper",
