@@ -1,5 +1,5 @@
-"""Translations: the catalogues are complete and consistent, and Russian reaches the user
-(labels, plurals, state and theme names, the report, the account's language)."""
+"""Translations: the catalogues are complete and consistent, and Russian and French reach the
+user (labels, plurals, state and theme names, the report, the account's language)."""
 
 from __future__ import annotations
 
@@ -56,8 +56,9 @@ def test_the_catalogues_are_compiled_and_offered() -> None:
     assert set(available_languages()) >= {"en", "ru", "fr"}
 
 
-def test_every_russian_message_is_translated_and_none_is_fuzzy() -> None:
-    catalog = _catalog("ru")
+@pytest.mark.parametrize("lang", ["ru", "fr"])
+def test_every_message_is_translated_and_none_is_fuzzy(lang: str) -> None:
+    catalog = _catalog(lang)
     untranslated = [m.id for m in catalog if m.id and not all(s for _id, s in _pairs(m))]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == []
@@ -65,13 +66,18 @@ def test_every_russian_message_is_translated_and_none_is_fuzzy() -> None:
     assert len([m for m in catalog if m.id]) > 700
 
 
-def test_russian_plural_messages_have_the_three_forms() -> None:
-    catalog = _catalog("ru")
-    assert catalog.num_plurals == 3
+@pytest.mark.parametrize(("lang", "forms", "rule"), [("ru", 3, None), ("fr", 2, "(n > 1)")])
+def test_plural_messages_have_every_form_of_the_language(
+    lang: str, forms: int, rule: str | None
+) -> None:
+    catalog = _catalog(lang)
+    assert catalog.num_plurals == forms
+    if rule is not None:
+        assert catalog.plural_expr == rule
     plurals = [m for m in catalog if isinstance(m.id, tuple)]
     assert plurals
     for m in plurals:
-        assert len(m.string) == 3, m.id
+        assert len(m.string) == forms, m.id
         assert all(m.string), m.id
 
 
@@ -102,10 +108,11 @@ def test_the_committed_mo_files_match_the_po_files(lang: str) -> None:
     assert {k: v for k, v in committed.items() if k} == {k: v for k, v in expected.items() if k}
 
 
-def test_every_string_marked_in_the_code_has_a_russian_translation() -> None:
-    """A new _("...") without a Russian translation fails here: run ``make i18n-extract``,
-    translate the new entries of tracker/locale/ru/LC_MESSAGES/messages.po, then
-    ``make i18n-compile``."""
+@pytest.mark.parametrize("lang", ["ru", "fr"])
+def test_every_string_marked_in_the_code_has_a_translation(lang: str) -> None:
+    """A new _("...") without a Russian or French translation fails here: run ``make
+    i18n-extract``, translate the new entries of tracker/locale/{ru,fr}/LC_MESSAGES/messages.po,
+    then ``make i18n-compile``."""
     method_map = [("tracker/**.py", "python"), ("pages/**.py", "python"), ("app.py", "python")]
     keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
     marked = {
@@ -114,7 +121,7 @@ def test_every_string_marked_in_the_code_has_a_russian_translation() -> None:
             str(ROOT), method_map, keywords=keywords
         )
     }
-    translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in _catalog("ru") if m.id}
+    translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in _catalog(lang) if m.id}
     assert sorted(marked - translated) == []
 
 
@@ -145,12 +152,42 @@ def test_russian_plurals_follow_the_number(n: int, expected: str) -> None:
     assert ngettext("{n} recommendation", "{n} recommendations", n).format(n=n) == expected
 
 
-def test_french_partial_catalogue_falls_back_to_english() -> None:
+def test_french_labels_and_status_phrases_use_the_un_terms() -> None:
     assert set_language("fr") == "fr"
     assert _("Overview") == "Vue d'ensemble"
+    assert _("By theme") == "Par thème"
+    assert _("State under review") == "État examiné"
+    assert _("Supported") == "Acceptée"
+    assert _("Noted") == "Dont il a été pris note"
     assert status_label("partially_implemented") == "Partiellement mise en œuvre"
-    assert _("By theme") == "By theme"  # not in the French catalogue yet: English
-    assert ngettext("{n} row", "{n} rows", 2).format(n=2) == "2 rows"
+    assert status_phrase("not_implemented") == "non mise en œuvre"
+    for s in STATUS_ORDER:
+        assert status_label(s) == status_phrase(s)[:1].upper() + status_phrase(s)[1:]
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"), [(0, "0 ligne"), (1, "1 ligne"), (2, "2 lignes"), (21, "21 lignes")]
+)
+def test_french_plurals_follow_the_number(n: int, expected: str) -> None:
+    """French counts 0 and 1 as singular (plural=(n > 1)), unlike English."""
+    set_language("fr")
+    assert ngettext("{n} row", "{n} rows", n).format(n=n) == expected
+
+
+# French puts a no-break space (U+00A0, as the catalogue does) before : ; ? ! and inside
+# « »; a plain space there lets a line break leave the colon alone at the start of a line.
+LOOSE_PUNCTUATION = re.compile(r" [:;?!»]|« ")
+
+
+def test_french_punctuation_is_held_by_no_break_spaces() -> None:
+    loose = [
+        msgstr
+        for m in _catalog("fr")
+        if m.id
+        for _msgid, msgstr in _pairs(m)
+        if LOOSE_PUNCTUATION.search(msgstr)
+    ]
+    assert loose == []
 
 
 def test_unknown_language_means_english_and_rtl_is_known() -> None:
@@ -227,3 +264,21 @@ def test_report_lang_ru_writes_the_submission_frame_in_russian(
     # Recommendation texts stay as imported: they are quotations.
     assert "Further strengthen law enforcement" in text
     assert "Universal Periodic Review of" not in text
+
+
+def test_report_lang_fr_writes_the_submission_frame_in_french(
+    sample_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "submission.docx"
+    assert cli.main(["report", "--state", "KAZ", "--lang", "fr", "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    text = re.sub(r"<[^>]+>", "", xml)
+    assert "Examen périodique universel\u00a0: Kazakhstan" in text
+    assert "Introduction" in text
+    assert "partiellement mise en œuvre" in text
+    assert "Mots clés\u00a0:" in text
+    assert "Examen périodique universel" in text
+    assert "Further strengthen law enforcement" in text  # quotations stay as imported
+    assert "Universal Periodic Review of" not in text
+    assert "Key words" not in text
