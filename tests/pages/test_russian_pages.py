@@ -183,12 +183,13 @@ def test_the_language_switch_changes_the_language_and_keeps_it_in_the_url(
     assert at.title[0].value == "Progress"
 
 
-def test_french_partial_catalogue_falls_back_to_english(sample_url: str) -> None:
+def test_the_french_page_is_in_french(sample_url: str) -> None:
     at = open_page("pages/progress_page.py", lang="fr")
     texts = rendered_texts(at)
-    assert at.title[0].value == "Progrès"  # translated in fr
+    assert at.title[0].value == "Progrès"
     assert "Filtres" in texts
-    assert "By theme" in texts  # not translated in fr: English, no error
+    assert "Par thème" in texts  # the whole catalogue is translated now
+    assert "By theme" not in texts
 
 
 def test_an_account_opens_in_its_language_and_keeps_a_new_choice(sample_url: str) -> None:
