@@ -141,22 +141,31 @@ def _imported(b: Mapping[str, Any], a: Mapping[str, Any], known: Known) -> str:
     )
 
 
-def _repeats(b: Mapping[str, Any], a: Mapping[str, Any], known: Known) -> str:
+def _suggested(message: Callable[[int], str], a: Mapping[str, Any]) -> str:
     n = int(a["added"])
-    return ngettext(
-        "{n} repeat suggested (threshold {threshold})",
-        "{n} repeats suggested (threshold {threshold})",
-        n,
-    ).format(n=number(n), threshold=number(a["threshold"]))
+    return message(n).format(n=number(n), threshold=number(a["threshold"]))
+
+
+def _repeats(b: Mapping[str, Any], a: Mapping[str, Any], known: Known) -> str:
+    return _suggested(
+        lambda n: ngettext(
+            "{n} repeat suggested (threshold {threshold})",
+            "{n} repeats suggested (threshold {threshold})",
+            n,
+        ),
+        a,
+    )
 
 
 def _take_ups(b: Mapping[str, Any], a: Mapping[str, Any], known: Known) -> str:
-    n = int(a["added"])
-    return ngettext(
-        "{n} take-up suggested (threshold {threshold})",
-        "{n} take-ups suggested (threshold {threshold})",
-        n,
-    ).format(n=number(n), threshold=number(a["threshold"]))
+    return _suggested(
+        lambda n: ngettext(
+            "{n} take-up suggested (threshold {threshold})",
+            "{n} take-ups suggested (threshold {threshold})",
+            n,
+        ),
+        a,
+    )
 
 
 def _decided(b: Mapping[str, Any], a: Mapping[str, Any], known: Known) -> str:
