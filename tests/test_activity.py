@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, linking
+from tracker import audit, audit_text, auth, linking
 from tracker.assessments import add_assessment, retract_assessment
 from tracker.i18n import set_language
 from tracker.models import AuditEvent, Recommendation, RecommendationLink
@@ -110,3 +110,60 @@ def test_the_database_keeps_the_english_summary_and_english_reads_as_before(
         "Recommendation 1",
         "Not implemented (2025-02-02, Kadyr, Other)",
     ) in shown
+
+
+@pytest.mark.parametrize(
+    ("action", "before", "after", "english", "russian"),
+    [
+        (
+            "plan.add",
+            None,
+            {"action": "Draft a law\nsecond line", "responsible": None, "due_on": "2026-06-01"},
+            "Draft a law (-, due 2026-06-01)",
+            "Draft a law (-, срок 2026-06-01)",
+        ),
+        (
+            "plan.edit",
+            {"action_id": 4, "progress": None},
+            {"action_id": 4, "progress": "Half", "due_on": "2026-07-01", "version": 2},
+            "Changed: Progress, Due date",
+            "Изменено: Динамика, Срок",  # the plan table's headings
+        ),
+        (
+            "import",
+            None,
+            {
+                "file": "a.csv",
+                "format": "uhri",
+                "added": 1200,
+                "updated": 0,
+                "unchanged": 3,
+                "rejected": 1,
+            },
+            "a.csv (uhri): 1,200 added, 0 updated, 3 unchanged, 1 rejected",
+            "a.csv (uhri): добавлено 1\xa0200, обновлено 0, без изменений 3, отклонено 1",
+        ),
+        ("settings.organisation", None, {"organisation": None}, "(cleared)", "(удалено)"),
+        ("settings.review", None, {"review_before_publish": True}, "on", "вкл."),
+        (
+            "own_link.reject",
+            {"status": "suggested"},
+            {"status": "rejected"},
+            "suggested → rejected",
+            "предложено → отклонено",
+        ),
+        # Written before the fields existed: the stored text, in either language.
+        ("sample.load", None, None, "30 recommendations, 32 assessments", None),
+        ("report.save", None, {"settings": {}}, "Our shadow report", None),
+    ],
+)
+def test_each_kind_of_event_is_worded_from_its_fields(
+    action: str, before: dict | None, after: dict | None, english: str, russian: str | None
+) -> None:
+    stored = english if russian is None else "stored English"
+    assert audit_text.event_summary(action, before, after, stored) == english
+    set_language("ru")
+    try:
+        assert audit_text.event_summary(action, before, after, stored) == (russian or english)
+    finally:
+        set_language("en")
