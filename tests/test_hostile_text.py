@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import tomllib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -114,6 +115,25 @@ def _matrix(s: Session, fmt: str) -> bytes:
     return result.data
 
 
+def _outline(s: Session, fmt: str) -> bytes:
+    """Report's "Save the outline": an outline made of the hostile database's text (the
+    state's name, its themes, a recommendation) and a lone surrogate."""
+    from tracker.submission.outline import Outline, OutlineSection, to_toml
+
+    state = s.scalars(select(State.name)).first() or ""
+    text = s.scalars(select(Recommendation.text)).first() or ""
+    section = OutlineSection(
+        heading=state,
+        themes=tuple(s.scalars(select(Theme.name))),
+        text=f"{text}\n\nLone \ud800 surrogate\n{LONG}",
+        own=(text, "Lone \ud800 surrogate"),
+    )
+    outline = Outline(
+        title=state, organisation=HOSTILE, executive_summary=text, sections=(section,)
+    )
+    return to_toml(outline).encode("utf-8")
+
+
 def _rejects(s: Session, fmt: str) -> bytes:
     row = RejectedRow(MATRIX_NAME, 3, [HOSTILE, "b"], [HOSTILE + LONG, "\ud800"], [HOSTILE])
     return rejects_csv([row])
@@ -133,6 +153,7 @@ WRITERS: dict[str, tuple[str, Callable[[Session, str], bytes]]] = {
     "action plan csv": ("csv", lambda s, fmt: plans.plan_export(s, OFF, "csv")),  # type: ignore[arg-type]
     "action plan xlsx": ("xlsx", lambda s, fmt: plans.plan_export(s, OFF, "xlsx")),  # type: ignore[arg-type]
     "rejects csv": ("csv", _rejects),
+    "outline toml": ("toml", _outline),
 }
 
 
@@ -151,6 +172,11 @@ def _texts(data: bytes, fmt: str) -> list[str]:
         wb = load_workbook(io.BytesIO(data), read_only=True)
         return [str(v) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for v in r]
     text = data.decode("utf-8")
+    if fmt == "toml":  # every string value, as read back
+        outline = tomllib.loads(text)
+        sections = outline.pop("section")
+        values = [*outline.values(), *(v for sec in sections for v in sec.values())]
+        return [t for v in values for t in (v if isinstance(v, list) else [v])]
     if fmt == "csv":
         return [c for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for c in row]
     return text.splitlines()
@@ -175,7 +201,7 @@ def test_every_writer_makes_a_valid_file_of_hostile_text(hostile: Engine, writer
     # reorder the text after it (printable() leaves balanced text as it is).
     assert "\u202egnp.exe\u202c" in joined
     assert all(printable(t) == t for t in texts), writer
-    if writer in ("report docx", "report markdown", "rejects csv"):
+    if writer in ("report docx", "report markdown", "rejects csv", "outline toml"):
         assert REPLACEMENT in joined  # the lone surrogate, replaced
     if fmt != "xlsx" and writer != "matrix fill":  # (Excel's limit; the matrix's short note)
         assert "x" * 20_000 in joined  # long text whole
@@ -325,18 +351,21 @@ def test_the_form_and_the_command_line_store_text_without_control_characters(
     assert (latest.source_org, latest.evidence) == ("Ombudsman", "Said so")
 
 
-def test_a_report_outline_file_keeps_hostile_text_exactly() -> None:
-    import tomllib
-
+def test_a_report_outline_file_reads_back_as_printed() -> None:
+    """The outline file holds stored text as every writer prints it (printable: no control
+    characters, balanced bidi), and reads back as written."""
     from tracker.submission.outline import Outline, OutlineSection, read_toml, to_toml
 
     outline = Outline(
         title=HOSTILE,
         organisation=HOSTILE,
-        executive_summary=f"{HOSTILE}\n\nsecond paragraph\x7f",
+        executive_summary=f"{HOSTILE}\n\nsecond paragraph\x7f\r",
         sections=(OutlineSection(heading=HOSTILE, text="a\nb\x7f", own=(HOSTILE, LONG)),),
     )
-    data = tomllib.loads(to_toml(outline))  # a valid TOML file, text exactly as written
-    assert (data["title"], data["executive_summary"]) == (HOSTILE, outline.executive_summary)
-    assert data["section"][0]["own"] == [HOSTILE, LONG]
-    assert read_toml(to_toml(outline)).sections[0].text == "a\nb\x7f"
+    data = tomllib.loads(to_toml(outline))  # a valid TOML file
+    assert (data["title"], data["executive_summary"]) == (
+        printable(HOSTILE),
+        f"{printable(HOSTILE)}\n\nsecond paragraph\r",
+    )
+    assert data["section"][0]["own"] == [printable(HOSTILE), LONG]
+    assert read_toml(to_toml(outline)).sections[0].text == "a\nb"

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tracker import auth, backup, db, flags, plans
+from tracker import auth, backup, db, flags, i18n, plans
 from tracker.assessments import ValidationError
 from tracker.filters import Filters
 from tracker.models import AuditEvent, PlannedAction, Recommendation
@@ -142,6 +142,31 @@ def test_overdue_flag_and_the_due_soon_list(loaded_url) -> None:
             "Due in 31 days",
             "No date",
         ]
+
+
+def test_each_action_says_where_it_stands(loaded_url) -> None:
+    """Completed wins over a passed due date; an open action past its date is overdue; the
+    words follow the interface language."""
+    engine = db.get_engine(loaded_url)
+    with auth.acting_as("aigerim", "editor"), db.session_scope(engine) as s:
+        a = _kaz_ids(s)[0]
+        plans.add_action(s, a, action="Done late", due_on="2026-05-01", completed_on="2026-05-20")
+        plans.add_action(s, a, action="Late one", due_on="2026-06-01")
+        plans.add_action(s, a, action="Due later", due_on="2026-06-25")
+        plans.add_action(s, a, action="No date")
+    with db.session_scope(engine) as s:
+        df = plans.actions_frame(s, a, TODAY)
+        assert dict(zip(df["action"], plans.action_states(df), strict=True)) == {
+            "Done late": "Completed",
+            "Late one": "Overdue",
+            "Due later": "Open",
+            "No date": "Open",
+        }
+        i18n.set_language("ru")
+        try:
+            assert plans.action_states(df)[:2] == ["Выполнено", "Просрочено"]
+        finally:
+            i18n.set_language("en")
 
 
 def test_the_plan_downloads_as_csv_and_xlsx(sample_session) -> None:

@@ -56,6 +56,7 @@ def test_the_names_and_defaults_are_kept(monkeypatch: pytest.MonkeyPatch) -> Non
     assert got == {
         "UPR_TRACKER_DATABASE_URL": f"sqlite:///{ROOT / 'data' / 'tracker.db'}",
         "UPR_TRACKER_LANG": None,
+        "UPR_TRACKER_MIN_TRANSLATED": 95.0,
         "UPR_TRACKER_ACTOR": None,
         "UPR_TRACKER_ORG": None,
         "UPR_TRACKER_PASSWORD": None,

@@ -14,8 +14,9 @@ from sqlalchemy import Integer, String, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.actor import current_actor
+from tracker.audit_text import AssessmentFacts, Known, event_summary, record_label
 from tracker.i18n import N_, _
-from tracker.models import AuditEvent, Meta
+from tracker.models import Assessment, AuditEvent, Meta, User
 
 if TYPE_CHECKING:
     import pandas as pd  # imported by the functions that use it: 0.5 s that `stats` saves
@@ -92,8 +93,8 @@ ACTIVITY_COLUMNS = [
     "what",  # the action's translated name
     "entity",
     "entity_id",
-    "record",  # "recommendation 12", "user 3", "database"
-    "summary",
+    "record",  # "Recommendation 12", "Account 3", "Database": translated
+    "summary",  # in the interface language (tracker.audit_text), else as stored
     "changes",
 ]
 ACTIVITY_LIMIT = 1000  # rows shown at once; the filters narrow further
@@ -115,6 +116,11 @@ ACTION_LABELS: dict[str, str] = {
     "link.suggest": N_("Repeats suggested"),
     "link.confirm": N_("Repeat confirmed"),
     "link.reject": N_("Repeat rejected"),
+    "own_link.suggest": N_("Take-ups suggested"),
+    "own_link.confirm": N_("Take-up confirmed"),
+    "own_link.reject": N_("Take-up rejected"),
+    "outline.save": N_("Report outline saved"),
+    "outline.delete": N_("Report outline deleted"),
     "report.save": N_("Report saved"),
     "report.delete": N_("Report deleted"),
     "settings.organisation": N_("Organisation name set"),
@@ -196,6 +202,11 @@ def activity_frame(
     import pandas as pd
 
     stmt = _activity_where(select(AuditEvent), actors, actions, start, end)
+    events = list(
+        session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    )
+    facts = _assessment_facts(session, events)
+    names = _usernames(session, events)
     rows = [
         {
             "id": e.id,
@@ -205,15 +216,57 @@ def activity_frame(
             "what": action_label(e.action),
             "entity": e.entity,
             "entity_id": e.entity_id,
-            "record": e.entity if e.entity_id is None else f"{e.entity} {e.entity_id}",
-            "summary": e.summary or "",
+            "record": record_label(e.entity, e.entity_id),
+            "summary": event_summary(
+                e.action,
+                e.before,
+                e.after,
+                e.summary,
+                Known(
+                    facts.get(_assessment_id(e)),
+                    names.get(e.entity_id) if e.entity == "user" else None,
+                ),
+            ),
             "changes": describe_changes(e.before, e.after),
         }
-        for e in session.scalars(
-            stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-        )
+        for e in events
     ]
     return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
+
+
+def _assessment_id(event: AuditEvent) -> int | None:
+    """The assessment a publish or retract event is about (its fields name only the id)."""
+    if event.action not in ("assessment.publish", "assessment.retract"):
+        return None
+    value = (event.before or {}).get("assessment_id")
+    return value if isinstance(value, int) else None
+
+
+def _assessment_facts(
+    session: Session, events: list[AuditEvent]
+) -> dict[int | None, AssessmentFacts]:
+    """Status, date and source of the assessments the events publish or retract, read in
+    one query (a retracted or published assessment is kept, so it is still there)."""
+    ids = {i for i in map(_assessment_id, events) if i is not None}
+    if not ids:
+        return {}
+    found = session.execute(
+        select(
+            Assessment.id, Assessment.status, Assessment.assessed_on, Assessment.source_org
+        ).where(Assessment.id.in_(ids))
+    )
+    return {i: AssessmentFacts(status, day.isoformat(), source) for i, status, day, source in found}
+
+
+def _usernames(session: Session, events: list[AuditEvent]) -> dict[int | None, str]:
+    """The names of the accounts the events changed (account events store only the id);
+    a removed account is missing."""
+    ids = {e.entity_id for e in events if e.entity == "user" and e.entity_id is not None}
+    if not ids:
+        return {}
+    found = session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    names: dict[int | None, str] = {row.id: row.username for row in found}
+    return names
 
 
 def event_detail(session: Session, event_id: int) -> dict[str, Any] | None:

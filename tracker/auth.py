@@ -101,7 +101,8 @@ from tracker.auth_tokens import (
     token_issued_at,
     verify_token,
 )
-from tracker.i18n import _, available_languages
+from tracker.i18n import _
+from tracker.languages import offered_languages
 from tracker.models import Meta, User, utcnow
 from tracker.vocab import Role
 
@@ -389,11 +390,11 @@ def user_language(session: Session, username: str) -> str | None:
 def set_user_language(session: Session, username: str, lang: str) -> None:
     """Remember the interface language an account chose (its own choice: any logged-in role).
     Unknown languages are refused; choosing the stored one writes nothing."""
-    if lang not in available_languages():
+    if lang not in offered_languages():
         raise AccountError(
             "language",
             _("language: {value!r} is not one of {allowed}").format(
-                value=lang, allowed=", ".join(available_languages())
+                value=lang, allowed=", ".join(offered_languages())
             ),
         )
     db.begin_write(session)

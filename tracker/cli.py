@@ -24,7 +24,8 @@ from tracker.assessments import add_assessment
 from tracker.errors import ValidationError
 from tracker.filters import MAX_CYCLE, Filters, from_query_params, valid_cycle
 from tracker.hints import CLI_COMMAND
-from tracker.i18n import _, set_language
+from tracker.i18n import _
+from tracker.languages import use_language
 from tracker.models import MAX_ID
 from tracker.states import UnknownStateError
 from tracker.vocab import (
@@ -474,11 +475,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Language first, so that help texts are translated too.
     for i, a in enumerate(argv):
         if a == "--lang" and i + 1 < len(argv):
-            set_language(argv[i + 1])
+            use_language(argv[i + 1])
         elif a.startswith("--lang="):
-            set_language(a.split("=", 1)[1])
+            use_language(a.split("=", 1)[1])
     if not any(a == "--lang" or a.startswith("--lang=") for a in argv):
-        set_language(settings.value(settings.LANG))
+        use_language(settings.value(settings.LANG))
     parser = build_parser(_command(argv))
     args, extra = parser.parse_known_args(argv)
     if args.command == "serve":

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tracker import db, private_files
 from tracker.assessments import ValidationError, parse_date
-from tracker.i18n import _, available_languages, ngettext
+from tracker.i18n import _, ngettext
+from tracker.languages import offered_languages
 
 LISTED = 30  # unmatched rows named one by one
 
@@ -97,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--as-of", metavar="YYYY-MM-DD", help=_("assessments up to this date"))
     f.add_argument(
         "--lang",
-        choices=available_languages(),
+        choices=offered_languages(),
         help=_("language of the status labels and dates (default: the interface's)"),
     )
     f.add_argument(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import struct
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
+_MO_MAGIC = 0x950412DE  # a GNU .mo file, little-endian (byte-swapped when big-endian)
 # Languages written right to left: the app switches its layout for them (tracker.ui).
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
@@ -59,15 +61,55 @@ def is_rtl(lang: str | None = None) -> bool:
     return (lang or get_language()).split("_")[0] in RTL_LANGUAGES
 
 
+def _messages_in_mo(path: Path) -> int:
+    """How many messages a compiled catalogue translates: its entries less the catalogue's
+    own header and the untranslated plural messages, which babel compiles with the English
+    forms as their "translation" (untranslated singular ones are left out)."""
+    data = path.read_bytes()
+    for order in ("<", ">"):
+        if len(data) < 20:
+            return 0
+        magic, _revision, count, originals, translations = struct.unpack_from(order + "5I", data)
+        if magic != _MO_MAGIC:
+            continue
+        translated = 0
+        for i in range(count):
+            o_len, o_at = struct.unpack_from(order + "2I", data, originals + 8 * i)
+            t_len, t_at = struct.unpack_from(order + "2I", data, translations + 8 * i)
+            original, text = data[o_at : o_at + o_len], data[t_at : t_at + t_len]
+            translated += bool(text) and not (b"\0" in original and text == original)
+        return max(translated - 1, 0)  # the header is an entry with a translation
+    return 0
+
+
+def _messages_in_template(path: Path) -> int:
+    """How many messages the template (messages.pot) holds: one ``msgid`` line each (the
+    plural's line is ``msgid_plural``), less the header entry."""
+    with path.open(encoding="utf-8") as f:
+        return max(sum(1 for line in f if line.startswith("msgid ")) - 1, 0)
+
+
 @cache
+def translated_shares(locale_dir: Path = LOCALE_DIR) -> dict[str, float]:
+    """Each compiled catalogue's language with the share of the template it translates
+    (0-1), read once per process; 1 for all of them when the template is missing (an
+    installation without it offers every compiled catalogue)."""
+    template = locale_dir / f"{DOMAIN}.pot"
+    total = _messages_in_template(template) if template.is_file() else 0
+    shares: dict[str, float] = {}
+    if locale_dir.is_dir():
+        for d in sorted(locale_dir.iterdir()):
+            mo = d / "LC_MESSAGES" / f"{DOMAIN}.mo"
+            if mo.is_file():
+                # A .mo older than the template may hold messages since removed: at most 1.
+                shares[d.name] = min(_messages_in_mo(mo) / total, 1.0) if total else 1.0
+    return shares
+
+
 def available_languages() -> tuple[str, ...]:
-    """English plus every language with a compiled catalogue."""
-    langs = [DEFAULT_LANGUAGE]
-    if LOCALE_DIR.is_dir():
-        for d in sorted(LOCALE_DIR.iterdir()):
-            if (d / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
-                langs.append(d.name)
-    return tuple(langs)
+    """English plus every language with a compiled catalogue (the ones a document can be
+    written in; the interface offers those of :func:`tracker.languages.offered_languages`)."""
+    return (DEFAULT_LANGUAGE, *translated_shares(LOCALE_DIR))
 
 
 def _(message: str) -> str:

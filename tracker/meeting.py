@@ -45,7 +45,7 @@ from tracker.assessments import (
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import Assessment, Recommendation, Review
-from tracker.safe_output import entry_text, link_target, printable
+from tracker.safe_output import entry_text, link_target, md_literal, printable
 from tracker.vocab import NOT_ASSESSED, status_label
 
 _COLUMN_WIDTHS_CM = (1.5, 5.0, 5.5, 4.0)  # id, where, before, agreed: fits an A4 text width
@@ -241,14 +241,11 @@ def changes_frame(changes: list[MeetingChange]) -> pd.DataFrame:
 
 
 # --- minutes -----------------------------------------------------------------------------
-# Characters that could start markup here (text always follows "> " or a bold label, so the
-# line-start markers "-", "+", "1." are harmless; "[" and "]" escaped means no link forms).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-
-
 def _md(text: str | None) -> str:
-    """Text from the database made literal in Markdown (no markup, no HTML), on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(printable(text or "").split()))
+    """Text from the database made literal in Markdown (no markup, no HTML), on one line:
+    whitespace runs are collapsed first, so that no stored indentation can turn a quoted line
+    into a code block."""
+    return md_literal(" ".join((text or "").split()))
 
 
 def _where(change: MeetingChange) -> str:

@@ -412,7 +412,19 @@ class Assessment(Base):
     )
 
 
-class RecommendationLink(Base):
+class _SuggestedPair:
+    """The columns both kinds of suggested pair share (tracker.link_store handles them alike):
+    score, decision, who took it and when. sort_order keeps the migrations' column order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    score: Mapped[float] = mapped_column(Float, sort_order=1)
+    status: Mapped[str] = mapped_column(String(20), default="suggested", sort_order=1)  # LinkStatus
+    decided_by: Mapped[str | None] = mapped_column(String(100), sort_order=1)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, sort_order=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, sort_order=1)
+
+
+class RecommendationLink(_SuggestedPair, Base):
     """An earlier recommendation repeated by a later one (in a later cycle)."""
 
     __tablename__ = "recommendation_link"
@@ -421,18 +433,12 @@ class RecommendationLink(Base):
         CheckConstraint("earlier_id <> later_id", name="not_self"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     earlier_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
     )
     later_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
     )
-    score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20), default="suggested")  # vocab.LinkStatus
-    decided_by: Mapped[str | None] = mapped_column(String(100))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PlannedAction(Base):
@@ -585,22 +591,16 @@ class OwnRecommendation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class OwnRecommendationLink(Base):
+class OwnRecommendationLink(_SuggestedPair, Base):
     """A UN recommendation that took up one of the organisation's own (suggested by the
     repeat scoring of :mod:`tracker.linking`, then confirmed or rejected by a person)."""
 
     __tablename__ = "own_recommendation_link"
     __table_args__ = (UniqueConstraint("own_id", "recommendation_id", name="uq_own_link_pair"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     own_id: Mapped[int] = mapped_column(
         ForeignKey("own_recommendation.id", ondelete="CASCADE"), index=True
     )
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
     )
-    score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20), default="suggested")  # vocab.LinkStatus
-    decided_by: Mapped[str | None] = mapped_column(String(100))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -393,6 +393,16 @@ def overdue_views(session: Session, ids: list[int], today: dt.date) -> dict[int,
     return {k: "; ".join(v) for k, v in found.items()}
 
 
+def action_states(df: pd.DataFrame) -> list[str]:
+    """Where each planned action of a plan frame stands, in words: "Completed" once it has a
+    completion date (even if that came after the due date), else "Overdue" when its due date
+    has passed, else "Open"."""
+    return [
+        _("Completed") if not pd.isna(done) else (_("Overdue") if overdue else _("Open"))
+        for done, overdue in zip(df["completed_on"], df["overdue"], strict=True)
+    ]
+
+
 # --- downloads -------------------------------------------------------------------------------
 def plan_table(df: pd.DataFrame) -> pd.DataFrame:
     """A plan frame with translated column names and readable values (for downloads)."""
@@ -447,6 +457,7 @@ __all__ = [
     "PLAN_COLUMNS",
     "PLAN_FIELDS",
     "PlanConflictError",
+    "action_states",
     "actions_frame",
     "add_action",
     "due_soon_frame",

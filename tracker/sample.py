@@ -120,6 +120,7 @@ def load_sample(
         action="sample.load",
         entity="database",
         summary=f"{n_recs} recommendations, {plan.assessments} assessments",
+        after={"recommendations": n_recs, "assessments": plan.assessments},
     )
     return SampleSummary(n_recs, plan.assessments)
 
@@ -162,6 +163,7 @@ def remove_sample(session: Session, actor: str | None = None) -> SampleSummary:
         action="sample.remove",
         entity="database",
         summary=f"{len(ids)} recommendations, {n_assessments} assessments",
+        before={"recommendations": len(ids), "assessments": n_assessments},
     )
     return SampleSummary(len(ids), n_assessments)
 

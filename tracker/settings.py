@@ -26,6 +26,7 @@ DEFAULT_SQLITE_PATH = DATA_DIR / "tracker.db"
 DEFAULT_BACKUP_DIR = PROJECT_ROOT / "backups"
 DEFAULT_SESSION_HOURS = 8.0  # a working day without activity, then log in again
 DEFAULT_BACKUP_KEEP = 10
+DEFAULT_MIN_TRANSLATED = 95.0  # percent of the catalogue (tracker.languages)
 
 
 class SettingError(ValueError):
@@ -58,6 +59,16 @@ def _stripped(raw: str | None) -> str | None:
 def _one_line(raw: str | None) -> str | None:
     """Runs of white space (new lines too) made one space: a name printed in a title."""
     return " ".join((raw or "").split()) or None
+
+
+def _min_translated(raw: str | None) -> float:
+    """A percentage from 0 to 100; anything else is the default: a typo must neither hide
+    every language nor offer a mostly English one."""
+    try:
+        percent = float((raw or "").strip() or DEFAULT_MIN_TRANSLATED)
+    except ValueError:
+        return DEFAULT_MIN_TRANSLATED
+    return percent if 0 <= percent <= 100 else DEFAULT_MIN_TRANSLATED
 
 
 def _database_url(raw: str | None) -> str:
@@ -151,9 +162,16 @@ DATABASE_URL = Setting(
 )
 LANG = Setting(
     "UPR_TRACKER_LANG",
-    "language of CLI messages and documents (`en`, `ru`, `fr` partial)",
+    "language of CLI messages and documents (`en`, `ru`: a language offered, see below)",
     "`en`",
     _text,
+)
+MIN_TRANSLATED = Setting(
+    "UPR_TRACKER_MIN_TRANSLATED",
+    "percent of the messages a language's catalogue must translate to be offered (the "
+    "switch, `?lang=`, accounts, `--lang`); `0` offers every compiled catalogue",
+    f"`{DEFAULT_MIN_TRANSLATED:g}`",
+    _min_translated,
 )
 ACTOR = Setting(
     "UPR_TRACKER_ACTOR",
@@ -252,6 +270,7 @@ FOOTNOTES_COUNTED = Setting(
 SETTINGS: tuple[Setting, ...] = (
     DATABASE_URL,
     LANG,
+    MIN_TRANSLATED,
     ACTOR,
     ORGANISATION,
     PASSWORD,

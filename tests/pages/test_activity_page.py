@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.dashboard_support import open_page
 from tracker import auth, db
 from tracker.assessments import add_assessment
 from tracker.models import Recommendation
@@ -49,7 +50,7 @@ def test_every_change_is_listed_newest_first_with_who_and_what(sample_url) -> No
         (auth.os_user(), "Repeats suggested"),  # by the sample load's linking pass
     ]
     newest = listed[0]
-    assert newest["record"].startswith("recommendation ")
+    assert newest["record"].startswith("Recommendation ")  # the kind of record in words
     assert "status: not_implemented" in newest["changes"]
     # Text from the database is data for the table, never markup.
     assert PAYLOAD in newest["changes"]
@@ -70,3 +71,17 @@ def test_the_filters_narrow_by_who_what_and_when(sample_url) -> None:
     at.date_input(key="act_to").set_value(today - dt.timedelta(days=1)).run()
     assert not at.dataframe
     assert any("No recorded changes match these filters" in i.value for i in at.info)
+
+
+def test_in_russian_the_records_and_summaries_read_in_russian(sample_url) -> None:
+    """?lang=ru: no code names ("recommendation_link") nor stored English sentences."""
+    activity(sample_url)  # adds an assessment
+    at = open_page(PAGE, lang="ru")
+    shown = [(r["what"], r["record"], r["summary"]) for r in rows(at)]
+    assert shown[1:] == [
+        ("Демонстрационные данные загружены", "База данных", "30 рекомендаций, 32 оценки"),
+        ("Предложены повторы", "Связь рекомендаций", "Предложен 1 повтор (порог 45)"),
+    ]
+    _what, record, summary = shown[0]
+    assert record.startswith("Рекомендация ")
+    assert summary == "Не выполнена (2025-02-02, Kadyr Kasiet, Другое)"

@@ -19,6 +19,7 @@ from typing import Any
 
 from tracker.errors import ValidationError
 from tracker.i18n import _
+from tracker.safe_output import printable
 
 MAX_TITLE_LENGTH = 200  # ReportOutline.title
 MAX_SECTIONS = 50
@@ -172,8 +173,11 @@ def read_toml(text: str, source: str = "outline") -> Outline:
 
 
 def _toml_string(value: str) -> str:
-    """A TOML string: multi-line text as a multi-line basic string (readable paragraphs),
-    the rest as a basic string (JSON's escapes are TOML's)."""
+    """A TOML string of stored text as every writer puts it in a file (``printable``: a lone
+    surrogate, which no UTF-8 file can hold, becomes U+FFFD; controls go; bidi is balanced),
+    multi-line text as a multi-line basic string (readable paragraphs), the rest as a basic
+    string (JSON's escapes are TOML's)."""
+    value = printable(value)
     # DEL is no control character to JSON, but TOML refuses it unescaped (in either form).
     if "\n" in value and not any((ord(c) < 32 and c not in "\n\t") or c == "\x7f" for c in value):
         body = value.replace("\\", "\\\\").replace('"', '\\"')

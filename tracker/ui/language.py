@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 import tracker.auth as auth
-from tracker.i18n import _, available_languages, get_language, is_rtl, set_language
+from tracker.i18n import _, get_language, is_rtl
+from tracker.languages import offered_languages, use_language
 from tracker.ui.actor import session_actor
 from tracker.ui.data import session
 
@@ -51,14 +52,14 @@ def init_language() -> str:
     it right after ``st.set_page_config``): ``?lang=`` in the URL, else the language chosen
     earlier in this browser session, else the logged-in account's language, else English.
     The choice is kept in the URL like the filters; right-to-left languages get RTL layout."""
-    langs = available_languages()
+    langs = offered_languages()
     url_lang = st.query_params.get(LANG_PARAM)
     if url_lang in langs:
         st.session_state[_LANG_KEY] = url_lang  # an explicit choice (a link, the switch)
     lang = st.session_state.get(_LANG_KEY)
     if lang not in langs:
         lang = _account_language()
-    lang = set_language(lang)
+    lang = use_language(lang)  # an account's language no longer offered: English
     if (lang != "en" or url_lang) and url_lang != lang:
         st.query_params[LANG_PARAM] = lang
     if is_rtl(lang):
@@ -75,14 +76,14 @@ def apply_account_language(actor: auth.Actor) -> None:
         return
     st.session_state[_LANG_ACCOUNT_CHECKED] = actor.username
     lang = _account_language()
-    if lang in available_languages() and lang != get_language():
+    if lang in offered_languages() and lang != get_language():
         st.session_state[_LANG_KEY] = lang
         st.rerun()  # the page list and the sidebar were already drawn in the other language
 
 
 def _language_chosen() -> None:
     lang = st.session_state.get(_LANG_WIDGET)
-    if not lang or lang not in available_languages():
+    if not lang or lang not in offered_languages():
         return  # the switch was clicked off: keep the language in force
     st.session_state[_LANG_KEY] = lang
     st.query_params[LANG_PARAM] = lang
@@ -95,8 +96,9 @@ def _language_chosen() -> None:
 
 def language_switch() -> None:
     """The language switch in the sidebar (each language named in itself); hidden while only
-    English has a catalogue. The choice goes into the URL and, when logged in, the account."""
-    langs = available_languages()
+    English is offered (tracker.languages). The choice goes into the URL and, when logged
+    in, the account."""
+    langs = offered_languages()
     if len(langs) < 2:
         return
     st.session_state[_LANG_WIDGET] = get_language()

@@ -38,15 +38,8 @@ def _plan_config() -> dict[str, Any]:
     }
 
 
-def _state_of_action(df: pd.DataFrame) -> list[str]:
-    return [
-        _("Completed") if not pd.isna(done) else (_("Overdue") if overdue else _("Open"))
-        for done, overdue in zip(df["completed_on"], df["overdue"], strict=True)
-    ]
-
-
 def _show(df: pd.DataFrame, columns: list[str], key: str) -> None:
-    shown = df.assign(state_of_action=_state_of_action(df))
+    shown = df.assign(state_of_action=plans.action_states(df))
     # Text from the database is shown literally by st.dataframe (never as Markdown/HTML).
     st.dataframe(
         shown,
