@@ -412,6 +412,24 @@ class Assessment(Base):
     )
 
 
+class StatusDay(Base):
+    """The status history of the whole corpus as changes per day, kept (migration 0010):
+    what the Progress page's "status over time" sums, without reading every assessment.
+
+    For each day with counting assessments (not a retraction, not retracted, not private,
+    not a draft): one row per status whose count changed that day (``change``: the day's
+    assessments in that status less those whose ``previous_status`` it was), and always one
+    row with ``status`` "" whose ``change`` is how many recommendations were assessed for
+    the first time. Kept by :func:`tracker.status_days.keep_status_days`, from
+    ``tracker.assessments.refresh_current_status``; derived, never edited."""
+
+    __tablename__ = "status_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    change: Mapped[int] = mapped_column(Integer)
+
+
 class RecommendationLink(Base):
     """An earlier recommendation repeated by a later one (in a later cycle)."""
 
@@ -538,6 +556,7 @@ __all__ = [
     "SavedReport",
     "Sdg",
     "State",
+    "StatusDay",
     "Theme",
     "User",
     "recommendation_groups",

@@ -42,11 +42,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import db
-from tracker.assessments import hidden_ids
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import (
@@ -60,11 +59,11 @@ from tracker.models import (
 )
 from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
 from tracker.states import shown_name
+from tracker.status_days import ASSESSED_STATUSES, DayChanges, counted_changes, kept_changes
 from tracker.vocab import REGIONAL_GROUPS, STATUS_ORDER, Status
 
 OTHER = "__other__"  # the key of the "other" bucket made by top_categories
 MAX_TIME_POINTS = 48  # more dates than this are summarised by month, quarter or year
-ASSESSED_STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 # The link tables under their own names, so that apply_filters' EXISTS subqueries on
 # recommendation_theme / recommendation_state stay apart from the rows counted here (with the
 # same table, SQLAlchemy correlated them: a theme filter failed to compile). Which links
@@ -428,50 +427,16 @@ def _sort_key(col: pd.Series) -> pd.Series:
     return col.map(lambda v: v.casefold() if isinstance(v, str) else v)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """SQL: how many rows of the group meet ``condition`` (SQLite and PostgreSQL alike)."""
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _status_changes(
-    session: Session, f: Filters | None
-) -> list[tuple[dt.date, dict[str, int], int]]:
-    """The assessment history as changes per day, counted in the database.
-
-    Each assessment that counts (not retracted, not a retraction) of a filtered
-    recommendation adds one to its status on its day and takes one from its
-    ``previous_status`` (the status of the recommendation's counting assessment before it,
-    in the order of the current status: date, entry time, id; kept by
-    tracker.assessments.refresh_current_status); a first assessment adds one to "assessed".
-    Summing the changes up to a day gives each recommendation's latest status by then (of
-    several on one day the last wins: the day's changes cancel out to it).
-
-    Read from the covering index ix_assessment_history in date order: no window function,
-    no sort, no table access (0.26 s on the 520,000 assessments of the benchmark corpus; the
-    window function it replaces took 1.1 s). Returns
+def _status_changes(session: Session, f: Filters | None) -> list[DayChanges]:
+    """The assessment history of the recommendations of ``f`` as changes per day
+    (tracker.status_days): for the whole corpus the kept totals (a few thousand rows
+    instead of every assessment), else counted from the covering index
+    ix_assessment_history in date order (0.26 s on the 520,000 assessments of the benchmark
+    corpus; the window function it replaced took 1.1 s). Returns
     [(day, {status: change}, recommendations first assessed that day)], by day."""
-    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
-    retractions = select(Assessment.id).where(Assessment.retracts_id.is_not(None))
-    # Private assessments and drafts do not count (tracker.evidence): the same index-only
-    # tests, on the partial indexes of the few private and draft ones (migration 0007).
-    changes = [
-        _count_if(Assessment.status == s) - _count_if(Assessment.previous_status == s)
-        for s in ASSESSED_STATUSES
-    ]
-    rows = session.execute(
-        select(Assessment.assessed_on, _count_if(Assessment.previous_status.is_(None)), *changes)
-        # Two index-only tests (the partial retraction index), not "retracts_id IS NULL",
-        # which would read the table.
-        .where(Assessment.id.not_in(retracted), Assessment.id.not_in(retractions))
-        .where(Assessment.id.not_in(hidden_ids()))
-        .where(matches(Assessment.recommendation_id, f))
-        .group_by(Assessment.assessed_on)
-        .order_by(Assessment.assessed_on)
-    ).all()
-    return [
-        (day, dict(zip(ASSESSED_STATUSES, map(int, deltas), strict=True)), int(first))
-        for day, first, *deltas in rows
-    ]
+    if f is None or f.is_empty():
+        return kept_changes(session)
+    return counted_changes(session, matches(Assessment.recommendation_id, f))
 
 
 def _time_grid(dates: list[dt.date], max_points: int) -> list[dt.date]:
