@@ -40,6 +40,7 @@ import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select
@@ -60,7 +61,7 @@ from tracker.models import (
 from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
 from tracker.states import shown_name
 from tracker.status_days import ASSESSED_STATUSES, DayChanges, counted_changes, kept_changes
-from tracker.vocab import REGIONAL_GROUPS, STATUS_ORDER, Status
+from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Status
 
 OTHER = "__other__"  # the key of the "other" bucket made by top_categories
 MAX_TIME_POINTS = 48  # more dates than this are summarised by month, quarter or year
@@ -164,17 +165,42 @@ def _sum_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
 
 
+def _whole(f: Filters | None) -> bool:
+    """True when ``f`` restricts nothing: the whole corpus is counted."""
+    return f is None or f.is_empty()
+
+
+def _counting(f: Filters | None, *columns: Any) -> Select:
+    """``base_select(*columns, current=False)``; for the whole corpus FROM recommendation
+    alone: each recommendation has one review and each review one state (non-null foreign
+    keys), so the joins that filters need only cost two look-ups per row there."""
+    if _whole(f):
+        return select(*columns).select_from(Recommendation)
+    return base_select(*columns, current=False)
+
+
 def _by_cycle_and_response(session: Session, f: Filters | None) -> pd.DataFrame:
     """Columns: cycle, response, status, count — one pass for two charts."""
+    columns = ["cycle", "response", "status", "count"]
+    if _whole(f):
+        # Grouped by review on the covering index ix_recommendation_review_status in its
+        # order (no join, no sort; PostgreSQL reads the index, not the table with its
+        # texts), the reviews' cycles put in from their few rows.
+        keys = (Recommendation.review_id, Recommendation.response, Recommendation.current_status)
+        rows = session.execute(select(*keys, func.count()).group_by(*keys)).all()
+        cycles: dict[int, int] = dict(session.execute(select(Review.id, Review.cycle)).all())
+        df = pd.DataFrame(
+            [(cycles[r], response, s or NOT_ASSESSED, n) for r, response, s, n in rows],
+            columns=columns,
+        )
+        return df.groupby(columns[:3], as_index=False, dropna=False, sort=False)["count"].sum()
     stmt = apply_filters(
         base_select(
             Review.cycle, Recommendation.response, status_expr(f), func.count(), current=False
         ),
         f,
     ).group_by(Review.cycle, Recommendation.response, status_expr(f))
-    return pd.DataFrame(
-        session.execute(stmt).all(), columns=["cycle", "response", "status", "count"]
-    )
+    return pd.DataFrame(session.execute(stmt).all(), columns=columns)
 
 
 def _cycles(cycle_response: pd.DataFrame) -> pd.DataFrame:
@@ -202,9 +228,9 @@ def implementation_by_response(session: Session, f: Filters | None = None) -> pd
 
 def status_by_theme(session: Session, f: Filters | None = None) -> pd.DataFrame:
     """Columns: theme ("" = no theme), status, count; themes in alphabetical order."""
-    stmt = base_select(
-        THEME_LINK.c.theme_id, status_expr(f), func.count(), current=False
-    ).outerjoin(THEME_LINK, _theme_link(f))
+    stmt = _counting(f, THEME_LINK.c.theme_id, status_expr(f), func.count()).outerjoin(
+        THEME_LINK, _theme_link(f)
+    )
     stmt = apply_filters(stmt, f).group_by(THEME_LINK.c.theme_id, status_expr(f))
     rows = session.execute(stmt).all()
     names = _names(session, select(Theme.id, Theme.name), {r[0] for r in rows})
@@ -257,7 +283,7 @@ def _by_state(session: Session, f: Filters | None) -> pd.DataFrame:
     # inner join let SQLite walk the link table by state and read the recommendations at
     # random (0.5 s more on the full corpus); this way they are read in their order.
     stmt = apply_filters(
-        base_select(STATE_LINK.c.state_id, status, func.count(), current=False).outerjoin(
+        _counting(f, STATE_LINK.c.state_id, status, func.count()).outerjoin(
             STATE_LINK, _state_link(f)
         ),
         f,
@@ -293,9 +319,7 @@ def _duplicates(session: Session, f: Filters | None) -> pd.DataFrame:
     group = LINKED_STATE.regional_group
     stmt = (
         join_as_of(
-            base_select(
-                group, status, func.count() - func.count(distinct(Recommendation.id)), current=False
-            ),
+            _counting(f, group, status, func.count() - func.count(distinct(Recommendation.id))),
             f,
         )
         .join(STATE_LINK, _state_link(f))
