@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -92,27 +92,32 @@ def day_changes(*where: ColumnElement[bool]) -> Select:
 def counted_changes(session: Session, *where: ColumnElement[bool]) -> list[DayChanges]:
     """The changes per day of the counting assessments meeting ``where``, counted from the
     assessments: [(day, {status: change}, recommendations first assessed that day)]."""
-    return [
-        (day, dict(zip(ASSESSED_STATUSES, map(int, deltas), strict=True)), int(first))
-        for day, first, *deltas in session.execute(day_changes(*where))
-    ]
+    return _as_changes(session.execute(day_changes(*where)))
 
 
 def kept_changes(session: Session) -> list[DayChanges]:
     """The changes per day of the whole corpus, read from ``status_day``: what
-    ``counted_changes(session)`` counts, by day."""
-    out: list[DayChanges] = []
+    ``counted_changes(session)`` counts, by day. Summed into one row per day in the
+    database, in the primary key's order (a quarter of the rows to read)."""
+
+    def change_of(status: str) -> ColumnElement[int]:
+        return func.sum(case((StatusDay.status == status, StatusDay.change), else_=0))
+
     rows = session.execute(
-        select(StatusDay.day, StatusDay.status, StatusDay.change).order_by(StatusDay.day)
+        select(StatusDay.day, change_of(FIRST), *map(change_of, ASSESSED_STATUSES))
+        .group_by(StatusDay.day)
+        .order_by(StatusDay.day)
     )
-    for day, status, change in rows:
-        if not out or out[-1][0] != day:
-            out.append((day, dict.fromkeys(ASSESSED_STATUSES, 0), 0))
-        if status == FIRST:
-            out[-1] = (day, out[-1][1], int(change))
-        elif status in out[-1][1]:
-            out[-1][1][status] = int(change)
-    return out
+    return _as_changes(rows)
+
+
+def _as_changes(rows: Iterable[Sequence[Any]]) -> list[DayChanges]:
+    """Rows (day, first assessed, one change per status of ASSESSED_STATUSES) as
+    DayChanges."""
+    return [
+        (day, dict(zip(ASSESSED_STATUSES, map(int, deltas), strict=True)), int(first))
+        for day, first, *deltas in rows
+    ]
 
 
 def keep_status_days(session: Session, recommendation_ids: Sequence[int] | None) -> None:
