@@ -245,7 +245,7 @@ def test_migration_0009_downgrades_and_fills_the_latest_of_each_type_again(
 
 
 def test_migration_0010_downgrades_and_fills_the_status_days_again(empty_url: str) -> None:
-    """0010 goes down (its table gone) and up again, filled as before."""
+    """0010 goes down (its table and index gone) and up again, filled as before."""
     engine = db.get_engine(empty_url)
     cfg = schema._config()
     with engine.begin() as conn:
@@ -259,6 +259,8 @@ def test_migration_0010_downgrades_and_fills_the_status_days_again(empty_url: st
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0009")
     assert "status_day" not in sa_inspect(engine).get_table_names()
+    indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
+    assert "ix_recommendation_id_status" not in indexes
     schema.upgrade(engine)
     assert schema.is_up_to_date(engine)
     assert _derived(engine) == migrated

@@ -384,7 +384,7 @@ def test_the_whole_corpus_is_counted_from_the_recommendations_alone(sample_sessi
     recommendation has one of each: two look-ups per row for nothing), and the status over
     time reads the kept changes per day, not the assessments."""
     plan = _plans(sample_session, progress.current_breakdowns, None)
-    assert not any(p.startswith("SEARCH review") or p.startswith("SEARCH sur") for p in plan)
+    assert not any(p.startswith(("SEARCH review", "SEARCH sur")) for p in plan), plan
     plan = _plans(sample_session, progress.status_over_time, None)
     assert not any("assessment" in p for p in plan), plan
     assert any("status_day" in p for p in plan), plan

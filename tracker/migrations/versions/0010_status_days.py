@@ -9,7 +9,12 @@ status "" counting the recommendations first assessed that day (always present: 
 a point of the history). ``tracker.status_days.keep_status_days`` keeps it from
 ``refresh_current_status``.
 
-The upgrade fills it from the assessments with SQL written here (frozen: ``sa.table``
+It also adds ``ix_recommendation_id_status (id, current_status)``: the whole corpus'
+counts by recommending state and theme join the link tables by id, and PostgreSQL read the
+whole recommendation table with its texts for that (1.3 GB at a million recommendations;
+4.2 s → 2.3 s under load). SQLite's indexes carry the rowid: there it only saves pages.
+
+The upgrade fills ``status_day`` from the assessments with SQL written here (frozen: ``sa.table``
 definitions of this file, never ``tracker.models``); a counting assessment is not a
 retraction, not retracted, not private, not a draft. tests/test_migrations.py checks that
 the result equals what today's refresh keeps.
@@ -30,6 +35,7 @@ branch_labels = None
 depends_on = None
 
 FIRST = ""  # the row counting first assessments
+INDEX = "ix_recommendation_id_status"
 
 assessment = sa.table(
     "assessment",
@@ -53,9 +59,11 @@ def upgrade() -> None:
     )
     assert status_day is not None
     _fill(op.get_bind(), status_day)
+    op.create_index(INDEX, "recommendation", ["id", "current_status"])
 
 
 def downgrade() -> None:
+    op.drop_index(INDEX, table_name="recommendation")
     op.drop_table("status_day")
 
 
