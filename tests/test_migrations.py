@@ -220,47 +220,46 @@ def test_no_migration_runs_the_applications_code() -> None:
     assert offenders == []
 
 
+def _down_from_a_filled_database(empty_url: str, revision: str) -> tuple[Engine, tuple]:
+    """A database made at 0001 with histories, upgraded, then downgraded to ``revision``:
+    the engine and what the upgrade had derived."""
+    engine = db.get_engine(empty_url)
+    cfg = schema._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        _fill_at_0001(conn)
+    schema.upgrade(engine)
+    migrated = _derived(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    return engine, migrated
+
+
+def _up_again(engine: Engine, migrated: tuple) -> None:
+    schema.upgrade(engine)
+    assert schema.is_up_to_date(engine)
+    assert _derived(engine) == migrated
+
+
 def test_migration_0009_downgrades_and_fills_the_latest_of_each_type_again(
     empty_url: str,
 ) -> None:
     """0009 goes down (the column and its index gone) and up again, filled as before."""
-    engine = db.get_engine(empty_url)
-    cfg = schema._config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-        _fill_at_0001(conn)
-    schema.upgrade(engine)
-    migrated = _derived(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+    engine, migrated = _down_from_a_filled_database(empty_url, "0008")
     columns = {c["name"] for c in sa_inspect(engine).get_columns("assessment")}
     indexes = {i["name"] for i in sa_inspect(engine).get_indexes("assessment")}
     assert "latest_of_type" not in columns
     assert "ix_assessment_latest_of_type" not in indexes
-    schema.upgrade(engine)
-    assert schema.is_up_to_date(engine)
-    assert _derived(engine) == migrated
+    _up_again(engine, migrated)
 
 
 def test_migration_0010_downgrades_and_fills_the_status_days_again(empty_url: str) -> None:
     """0010 goes down (its table and index gone) and up again, filled as before."""
-    engine = db.get_engine(empty_url)
-    cfg = schema._config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-        _fill_at_0001(conn)
-    schema.upgrade(engine)
-    migrated = _derived(engine)
+    engine, migrated = _down_from_a_filled_database(empty_url, "0009")
     assert migrated[2]
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0009")
     assert "status_day" not in sa_inspect(engine).get_table_names()
     indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
     assert "ix_recommendation_id_status" not in indexes
-    schema.upgrade(engine)
-    assert schema.is_up_to_date(engine)
-    assert _derived(engine) == migrated
+    _up_again(engine, migrated)
