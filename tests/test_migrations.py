@@ -19,7 +19,7 @@ from sqlalchemy import inspect as sa_inspect
 from tests.conftest import _pg_admin
 from tracker import db, schema
 from tracker.assessments import refresh_current_status
-from tracker.models import Assessment, Base, Recommendation
+from tracker.models import Assessment, Base, Recommendation, StatusDay
 
 
 def test_migrated_schema_matches_the_models(engine) -> None:
@@ -141,7 +141,7 @@ def _fill_at_0001(conn: Connection) -> int:
     return retractions
 
 
-def _derived(engine: Engine) -> tuple[list[tuple], list[tuple]]:
+def _derived(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
     with engine.connect() as conn:
         recs = conn.execute(
             select(
@@ -158,7 +158,12 @@ def _derived(engine: Engine) -> tuple[list[tuple], list[tuple]]:
                 Assessment.id
             )
         ).all()
-    return [tuple(r) for r in recs], [tuple(r) for r in kept]
+        days = conn.execute(
+            select(StatusDay.day, StatusDay.status, StatusDay.change).order_by(
+                StatusDay.day, StatusDay.status
+            )
+        ).all()
+    return [tuple(r) for r in recs], [tuple(r) for r in kept], [tuple(r) for r in days]
 
 
 def test_a_database_made_at_0001_upgrades_to_what_the_refresh_computes(empty_url: str) -> None:
@@ -174,13 +179,14 @@ def test_a_database_made_at_0001_upgrades_to_what_the_refresh_computes(empty_url
     schema.upgrade(engine)
     assert schema.is_up_to_date(engine)
     migrated = _derived(engine)
-    recs, kept = migrated
+    recs, kept, days = migrated
     assert any(r[2] is not None for r in recs)  # current statuses
     assert any(r[4] is not None for r in recs)  # regressed
     assert any(r[5] for r in recs)  # contested
     assert any(p is not None for _i, p, _l in kept)  # previous statuses
     assert any(latest for _i, _p, latest in kept)  # each source type's latest (0009)
     assert not all(latest for _i, _p, latest in kept)
+    assert {status for _d, status, _n in days} > {""}  # the status changes per day (0010)
     with db.session_scope(engine) as s:  # today's refresh, from scratch
         s.execute(
             update(Recommendation).values(
@@ -214,10 +220,9 @@ def test_no_migration_runs_the_applications_code() -> None:
     assert offenders == []
 
 
-def test_migration_0009_downgrades_and_fills_the_latest_of_each_type_again(
-    empty_url: str,
-) -> None:
-    """0009 goes down (the column and its index gone) and up again, filled as before."""
+def _down_from_a_filled_database(empty_url: str, revision: str) -> tuple[Engine, tuple]:
+    """A database made at 0001 with histories, upgraded, then downgraded to ``revision``:
+    the engine and what the upgrade had derived."""
     engine = db.get_engine(empty_url)
     cfg = schema._config()
     with engine.begin() as conn:
@@ -228,11 +233,33 @@ def test_migration_0009_downgrades_and_fills_the_latest_of_each_type_again(
     migrated = _derived(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, revision)
+    return engine, migrated
+
+
+def _up_again(engine: Engine, migrated: tuple) -> None:
+    schema.upgrade(engine)
+    assert schema.is_up_to_date(engine)
+    assert _derived(engine) == migrated
+
+
+def test_migration_0009_downgrades_and_fills_the_latest_of_each_type_again(
+    empty_url: str,
+) -> None:
+    """0009 goes down (the column and its index gone) and up again, filled as before."""
+    engine, migrated = _down_from_a_filled_database(empty_url, "0008")
     columns = {c["name"] for c in sa_inspect(engine).get_columns("assessment")}
     indexes = {i["name"] for i in sa_inspect(engine).get_indexes("assessment")}
     assert "latest_of_type" not in columns
     assert "ix_assessment_latest_of_type" not in indexes
-    schema.upgrade(engine)
-    assert schema.is_up_to_date(engine)
-    assert _derived(engine) == migrated
+    _up_again(engine, migrated)
+
+
+def test_migration_0010_downgrades_and_fills_the_status_days_again(empty_url: str) -> None:
+    """0010 goes down (its table and index gone) and up again, filled as before."""
+    engine, migrated = _down_from_a_filled_database(empty_url, "0009")
+    assert migrated[2]
+    assert "status_day" not in sa_inspect(engine).get_table_names()
+    indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
+    assert "ix_recommendation_id_status" not in indexes
+    _up_again(engine, migrated)

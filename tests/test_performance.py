@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tracker import evidence, flags, link_text, linking, progress, queries
 from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
-from tracker.models import Assessment, PlannedAction, Recommendation
+from tracker.models import Assessment, PlannedAction, Recommendation, StatusDay
 from tracker.queries import has_sample
 from tracker.vocab import STATUS_RANK, SourceType, status_label
 
@@ -293,6 +293,14 @@ def _kept(session: Session) -> dict[object, tuple]:
         select(Assessment.id, Assessment.previous_status, Assessment.latest_of_type)
     ):
         kept[f"assessment {a_id}"] = (before, latest)
+    # The whole corpus' status changes per day (migration 0010).
+    kept["status_day"] = tuple(
+        session.execute(
+            select(StatusDay.day, StatusDay.status, StatusDay.change).order_by(
+                StatusDay.day, StatusDay.status
+            )
+        )
+    )
     return kept
 
 

@@ -379,6 +379,17 @@ def test_one_country_reads_its_own_rows_and_everything_reads_in_order(sample_ses
     assert not any("ix_recommendation_theme_theme_id" in p for p in plan), plan
 
 
+def test_the_whole_corpus_is_counted_from_the_recommendations_alone(sample_session) -> None:
+    """Without a filter no count joins the reviews or states under review (every
+    recommendation has one of each: two look-ups per row for nothing), and the status over
+    time reads the kept changes per day, not the assessments."""
+    plan = _plans(sample_session, progress.current_breakdowns, None)
+    assert not any(p.startswith(("SEARCH review", "SEARCH sur")) for p in plan), plan
+    plan = _plans(sample_session, progress.status_over_time, None)
+    assert not any("assessment" in p for p in plan), plan
+    assert any("status_day" in p for p in plan), plan
+
+
 def test_the_progress_page_under_a_theme_filter(sample_url) -> None:
     """Under a theme filter the bars by theme show the themes asked for (as a recommending
     state filter picks the states shown); the by-theme query once failed to compile then."""

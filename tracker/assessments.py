@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Select,
     SQLColumnExpression,
     Update,
@@ -30,7 +29,6 @@ from sqlalchemy import (
     select,
     text,
     true,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -40,6 +38,8 @@ from tracker.errors import ValidationError
 from tracker.i18n import _
 from tracker.models import HISTORY_ORDER, Assessment, Meta, Recommendation, valid_id
 from tracker.safe_output import UrlError, check_url, entry_text
+from tracker.status_days import hidden_ids as hidden_ids  # (moved there; still found here)
+from tracker.status_days import keep_status_days
 from tracker.vocab import (
     STATUS_RANK,
     Confidence,
@@ -455,15 +455,6 @@ def effective(
     return conditions
 
 
-def hidden_ids() -> CompoundSelect:
-    """SELECT of the ids of the private assessments and drafts (the public figures leave
-    them out): two look-ups of the partial indexes of migration 0007, no table scan."""
-    return union_all(
-        select(Assessment.id).where(Assessment.is_private.is_(True)),
-        select(Assessment.id).where(Assessment.is_draft.is_(True)),
-    )
-
-
 def days_before(session: Session, day: SQLColumnExpression[Any], days: int) -> ColumnElement[Any]:
     """SQL: the date ``days`` days before ``day``."""
     if session.get_bind().dialect.name == "sqlite":
@@ -484,7 +475,8 @@ def refresh_current_status(
       :data:`CONTESTED_MONTHS` of the most recent one, give different ranked statuses;
     * each counting assessment's ``previous_status`` (the status history by day) and
       ``latest_of_type`` (its source type's latest public view: the Progress page's "by
-      source type").
+      source type");
+    * the whole corpus' status changes per day, in ``status_day`` (tracker.status_days).
 
     Every write that adds, retracts, removes or restores assessments calls this; nothing
     else writes these columns (pages and counts read them instead of the histories)."""
@@ -501,6 +493,7 @@ def refresh_current_status(
     else:
         for start in range(0, len(ids), REFRESH_CHUNK):
             _refresh(session, ids[start : start + REFRESH_CHUNK])
+    keep_status_days(session, ids)  # the status history by day (after previous_status)
     session.expire_all()
 
 

@@ -40,13 +40,13 @@ import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import db
-from tracker.assessments import hidden_ids
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import (
@@ -60,11 +60,11 @@ from tracker.models import (
 )
 from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
 from tracker.states import shown_name
-from tracker.vocab import REGIONAL_GROUPS, STATUS_ORDER, Status
+from tracker.status_days import ASSESSED_STATUSES, DayChanges, counted_changes, kept_changes
+from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Status
 
 OTHER = "__other__"  # the key of the "other" bucket made by top_categories
 MAX_TIME_POINTS = 48  # more dates than this are summarised by month, quarter or year
-ASSESSED_STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 # The link tables under their own names, so that apply_filters' EXISTS subqueries on
 # recommendation_theme / recommendation_state stay apart from the rows counted here (with the
 # same table, SQLAlchemy correlated them: a theme filter failed to compile). Which links
@@ -165,17 +165,42 @@ def _sum_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
 
 
+def _whole(f: Filters | None) -> bool:
+    """True when ``f`` restricts nothing: the whole corpus is counted."""
+    return f is None or f.is_empty()
+
+
+def _counting(f: Filters | None, *columns: Any) -> Select:
+    """``base_select(*columns, current=False)``; for the whole corpus FROM recommendation
+    alone: each recommendation has one review and each review one state (non-null foreign
+    keys), so the joins that filters need only cost two look-ups per row there."""
+    if _whole(f):
+        return select(*columns).select_from(Recommendation)
+    return base_select(*columns, current=False)
+
+
 def _by_cycle_and_response(session: Session, f: Filters | None) -> pd.DataFrame:
     """Columns: cycle, response, status, count — one pass for two charts."""
+    columns = ["cycle", "response", "status", "count"]
+    if _whole(f):
+        # Grouped by review on the covering index ix_recommendation_review_status in its
+        # order (no join, no sort; PostgreSQL reads the index, not the table with its
+        # texts), the reviews' cycles put in from their few rows.
+        keys = (Recommendation.review_id, Recommendation.response, Recommendation.current_status)
+        rows = session.execute(select(*keys, func.count()).group_by(*keys)).all()
+        cycles: dict[int, int] = dict(session.execute(select(Review.id, Review.cycle)).all())
+        df = pd.DataFrame(
+            [(cycles[r], response, s or NOT_ASSESSED, n) for r, response, s, n in rows],
+            columns=columns,
+        )
+        return df.groupby(columns[:3], as_index=False, dropna=False, sort=False)["count"].sum()
     stmt = apply_filters(
         base_select(
             Review.cycle, Recommendation.response, status_expr(f), func.count(), current=False
         ),
         f,
     ).group_by(Review.cycle, Recommendation.response, status_expr(f))
-    return pd.DataFrame(
-        session.execute(stmt).all(), columns=["cycle", "response", "status", "count"]
-    )
+    return pd.DataFrame(session.execute(stmt).all(), columns=columns)
 
 
 def _cycles(cycle_response: pd.DataFrame) -> pd.DataFrame:
@@ -203,9 +228,9 @@ def implementation_by_response(session: Session, f: Filters | None = None) -> pd
 
 def status_by_theme(session: Session, f: Filters | None = None) -> pd.DataFrame:
     """Columns: theme ("" = no theme), status, count; themes in alphabetical order."""
-    stmt = base_select(
-        THEME_LINK.c.theme_id, status_expr(f), func.count(), current=False
-    ).outerjoin(THEME_LINK, _theme_link(f))
+    stmt = _counting(f, THEME_LINK.c.theme_id, status_expr(f), func.count()).outerjoin(
+        THEME_LINK, _theme_link(f)
+    )
     stmt = apply_filters(stmt, f).group_by(THEME_LINK.c.theme_id, status_expr(f))
     rows = session.execute(stmt).all()
     names = _names(session, select(Theme.id, Theme.name), {r[0] for r in rows})
@@ -258,7 +283,7 @@ def _by_state(session: Session, f: Filters | None) -> pd.DataFrame:
     # inner join let SQLite walk the link table by state and read the recommendations at
     # random (0.5 s more on the full corpus); this way they are read in their order.
     stmt = apply_filters(
-        base_select(STATE_LINK.c.state_id, status, func.count(), current=False).outerjoin(
+        _counting(f, STATE_LINK.c.state_id, status, func.count()).outerjoin(
             STATE_LINK, _state_link(f)
         ),
         f,
@@ -294,9 +319,7 @@ def _duplicates(session: Session, f: Filters | None) -> pd.DataFrame:
     group = LINKED_STATE.regional_group
     stmt = (
         join_as_of(
-            base_select(
-                group, status, func.count() - func.count(distinct(Recommendation.id)), current=False
-            ),
+            _counting(f, group, status, func.count() - func.count(distinct(Recommendation.id))),
             f,
         )
         .join(STATE_LINK, _state_link(f))
@@ -428,50 +451,16 @@ def _sort_key(col: pd.Series) -> pd.Series:
     return col.map(lambda v: v.casefold() if isinstance(v, str) else v)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """SQL: how many rows of the group meet ``condition`` (SQLite and PostgreSQL alike)."""
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _status_changes(
-    session: Session, f: Filters | None
-) -> list[tuple[dt.date, dict[str, int], int]]:
-    """The assessment history as changes per day, counted in the database.
-
-    Each assessment that counts (not retracted, not a retraction) of a filtered
-    recommendation adds one to its status on its day and takes one from its
-    ``previous_status`` (the status of the recommendation's counting assessment before it,
-    in the order of the current status: date, entry time, id; kept by
-    tracker.assessments.refresh_current_status); a first assessment adds one to "assessed".
-    Summing the changes up to a day gives each recommendation's latest status by then (of
-    several on one day the last wins: the day's changes cancel out to it).
-
-    Read from the covering index ix_assessment_history in date order: no window function,
-    no sort, no table access (0.26 s on the 520,000 assessments of the benchmark corpus; the
-    window function it replaces took 1.1 s). Returns
+def _status_changes(session: Session, f: Filters | None) -> list[DayChanges]:
+    """The assessment history of the recommendations of ``f`` as changes per day
+    (tracker.status_days): for the whole corpus the kept totals (a few thousand rows
+    instead of every assessment), else counted from the covering index
+    ix_assessment_history in date order (0.26 s on the 520,000 assessments of the benchmark
+    corpus; the window function it replaced took 1.1 s). Returns
     [(day, {status: change}, recommendations first assessed that day)], by day."""
-    retracted = select(Assessment.retracts_id).where(Assessment.retracts_id.is_not(None))
-    retractions = select(Assessment.id).where(Assessment.retracts_id.is_not(None))
-    # Private assessments and drafts do not count (tracker.evidence): the same index-only
-    # tests, on the partial indexes of the few private and draft ones (migration 0007).
-    changes = [
-        _count_if(Assessment.status == s) - _count_if(Assessment.previous_status == s)
-        for s in ASSESSED_STATUSES
-    ]
-    rows = session.execute(
-        select(Assessment.assessed_on, _count_if(Assessment.previous_status.is_(None)), *changes)
-        # Two index-only tests (the partial retraction index), not "retracts_id IS NULL",
-        # which would read the table.
-        .where(Assessment.id.not_in(retracted), Assessment.id.not_in(retractions))
-        .where(Assessment.id.not_in(hidden_ids()))
-        .where(matches(Assessment.recommendation_id, f))
-        .group_by(Assessment.assessed_on)
-        .order_by(Assessment.assessed_on)
-    ).all()
-    return [
-        (day, dict(zip(ASSESSED_STATUSES, map(int, deltas), strict=True)), int(first))
-        for day, first, *deltas in rows
-    ]
+    if f is None or f.is_empty():
+        return kept_changes(session)
+    return counted_changes(session, matches(Assessment.recommendation_id, f))
 
 
 def _time_grid(dates: list[dt.date], max_points: int) -> list[dt.date]:
