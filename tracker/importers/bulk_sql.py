@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain, islice
 from typing import Any, cast
 
 from sqlalchemy import Connection, Date, DateTime, Table, insert, select, text
@@ -34,65 +35,90 @@ def table_of(model: Any) -> Table:
 
 # nothing over an executemany, which psycopg pipelines).
 COPY_MIN_ROWS = 1000
+# Rows converted and handed to the driver at a time: a bulk insert's parameters are never
+# all held at once (60,000 recommendations' tuples and their transposition took 25 MB).
+BATCH_ROWS = 5000
 
 
 def insert_many(
     conn: Connection, table: Table, columns: list[str], values: Iterable[tuple[Any, ...]]
 ) -> None:
     """INSERT ``values`` (tuples of values for ``columns``; a generator is best: its rows
-    are not held twice) with one ``executemany`` handed straight to the driver:
-    SQLAlchemy's per-row parameter handling would cost as much as the database's own work.
-    Its bind processors (booleans on SQLite, ...) are applied per column, as it would."""
-    rows = values if isinstance(values, list) else list(values)
-    del values
-    if not rows:
-        return
+    are taken :data:`BATCH_ROWS` at a time, never all held as parameters) with
+    ``executemany`` handed straight to the driver: SQLAlchemy's per-row parameter handling
+    would cost as much as the database's own work. Its bind processors (booleans on SQLite,
+    ...) are applied per column, as it would. On PostgreSQL, from :data:`COPY_MIN_ROWS`
+    rows, one ``COPY`` of them all."""
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
     if compiled.positional:
         order = [compiled.binds[name].key for name in compiled.positiontup or ()]
     else:
         order = list(columns)
     at = [columns.index(k) for k in order]
-    if at != list(range(len(columns))):
-        rows = [tuple(r[i] for i in at) for r in rows]
     convert = [_converter(conn, table.c[k].type) for k in order]
-    if any(convert):
-        # Column by column (a transposition is cheap); each distinct value converted once.
-        cols = list(zip(*rows, strict=True))
-        del rows
-        for i, fn in enumerate(convert):
-            if fn is not None:
-                cols[i] = _convert_column(fn, cols[i])
-        rows = list(zip(*cols, strict=True))
-        del cols
-    if (
-        len(rows) >= COPY_MIN_ROWS
-        and conn.dialect.name == "postgresql"
-        and copy_rows(conn, table, order, rows)
-    ):
+    batches = _batches(values, None if at == list(range(len(columns))) else at, convert)
+    first = next(batches, None)
+    if first is None:
         return
-    params: list[Any] = (
-        rows if compiled.positional else [dict(zip(order, r, strict=True)) for r in rows]
+    if len(first) >= COPY_MIN_ROWS and copy_rows(conn, table, order, chain([first], batches)):
+        return
+    for batch in chain([first], batches):
+        params: list[Any] = (
+            batch if compiled.positional else [dict(zip(order, r, strict=True)) for r in batch]
+        )
+        conn.exec_driver_sql(compiled.string, params)
+
+
+def _batches(
+    values: Iterable[tuple[Any, ...]],
+    at: list[int] | None,
+    convert: list[Callable[[Any], Any] | None],
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``values`` in lists of :data:`BATCH_ROWS` rows, each row's values put in the order
+    ``at`` (None: as they are) and converted by ``convert`` (per column)."""
+    it = iter(values)
+    while batch := list(islice(it, BATCH_ROWS)):
+        if at is not None:
+            batch = [tuple(r[i] for i in at) for r in batch]
+        if any(convert):
+            # Column by column (a transposition is cheap); each distinct value converted once.
+            cols = list(zip(*batch, strict=True))
+            for i, fn in enumerate(convert):
+                if fn is not None:
+                    cols[i] = _convert_column(fn, cols[i])
+            batch = list(zip(*cols, strict=True))
+            del cols
+        yield batch
+
+
+def can_copy(conn: Connection) -> bool:
+    """True when ``conn`` is PostgreSQL through psycopg 3, which :func:`copy_rows` needs."""
+    raw = conn.connection.driver_connection
+    return (
+        conn.dialect.name == "postgresql"
+        and conn.dialect.driver == "psycopg"
+        and raw is not None
+        and hasattr(raw, "cursor")
     )
-    conn.exec_driver_sql(compiled.string, params)
 
 
 def copy_rows(
-    conn: Connection, table: Table, columns: list[str], rows: list[tuple[Any, ...]]
+    conn: Connection, table: Table, columns: list[str], batches: Iterable[list[tuple[Any, ...]]]
 ) -> bool:
     """PostgreSQL through psycopg 3: the rows sent with ``COPY ... FROM STDIN`` on the
     transaction's own connection (one stream instead of a round of INSERTs; the identity
-    columns' defaults and the triggers run as for an INSERT). False when the driver is not
-    psycopg 3, for the caller to INSERT."""
-    raw = conn.connection.driver_connection
-    if raw is None or conn.dialect.driver != "psycopg" or not hasattr(raw, "cursor"):
+    columns' defaults and the triggers run as for an INSERT). False, with nothing read from
+    ``batches``, when the driver is not psycopg 3 (:func:`can_copy`): the caller INSERTs."""
+    if not can_copy(conn):
         return False
+    raw = cast(Any, conn.connection.driver_connection)
     quote = conn.dialect.identifier_preparer
     names = ", ".join(quote.quote(c) for c in columns)
     sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
     with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for batch in batches:
+            for row in batch:
+                copy.write_row(row)
     return True
 
 
