@@ -114,3 +114,25 @@ def test_an_invalid_byte_far_into_the_file_is_named_by_its_place(
         f"the file says it is UTF-8 with BOM text but byte {len(data) - 10 - 3} is not "
         "(invalid start byte)"
     )
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 20])
+def test_control_characters_late_in_a_streamed_csv_are_removed_and_named(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows of the pieces before the first control character skip the per-row check: the
+    row holding one, far into the file, is still cleaned and named."""
+    monkeypatch.setattr(encodings_module, "TEXT_CHUNK", chunk)
+    rows = _rows(60)
+    rows[50][3] = "Adopt\x00 a plan\x07 now"
+    rows[55][9] = "Justice\x7f"
+    report = read_file(ImportSource("late.csv", csv_bytes(UPR_INFO_HEADER, rows)))
+    removed = "control characters removed (invisible, they cannot be printed); the row is"
+    assert [str(p).split(":", 3)[:3] for p in report.problems if removed in p.message] == [
+        ["late.csv", "52", " Recommendation"],
+        ["late.csv", "57", " Issue"],
+    ]
+    texts = {p.row: p.rec.text for p in report.parsed}
+    assert texts[52] == "Adopt a plan now"
+    assert report.parsed[55].rec.themes == ["Justice"]
+    assert not any("\x00" in t or "\x07" in t for t in texts.values())

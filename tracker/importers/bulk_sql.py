@@ -14,7 +14,7 @@ Used by :mod:`tracker.importers.plan_write` only; knows nothing of the identity 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any, cast
@@ -175,3 +175,75 @@ def deferred_fts_trigger(session: Session) -> Iterator[Callable[[Any], None]]:
 
     yield index_rows
     conn.exec_driver_sql(trigger_sql)  # not on an error: the rollback restores it then
+
+
+# New recommendations from which a bulk insert into empty tables builds their secondary
+# indexes after the rows rather than row by row.
+DEFER_INDEXES_MIN_ROWS = 5000
+
+
+@contextmanager
+def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """For a bulk insert into ``tables`` while they are empty (the first import of a
+    database): their secondary indexes, and on PostgreSQL their foreign keys, are dropped
+    for the insert and created again after it, inside the caller's transaction (a rollback
+    restores them as they were). An index built over rows sorted once costs less than one
+    kept up to date row by row, and a foreign key added to a filled table is checked by one
+    join instead of one look-up per row (PostgreSQL: two per link row).
+
+    Kept: the primary keys and unique constraints (the identity rule relies on them while
+    the rows arrive), and PostgreSQL's full-text GIN index, which its pending list already
+    fills in bulk (rebuilding it took longer). On PostgreSQL the dropped objects lock their
+    tables until the commit: the import is alone on an empty database then."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    restore: list[str] = []
+    if dialect == "sqlite":
+        names = [t.name for t in tables]
+        marks = ", ".join(f":t{i}" for i in range(len(names)))
+        found = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({marks}) ORDER BY name"
+            ),
+            {f"t{i}": n for i, n in enumerate(names)},
+        ).all()
+        quote = conn.dialect.identifier_preparer.quote
+        for name, sql in found:
+            conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+            restore.append(sql)
+    elif dialect == "postgresql":
+        restore = _drop_pg_indexes_and_keys(conn, tables)
+    yield
+    for sql in restore:  # not on an error: the rollback restores them then
+        conn.exec_driver_sql(sql)
+
+
+def _drop_pg_indexes_and_keys(conn: Connection, tables: Sequence[Table]) -> list[str]:
+    """Drop the btree indexes that back no constraint and the foreign keys of ``tables``;
+    return the statements that create them again."""
+    quote = conn.dialect.identifier_preparer
+    oids = "ARRAY[" + ", ".join(f"to_regclass('{quote.format_table(t)}')" for t in tables) + "]"
+    indexes = conn.execute(
+        text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
+            f"WHERE x.indrelid = ANY({oids}) AND NOT x.indisprimary AND NOT x.indisunique "
+            "AND am.amname = 'btree' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1"
+        )
+    ).all()
+    keys = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            f"FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY({oids}) ORDER BY 2"
+        )
+    ).all()
+    restore: list[str] = []
+    for table, name, definition in keys:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote.quote(name)}")
+        restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote.quote(name)} {definition}")
+    for name, definition in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {quote.quote(name)}")
+        restore.insert(0, definition)  # the indexes first: the keys' checks may use them
+    return restore

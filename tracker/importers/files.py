@@ -52,7 +52,7 @@ from tracker.importers.sources import (
     Workbook,
     megabytes,
 )
-from tracker.safe_output import FORMULA_START, QUOTE, restore_row
+from tracker.safe_output import FORMULA_START, QUOTE, restore_row, strip_controls
 
 # Delimiters a spreadsheet export may use, in the order preferred on a tie.
 DELIMITERS = (";", ",", "\t", "|")
@@ -225,7 +225,7 @@ def stream_csv(data: bytes, codec: str, delimiter: str, limits: ReadLimits | Non
     written. NotATableError beyond ``limits`` (default: the settings), raised when the
     offending row is read."""
     limits = limits or ReadLimits.from_settings()
-    position = [0]  # bytes decoded so far
+    seen = _Seen()
 
     def pieces() -> Iterator[str]:
         first = True
@@ -233,10 +233,10 @@ def stream_csv(data: bytes, codec: str, delimiter: str, limits: ReadLimits | Non
             if first and piece.startswith("\ufeff"):
                 piece = piece[1:]  # a byte-order mark the codec kept (utf-8 read as such)
             first = False
-            position[0] = end
+            seen.decoded = (end, seen.decoded[1] + len(piece))
             yield piece
 
-    records = _records(pieces(), delimiter, limits, len(data))
+    records = _records(pieces(), delimiter, limits, len(data), seen)
     head: list[Row] = []
     filled = 0
     for record in records:
@@ -246,27 +246,58 @@ def stream_csv(data: bytes, codec: str, delimiter: str, limits: ReadLimits | Non
             if filled >= HEADER_ROWS:
                 break
     size = len(data) or 1
-    return Sheet(None, head, records, lambda: min(position[0] / size, 1.0))
+
+    def done() -> float:
+        # the share of the decoded text read into rows, times the share of bytes decoded
+        end, chars = seen.decoded
+        return min(seen.chars_read / (chars or 1) * end / size, 1.0)
+
+    return Sheet(None, head, records, done, lambda: seen.controls)
 
 
-def _records(pieces: Iterable[str], delimiter: str, limits: ReadLimits, size: int) -> Iterator[Row]:
-    """The records of the text in ``pieces`` (``size``: its length, or more), numbered."""
+class _Seen:
+    """What the pieces of a text read so far hold: a cell protected from spreadsheets
+    (``restore``), a control character (``controls``, by the entry rule:
+    :func:`tracker.safe_output.strip_controls`); and how far the reading is."""
+
+    __slots__ = ("chars_read", "controls", "decoded", "restore")
+
+    def __init__(self) -> None:
+        self.restore = False
+        self.controls = False
+        self.decoded = (0, 0)  # (bytes, characters) decoded so far
+        self.chars_read = 0  # characters of the lines read into rows
+
+
+def _records(
+    pieces: Iterable[str], delimiter: str, limits: ReadLimits, size: int, seen: _Seen | None = None
+) -> Iterator[Row]:
+    """The records of the text in ``pieces`` (``size``: its length, or more), numbered;
+    ``seen`` tells what the pieces read so far hold."""
     check_cells = size > min(limits.max_cell_chars, 64 * MAX_COLUMNS)
     longest = limits.max_cell_chars
     max_rows = limits.max_rows
     # A cell needs restore_row only when an apostrophe precedes a formula character
-    # somewhere: each piece is searched once, before its rows are read (a piece ends after
-    # a line feed, which no such pair crosses), and the rows before the first such piece
-    # skip restore_row (the 61,000-row export has none).
-    restore = [False]
+    # somewhere, and a row strip_row_controls only when a control character is somewhere:
+    # each piece is searched once, before its rows are read (a piece ends after a line
+    # feed, which no such pair crosses), and the rows before the first such piece skip
+    # the per-row work (the 61,000-row export has neither).
+    seen = seen or _Seen()
 
     def searched(source: Iterable[str]) -> Iterator[str]:
         for piece in _aligned(source):
-            if not restore[0] and _PROTECTED_CELL.search(piece) is not None:
-                restore[0] = True
+            if not seen.restore and _PROTECTED_CELL.search(piece) is not None:
+                seen.restore = True
+            if not seen.controls and strip_controls(piece)[1]:
+                seen.controls = True
             yield piece
 
-    reader = csv.reader(_lines(searched(pieces)), delimiter=delimiter, strict=False)
+    def counted(lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            seen.chars_read += len(line)
+            yield line
+
+    reader = csv.reader(counted(_lines(searched(pieces))), delimiter=delimiter, strict=False)
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
@@ -276,7 +307,7 @@ def _records(pieces: Iterable[str], delimiter: str, limits: ReadLimits, size: in
                 len(record) > MAX_COLUMNS or max(map(len, record), default=0) > longest
             ):
                 limits.check_row(number, record)
-            yield number, restore_row(record) if restore[0] else record
+            yield number, restore_row(record) if seen.restore else record
     except csv.Error as exc:
         raise NotATableError(
             _(

@@ -491,8 +491,10 @@ def iter_rows(
 
     ``telling``: indexes of columns that almost every row fills (text, state): a row with
     one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
-    path). With ``header``, every row passes :func:`strip_row_controls`."""
+    path). With ``header``, every row that may hold a control character passes
+    :func:`strip_row_controls`."""
     stream = rows if isinstance(rows, RowStream) else RowStream(rows)
+    controls = stream.may_hold_controls
     n_read = 0
     try:
         for n, (row_no, cells) in enumerate(stream):
@@ -507,7 +509,7 @@ def iter_rows(
                 if is_blank(cells):
                     continue
             n_read += 1
-            if header is not None:
+            if header is not None and controls():
                 cells = strip_row_controls(report, row_no, header, cells)
             yield row_no, cells
     finally:

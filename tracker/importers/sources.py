@@ -109,6 +109,10 @@ Row = tuple[int, list[Any]]  # a spreadsheet row number and the row's cells
 _READ: Row = (0, [])  # in place of a row handed out
 
 
+def _always() -> bool:
+    return True
+
+
 class RowStream:
     """Rows handed out once each, in order, and let go of as they are: a list already read
     (a workbook's rows, JSON records, the first rows of a text file), then, for a text file,
@@ -116,18 +120,23 @@ class RowStream:
     that a CSV's raw rows are never all held at once. ``done()`` is the share of the file
     read so far (for progress reports)."""
 
-    __slots__ = ("_done", "_more", "_rows", "_total")
+    __slots__ = ("_done", "_more", "_rows", "_total", "may_hold_controls")
 
     def __init__(
         self,
         rows: list[Row],
         more: Iterator[Row] | None = None,
         done: Callable[[], float] | None = None,
+        controls: Callable[[], bool] | None = None,
     ) -> None:
         self._rows = rows
         self._more = more
         self._total = len(rows) or 1
         self._done = done
+        # Whether a row handed out so far may hold a control character (the entry rule,
+        # tracker.safe_output.strip_controls): a text file knows it piece by piece; for
+        # the other sources every row is checked.
+        self.may_hold_controls = controls or _always
 
     def __iter__(self) -> Iterator[Row]:
         rows = self._rows
@@ -158,6 +167,7 @@ class Sheet:
     rows: list[Row]
     more: Iterator[Row] | None = field(default=None, repr=False)
     done: Callable[[], float] | None = field(default=None, repr=False)
+    controls: Callable[[], bool] | None = field(default=None, repr=False)
 
     def stream(self, start: int) -> RowStream:
         """The rows from index ``start`` of :attr:`rows` to the end of the sheet, handed
@@ -165,7 +175,7 @@ class Sheet:
         head = self.rows[start:]
         del self.rows[start:]
         more, self.more = self.more, None
-        return RowStream(head, more, self.done)
+        return RowStream(head, more, self.done, self.controls)
 
 
 @dataclass
