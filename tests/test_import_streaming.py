@@ -136,3 +136,44 @@ def test_control_characters_late_in_a_streamed_csv_are_removed_and_named(
     assert texts[52] == "Adopt a plan now"
     assert report.parsed[55].rec.themes == ["Justice"]
     assert not any("\x00" in t or "\x07" in t for t in texts.values())
+
+
+def test_a_file_named_by_path_is_read_again_when_a_review_changed_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes of a file named by its path are let go of once it is read; when a review's
+    session changed before the write lock was taken, the file is read again from its path
+    (and checked against the reviews as they are then)."""
+    import tracker.importers as importers_module
+
+    engine = new_engine(tmp_path)
+    path = tmp_path / "u.csv"
+    path.write_bytes(csv_bytes(UPR_INFO_HEADER, _rows(40)))
+    # as if the reviews had changed while the file was read
+    monkeypatch.setattr(importers_module, "_sessions_before_lock", lambda _s: {("XXX", 1): 1})
+    reads: list[str] = []
+    real = ImportSource.from_path
+
+    def spy(p, limits=None):
+        reads.append(str(p))
+        return real(p, limits)
+
+    monkeypatch.setattr(ImportSource, "from_path", staticmethod(spy))
+    report = run_import(engine, [path])
+    assert reads == [str(path), str(path)]
+    assert (report.ok, report.added) == (True, 40)
+    assert stats(engine)["recommendations"] == 40
+    # a file gone by then is named, and nothing is written
+    path.write_bytes(csv_bytes(UPR_INFO_HEADER, _rows(50)))
+    real_read = importers_module.read_file
+
+    def read_then_delete(*args, **kwargs):
+        got = real_read(*args, **kwargs)
+        path.unlink(missing_ok=True)
+        return got
+
+    monkeypatch.setattr(importers_module, "read_file", read_then_delete)
+    report = run_import(engine, [path])
+    assert report.fatal
+    assert [str(p) for p in report.problems] == [f"{path}: there is no such file"]
+    assert stats(engine)["recommendations"] == 40
