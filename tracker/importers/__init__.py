@@ -144,12 +144,14 @@ def _import_files(
     limits = ReadLimits.from_settings()
     report_progress = _Throttle(progress)
     loaded: list[ImportSource | FileReport] = []
+    paths: dict[int, str | Path] = {}  # index in loaded -> the path its bytes were read from
     for src in sources:
         if isinstance(src, ImportSource):
             loaded.append(src)
             continue
         try:
             loaded.append(ImportSource.from_path(src, limits))
+            paths[len(loaded) - 1] = src
         except NotATableError as exc:
             loaded.append(fatal_report(FileReport(str(src)), str(exc)))
     total_bytes = sum(len(s.data) for s in loaded if isinstance(s, ImportSource)) or 1
@@ -160,7 +162,7 @@ def _import_files(
     ctx = ParseContext(known)
     reports: list[FileReport] = []
     done = 0
-    for item in loaded:
+    for i, item in enumerate(loaded):
         if isinstance(item, FileReport):
             reports.append(item)
             continue
@@ -179,6 +181,11 @@ def _import_files(
             )
         )
         done += len(item.data)
+        if i in paths:
+            # A file named by its path is let go of once read (the plan and the writes do
+            # not hold its bytes too); read again from the path in the rare case below.
+            loaded[i] = ImportSource(item.name, b"")
+            del item
     if not dry_run:
         # Now the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: imports one at a time),
         # so that nobody adds the same recommendations between our plan and our writes.
@@ -187,11 +194,16 @@ def _import_files(
             # A review's session changed while the files were read: read them again, now
             # under the lock (rare; correctness over speed).
             ctx = ParseContext(_review_sessions(session))
-            reports = [
-                r
-                if not isinstance(item, ImportSource)
-                else read_file(
-                    item,
+            for i, item in enumerate(loaded):
+                if not isinstance(item, ImportSource):
+                    continue
+                try:
+                    again = ImportSource.from_path(paths[i], limits) if i in paths else item
+                except NotATableError as exc:  # the file went away meanwhile
+                    reports[i] = fatal_report(FileReport(item.name), str(exc))
+                    continue
+                reports[i] = read_file(
+                    again,
                     fmt,
                     ctx,
                     state=review[0],
@@ -199,8 +211,7 @@ def _import_files(
                     encoding=encoding,
                     limits=limits,
                 )
-                for item, r in zip(loaded, reports, strict=True)
-            ]
+                del again
 
     result = ImportReport(reports, dry_run=dry_run, skip_invalid=skip_invalid)
     if result.fatal:

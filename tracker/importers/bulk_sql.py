@@ -14,8 +14,9 @@ Used by :mod:`tracker.importers.plan_write` only; knows nothing of the identity 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain, islice
 from typing import Any, cast
 
 from sqlalchemy import Connection, Date, DateTime, Table, insert, select, text
@@ -34,65 +35,90 @@ def table_of(model: Any) -> Table:
 
 # nothing over an executemany, which psycopg pipelines).
 COPY_MIN_ROWS = 1000
+# Rows converted and handed to the driver at a time: a bulk insert's parameters are never
+# all held at once (60,000 recommendations' tuples and their transposition took 25 MB).
+BATCH_ROWS = 5000
 
 
 def insert_many(
     conn: Connection, table: Table, columns: list[str], values: Iterable[tuple[Any, ...]]
 ) -> None:
     """INSERT ``values`` (tuples of values for ``columns``; a generator is best: its rows
-    are not held twice) with one ``executemany`` handed straight to the driver:
-    SQLAlchemy's per-row parameter handling would cost as much as the database's own work.
-    Its bind processors (booleans on SQLite, ...) are applied per column, as it would."""
-    rows = values if isinstance(values, list) else list(values)
-    del values
-    if not rows:
-        return
+    are taken :data:`BATCH_ROWS` at a time, never all held as parameters) with
+    ``executemany`` handed straight to the driver: SQLAlchemy's per-row parameter handling
+    would cost as much as the database's own work. Its bind processors (booleans on SQLite,
+    ...) are applied per column, as it would. On PostgreSQL, from :data:`COPY_MIN_ROWS`
+    rows, one ``COPY`` of them all."""
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
     if compiled.positional:
         order = [compiled.binds[name].key for name in compiled.positiontup or ()]
     else:
         order = list(columns)
     at = [columns.index(k) for k in order]
-    if at != list(range(len(columns))):
-        rows = [tuple(r[i] for i in at) for r in rows]
     convert = [_converter(conn, table.c[k].type) for k in order]
-    if any(convert):
-        # Column by column (a transposition is cheap); each distinct value converted once.
-        cols = list(zip(*rows, strict=True))
-        del rows
-        for i, fn in enumerate(convert):
-            if fn is not None:
-                cols[i] = _convert_column(fn, cols[i])
-        rows = list(zip(*cols, strict=True))
-        del cols
-    if (
-        len(rows) >= COPY_MIN_ROWS
-        and conn.dialect.name == "postgresql"
-        and copy_rows(conn, table, order, rows)
-    ):
+    batches = _batches(values, None if at == list(range(len(columns))) else at, convert)
+    first = next(batches, None)
+    if first is None:
         return
-    params: list[Any] = (
-        rows if compiled.positional else [dict(zip(order, r, strict=True)) for r in rows]
+    if len(first) >= COPY_MIN_ROWS and copy_rows(conn, table, order, chain([first], batches)):
+        return
+    for batch in chain([first], batches):
+        params: list[Any] = (
+            batch if compiled.positional else [dict(zip(order, r, strict=True)) for r in batch]
+        )
+        conn.exec_driver_sql(compiled.string, params)
+
+
+def _batches(
+    values: Iterable[tuple[Any, ...]],
+    at: list[int] | None,
+    convert: list[Callable[[Any], Any] | None],
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``values`` in lists of :data:`BATCH_ROWS` rows, each row's values put in the order
+    ``at`` (None: as they are) and converted by ``convert`` (per column)."""
+    it = iter(values)
+    while batch := list(islice(it, BATCH_ROWS)):
+        if at is not None:
+            batch = [tuple(r[i] for i in at) for r in batch]
+        if any(convert):
+            # Column by column (a transposition is cheap); each distinct value converted once.
+            cols = list(zip(*batch, strict=True))
+            for i, fn in enumerate(convert):
+                if fn is not None:
+                    cols[i] = _convert_column(fn, cols[i])
+            batch = list(zip(*cols, strict=True))
+            del cols
+        yield batch
+
+
+def can_copy(conn: Connection) -> bool:
+    """True when ``conn`` is PostgreSQL through psycopg 3, which :func:`copy_rows` needs."""
+    raw = conn.connection.driver_connection
+    return (
+        conn.dialect.name == "postgresql"
+        and conn.dialect.driver == "psycopg"
+        and raw is not None
+        and hasattr(raw, "cursor")
     )
-    conn.exec_driver_sql(compiled.string, params)
 
 
 def copy_rows(
-    conn: Connection, table: Table, columns: list[str], rows: list[tuple[Any, ...]]
+    conn: Connection, table: Table, columns: list[str], batches: Iterable[list[tuple[Any, ...]]]
 ) -> bool:
     """PostgreSQL through psycopg 3: the rows sent with ``COPY ... FROM STDIN`` on the
     transaction's own connection (one stream instead of a round of INSERTs; the identity
-    columns' defaults and the triggers run as for an INSERT). False when the driver is not
-    psycopg 3, for the caller to INSERT."""
-    raw = conn.connection.driver_connection
-    if raw is None or conn.dialect.driver != "psycopg" or not hasattr(raw, "cursor"):
+    columns' defaults and the triggers run as for an INSERT). False, with nothing read from
+    ``batches``, when the driver is not psycopg 3 (:func:`can_copy`): the caller INSERTs."""
+    if not can_copy(conn):
         return False
+    raw = cast(Any, conn.connection.driver_connection)
     quote = conn.dialect.identifier_preparer
     names = ", ".join(quote.quote(c) for c in columns)
     sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
     with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for batch in batches:
+            for row in batch:
+                copy.write_row(row)
     return True
 
 
@@ -149,3 +175,75 @@ def deferred_fts_trigger(session: Session) -> Iterator[Callable[[Any], None]]:
 
     yield index_rows
     conn.exec_driver_sql(trigger_sql)  # not on an error: the rollback restores it then
+
+
+# New recommendations from which a bulk insert into empty tables builds their secondary
+# indexes after the rows rather than row by row.
+DEFER_INDEXES_MIN_ROWS = 5000
+
+
+@contextmanager
+def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """For a bulk insert into ``tables`` while they are empty (the first import of a
+    database): their secondary indexes, and on PostgreSQL their foreign keys, are dropped
+    for the insert and created again after it, inside the caller's transaction (a rollback
+    restores them as they were). An index built over rows sorted once costs less than one
+    kept up to date row by row, and a foreign key added to a filled table is checked by one
+    join instead of one look-up per row (PostgreSQL: two per link row).
+
+    Kept: the primary keys and unique constraints (the identity rule relies on them while
+    the rows arrive), and PostgreSQL's full-text GIN index, which its pending list already
+    fills in bulk (rebuilding it took longer). On PostgreSQL the dropped objects lock their
+    tables until the commit: the import is alone on an empty database then."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    restore: list[str] = []
+    if dialect == "sqlite":
+        names = [t.name for t in tables]
+        marks = ", ".join(f":t{i}" for i in range(len(names)))
+        found = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({marks}) ORDER BY name"
+            ),
+            {f"t{i}": n for i, n in enumerate(names)},
+        ).all()
+        quote = conn.dialect.identifier_preparer.quote
+        for name, sql in found:
+            conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+            restore.append(sql)
+    elif dialect == "postgresql":
+        restore = _drop_pg_indexes_and_keys(conn, tables)
+    yield
+    for sql in restore:  # not on an error: the rollback restores them then
+        conn.exec_driver_sql(sql)
+
+
+def _drop_pg_indexes_and_keys(conn: Connection, tables: Sequence[Table]) -> list[str]:
+    """Drop the btree indexes that back no constraint and the foreign keys of ``tables``;
+    return the statements that create them again."""
+    quote = conn.dialect.identifier_preparer
+    oids = "ARRAY[" + ", ".join(f"to_regclass('{quote.format_table(t)}')" for t in tables) + "]"
+    indexes = conn.execute(
+        text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
+            f"WHERE x.indrelid = ANY({oids}) AND NOT x.indisprimary AND NOT x.indisunique "
+            "AND am.amname = 'btree' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1"
+        )
+    ).all()
+    keys = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            f"FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY({oids}) ORDER BY 2"
+        )
+    ).all()
+    restore: list[str] = []
+    for table, name, definition in keys:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote.quote(name)}")
+        restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote.quote(name)} {definition}")
+    for name, definition in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {quote.quote(name)}")
+        restore.insert(0, definition)  # the indexes first: the keys' checks may use them
+    return restore

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
+from collections.abc import Iterator
 
 from tracker.i18n import _
 from tracker.importers.sources import NotATableError
@@ -26,11 +27,20 @@ _ASCII = bytes(range(128))
 # The encodings read without --encoding (the Windows and Mac spreadsheet defaults).
 GUESSED = ("cp1252", "mac_roman")
 GUESSED_NAMES = frozenset(codecs.lookup(e).name for e in GUESSED)
+TEXT_CHUNK = 1 << 20  # bytes decoded at a time when checking or streaming a text file
 
 
 def decode_as(data: bytes, encoding: str) -> tuple[str, str]:
     """Decode with the encoding the user named (``--encoding``); NotATableError when the
     name is unknown or the bytes are not text in it."""
+    name = check_encoding(data, encoding)
+    return data.decode(name), name
+
+
+def check_encoding(data: bytes, encoding: str) -> str:
+    """The codec of the encoding the user named (``--encoding``), once every byte of
+    ``data`` is checked to read in it (a chunk at a time: no copy of the text is made);
+    NotATableError when the name is unknown or the bytes are not text in it."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
@@ -41,14 +51,47 @@ def decode_as(data: bytes, encoding: str) -> tuple[str, str]:
         ) from None
     if name in ("utf-8", "utf-16") and data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         name = "utf-8-sig" if name == "utf-8" else name
-    try:
-        return data.decode(name), name
-    except UnicodeDecodeError as exc:
+    exc = first_error(data, name)
+    if exc is not None:
         raise NotATableError(
             _("the file is not {name} text: byte {pos} (line {line}) is not ({reason})").format(
                 name=encoding, pos=exc.start, line=_line_of(data, exc.start), reason=exc.reason
             )
-        ) from None
+        )
+    return name
+
+
+def first_error(data: bytes | memoryview, codec: str) -> UnicodeDecodeError | None:
+    """The first place where ``data`` is not text in ``codec`` (its ``start`` counted from
+    the first byte of ``data``), or None. Decoded a chunk at a time and let go of: a 15 MB
+    file is not held a second time as text, at up to four bytes a character."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    size = len(data)
+    view = memoryview(data)
+    for start in range(0, size or 1, TEXT_CHUNK):
+        held = len(decoder.getstate()[0])  # bytes of a character split by the last chunk
+        try:
+            decoder.decode(view[start : start + TEXT_CHUNK], final=start + TEXT_CHUNK >= size)
+        except UnicodeDecodeError as exc:
+            at = start - held
+            return UnicodeDecodeError(
+                exc.encoding, bytes(exc.object), at + exc.start, at + exc.end, exc.reason
+            )
+    return None
+
+
+def iter_text(data: bytes, codec: str) -> Iterator[tuple[int, str]]:
+    """The text of ``data`` in ``codec`` (checked beforehand) a piece of about
+    :data:`TEXT_CHUNK` bytes at a time, each with the bytes read once it is decoded: what a
+    streaming reader holds instead of the whole text."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    size = len(data)
+    view = memoryview(data)
+    for start in range(0, size, TEXT_CHUNK):
+        end = min(start + TEXT_CHUNK, size)
+        piece = decoder.decode(view[start:end], final=end == size)
+        if piece:
+            yield end, piece
 
 
 def _line_of(data: bytes, pos: int) -> int:
@@ -56,7 +99,16 @@ def _line_of(data: bytes, pos: int) -> int:
 
 
 def decode(data: bytes, warnings: list[str] | None = None) -> tuple[str, str]:
-    """Decode a text file; return the text and a label of the encoding found.
+    """Decode a text file; return the text and a label of the encoding found
+    (:func:`find_encoding`)."""
+    codec = find_encoding(data, warnings)
+    return data.decode(codec), codec
+
+
+def find_encoding(data: bytes, warnings: list[str] | None = None) -> str:
+    """The codec a text file is read with (its label: ``utf-8-sig``, ``utf-8``, ``utf-16``,
+    ``cp1252``, ...), every byte checked; UTF-8 and UTF-16 are checked a chunk at a time,
+    without a copy of the text.
 
     A byte-order mark decides; else strict UTF-8; else Windows-1252 or Mac Roman, whichever
     makes the non-ASCII characters read as plausible text (accented letters inside words,
@@ -66,24 +118,26 @@ def decode(data: bytes, warnings: list[str] | None = None) -> tuple[str, str]:
     detector confidently reads in another encoding: both ask for ``--encoding``.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return _strict(data[3:], "utf-8", _("UTF-8 with BOM")), "utf-8-sig"
+        # the text after the mark is checked (byte positions counted from there, as ever)
+        _strict(memoryview(data)[3:], "utf-8", _("UTF-8 with BOM"))
+        return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", "UTF-16"), "utf-16"
+        return _strict(data, "utf-16", "UTF-16")
     probe = data[:BINARY_PROBE]
     if b"\x00" in probe:
         even, odd = probe[0::2].count(0), probe[1::2].count(0)
         half = len(probe) // 2 or 1
         if odd > 0.4 * half and even < 0.05 * half:
-            return _strict(data, "utf-16-le", "UTF-16"), "utf-16-le"
+            return _strict(data, "utf-16-le", "UTF-16")
         if even > 0.4 * half and odd < 0.05 * half:
-            return _strict(data, "utf-16-be", "UTF-16"), "utf-16-be"
+            return _strict(data, "utf-16-be", "UTF-16")
         raise NotATableError(
             _("this is a binary file, not a table (use CSV, Excel .xlsx or a UHRI JSON export)")
         )
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        _refuse_broken_utf8(data, exc)
+    broken = first_error(data, "utf-8")
+    if broken is None:
+        return "utf-8"
+    _refuse_broken_utf8(data, broken)
     candidates: list[tuple[int, int, str, str]] = []
     bare_cr = data.count(b"\r") > 0 and data.count(b"\n") == 0
     for order, enc in enumerate(("cp1252", "mac_roman")):
@@ -95,6 +149,7 @@ def decode(data: bytes, warnings: list[str] | None = None) -> tuple[str, str]:
         tie_break = (1 if enc == "mac_roman" else 0) if bare_cr else -order
         candidates.append((plausibility(text), tie_break, enc, text))
     _score, _tie, enc, text = max(candidates)
+    del candidates
     if _control_share(text) > 0.01:
         raise NotATableError(
             _("this is a binary file, not a table (use CSV, Excel .xlsx or a UHRI JSON export)")
@@ -109,7 +164,7 @@ def decode(data: bytes, warnings: list[str] | None = None) -> tuple[str, str]:
                 "UTF-8"
             ).format(label=label)
         )
-    return text, enc
+    return enc
 
 
 def _refuse_broken_utf8(data: bytes, exc: UnicodeDecodeError) -> None:
@@ -162,15 +217,16 @@ def _check_guess(data: bytes, text: str) -> None:
     )
 
 
-def _strict(data: bytes, encoding: str, label: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
+def _strict(data: bytes | memoryview, encoding: str, label: str) -> str:
+    """``encoding`` once ``data`` is checked to be text in it (its byte-order mark included)."""
+    exc = first_error(data, encoding)
+    if exc is not None:
         raise NotATableError(
             _("the file says it is {label} text but byte {pos} is not ({reason})").format(
                 label=label, pos=exc.start, reason=exc.reason
             )
-        ) from None
+        )
+    return encoding
 
 
 def _control_share(text: str) -> float:

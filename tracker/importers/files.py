@@ -22,27 +22,37 @@ from 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tracker.i18n import _
-from tracker.importers.encodings import decode, decode_as, plausibility
+from tracker.importers.encodings import (
+    check_encoding,
+    decode,
+    decode_as,
+    find_encoding,
+    iter_text,
+    plausibility,
+)
 from tracker.importers.sources import (
     MAX_COLUMNS,
     HeaderScore,
     ImportSource,
     NotATableError,
     ReadLimits,
+    Row,
+    RowStream,
     Sheet,
     Workbook,
     megabytes,
 )
-from tracker.safe_output import FORMULA_START, QUOTE, restore_row
+from tracker.safe_output import FORMULA_START, QUOTE, restore_row, strip_controls
 
 # Delimiters a spreadsheet export may use, in the order preferred on a tie.
 DELIMITERS = (";", ",", "\t", "|")
@@ -91,22 +101,20 @@ def read_workbook(
     if data.startswith(b"%PDF"):
         raise NotATableError(_("this is a PDF document, not a table"))
     warnings: list[str] = []
-    if encoding:
-        text, encoding = decode_as(data, encoding)
-    else:
-        text, encoding = decode(data, warnings)
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped[:1] in ("[", "{"):
-        records = _json_records(text, source.name)
+    # The encoding is found and every byte checked, but the text is not held: a CSV is
+    # decoded and split into rows a piece at a time as its rows are read (stream_csv).
+    codec = check_encoding(data, encoding) if encoding else find_encoding(data, warnings)
+    head = _text_head(data, codec)
+    if head.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
+        records = _json_records(data.decode(codec), source.name)
         if records is not None:
             if len(records) > limits.max_rows:
                 raise limits.too_many_rows()
-            return Workbook("json", [], encoding=encoding, json_records=records, warnings=warnings)
-    delimiter = sniff_delimiter(text, header_score)
-    rows = parse_csv(text, delimiter, limits)
-    return Workbook(
-        "csv", [Sheet(None, rows)], encoding=encoding, delimiter=delimiter, warnings=warnings
-    )
+            return Workbook("json", [], encoding=codec, json_records=records, warnings=warnings)
+    delimiter = sniff_delimiter(head, header_score)
+    del head
+    sheet = stream_csv(data, codec, delimiter, limits)
+    return Workbook("csv", [sheet], encoding=codec, delimiter=delimiter, warnings=warnings)
 
 
 # --- text files -----------------------------------------------------------------------------
@@ -140,21 +148,37 @@ def sniff_delimiter(text: str, header_score: HeaderScore) -> str:
     return chosen
 
 
-_LINES_CHUNK = 1 << 20  # characters split into lines at a time
+def _text_head(data: bytes, codec: str) -> str:
+    """The first :data:`SNIFF_CHARS` characters of the text (no byte-order mark), for the
+    delimiter and JSON checks."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    size = SNIFF_CHARS * 4  # bytes enough for SNIFF_CHARS characters in any encoding read
+    return decoder.decode(memoryview(data)[:size], final=len(data) <= size)[:SNIFF_CHARS]
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` with their endings (CRLF, LF or a bare CR), as
+def _aligned(pieces: Iterable[str]) -> Iterator[str]:
+    """The text of ``pieces`` again, in pieces that end after a line feed (but the last)."""
+    tail = ""
+    for piece in pieces:
+        text = tail + piece if tail else piece
+        cut = text.rfind("\n") + 1
+        if cut:
+            yield text[:cut]
+        tail = text[cut:]
+    if tail:
+        yield tail
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The lines of the text given in ``pieces`` (each ending after a line feed, but the
+    last: :func:`_aligned`) with their endings (CRLF, LF or a bare CR), as
     io.StringIO(newline="") gives them, which would first copy the whole text at four bytes
-    a character (60 MB for the 15 MB UPR Info export). Split a megabyte at a time (up to a
-    line feed), so that the lines are not all held at once either. str.splitlines also ends
-    a line at form feeds, U+2028 and the like: those pieces are joined again."""
+    a character (60 MB for the 15 MB UPR Info export); a piece at a time, so that the lines
+    are not all held at once either. str.splitlines also ends a line at form feeds, U+2028
+    and the like: those pieces are joined again."""
     pending = ""
-    start, size = 0, len(text)
-    while start < size:
-        end = text.find("\n", start + _LINES_CHUNK)
-        end = size if end < 0 else end + 1
-        for line in text[start:end].splitlines(keepends=True):
+    for piece in pieces:
+        for line in piece.splitlines(keepends=True):
             if line[-1] in "\r\n":
                 if pending:
                     yield pending + line
@@ -163,30 +187,118 @@ def _lines(text: str) -> Iterator[str]:
                     yield line
             else:
                 pending += line
-        start = end
     if pending:
         yield pending
+
+
+def _chunked(text: str) -> Iterator[str]:
+    """``text`` in pieces of about a megabyte (ending after a line feed), for :func:`_lines`."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start + _LINES_CHUNK)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+_LINES_CHUNK = 1 << 20  # characters split into lines at a time (parse_csv)
 
 
 def parse_csv(
     text: str, delimiter: str, limits: ReadLimits | None = None
 ) -> list[tuple[int, list[Any]]]:
-    """Every record of ``text`` with its row number (1-based; blank lines count). A cell
-    that :mod:`tracker.safe_output` protected from spreadsheets (``'=...``) reads back as
-    written. NotATableError beyond ``limits`` (default: the settings)."""
+    """Every record of ``text`` with its row number (1-based; blank lines count), as
+    :func:`stream_csv` reads them from a file's bytes. NotATableError beyond ``limits``
+    (default: the settings)."""
     limits = limits or ReadLimits.from_settings()
     if text.startswith("\ufeff"):
         text = text[1:]
-    rows: list[tuple[int, list[Any]]] = []
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=False)
-    number = 0
-    # Cheap pre-checks keep the 61,000-row import as fast as before: no cell can be longer
-    # than the text, and no cell needs restore_row unless an apostrophe precedes a formula
-    # character somewhere.
-    check_cells = len(text) > min(limits.max_cell_chars, 64 * MAX_COLUMNS)
+    return list(_records(_chunked(text), delimiter, limits, len(text)))
+
+
+def stream_csv(data: bytes, codec: str, delimiter: str, limits: ReadLimits | None = None) -> Sheet:
+    """The sheet of a text file (its bytes checked to be text in ``codec``): its first rows
+    read (the header is among them: at least :data:`HEADER_ROWS` rows that are not blank),
+    the others read as they are asked for (:meth:`Sheet.stream`), decoded a megabyte at a
+    time. Every record has its row number (1-based; blank lines count); a cell that
+    :mod:`tracker.safe_output` protected from spreadsheets (``'=...``) reads back as
+    written. NotATableError beyond ``limits`` (default: the settings), raised when the
+    offending row is read."""
+    limits = limits or ReadLimits.from_settings()
+    seen = _Seen()
+
+    def pieces() -> Iterator[str]:
+        first = True
+        for end, piece in iter_text(data, codec):
+            if first and piece.startswith("\ufeff"):
+                piece = piece[1:]  # a byte-order mark the codec kept (utf-8 read as such)
+            first = False
+            seen.decoded = (end, seen.decoded[1] + len(piece))
+            yield piece
+
+    records = _records(pieces(), delimiter, limits, len(data), seen)
+    head: list[Row] = []
+    filled = 0
+    for record in records:
+        head.append(record)
+        if any(cell.strip() for cell in record[1]):
+            filled += 1
+            if filled >= HEADER_ROWS:
+                break
+    size = len(data) or 1
+
+    def done() -> float:
+        # the share of the decoded text read into rows, times the share of bytes decoded
+        end, chars = seen.decoded
+        return min(seen.chars_read / (chars or 1) * end / size, 1.0)
+
+    return Sheet(None, head, records, done, lambda: seen.controls)
+
+
+class _Seen:
+    """What the pieces of a text read so far hold: a cell protected from spreadsheets
+    (``restore``), a control character (``controls``, by the entry rule:
+    :func:`tracker.safe_output.strip_controls`); and how far the reading is."""
+
+    __slots__ = ("chars_read", "controls", "decoded", "restore")
+
+    def __init__(self) -> None:
+        self.restore = False
+        self.controls = False
+        self.decoded = (0, 0)  # (bytes, characters) decoded so far
+        self.chars_read = 0  # characters of the lines read into rows
+
+
+def _records(
+    pieces: Iterable[str], delimiter: str, limits: ReadLimits, size: int, seen: _Seen | None = None
+) -> Iterator[Row]:
+    """The records of the text in ``pieces`` (``size``: its length, or more), numbered;
+    ``seen`` tells what the pieces read so far hold."""
+    check_cells = size > min(limits.max_cell_chars, 64 * MAX_COLUMNS)
     longest = limits.max_cell_chars
-    restore = _PROTECTED_CELL.search(text) is not None
     max_rows = limits.max_rows
+    # A cell needs restore_row only when an apostrophe precedes a formula character
+    # somewhere, and a row strip_row_controls only when a control character is somewhere:
+    # each piece is searched once, before its rows are read (a piece ends after a line
+    # feed, which no such pair crosses), and the rows before the first such piece skip
+    # the per-row work (the 61,000-row export has neither).
+    seen = seen or _Seen()
+
+    def searched(source: Iterable[str]) -> Iterator[str]:
+        for piece in _aligned(source):
+            if not seen.restore and _PROTECTED_CELL.search(piece) is not None:
+                seen.restore = True
+            if not seen.controls and strip_controls(piece)[1]:
+                seen.controls = True
+            yield piece
+
+    def counted(lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            seen.chars_read += len(line)
+            yield line
+
+    reader = csv.reader(counted(_lines(searched(pieces))), delimiter=delimiter, strict=False)
+    number = 0
     try:
         for number, record in enumerate(reader, start=1):
             if number > max_rows:
@@ -195,7 +307,7 @@ def parse_csv(
                 len(record) > MAX_COLUMNS or max(map(len, record), default=0) > longest
             ):
                 limits.check_row(number, record)
-            rows.append((number, restore_row(record) if restore else record))
+            yield number, restore_row(record) if seen.restore else record
     except csv.Error as exc:
         raise NotATableError(
             _(
@@ -203,7 +315,6 @@ def parse_csv(
                 'is there a quote (") that is never closed?'
             ).format(row=number + 1, reason=exc)
         ) from None
-    return rows
 
 
 # --- workbooks ------------------------------------------------------------------------------
@@ -315,6 +426,7 @@ __all__ = [
     "ImportSource",
     "NotATableError",
     "ReadLimits",
+    "RowStream",
     "Sheet",
     "Workbook",
     "decode",
@@ -324,4 +436,5 @@ __all__ = [
     "plausibility",
     "read_workbook",
     "sniff_delimiter",
+    "stream_csv",
 ]

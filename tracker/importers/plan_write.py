@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.assessments import refresh_current_status
-from tracker.importers.bulk_sql import deferred_fts_trigger, insert_many, table_of
+from tracker.importers.bulk_sql import (
+    DEFER_INDEXES_MIN_ROWS,
+    deferred_fts_trigger,
+    deferred_indexes,
+    insert_many,
+    table_of,
+)
 from tracker.importers.inputs import AssessmentInput
 from tracker.importers.plan import (
     LINK_TABLES,
@@ -83,14 +90,24 @@ class PlanWriter:
         self._write_names()
         self._write_reviews()
         step(0.1)
-        self._write_new(run_ids, now)
-        step(0.6)
-        self._write_updates(run_ids, now)
-        self._write_links()
+        with self._indexes_deferred():
+            self._write_new(run_ids, now)
+            step(0.6)
+            self._write_updates(run_ids, now)
+            self._write_links()
         step(0.85)
         changed = self._write_assessments(actor, now)
         step(1.0)
         return changed
+
+    def _indexes_deferred(self) -> AbstractContextManager[None]:
+        """The first large import into an empty database builds the indexes of the
+        recommendations and their links after writing them (bulk_sql.deferred_indexes)."""
+        new = sum(1 for r in self._recs.values() if r.is_new)
+        s = self.session
+        if new < DEFER_INDEXES_MIN_ROWS or s.scalar(select(Recommendation.id).limit(1)):
+            return nullcontext()
+        return deferred_indexes(s, [_REC, *(table for table, _col in LINK_TABLES)])
 
     def _write_states(self) -> None:
         wanted = {k[0] for k in self._reviews}

@@ -35,6 +35,7 @@ from tracker.importers.files import (
     ImportSource,
     NotATableError,
     ReadLimits,
+    RowStream,
     Sheet,
     Workbook,
     json_keys,
@@ -89,39 +90,43 @@ def read_file(
         chosen = _choose_format(header, fmt)
         if chosen is None:
             return _header_problem(report, None, header, fmt)
-        data = _json_rows(wb.json_records or [], header)
-        sheet = None
+        data = RowStream(_json_rows(wb.json_records or [], header))
+        sheet, header_row = None, None
     else:
         found = _find_header(wb, fmt)
         if found is None:
             first = _first_row(wb.sheets[0])
             return _header_problem(report, first[0] if first else 1, first[1] if first else [], fmt)
         sheet, header_index, chosen = found
-        header = ["" if h is None else str(h) for h in sheet.rows[header_index][1]]
-        data = sheet.rows[header_index + 1 :]
+        header_row, cells = sheet.rows[header_index]
+        header = ["" if h is None else str(h) for h in cells]
+        # The readers let go of each row once read (rows.iter_rows): the sheet keeps none.
+        data = sheet.stream(header_index + 1)
         if wb.kind == "xlsx":
             report.sheet = sheet.name
     report.format = chosen
     twice = duplicate_columns(header, FIELDS[chosen])
     if twice:
-        return _duplicate_problem(report, header, twice, sheet, data)
+        return _duplicate_problem(report, header, twice, header_row)
     cmap = map_columns(header, FIELDS[chosen])
-    if sheet is not None:
-        # The readers let go of each row once read (rows.iter_rows): the sheet keeps none.
-        del sheet.rows[len(sheet.rows) - len(data) :]
-    if chosen is Format.UPR_INFO:
-        upr_info_reader.read_rows(report, data, cmap, ctx, progress)
-    elif chosen is Format.UHRI:
-        uhri_reader.read_rows(report, data, cmap, ctx, progress)
-    else:
-        assessments = wb.sheet(ASSESSMENTS_SHEET) if wb.kind == "xlsx" else None
-        if assessments is sheet:
-            assessments = None
-        rejected_ids = template_reader.read_rows(
-            report, data, cmap, ctx, progress, status_columns=assessments is None
-        )
-        if assessments is not None:
-            _read_assessment_sheet(report, assessments, rejected_ids)
+    try:
+        if chosen is Format.UPR_INFO:
+            upr_info_reader.read_rows(report, data, cmap, ctx, progress)
+        elif chosen is Format.UHRI:
+            uhri_reader.read_rows(report, data, cmap, ctx, progress)
+        else:
+            assessments = wb.sheet(ASSESSMENTS_SHEET) if wb.kind == "xlsx" else None
+            if assessments is sheet:
+                assessments = None
+            rejected_ids = template_reader.read_rows(
+                report, data, cmap, ctx, progress, status_columns=assessments is None
+            )
+            if assessments is not None:
+                _read_assessment_sheet(report, assessments, rejected_ids)
+    except NotATableError as exc:
+        # A text file is read as its rows are checked: a row past a limit, or a quote never
+        # closed, is found then. The file is refused as a whole, as when it was read first.
+        return fatal_report(_reset(report), str(exc))
     report.preview = preview(report.parsed)
     if progress is not None:
         progress(1.0, "")
@@ -155,6 +160,16 @@ def preview(parsed: list[ParsedRow], limit: int = PREVIEW_ROWS) -> list[dict[str
 def fatal_report(report: FileReport, message: str) -> FileReport:
     report.fatal = message
     report.problems.append(Problem(report.name, None, None, message))
+    return report
+
+
+def _reset(report: FileReport) -> FileReport:
+    """``report`` as it was before its rows were read."""
+    report.parsed.clear()
+    report.rejected.clear()
+    report.problems.clear()
+    report.rows_read = report.rows_valid = report.rows_skipped = 0
+    report.skipped_reasons.clear()
     return report
 
 
@@ -212,16 +227,11 @@ def _duplicate_problem(
     report: FileReport,
     header: list[str],
     groups: list[list[int]],
-    sheet: Sheet | None,
-    data: list[tuple[int, list[Any]]],
+    row: int | None,
 ) -> FileReport:
-    """A header giving one field in two columns: only one could be read, so the file is
-    refused rather than have the other column's values dropped without a word."""
-    row = None
-    if sheet is not None:
-        first_data = data[0][0] if data else None
-        index = len(sheet.rows) - len(data) - 1
-        row = sheet.rows[index][0] if 0 <= index < len(sheet.rows) else first_data
+    """A header giving one field in two columns (the header's ``row``): only one could be
+    read, so the file is refused rather than have the other column's values dropped
+    without a word."""
     for cols in groups:
         names = [" ".join(header[i].split()) or "?" for i in cols]
         message = _(

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
 from tracker.importers.outcome import FileReport, Problem, RejectedRow
+from tracker.importers.sources import Row, RowStream
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -258,7 +259,6 @@ def is_blank(cells: list[Any]) -> bool:
 
 
 _MISSING = object()
-_READ: tuple[int, list[Any]] = (0, [])  # in place of a row iter_rows has read
 
 
 class Field(NamedTuple):
@@ -475,30 +475,31 @@ def strip_row_controls(
 
 def iter_rows(
     report: FileReport,
-    rows: list[tuple[int, list[Any]]],
+    rows: RowStream | list[Row],
     width: int,
     progress: Progress | None = None,
     *,
     telling: tuple[int, ...] = (),
     header: Sequence[str] | None = None,
-) -> Iterator[tuple[int, list[Any]]]:
+) -> Iterator[Row]:
     """The data rows of a sheet as every reader walks them: ``(row number, cells)`` with
     short rows padded to ``width``, blank rows left out, a progress report now and then, and
     the rows read added to ``report.rows_read`` once the walk ends. Each row is let go of
-    once read (``rows`` ends empty): the raw cells and the values read from them are not
-    held at once (a rejected row keeps a copy of its cells).
+    once read (a list ends empty; a text file's rows are read as they are asked for,
+    :class:`~tracker.importers.sources.RowStream`): the raw cells and the values read from
+    them are not held at once (a rejected row keeps a copy of its cells).
 
     ``telling``: indexes of columns that almost every row fills (text, state): a row with
     one of them filled is not blank, so the full blank check is skipped (the 61k file's fast
-    path). With ``header``, every row passes :func:`strip_row_controls`."""
-    total = len(rows) or 1
+    path). With ``header``, every row that may hold a control character passes
+    :func:`strip_row_controls`."""
+    stream = rows if isinstance(rows, RowStream) else RowStream(rows)
+    controls = stream.may_hold_controls
     n_read = 0
     try:
-        for n in range(len(rows)):
-            row_no, cells = rows[n]
-            rows[n] = _READ
+        for n, (row_no, cells) in enumerate(stream):
             if progress is not None and n % PROGRESS_EVERY == 0:
-                progress(n / total, _("Checking rows of {file}").format(file=report.name))
+                progress(stream.done(n), _("Checking rows of {file}").format(file=report.name))
             if len(cells) < width:
                 cells = cells + [None] * (width - len(cells))
             for i in telling:
@@ -508,17 +509,16 @@ def iter_rows(
                 if is_blank(cells):
                     continue
             n_read += 1
-            if header is not None:
+            if header is not None and controls():
                 cells = strip_row_controls(report, row_no, header, cells)
             yield row_no, cells
     finally:
         report.rows_read += n_read
-        rows.clear()
 
 
 def iter_fields(
     report: FileReport,
-    rows: list[tuple[int, list[Any]]],
+    rows: RowStream | list[Row],
     fields: Fields,
     progress: Progress | None = None,
     *,

@@ -4,7 +4,7 @@ error of a file that is no table at all (:class:`NotATableError`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,12 +105,77 @@ class ImportSource:
             ) from None
 
 
+Row = tuple[int, list[Any]]  # a spreadsheet row number and the row's cells
+_READ: Row = (0, [])  # in place of a row handed out
+
+
+def _always() -> bool:
+    return True
+
+
+class RowStream:
+    """Rows handed out once each, in order, and let go of as they are: a list already read
+    (a workbook's rows, JSON records, the first rows of a text file), then, for a text file,
+    the rest as the reader asks for them (:func:`tracker.importers.files.stream_csv`), so
+    that a CSV's raw rows are never all held at once. ``done()`` is the share of the file
+    read so far (for progress reports)."""
+
+    __slots__ = ("_done", "_more", "_rows", "_total", "may_hold_controls")
+
+    def __init__(
+        self,
+        rows: list[Row],
+        more: Iterator[Row] | None = None,
+        done: Callable[[], float] | None = None,
+        controls: Callable[[], bool] | None = None,
+    ) -> None:
+        self._rows = rows
+        self._more = more
+        self._total = len(rows) or 1
+        self._done = done
+        # Whether a row handed out so far may hold a control character (the entry rule,
+        # tracker.safe_output.strip_controls): a text file knows it piece by piece; for
+        # the other sources every row is checked.
+        self.may_hold_controls = controls or _always
+
+    def __iter__(self) -> Iterator[Row]:
+        rows = self._rows
+        for n in range(len(rows)):
+            row = rows[n]
+            rows[n] = _READ  # let go of: the reader holds what it reads from it
+            yield row
+        rows.clear()
+        if self._more is not None:
+            yield from self._more
+            self._more = None
+
+    def done(self, handed_out: int) -> float:
+        """The share of the rows read after ``handed_out`` were handed out (0 to 1)."""
+        if self._done is not None:
+            return self._done()
+        return handed_out / self._total
+
+
 @dataclass
 class Sheet:
-    """One table: cells by row, each row with its spreadsheet row number."""
+    """One table: cells by row, each row with its spreadsheet row number. A text file's
+    sheet holds its first rows only (those where a header may be, at least
+    :data:`~tracker.importers.files.HEADER_ROWS` that are not blank); ``more`` reads the
+    others, once, and ``done`` tells how much of the file is read."""
 
     name: str | None  # the worksheet's name (xlsx), else None
-    rows: list[tuple[int, list[Any]]]
+    rows: list[Row]
+    more: Iterator[Row] | None = field(default=None, repr=False)
+    done: Callable[[], float] | None = field(default=None, repr=False)
+    controls: Callable[[], bool] | None = field(default=None, repr=False)
+
+    def stream(self, start: int) -> RowStream:
+        """The rows from index ``start`` of :attr:`rows` to the end of the sheet, handed
+        over: the sheet keeps none of them (it keeps the rows before ``start``)."""
+        head = self.rows[start:]
+        del self.rows[start:]
+        more, self.more = self.more, None
+        return RowStream(head, more, self.done, self.controls)
 
 
 @dataclass

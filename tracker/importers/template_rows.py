@@ -28,6 +28,7 @@ from tracker.importers.rows import (
     check_cycle,
     iter_fields,
 )
+from tracker.importers.sources import Row, RowStream
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -196,7 +197,7 @@ _ORDER = (
 
 def read_rows(
     report: FileReport,
-    rows: list[tuple[int, list[Any]]],
+    rows: RowStream | list[Row],
     cmap: ColumnMap,
     ctx: ParseContext,
     progress: Progress | None = None,
@@ -391,7 +392,7 @@ _ASSESSMENT_ORDER = ("recommendation_id", "assessment_id", *(f.key for f in ASSE
 def read_assessments(
     report: FileReport,
     sheet_label: str,
-    rows: list[tuple[int, list[Any]]],
+    rows: RowStream | list[Row],
     cmap: ColumnMap,
     rejected_ids: dict[str, int],
 ) -> None:

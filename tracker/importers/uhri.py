@@ -42,6 +42,7 @@ from tracker.importers.rows import (
     check_cycle,
     iter_fields,
 )
+from tracker.importers.sources import Row, RowStream
 from tracker.importers.values import (
     CellError,
     as_text,
@@ -174,7 +175,7 @@ bounded_name = bounded_line(MAX_NAME)
 
 def read_rows(
     report: FileReport,
-    rows: list[tuple[int, list[Any]]],
+    rows: RowStream | list[Row],
     cmap: ColumnMap,
     ctx: ParseContext,
     progress: Progress | None = None,

@@ -36,6 +36,7 @@ from tracker.importers.rows import (
     check_cycle,
     iter_fields,
 )
+from tracker.importers.sources import Row, RowStream
 from tracker.importers.values import (
     as_text,
     check_length,
@@ -102,7 +103,7 @@ def table(ctx: ParseContext) -> tuple[Field, ...]:
 
 def read_rows(
     report: FileReport,
-    rows: list[tuple[int, list[Any]]],
+    rows: RowStream | list[Row],
     cmap: ColumnMap,
     ctx: ParseContext,
     progress: Progress | None = None,

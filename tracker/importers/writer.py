@@ -114,6 +114,9 @@ class BulkWriter(PlanWriter):
             )
         }
         self._recs: dict[str, PlannedRec] = {}
+        # a theme's or group's name -> its casefolded key, made once (61,000 rows name
+        # 40 themes: one string each, not one per row)
+        self._folded: dict[str, str] = {}
         self._iso3: dict[str, str] = {}
         self._plan: Plan | None = None
         # (file index, local assessment id) -> database id of the equal assessment, or the
@@ -216,6 +219,8 @@ class BulkWriter(PlanWriter):
         changes: list[FileChanges] = []
         recs = self._recs
         reviewed: set[tuple[Any, ...]] = set()  # review facts already taken in
+        # (state, session) -> (state, cycle): one tuple per review, not one per row
+        review_keys: dict[tuple[Any, ...], tuple[str, int]] = {}
         for file_index, keyed_rows in enumerate(keyed):
             fc = FileChanges()
             for j, entry in enumerate(keyed_rows):
@@ -229,10 +234,16 @@ class BulkWriter(PlanWriter):
                     self._review(iso3, *facts[1:])
                 rec = recs.get(key)
                 if rec is None:
+                    review_key = review_keys.get(facts[:2])
+                    if review_key is None:
+                        review_key = review_keys[facts[:2]] = (
+                            iso3,
+                            cycle_for_session(row.session),
+                        )
                     rec = recs[key] = PlannedRec(
                         None,
                         key,
-                        (iso3, cycle_for_session(row.session)),
+                        review_key,
                         None,
                         sample,
                         file_index=file_index,
@@ -341,8 +352,9 @@ class BulkWriter(PlanWriter):
         for name in row.recommending_states:
             if rec.add_link(STATES, self._iso3.get(name) or self._resolve(name)):
                 gained = True
+        folds = self._folded
         for name in row.themes:
-            folded = name.casefold()
+            folded = folds.get(name) or folds.setdefault(name, name.casefold())
             if rec.add_link(THEMES, folded):
                 self._theme_names.setdefault(folded, name)
                 gained = True
@@ -351,7 +363,7 @@ class BulkWriter(PlanWriter):
                 self._sdg_labels.setdefault(code, label)
                 gained = True
         for name in row.affected_groups:
-            folded = name.casefold()
+            folded = folds.get(name) or folds.setdefault(name, name.casefold())
             if rec.add_link(GROUPS, folded):
                 self._group_names.setdefault(folded, name)
                 gained = True
