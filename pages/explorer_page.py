@@ -4,14 +4,17 @@ filtered recommendations or ticked rows) at once."""
 
 import streamlit as st
 
-from tracker import columns, display_frames, explorer, exports, queries, ui
+from tracker import columns, display_frames, explorer, exports, ui
 from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Explorer"))
 ui.search_box()
 
-total = ui.query(queries.count, f)
+# The matches counted per review, status and response: the total, and which of them a page
+# shows (tracker.explorer: a page reads its own rows only, not every id in order).
+groups = ui.query(explorer.match_groups, f)
+total = explorer.total(groups)
 if total == 0:
     ui.no_match()
     st.stop()
@@ -33,7 +36,7 @@ pages = explorer.page_count(total, size)
 # A new search, filter, sort or page size starts again at page 1.
 page = ui.page_number("page", pages, (f.cache_key(), sort, descending, size), where=page_col)
 
-rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size)
+rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size, groups)
 first = (int(page) - 1) * size + 1
 st.markdown(
     _("**{first}–{last}** of **{total}** recommendations. Choose a row to open it.").format(
