@@ -21,6 +21,7 @@ Retracted assessments and retractions never count (as for the current status).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     false,
     func,
     literal,
@@ -465,13 +467,16 @@ def flagged_view(
     flag: str = Flag.PARTIAL.value,
     opts: FlagOptions | None = None,
     shown: int = FLAGGED_SHOWN,
+    total: int | None = None,
 ) -> FlaggedView:
     """The Flagged page's table (at most ``shown`` rows) and counts for ``flag``: for
     partially implemented, grouped by theme and cycle (:func:`by_theme_and_cycle`) with the
     theme x cycle counts; for the other flags, :func:`flagged_frame`'s rows.
 
     The whole list is read light (ids, cycle, state, themes) to order and count it; only
-    the rows shown are read in full (a whole-corpus list is tens of thousands of rows)."""
+    the rows shown are read in full (a whole-corpus list is tens of thousands of rows).
+    ``total``, the flag's count when the caller has it (:func:`flag_counts`), saves
+    counting the partially implemented again."""
     opts = opts or FlagOptions()
     flag_ = Flag(flag)
     if flag_ is not Flag.PARTIAL:
@@ -480,11 +485,36 @@ def flagged_view(
         return FlaggedView(
             len(listed), _frame(session, head, flag_, opts, f), len(listed), pd.DataFrame()
         )
-    return _partial_view(session, f, opts, shown)
+    return _partial_view(session, f, opts, shown, total)
+
+
+def _theme_head(
+    session: Session, f: Filters | None, theme_ids: set[int | None], limit: int
+) -> list[tuple[int | None, int]]:
+    """(theme id, recommendation id) of the first ``limit`` partially implemented
+    recommendations matching ``f`` under ``theme_ids`` (themes of one name without case;
+    ``{None}``: those without a theme), in cycle and id order."""
+    link = recommendation_themes
+    stmt = apply_filters(base_select(Recommendation.id, current=False), f).where(_is_partial(f))
+    if theme_ids == {NO_THEME_ID}:
+        stmt = (
+            stmt.add_columns(literal(None))
+            .where(~exists().where(link.c.recommendation_id == Recommendation.id))
+            .order_by(Review.cycle, Recommendation.id)
+        )
+    else:
+        stmt = (
+            stmt.add_columns(link.c.theme_id)
+            .join(link, link.c.recommendation_id == Recommendation.id)
+            .where(link.c.theme_id.in_(sorted(t for t in theme_ids if t is not None)))
+            .order_by(Review.cycle, Recommendation.id, link.c.theme_id)
+        )
+    rows = session.execute(stmt.limit(limit))
+    return [(theme_id, int(rec_id)) for rec_id, theme_id in rows]
 
 
 def _partial_view(
-    session: Session, f: Filters | None, opts: FlagOptions, shown: int
+    session: Session, f: Filters | None, opts: FlagOptions, shown: int, total: int | None
 ) -> FlaggedView:
     """flagged_view of the partially implemented: one row per recommendation and theme,
     counted and ordered in the database. The themes' order (their names without case, no
@@ -517,18 +547,25 @@ def _partial_view(
     keys = sorted({n.casefold() for n in names.values() if n != NO_THEME})
     rank = {k: i for i, k in enumerate(keys)}
     ranks = {t: rank[n.casefold()] for t, n in names.items() if n != NO_THEME}
-    order = case(ranks, value=listed.c.theme_id, else_=len(keys)) if ranks else literal(0)
-    head_rows = session.execute(
-        select(listed.c.theme_id, listed.c.id)
-        .order_by(order, listed.c.cycle, listed.c.id)
-        .limit(shown)
-    ).all()
-    # The recommendations themselves: counted from the covering index, not the theme rows.
-    total = session.scalar(
-        apply_filters(base_select(func.count(Recommendation.id), current=False), f).where(
-            _is_partial(f)
+    # The first ``shown`` rows, walking the themes in the table's order: each theme the
+    # table reaches is read in (cycle, id) order on its own, instead of ordering every
+    # (recommendation, theme) row of the selection (446,000 at a million recommendations:
+    # 2.7 s on PostgreSQL) to keep the first 2,000.
+    runs: dict[int, set[int | None]] = defaultdict(set)
+    for theme_id, _cycle, _n in grouped:
+        runs[ranks.get(theme_id, len(keys))].add(theme_id)
+    head_rows: list[tuple[int | None, int]] = []
+    for rank_ in sorted(runs):
+        if len(head_rows) >= shown:
+            break
+        head_rows += _theme_head(session, f, runs[rank_], shown - len(head_rows))
+    if total is None:
+        # The recommendations themselves: counted from the covering index, not theme rows.
+        total = session.scalar(
+            apply_filters(base_select(func.count(Recommendation.id), current=False), f).where(
+                _is_partial(f)
+            )
         )
-    )
     head = pd.DataFrame(
         {"theme": [names[t] for t, _i in head_rows], "id": [int(i) for _t, i in head_rows]}
     )

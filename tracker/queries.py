@@ -460,7 +460,14 @@ def latest_assessment_date(session: Session, f: Filters | None = None) -> dt.dat
 
 
 def count(session: Session, f: Filters | None = None) -> int:
+    """The number of recommendations matching ``f``."""
     return _count(session, filtered_ids(f))
+
+
+def any_match(session: Session, f: Filters | None = None) -> bool:
+    """True when some recommendation matches ``f``: the database stops at the first one,
+    where :func:`count` reads every match (0.5 s at a million recommendations)."""
+    return bool(session.scalar(select(exists(filtered_ids(f)))))
 
 
 def recommendations_frame(
