@@ -108,3 +108,25 @@ def test_the_partial_table_merges_themes_of_one_name_and_keeps_no_theme_last(
     counted = flags.flag_counts(sample_session, None, opts)["partial"]
     given = flags.flagged_view(sample_session, None, "partial", opts, total=counted)
     assert given.total == counted == flags.flagged_view(sample_session, None, "partial", opts).total
+
+
+def test_the_sidebar_lists_the_states_under_review_without_counting(
+    sample_session: Session,
+) -> None:
+    """Every page's sidebar lists the states with a recommendation, by name: asked per
+    review, not counted over every recommendation."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = sample_session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        listed = queries.states_under_review(sample_session)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert list(listed.columns) == ["iso3", "name"]
+    assert "KAZ" in set(listed["iso3"])
+    assert list(listed["name"]) == sorted(listed["name"])
+    assert not any("count(" in s.lower() for s in seen)
