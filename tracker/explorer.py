@@ -18,7 +18,7 @@ from itertools import groupby
 from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.orm import Session
 
 from tracker.filters import Filters
@@ -96,11 +96,12 @@ def match_groups(session: Session, f: Filters | None) -> tuple[MatchGroup, ...]:
     as ``ORDER BY name`` does under the database's collation. Under ``f.as_of`` the status
     is not grouped: the status of that day is a window over every assessment, only worth
     computing for the rows of a page."""
-    status = status_expr(f) if f is None or f.as_of is None else None
-    keys = [Recommendation.review_id, Recommendation.response]
-    if status is not None:
-        keys.append(status)
-    counted = select(*keys, func.count().label("n")).select_from(Recommendation)
+    keys: list[Any] = [Recommendation.review_id, Recommendation.response]
+    if f is None or f.as_of is None:
+        keys.append(status_expr(f))
+    counted = select(
+        *keys[:2], *(k.label("status") for k in keys[2:]), func.count().label("n")
+    ).select_from(Recommendation)
     if f is not None and (f.states or f.cycles):  # filters on the review and its state
         counted = counted.join(Review, Review.id == Recommendation.review_id).join(
             SUR, SUR.id == Review.state_id
@@ -114,7 +115,7 @@ def match_groups(session: Session, f: Filters | None) -> tuple[MatchGroup, ...]:
             grouped.c.review_id,
             func.dense_rank().over(order_by=SUR.name),
             Review.cycle,
-            grouped.c[status.name] if status is not None else None,  # type: ignore[union-attr]
+            grouped.c.status if len(keys) > 2 else null(),
             grouped.c.response,
             grouped.c.n,
         )
