@@ -74,11 +74,14 @@ def test_a_page_reads_its_rows_without_sorting_every_match(sample_session: Sessi
     assert not any("LIMIT" in s or "OFFSET" in s for s in sorted_by_name)
 
 
+@pytest.mark.parametrize("walk_from", [0, 10**9])
 def test_the_partial_table_merges_themes_of_one_name_and_keeps_no_theme_last(
-    sample_session: Session,
+    sample_session: Session, monkeypatch: pytest.MonkeyPatch, walk_from: int
 ) -> None:
     """Two themes whose names differ only in case are one group of the table, in id order;
-    recommendations without a theme come last, whatever the cap."""
+    recommendations without a theme come last, whatever the cap, whether the head is read
+    theme by theme (a large table) or in one statement."""
+    monkeypatch.setattr(flags, "PARTIAL_WALK_FROM", walk_from)
     opts = flags.FlagOptions(today=dt.date(2025, 1, 1))
     partial = flags.flagged_frame(sample_session, None, "partial", opts)
     assert len(partial) >= 2, "the sample has partially implemented recommendations"

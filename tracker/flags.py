@@ -457,6 +457,10 @@ def flagged_frame(
 # Rows a Flagged table shows at most: serialising and sending 100,000 rows took 1.5 s and
 # 300 MB of the server on every rerun (docs/performance.md); the downloads hold them all.
 FLAGGED_SHOWN = 2_000
+# Rows of the partially implemented table (recommendation x theme) from which its head is
+# read theme by theme: below, one ordered statement is cheaper than a statement per theme
+# (one country walked every theme: 80 statements).
+PARTIAL_WALK_FROM = 20_000
 
 
 @dataclass(frozen=True)
@@ -555,18 +559,29 @@ def _partial_view(
     keys = sorted({n.casefold() for n in names.values() if n != NO_THEME})
     rank = {k: i for i, k in enumerate(keys)}
     ranks = {t: rank[n.casefold()] for t, n in names.items() if n != NO_THEME}
-    # The first ``shown`` rows, walking the themes in the table's order: each theme the
-    # table reaches is read in (cycle, id) order on its own, instead of ordering every
-    # (recommendation, theme) row of the selection (446,000 at a million recommendations:
-    # 2.7 s on PostgreSQL) to keep the first 2,000.
-    runs: dict[int, set[int | None]] = defaultdict(set)
-    for theme_id, _cycle, _n in grouped:
-        runs[ranks.get(theme_id, len(keys))].add(theme_id)
-    head_rows: list[tuple[int | None, int]] = []
-    for rank_ in sorted(runs):
-        if len(head_rows) >= shown:
-            break
-        head_rows += _theme_head(session, f, runs[rank_], shown - len(head_rows))
+    if sum(n for _t, _c, n in grouped) <= PARTIAL_WALK_FROM:
+        # A few thousand rows: ordered and cut in one statement.
+        order = case(ranks, value=listed.c.theme_id, else_=len(keys)) if ranks else literal(0)
+        head_rows = [
+            (theme_id, int(rec_id))
+            for theme_id, rec_id in session.execute(
+                select(listed.c.theme_id, listed.c.id)
+                .order_by(order, listed.c.cycle, listed.c.id)
+                .limit(shown)
+            )
+        ]
+    else:
+        # Many: the themes walked in the table's order, each theme the table reaches read in
+        # (cycle, id) order on its own, instead of ordering every (recommendation, theme) row
+        # (446,000 at a million recommendations: 2.7 s on PostgreSQL) to keep 2,000.
+        runs: dict[int, set[int | None]] = defaultdict(set)
+        for theme_id, _cycle, _n in grouped:
+            runs[ranks.get(theme_id, len(keys))].add(theme_id)
+        head_rows = []
+        for rank_ in sorted(runs):
+            if len(head_rows) >= shown:
+                break
+            head_rows += _theme_head(session, f, runs[rank_], shown - len(head_rows))
     if total is None:
         # The recommendations themselves: counted from the covering index, not theme rows.
         total = session.scalar(
