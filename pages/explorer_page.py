@@ -4,18 +4,14 @@ filtered recommendations or ticked rows) at once."""
 
 import streamlit as st
 
-from tracker import columns, display_frames, explorer, exports, ui
+from tracker import columns, display_frames, explorer, exports, queries, ui
 from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Explorer"))
 ui.search_box()
 
-# The matches counted per review, status and response: the total, and which of them a page
-# shows (tracker.explorer: a page reads its own rows only, not every id in order).
-groups = ui.query(explorer.match_groups, f)
-total = explorer.total(groups)
-if total == 0:
+if not ui.query(queries.any_match, f):
     ui.no_match()
     st.stop()
 
@@ -31,6 +27,10 @@ ui.keep_in_url("desc", descending, False)
 ui.url_value("size", ui.parse_choice(explorer.PAGE_SIZES), explorer.DEFAULT_PAGE_SIZE)
 size = size_col.selectbox(_("Rows per page"), explorer.PAGE_SIZES, key="size")
 ui.keep_in_url("size", size, explorer.DEFAULT_PAGE_SIZE)
+# The matches counted per review (and status or response, if sorted by it): the total, and
+# which of them a page shows (tracker.explorer: a page reads its own rows, not every id).
+groups = ui.query(explorer.match_groups, f, sort)
+total = explorer.total(groups)
 
 pages = explorer.page_count(total, size)
 # A new search, filter, sort or page size starts again at page 1.

@@ -32,7 +32,7 @@ from tracker.queries import (
     recommendations_frame,
     status_expr,
 )
-from tracker.vocab import STATUS_ORDER, Response
+from tracker.vocab import NOT_ASSESSED, STATUS_ORDER, Response
 
 PAGE_SIZES = (25, 50, 100, 250)
 DEFAULT_PAGE_SIZE = 50
@@ -78,30 +78,37 @@ def _order(sort: str, descending: bool, f: Filters | None = None) -> list[Any]:
 
 
 class MatchGroup(NamedTuple):
-    """The recommendations matching a filter that share a review, a status and a response."""
+    """The recommendations matching a filter that share a review (and, for the sorts by
+    status and by response, a status or a response)."""
 
     review_id: int
     state_rank: int  # the rank of the state's name in the database's own order (collation)
     cycle: int
-    status: str | None  # None under "Status as of" (the status of that day is not grouped)
-    response: str | None
+    status: str | None  # for the sort by status, else None
+    response: str | None  # for the sort by response, else None
     n: int
 
 
-def match_groups(session: Session, f: Filters | None) -> tuple[MatchGroup, ...]:
-    """The recommendations matching ``f`` counted per review, status and response (one
-    grouped pass over the covering index): the Explorer's total and its pages' groups.
+def match_groups(
+    session: Session, f: Filters | None, sort: str = DEFAULT_SORT
+) -> tuple[MatchGroup, ...]:
+    """The recommendations matching ``f`` counted per review, and per status or response
+    when ``sort`` is by that (one grouped pass over the covering index): the Explorer's
+    total and its pages' groups.
 
     The states' names are ranked by the database (``dense_rank``), so that the groups sort
-    as ``ORDER BY name`` does under the database's collation. Under ``f.as_of`` the status
-    is not grouped: the status of that day is a window over every assessment, only worth
-    computing for the rows of a page."""
-    keys: list[Any] = [Recommendation.review_id, Recommendation.response]
-    if f is None or f.as_of is None:
-        keys.append(status_expr(f))
-    counted = select(
-        *keys[:2], *(k.label("status") for k in keys[2:]), func.count().label("n")
-    ).select_from(Recommendation)
+    as ``ORDER BY name`` does under the database's collation. Only what ``sort`` needs is
+    grouped: the page hands the groups back to :func:`explorer_page`, and Streamlit hashes
+    them on every rerun (8,000 groups: 0.1 s). The status is the kept column, grouped as
+    stored (SQLite then reads the index in its order, without sorting), "not assessed" for
+    none; under ``f.as_of`` the sort by status does not use the groups."""
+    by_status = sort == "status" and (f is None or f.as_of is None)
+    keys: list[Any] = [Recommendation.review_id]
+    if by_status:
+        keys.append(Recommendation.current_status)
+    if sort == "response":
+        keys.append(Recommendation.response)
+    counted = select(*keys, func.count().label("n")).select_from(Recommendation)
     if f is not None and (f.states or f.cycles):  # filters on the review and its state
         counted = counted.join(Review, Review.id == Recommendation.review_id).join(
             SUR, SUR.id == Review.state_id
@@ -115,14 +122,17 @@ def match_groups(session: Session, f: Filters | None) -> tuple[MatchGroup, ...]:
             grouped.c.review_id,
             func.dense_rank().over(order_by=SUR.name),
             Review.cycle,
-            grouped.c.status if len(keys) > 2 else null(),
-            grouped.c.response,
+            grouped.c.current_status if by_status else null(),
+            grouped.c.response if sort == "response" else null(),
             grouped.c.n,
         )
         .join(Review, Review.id == grouped.c.review_id)
         .join(SUR, SUR.id == Review.state_id)
     ).all()
-    return tuple(MatchGroup(*row) for row in rows)
+    return tuple(
+        MatchGroup(rid, rank, cycle, (status or NOT_ASSESSED) if by_status else None, resp, n)
+        for rid, rank, cycle, status, resp, n in rows
+    )
 
 
 def total(groups: tuple[MatchGroup, ...]) -> int:
@@ -207,8 +217,8 @@ def explorer_page(
     of SORT_LABELS), ``page_size`` rows; columns as queries.recommendations_frame. Under
     ``f.as_of`` the status and the date sorted by are those of that day, as shown.
 
-    ``groups`` (:func:`match_groups` of ``f``, which the page has read for its total) is
-    read here when not given."""
+    ``groups`` (:func:`match_groups` of ``f`` and ``sort``, which the page has read for its
+    total) is read here when not given."""
     page = max(1, page)
     offset = (page - 1) * page_size
     as_of = f is not None and f.as_of is not None
@@ -222,7 +232,7 @@ def explorer_page(
             order_by=_order(sort, descending, f),
         )
     if groups is None:
-        groups = match_groups(session, f)
+        groups = match_groups(session, f, sort)
     ids = _page_ids(session, f, _sorted_runs(groups, sort, descending), sort, offset, page_size)
     df = recommendations_frame(session, f, ids=ids)
     position = {rec_id: i for i, rec_id in enumerate(ids)}
