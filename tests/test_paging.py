@@ -5,7 +5,8 @@ the same as slicing the whole sorted list."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, insert
@@ -15,6 +16,7 @@ from tracker import explorer, flags, queries
 from tracker.filters import Filters
 from tracker.models import Theme, recommendation_themes
 
+T = TypeVar("T")
 FILTERS = [
     None,
     Filters(states=("KAZ",)),
@@ -25,6 +27,21 @@ FILTERS = [
     Filters(as_of=dt.date(2023, 6, 1)),
     Filters(states=("NOPE",)),
 ]
+
+
+def _statements(session: Session, read: Callable[[], T]) -> tuple[list[str], T]:
+    """The SQL statements ``read()`` runs on ``session``'s engine, and what it returns."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        return seen, read()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def _ids(session: Session, f: Filters | None, sort: str, descending: bool) -> list[int]:
@@ -57,17 +74,10 @@ def test_a_page_reads_its_rows_without_sorting_every_match(sample_session: Sessi
     (LIMIT/OFFSET over every match sorted): the page's groups are chosen from the counts,
     and only their ids are read, in id order; only the page's rows are then sorted."""
     groups = explorer.match_groups(sample_session, None)
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = sample_session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        page = explorer.explorer_page(sample_session, None, "state", False, 2, 4, groups)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen, page = _statements(
+        sample_session,
+        lambda: explorer.explorer_page(sample_session, None, "state", False, 2, 4, groups),
+    )
     assert len(page) == 4
     sorted_by_name = [s for s in seen if "ORDER BY sur.name" in s]
     assert seen
@@ -118,17 +128,7 @@ def test_the_sidebar_lists_the_states_under_review_without_counting(
 ) -> None:
     """Every page's sidebar lists the states with a recommendation, by name: asked per
     review, not counted over every recommendation."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = sample_session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        listed = queries.states_under_review(sample_session)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen, listed = _statements(sample_session, lambda: queries.states_under_review(sample_session))
     assert list(listed.columns) == ["iso3", "name"]
     assert "KAZ" in set(listed["iso3"])
     assert list(listed["name"]) == sorted(listed["name"])
