@@ -11,8 +11,7 @@ from tracker.i18n import _
 f, where = ui.page_header(_("Explorer"))
 ui.search_box()
 
-total = ui.query(queries.count, f)
-if total == 0:
+if not ui.query(queries.any_match, f):
     ui.no_match()
     st.stop()
 
@@ -28,12 +27,16 @@ ui.keep_in_url("desc", descending, False)
 ui.url_value("size", ui.parse_choice(explorer.PAGE_SIZES), explorer.DEFAULT_PAGE_SIZE)
 size = size_col.selectbox(_("Rows per page"), explorer.PAGE_SIZES, key="size")
 ui.keep_in_url("size", size, explorer.DEFAULT_PAGE_SIZE)
+# The matches counted per review (and status or response, if sorted by it): the total, and
+# which of them a page shows (tracker.explorer: a page reads its own rows, not every id).
+groups = ui.query(explorer.match_groups, f, sort)
+total = explorer.total(groups)
 
 pages = explorer.page_count(total, size)
 # A new search, filter, sort or page size starts again at page 1.
 page = ui.page_number("page", pages, (f.cache_key(), sort, descending, size), where=page_col)
 
-rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size)
+rows = ui.query(explorer.explorer_page, f, sort, descending, int(page), size, groups)
 first = (int(page) - 1) * size + 1
 st.markdown(
     _("**{first}–{last}** of **{total}** recommendations. Choose a row to open it.").format(

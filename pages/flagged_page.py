@@ -11,7 +11,7 @@ from tracker.formats import number
 from tracker.i18n import _
 
 f, where = ui.page_header(_("Flagged recommendations"))
-if ui.query(queries.count, f) == 0:
+if not ui.query(queries.any_match, f):
     ui.no_match()
     st.stop()
 ui.render_repeated_not_implemented(f)  # made again in a later cycle (tracker.linking)
@@ -65,7 +65,7 @@ flag = flag or flags.Flag.PARTIAL.value
 ui.keep_in_url("flag", flag, flags.Flag.PARTIAL.value)
 st.caption(flags.flag_help(flag, opts.stale_months, opts.government_vs_others))
 
-view = ui.query(flags.flagged_view, f, flag, opts)
+view = ui.query(flags.flagged_view, f, flag, opts, total=counts[flag])
 if view.total == 0:
     st.info(
         _("No recommendation matching these filters is flagged “{flag}”.").format(

@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from tracker import detail, linking, meeting, ui
+from tracker import detail, linking, meeting, queries, ui
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.formats import number
@@ -86,20 +86,22 @@ def _nav_bar(m: dict, n: int) -> None:
 m = st.session_state.get(STATE)
 if m is None:
     f, where = ui.page_header(_("Coalition meeting"))
-    ids = ui.query(meeting.agenda, f)
-    if not ids:
+    # Counted up to one more than an agenda holds first: a whole corpus is not read in order.
+    size = ui.query(meeting.agenda_size, f)
+    if size == 0:
         ui.no_match()
         st.stop()
-    if len(ids) > meeting.MAX_AGENDA:
+    if size > meeting.MAX_AGENDA:
         st.warning(
             _(
                 "{n} recommendations match these filters; a meeting can walk through at most "
                 "{max}. Narrow the list with the filters in the sidebar (a state, a cycle, a "
                 "theme or a status)."
-            ).format(n=number(len(ids)), max=meeting.MAX_AGENDA),
+            ).format(n=number(ui.query(queries.count, f)), max=meeting.MAX_AGENDA),
             icon=":material/filter_alt:",
         )
         st.stop()
+    ids = ui.query(meeting.agenda, f)
     st.markdown(
         _(
             "Walk through the **{n}** recommendations chosen with the sidebar filters, one at a "

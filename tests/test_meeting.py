@@ -85,6 +85,14 @@ def test_the_agenda_follows_the_filters_in_meeting_order(session, recs) -> None:
     assert meeting.agenda(session, Filters(cycles=(2,))) == [recs[0], recs[1]]
 
 
+def test_the_agenda_is_counted_only_up_to_what_a_meeting_holds(session, recs) -> None:
+    """The page tells an agenda from a list too long without reading every match."""
+    kaz = Filters(states=("KAZ",))
+    assert meeting.agenda_size(session, kaz) == len(meeting.agenda(session, kaz)) == 4
+    assert meeting.agenda_size(session, kaz, cap=3) == 3
+    assert meeting.agenda_size(session, Filters(states=("NOPE",))) == 0
+
+
 def test_recording_a_status_is_an_assessment_of_the_meeting(session, recs) -> None:
     m = meeting.Meeting("Coalition", DAY)
     a = meeting.record_status(session, m, recs[0], "not_implemented", evidence="Law withdrawn")

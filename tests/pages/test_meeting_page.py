@@ -117,3 +117,15 @@ def test_ending_the_meeting_returns_to_the_setup(sample_url) -> None:
 def test_an_empty_selection_is_explained(sample_url) -> None:
     at = _open({"q": "no such words anywhere"})
     assert any("No recommendations match these filters" in i.value for i in at.info)
+
+
+def test_a_list_too_long_for_a_meeting_says_how_many_match(sample_url, monkeypatch) -> None:
+    """More matches than an agenda holds: the page says how many (all of them, not the
+    number it counted up to) and offers no start."""
+    monkeypatch.setattr(meeting, "MAX_AGENDA", 2)
+    with db.session_scope(db.get_engine(sample_url)) as s:
+        n = len(meeting.agenda(s, Filters(states=("KAZ",))))
+    assert n > 3
+    at = _open({"state": "KAZ"})
+    assert any(f"{n} recommendations match these filters" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label.startswith("Start the meeting")]
