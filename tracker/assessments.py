@@ -609,21 +609,16 @@ def _refresh_current(session: Session, ids: list[int] | None) -> None:
         counting = counting.where(Assessment.recommendation_id.in_(ids))
     history = counting.subquery("history")
     current = select(history).where(history.c.place == 1).subquery("current")
-    # The latest ranked assessment of a day before the current one's (rows of one day keep
-    # their order by entry time and id: history.c.place is that order).
+    # The latest ranked assessment of a day before the current one's: its place in the
+    # history (rows of one day keep their order by entry time and id), then its row. A join
+    # on (recommendation, place), not a second window: SQLite scanned that one per row.
     earlier = (
-        select(
-            history.c.recommendation_id,
-            history.c.id,
-            history.c.status,
-            func.row_number()
-            .over(partition_by=history.c.recommendation_id, order_by=history.c.place)
-            .label("place"),
-        )
+        select(history.c.recommendation_id, func.min(history.c.place).label("place"))
         .where(history.c.assessed_on < history.c.current_on, history.c.status.in_(RANKED))
+        .group_by(history.c.recommendation_id)
         .subquery("earlier")
     )
-    previous = select(earlier).where(earlier.c.place == 1).subquery("previous")
+    previous = counting.subquery("previous")
     rec = aliased(Recommendation, name="rec")
     computed = select(
         rec.id.label("rec_id"),
@@ -635,7 +630,13 @@ def _refresh_current(session: Session, ids: list[int] | None) -> None:
             (rank(current.c.status) < rank(previous.c.status), previous.c.id),
         ).label("regressed_id"),
     ).outerjoin_from(rec, current, current.c.recommendation_id == rec.id)
-    computed = computed.outerjoin(previous, previous.c.recommendation_id == rec.id)
+    computed = computed.outerjoin(earlier, earlier.c.recommendation_id == rec.id).outerjoin(
+        previous,
+        and_(
+            previous.c.recommendation_id == earlier.c.recommendation_id,
+            previous.c.place == earlier.c.place,
+        ),
+    )
     if ids is not None:
         computed = computed.where(rec.id.in_(ids))
     new = computed.subquery("new")
