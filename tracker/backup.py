@@ -436,20 +436,14 @@ def _insert_rows(
 
 
 def _insert(conn: Connection, table: Table, batch: list[dict[str, Any]], file: str) -> None:
-    dbapi = conn.dialect.loaded_dbapi
     try:
         if not _copy(conn, table, batch):
             conn.execute(table.insert(), batch)
-    except DBAPIError as exc:
+    except (DBAPIError, conn.dialect.loaded_dbapi.Error) as exc:  # the driver's own: COPY
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
         raise BackupError(
             _("{file}: the database refused the rows ({error})").format(
-                file=file, error=str(exc.orig).strip().splitlines()[0] if exc.orig else exc
-            )
-        ) from None
-    except dbapi.Error as exc:  # the driver's own, from COPY
-        raise BackupError(
-            _("{file}: the database refused the rows ({error})").format(
-                file=file, error=str(exc).strip().splitlines()[0]
+                file=file, error=str(reason).strip().splitlines()[0]
             )
         ) from None
 
