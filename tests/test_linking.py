@@ -1826,6 +1826,60 @@ def test_the_faster_pass_suggests_the_same_repeats_on_a_synthetic_set(session) -
     assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS
 
 
+def test_skipping_the_ratio_of_outranked_pairs_picks_the_same_pairs(monkeypatch) -> None:
+    # A review whose texts are near repeats of the earlier one's (the million corpus): most
+    # pairs could reach the threshold, and the fuzzy ratio of each was most of the time. The
+    # pass now skips the pairs that cannot be among a recommendation's best; it must pick
+    # exactly the pairs (and scores) of the exact matrix, with far fewer ratios taken.
+    from rapidfuzz import process
+
+    from tracker import link_scoring as ls
+
+    texts = [t for _s, _n, t in synthetic_texts(seed=3)]
+    norm = [linking.normalise_for_matching(t, frozenset()) for t in texts]
+    idf = ls.idf_weights(norm)
+    features = [ls.features_of(t, idf) for t in norm]
+    earlier, later = features[:240], features[240:480]
+    taken: list[int] = []
+    pairwise = process.cpdist
+
+    def counting(a, b, **kwargs):
+        taken.append(len(a))
+        return pairwise(a, b, **kwargs)
+
+    monkeypatch.setattr(ls.process, "cpdist", counting)
+    exact = ls.feature_similarity(earlier, later, idf, ls.DEFAULT_THRESHOLD)
+    pruned = ls.feature_similarity(
+        earlier, later, idf, ls.DEFAULT_THRESHOLD, best_of_row=ls.MAX_PER_RECOMMENDATION
+    )
+    picked = ls.select_pairs(exact)
+    assert picked
+    assert ls.select_pairs(pruned) == picked
+    assert [pruned[i, j] for i, j in picked] == [exact[i, j] for i, j in picked]
+    assert taken[1] < 0.8 * taken[0]
+
+
+def test_the_best_of_each_row_and_column_break_ties_by_position() -> None:
+    import numpy as np
+
+    from tracker.link_scoring import select_pairs
+
+    # Ties everywhere: the five best of a row are the first five of the equal scores.
+    scores = np.array([[50.0] * 7 + [40.0], [60.0, 45.0, 45.0, 45.0, 45.0, 45.0, 45.0, 90.0]])
+    assert select_pairs(scores, 45.0) == [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4),
+                                          (1, 0), (1, 1), (1, 2), (1, 3), (1, 7)]  # fmt: skip
+    rng = np.random.default_rng(5)
+    for _round in range(20):  # as the sort it replaced: ranks of a stable argsort, per row/col
+        m = rng.integers(40, 80, size=(9, 12)).astype(np.float32)
+        keep = m >= 45
+        row = np.argsort(np.argsort(-m, axis=1, kind="stable"), axis=1, kind="stable")
+        keep &= (m >= 70) | (row < 5)
+        masked = np.where(keep, m, -1.0)
+        col = np.argsort(np.argsort(-masked, axis=0, kind="stable"), axis=0, kind="stable")
+        keep &= (m >= 70) | (col < 5)
+        assert select_pairs(m, 45.0) == [tuple(p) for p in np.argwhere(keep).tolist()]
+
+
 # --- the suggestions as the import's second step -------------------------------------------
 def _kazakhstan_csv() -> Path:
     from tests.conftest import SHARED_DATA, skip_or_fail

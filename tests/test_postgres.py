@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from tracker import auth, backup, db, queries, schema
-from tracker.assessments import add_assessment, retract_assessment
+from tracker.assessments import add_assessment, refresh_current_status, retract_assessment
 from tracker.cli import main
 from tracker.filters import Filters
 from tracker.importers import ImportSource, import_files, read_file
@@ -259,3 +259,48 @@ def test_a_large_import_through_copy_stores_every_value_exactly(
         assert sorted(frame["text"]) == sorted(read)
         assert set(frame["recommending_states"]) == {"France"}
         assert queries.stats(s)["recommendation_state_pairs"] == writer.COPY_MIN_ROWS
+
+
+def _row_versions(session) -> tuple[object, ...]:
+    """What tells whether rows were rewritten: PostgreSQL's xmin of every recommendation and
+    assessment row (a new row version has a new one), SQLite's count of changed rows."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return (conn.exec_driver_sql("SELECT total_changes()").scalar(),)
+    return tuple(
+        conn.exec_driver_sql(f"SELECT id, xmin::text FROM {table} ORDER BY id").all()
+        for table in ("recommendation", "assessment")
+    )
+
+
+def test_a_refresh_leaves_rows_whose_status_did_not_change_alone(any_db_url, tmp_path) -> None:
+    # A refresh after an import recomputes every recommendation; rewriting the unchanged
+    # ones left a dead version of each row behind on PostgreSQL (a million at full scale).
+    engine = db.get_engine(any_db_url)
+    with db.session_scope(engine) as s:
+        import_files(s, [write_tricky(tmp_path)])
+    with db.session_scope(engine) as s:
+        ids = list(s.scalars(select(Recommendation.id).order_by(Recommendation.id)))
+        # A regression, a retraction, a second source: every derived column has a value.
+        add_assessment(s, ids[0], status="fully_implemented", assessed_on="2024-01-01",
+                       source_org="A")  # fmt: skip
+        add_assessment(s, ids[0], status="not_implemented", assessed_on="2025-01-01",
+                       source_org="B")  # fmt: skip
+        wrong = add_assessment(s, ids[1], status="partially_implemented",
+                               assessed_on="2025-02-01", source_org="A")  # fmt: skip
+        retract_assessment(s, wrong.id, reason="another recommendation")
+    with db.session_scope(engine) as s:
+        before = _row_versions(s)
+        figures = s.execute(
+            select(Recommendation.id, Recommendation.current_status,
+                   Recommendation.regressed_from_id).order_by(Recommendation.id)
+        ).all()  # fmt: skip
+        refresh_current_status(s, None)
+        refresh_current_status(s, ids[:2])
+        assert _row_versions(s) == before
+    with db.session_scope(engine) as s:
+        assert s.execute(
+            select(Recommendation.id, Recommendation.current_status,
+                   Recommendation.regressed_from_id).order_by(Recommendation.id)
+        ).all() == figures  # fmt: skip
+        assert figures[0][2] is not None  # the regression is still marked

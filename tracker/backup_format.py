@@ -19,7 +19,7 @@ FORMAT = "upr-tracker-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 AUTO_PREFIX = "auto-"  # only these are pruned; backups people make by hand are never deleted
-BATCH_ROWS = 1000  # rows per INSERT batch on restore
+BATCH_ROWS = 10_000  # rows per batch read (backup) and written (restore)
 USER_TABLE = "app_user"
 META_TABLE = "meta"
 # Meta rows that belong to this installation, never to a backup: the signing secret that older
@@ -58,15 +58,16 @@ def tables() -> list[Table]:
 
 
 # --- values ----------------------------------------------------------------------------------
-def encoder(column: Column[Any]) -> Callable[[Any], Any]:
-    """How ``column``'s values are written as JSON (dates and times as ISO text)."""
+def encoder(column: Column[Any]) -> Callable[[Any], Any] | None:
+    """How ``column``'s values are written as JSON (dates and times as ISO text); None when
+    they are written as they are (a backup calls no function for most of its values)."""
     if isinstance(column.type, DateTime):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(column.type, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(column.type, Boolean):
         return lambda v: None if v is None else bool(v)
-    return lambda v: v
+    return None
 
 
 def decoder(column: Column[Any]) -> Callable[[Any], Any]:

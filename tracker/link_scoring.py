@@ -78,8 +78,18 @@ def feature_similarity(
     later: Sequence[Features],
     idf: dict[str, float],
     threshold: float | None = None,
+    *,
+    best_of_row: int | None = None,
 ) -> np.ndarray:
-    """:func:`similarity_matrix` of texts whose features are known."""
+    """:func:`similarity_matrix` of texts whose features are known.
+
+    With ``threshold`` and ``best_of_row`` (the ``per_recommendation`` that
+    :func:`select_pairs` will be given), a pair whose row already holds ``best_of_row``
+    pairs certain to score more than it can, and that cannot reach :data:`STRONG_SCORE`,
+    gets a lower score without its fuzzy ratio: :func:`select_pairs` drops it either way,
+    and ranks every other pair as with exact scores. Texts of one review that share most of
+    their words (the synthetic million corpus: 5 % of all pairs reach the threshold) made
+    the ratio of almost every pair necessary before."""
     shape = (len(earlier), len(later))
     if not earlier or not later:
         return np.zeros(shape, dtype=np.float32)
@@ -128,7 +138,7 @@ def feature_similarity(
         cell, pi, pj = cell[open_], pi[open_], pj[open_]
         score = _score(
             common[cell], mass_a[pi], mass_b[pj], ta[pi], tb[pj], earlier, later, pi, pj,
-            threshold=threshold,
+            threshold=threshold, best_of_row=best_of_row,
         )  # fmt: skip
         out = np.zeros(shape[0] * shape[1], dtype=np.float32)
         out[cell] = np.clip(score, 0, 100).astype(np.float32)
@@ -163,8 +173,11 @@ def _score(
     *,
     threshold: float | None = None,
     every_ratio: bool = False,
+    best_of_row: int | None = None,
 ) -> np.ndarray:
-    """The scores of the pairs (i, j) (arrays of one shape), before clipping."""
+    """The scores of the pairs (i, j) (arrays of one shape), before clipping; with
+    ``best_of_row``, the pairs are cells of the matrix in row order (see
+    :func:`feature_similarity`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         dice = np.nan_to_num(2 * common / (mass_a + mass_b)) * 100
         overlap = np.nan_to_num(common / np.minimum(mass_a, mass_b)) * 100
@@ -179,7 +192,16 @@ def _score(
     else:
         fuzzy = np.zeros(base.shape, dtype=np.float32)
         # One point of margin against rounding: a pair just below never loses its ratio.
-        need = base + WEIGHT_FUZZY * 100 + 1 >= (threshold or 0)
+        # The most the ratio can add: token_sort_ratio is an Indel similarity of the texts
+        # with sorted words, and their Indel distance is at least the difference of their
+        # lengths, so the ratio is at most 200 * shorter / (sum of the lengths).
+        len_a, len_b = _sorted_lengths(earlier)[i], _sorted_lengths(later)[j]
+        total = len_a + len_b
+        most = np.where(total > 0, 200 * np.minimum(len_a, len_b) / np.maximum(total, 1), 100)
+        ceiling = base + WEIGHT_FUZZY * most + 1
+        need = ceiling >= (threshold or 0)
+        if best_of_row:
+            need &= ~_outranked(base, ceiling, i, need, best_of_row)
         # The same ratio, pair by pair, in rapidfuzz's C loop.
         fuzzy[need] = process.cpdist(
             [earlier[a].text for a in i[need].tolist()],
@@ -191,6 +213,47 @@ def _score(
     # Treaties named, as bit masks: both name some, and none in common -> not a repeat.
     score[(ta != 0) & (tb != 0) & ((ta & tb) == 0)] = 0.0
     return score
+
+
+def _sorted_lengths(features: Sequence[Features]) -> np.ndarray:
+    """The length of each text as token_sort_ratio compares it (words sorted, one space)."""
+    return np.array([len(" ".join(f.text.split())) for f in features], dtype=np.float64)
+
+
+def _outranked(
+    base: np.ndarray, ceiling: np.ndarray, rows: np.ndarray, need: np.ndarray, best: int
+) -> np.ndarray:
+    """Which pairs cannot be among the ``best`` of their row nor strong, whatever their
+    fuzzy ratio: ``best`` pairs of the row score at least their ``base`` (the ratio only
+    adds), more than the pair's ``ceiling`` (the most it can score, with one point of margin
+    against rounding). ``rows`` are the pairs' rows."""
+    out = np.zeros(base.shape, dtype=bool)
+    idx = np.flatnonzero(need)
+    if idx.size < best:
+        return out
+    # The ``best``-th highest base per row, among the pairs that may reach the threshold
+    # (a row with fewer of them prunes nothing: the others are below the threshold anyway).
+    order = idx[np.lexsort((-base[idx], rows[idx]))]
+    r = rows[order]
+    starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+    counts = np.diff(np.r_[starts, r.size])
+    full = counts >= best
+    floor = np.full(int(rows.max()) + 1, -np.inf)  # no floor: nothing pruned
+    floor[r[starts[full]]] = base[order[starts[full] + best - 1]]
+    return (ceiling < floor[rows]) & (ceiling < STRONG_SCORE)
+
+
+def _ranked_within(scores: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``scores``, the cells ranked below ``k`` when the row is sorted by score,
+    highest first, ties by column (what a stable argsort gives), without sorting: the
+    ``k``-th highest value and a running count of the cells equal to it."""
+    if scores.shape[1] <= k:
+        return np.ones(scores.shape, dtype=bool)
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
+    greater = scores > kth
+    equal = scores == kth
+    ahead = greater.sum(axis=1, keepdims=True) + np.cumsum(equal, axis=1)
+    return greater | (equal & (ahead <= k))
 
 
 def select_pairs(
@@ -211,11 +274,9 @@ def select_pairs(
     # whole rows, so leaving the other rows out changes nothing (and saves most of the sort).
     row_ids = np.flatnonzero(keep.any(axis=1))
     scores, keep = scores[row_ids], keep[row_ids]
-    row_rank = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1, kind="stable")
-    keep &= (scores >= strong) | (row_rank < per_recommendation)
+    keep &= (scores >= strong) | _ranked_within(scores, per_recommendation)
     masked = np.where(keep, scores, -1.0)
-    col_rank = np.argsort(np.argsort(-masked, axis=0, kind="stable"), axis=0, kind="stable")
-    keep &= (scores >= strong) | (col_rank < per_recommendation)
+    keep &= (scores >= strong) | _ranked_within(masked.T, per_recommendation).T
     rows, cols = np.nonzero(keep)
     return list(zip(row_ids[rows].tolist(), cols.tolist(), strict=True))
 

@@ -160,7 +160,11 @@ def candidate_links(
             a_ids = [r for r, _t in cycles[c1] if not links_out[r] & between]
             b_ids = [r for r, _t in cycles[c2] if not links_in[r] & between]
             scores = feature_similarity(
-                [features[r] for r in a_ids], [features[r] for r in b_ids], idf, threshold
+                [features[r] for r in a_ids],
+                [features[r] for r in b_ids],
+                idf,
+                threshold,
+                best_of_row=MAX_PER_RECOMMENDATION,
             )
             for i, j in select_pairs(scores, threshold):
                 a, b = a_ids[i], b_ids[j]
