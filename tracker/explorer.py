@@ -234,7 +234,10 @@ def explorer_page(
     if groups is None:
         groups = match_groups(session, f, sort)
     ids = _page_ids(session, f, _sorted_runs(groups, sort, descending), sort, offset, page_size)
-    df = recommendations_frame(session, f, ids=ids)
+    # The ids already match ``f``: the columns are read for them with the day shown only
+    # (a search's full-text match again cost a third of a whole-corpus search's page).
+    shown = None if f is None or f.as_of is None else Filters(as_of=f.as_of)
+    df = recommendations_frame(session, shown, ids=ids)
     position = {rec_id: i for i, rec_id in enumerate(ids)}
     return df.sort_values("id", key=lambda col: col.map(position), kind="stable").reset_index(
         drop=True
