@@ -49,8 +49,8 @@ from tracker import db, linking, queries, schema  # noqa: E402
 from tracker.importers import import_files, suggest_repeats  # noqa: E402
 
 DEFAULT_FILE = REAL_FILE
-TARGET_SECONDS = 3.0
-TARGET_RATIO = 5.0
+TARGET_SECONDS = 3.0  # issue #19: the 61k file on the default database (SQLite)
+TARGET_RATIO = 5.0  # on both databases (PostgreSQL: the ratio alone)
 
 
 def time_import(
@@ -191,7 +191,7 @@ def benchmark(
         # cycles (the data is usable before it starts); and both steps together.
         "repeats_step_seconds": summary(repeats_pass),
         "both_steps_seconds": summary([i + r for i, r in zip(imports, repeats_pass, strict=True)]),
-        "target_seconds": TARGET_SECONDS,
+        "target_seconds": TARGET_SECONDS if postgres is None else None,
         "target_ratio": TARGET_RATIO,
         "load": load(),
     }

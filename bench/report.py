@@ -72,14 +72,18 @@ def targets(db: str, r: dict[str, Any]) -> list[str]:
     ]
     imp = r.get("import_real") or {}
     if "import_seconds" in imp:
-        ok = (
-            imp["import_seconds"]["best"] <= imp["target_seconds"]
-            and imp["ratio_to_floor"] <= imp["target_ratio"]
+        # Issue #19: 3 s and 5× on SQLite; on PostgreSQL 5× its own floor (no absolute time).
+        seconds = imp.get("target_seconds")
+        ok = imp["ratio_to_floor"] <= imp["target_ratio"] and (
+            seconds is None or imp["import_seconds"]["best"] <= seconds
         )
+        target = f"≤ {imp['target_ratio']:g}×"
+        if seconds is not None:
+            target = f"≤ {seconds:g} s and {target}"
         out.append(
             f"| import of the 61,014-row export | {_fig(imp['import_seconds'])} s | "
             f"{_s(imp['floor_seconds']['best'])} s (× {_s(imp['ratio_to_floor'], 1)}) | "
-            f"≤ {imp['target_seconds']:g} s and ≤ {imp['target_ratio']:g}× | {_met(ok)} |"
+            f"{target} | {_met(ok)} |"
         )
     if "repeats_step_seconds" in imp:
         out.append(
