@@ -205,6 +205,15 @@ def test_state_and_theme_names_in_russian_stored_names_untouched() -> None:
     assert shown_name("Not a state anywhere") == "Not a state anywhere"
     assert theme_label("Women's rights") == "Права женщин"
     assert theme_label("A theme nobody translated") == "A theme nobody translated"
+    # OHCHR spells one theme several ways across cycles: case, spacing and "&"/"and".
+    assert theme_label("Children: Juvenile justice") == theme_label("Children: juvenile justice")
+    assert (
+        theme_label("Children: juvenile justice")
+        == "Дети: правосудие в отношении несовершеннолетних"
+    )
+    assert theme_label("Budget &resources (for human rights implementation)") == (
+        "Бюджет и ресурсы (для осуществления прав человека)"
+    )
     set_language("en")
     assert shown_name("Kazakhstan") == "Kazakhstan"
     assert theme_label("Women's rights") == "Women's rights"
@@ -253,6 +262,25 @@ def test_every_upr_info_issue_has_a_translated_name(shared_data: Path, lang: str
     assert len(issues) > 40
     set_language(lang)
     missing = issues - SAME_AS_ENGLISH[lang]
+    assert sorted(t for t in missing if theme_label(t) == t) == []
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("lang", ["ru", "fr"])
+def test_every_theme_of_the_ohchr_thematic_lists_has_a_translated_name(
+    shared_data: Path, lang: str
+) -> None:
+    # The current cycle's OHCHR Word matrices carry the Universal Human Rights Index's themes
+    # ("Equality & non-discrimination", "Children: juvenile justice", ...), not UPR Info's.
+    from tracker.importers import ImportSource, read_file
+
+    themes: set[str] = set()
+    for path in sorted((shared_data.parent / "ohchr").glob("*.docx")):
+        for parsed in read_file(ImportSource.from_path(path)).parsed:
+            themes.update(parsed.rec.themes)
+    assert len(themes) > 40
+    set_language(lang)
+    missing = themes - SAME_AS_ENGLISH[lang]
     assert sorted(t for t in missing if theme_label(t) == t) == []
 
 

@@ -297,19 +297,31 @@ def regional_group_label(group: str | None) -> str:
 _THEMES_DIR = Path(__file__).resolve().parent / "data"
 
 
+def _theme_key(name: str) -> str:
+    """A theme name as compared for its translation: OHCHR's documents spell one theme
+    several ways across cycles ("Children: Juvenile justice", "Budget &resources", "… and
+    sanitation" / "… & sanitation")."""
+    return " ".join(name.replace("&", " and ").casefold().split())
+
+
 @cache
 def _theme_names(lang: str) -> dict[str, str]:
     path = _THEMES_DIR / f"themes_{lang}.csv"
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8", newline="") as f:
-        return {row["name"]: row["translation"] for row in csv.DictReader(f) if row["translation"]}
+        return {
+            _theme_key(row["name"]): row["translation"]
+            for row in csv.DictReader(f)
+            if row["translation"]
+        }
 
 
 def theme_label(name: str | None) -> str:
-    """A theme (UPR Info issue) name in the language in force, from
-    ``tracker/data/themes_<lang>.csv``; names without a translation are shown as stored.
-    Filters and stored data keep the English names."""
+    """A theme name (UPR Info issue, OHCHR/UHRI theme) in the language in force, from
+    ``tracker/data/themes_<lang>.csv``, whatever its case, spacing or "&"/"and"; names
+    without a translation are shown as stored. Filters and stored data keep the names as
+    imported."""
     if not name:
         return ""
-    return _theme_names(get_language()).get(name, name)
+    return _theme_names(get_language()).get(_theme_key(name), name)
