@@ -167,3 +167,15 @@ def test_each_kind_of_event_is_worded_from_its_fields(
         assert audit_text.event_summary(action, before, after, stored) == (russian or english)
     finally:
         set_language("en")
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"), [("en", "Import run 3"), ("ru", "Импорт 3"), ("fr", "Importation 3")]
+)
+def test_an_import_is_named_as_a_record_not_as_the_page_or_the_verb(lang: str, shown: str) -> None:
+    # "Import" is the page's name, and French words a page by its verb («Importer»).
+    set_language(lang)
+    try:
+        assert audit_text.record_label("import_run", 3) == shown
+    finally:
+        set_language("en")

@@ -24,7 +24,7 @@ RECORD_LABELS: dict[str, str] = {
     "recommendation": N_("Recommendation"),
     "recommendation_link": N_("Recommendation link"),
     "own_recommendation_link": N_("Take-up link"),
-    "import_run": N_("Import"),
+    "import_run": N_("Import run"),  # not "Import": that msgid is the page (fr "Importer")
     "user": N_("Account"),
     "saved_report": N_("Saved report"),
     "report_outline": N_("Report outline"),
