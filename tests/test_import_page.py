@@ -162,3 +162,24 @@ def test_the_data_is_usable_while_the_repeats_are_suggested_after_the_import(
         assert [(x["earlier_text"], x["later_text"]) for x in linking.links_list(s)] == [
             (text, text)
         ]
+
+
+def test_the_import_summary_stays_when_the_repeats_step_ends_at_once(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second step ends before the page's next run: its rerun used to wipe the import's
+    # summary before anyone could read it (seen as a flaky "0 added, 1 unchanged").
+    from tracker.ui import import_steps
+
+    monkeypatch.setattr(import_steps, "suggest_repeats", lambda *a, **k: 3)
+    monkeypatch.setattr(
+        import_steps.RepeatsStep, "running", property(lambda s: bool(s.thread.join()))
+    )
+    data = csv_bytes(UPR_INFO_HEADER, [upr_row(), upr_row(text_="Other.")])
+    at = _upload(_page(), "two.csv", data)
+    at.button(key="import_commit").click().run()
+    assert not at.exception
+    shown = at.success[0].value
+    assert "2 added, 0 updated, 0 unchanged" in shown
+    assert "3 possible repeats across cycles suggested for review" in shown
+    assert stats(engine)["recommendations"] == 2

@@ -21,7 +21,7 @@ from tracker.hints import cli_command
 from tracker.i18n import _, ngettext
 from tracker.importers import ImportReport, suggest_repeats
 from tracker.ui.data import engine
-from tracker.ui.markup import flash
+from tracker.ui.markup import flash, flash_shown
 
 JOB_KEY = "_import_repeats_job"
 POLL_SECONDS = 1.0
@@ -85,7 +85,9 @@ def render_repeats_step() -> None:
             )
             return
         st.session_state.pop(JOB_KEY, None)
-        message = repeats_step_message(step)
+        # The rerun below wipes what the page showed: when the step ended at once, that is
+        # the import's own summary, shown a moment ago — it is shown again with the step's.
+        message = " ".join(m for m in (flash_shown(), repeats_step_message(step)) if m)
         if message:
             flash(message)
         st.rerun(scope="app")

@@ -21,6 +21,9 @@ def text(value: str | None) -> None:
     st.text(value or "", width="stretch")
 
 
+FLASH_SHOWN_KEY = "_flash_shown"  # the message the latest run showed (see flash_shown)
+
+
 def flash(message: str | None = None) -> None:
     """Keep ``message`` (plain text) to show after the next rerun; without a message, show
     and forget the one kept (a success box here and a toast)."""
@@ -31,3 +34,12 @@ def flash(message: str | None = None) -> None:
     if kept:
         st.success(md_escape(kept), icon=":material/check_circle:")
         st.toast(md_escape(kept), icon=":material/check_circle:")
+        st.session_state[FLASH_SHOWN_KEY] = kept
+    else:
+        st.session_state.pop(FLASH_SHOWN_KEY, None)
+
+
+def flash_shown() -> str | None:
+    """The message the page's latest full run showed with :func:`flash` (None if none), for
+    code that reruns the page at once and would otherwise wipe it before anyone read it."""
+    return st.session_state.pop(FLASH_SHOWN_KEY, None)
