@@ -100,9 +100,9 @@ def agenda(session: Session, f: Filters | None = None) -> list[int]:
 
 def agenda_size(session: Session, f: Filters | None = None, cap: int | None = None) -> int:
     """How many recommendations match ``f``, counted up to ``cap`` (by default one more
-    than MAX_AGENDA): enough to tell an
-    agenda from a list too long for a meeting, without reading (and sorting) every match
-    of a whole corpus (7 s for a million recommendations on PostgreSQL)."""
+    than MAX_AGENDA): enough to tell an agenda from a list too long for a meeting, without
+    reading (and sorting) every match of a whole corpus (7 s for a million recommendations
+    on PostgreSQL)."""
     cap = MAX_AGENDA + 1 if cap is None else cap
     first = queries.filtered_ids(f).limit(cap).subquery()
     return int(session.scalar(select(func.count()).select_from(first)) or 0)
