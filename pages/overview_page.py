@@ -6,7 +6,7 @@ import streamlit as st
 
 from tracker import charts, display_frames, flags, queries, review_calendar, ui
 from tracker.formats import number
-from tracker.i18n import _
+from tracker.i18n import _, label_value
 from tracker.vocab import Status, status_label
 
 OVERVIEW_LIST_LIMIT = 50  # the Flagged page has the whole list
@@ -54,7 +54,7 @@ with st.container(horizontal=True, gap="medium"):
     for flag, n in counts.items():
         st.page_link(
             "pages/flagged_page.py",
-            label=f"{flags.flag_label(flag)}: **{number(n)}**",
+            label=label_value(flags.flag_label(flag), f"**{number(n)}**"),
             icon=":material/flag:",
             query_params={"flag": flag},
             help=flags.flag_help(flag, opts.stale_months),

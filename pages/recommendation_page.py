@@ -10,7 +10,7 @@ from tracker.assessments import add_assessment, same_day_assessment
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.formats import number
-from tracker.i18n import _, ngettext
+from tracker.i18n import _, label_value, ngettext
 from tracker.models import parse_id
 from tracker.vocab import (
     confidence_label,
@@ -53,7 +53,7 @@ with st.container(border=True):
     ui.text(rec.text)
 
 for label, value in display_frames.detail_facts(rec):
-    st.markdown(f"**{label}:** {ui.md_escape(value)}")
+    st.markdown(label_value(f"**{label}**", ui.md_escape(value)))
 
 st.subheader(_("Sources side by side"))
 if rec.sources.empty:

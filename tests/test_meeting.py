@@ -176,10 +176,10 @@ def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:
         r"> Adopt a \*law\* on &lt;b&gt;domestic violence&lt;/b&gt; \[now\](http://x.example) \# 1"
         in md
     )
-    assert "- **Status before:** Partially implemented (2024-03-01, Legal centre)" in md
-    assert "- **Agreed status:** Not implemented" in md
-    assert r"- **Evidence:** See \*report\*" in md
-    assert "- **Link:** <https://example.org/report>" in md
+    assert "- **Status before**: Partially implemented (2024-03-01, Legal centre)" in md
+    assert "- **Agreed status**: Not implemented" in md
+    assert r"- **Evidence**: See \*report\*" in md
+    assert "- **Link**: <https://example.org/report>" in md
 
 
 def test_minutes_of_a_meeting_without_changes(session, recs) -> None:

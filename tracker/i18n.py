@@ -122,6 +122,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(get_language()).ngettext(singular, plural, n)
 
 
+def label_value(label: str, value: str) -> str:
+    """The text "label: value" as the language writes it (French puts a no-break space before the
+    colon: « Obsolète : 17 »). Both parts are given ready to show (escaped, bolded)."""
+    return _("{label}: {value}").format(label=label, value=value)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated later, where it is shown."""
     return message

@@ -43,7 +43,7 @@ from tracker.assessments import (
     validate_status,
 )
 from tracker.filters import Filters
-from tracker.i18n import _
+from tracker.i18n import _, label_value
 from tracker.models import Assessment, Recommendation, Review
 from tracker.safe_output import entry_text, link_target, md_literal, printable
 from tracker.vocab import NOT_ASSESSED, status_label
@@ -321,16 +321,17 @@ def minutes_markdown(
             "",
             f"> {_md(c.text)}",
             "",
-            f"- **{_md(_('Recommended by'))}:** {_md(c.recommending_states or '—')}",
-            f"- **{_md(_('Status before'))}:** {_md(_before(c))}",
-            f"- **{_md(_('Agreed status'))}:** {_md(status_label(c.status))}",
+            "- "
+            + label_value(f"**{_md(_('Recommended by'))}**", _md(c.recommending_states or "—")),
+            "- " + label_value(f"**{_md(_('Status before'))}**", _md(_before(c))),
+            "- " + label_value(f"**{_md(_('Agreed status'))}**", _md(status_label(c.status))),
         ]
         if c.evidence:
-            lines.append(f"- **{_md(_('Evidence'))}:** {_md(c.evidence)}")
+            lines.append("- " + label_value(f"**{_md(_('Evidence'))}**", _md(c.evidence)))
         if c.evidence_url:
             target = link_target(c.evidence_url)  # percent-encoded http(s) only
             shown = f"<{target}>" if target else _md(c.evidence_url)
-            lines.append(f"- **{_md(_('Link'))}:** {shown}")
+            lines.append("- " + label_value(f"**{_md(_('Link'))}**", shown))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -192,6 +192,19 @@ def test_the_french_page_is_in_french(sample_url: str) -> None:
     assert "By theme" not in texts
 
 
+def test_french_labels_take_a_no_break_space_before_the_colon(sample_url: str) -> None:
+    # "Needs attention" links read « Obsolète : 17 » in French, "Stale: 17" in English.
+    import re
+
+    french = rendered_texts(open_page("pages/overview_page.py", lang="fr"))
+    flags = [t for t in french if re.search(r": \*\*\d", t)]
+    assert flags
+    assert all("\u00a0: **" in t for t in flags), flags
+    english = [t for t in rendered_texts(open_page("pages/overview_page.py")) if ": **" in t]
+    assert english
+    assert all("\u00a0" not in t for t in english)
+
+
 def test_an_account_opens_in_its_language_and_keeps_a_new_choice(sample_url: str) -> None:
     engine = db.get_engine(sample_url)
     with db.session_scope(engine) as s, auth.acting_as("setup", "admin"):
