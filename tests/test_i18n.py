@@ -3,6 +3,7 @@ user (labels, plurals, state and theme names, the report, the account's language
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 import re
@@ -332,3 +333,15 @@ def test_report_lang_writes_the_submission_frame_in_that_language(
     assert "Further strengthen law enforcement" in text
     assert "Universal Periodic Review of" not in text
     assert "Key words" not in text
+
+
+def test_french_dates_write_the_first_of_the_month_as_an_ordinal() -> None:
+    from tracker.i18n import long_date
+
+    set_language("fr")
+    try:
+        assert long_date(dt.date(2025, 9, 1)) == "1er septembre 2025"
+        assert long_date(dt.date(2025, 9, 11)) == "11 septembre 2025"
+    finally:
+        set_language("en")
+    assert long_date(dt.date(2025, 9, 1)) == "1 September 2025"

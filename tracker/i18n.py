@@ -152,4 +152,8 @@ def _long_date(day: dt.date, locale: str) -> str:
     # babel is imported here: every command imports this module, few write dates out.
     from babel.dates import format_date
 
-    return format_date(day, format="long", locale=locale)
+    written = format_date(day, format="long", locale=locale)
+    if locale.startswith("fr") and day.day == 1 and written.startswith("1 "):
+        # French writes the first of the month as an ordinal: « 1er septembre 2025 ».
+        written = "1er" + written[1:]
+    return written
