@@ -14,7 +14,7 @@ from tracker import detail, linking, meeting, queries, ui
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.formats import number
-from tracker.i18n import _, ngettext
+from tracker.i18n import _, long_date, ngettext
 from tracker.states import shown_name
 from tracker.vocab import Status, response_label, status_label
 
@@ -161,7 +161,7 @@ agreed = {c.recommendation_id: c for c in changes}
 if m["summary"] or m["pos"] >= n:
     st.title(
         _("Summary: {coalition} meeting, {date}").format(
-            coalition=ui.md_escape(mt.coalition), date=mt.day.isoformat()
+            coalition=ui.md_escape(mt.coalition), date=long_date(mt.day)
         )
     )
     _nav_bar(m, n)
@@ -224,7 +224,7 @@ rec = ui.query(detail.recommendation_detail, rec_id)
 st.caption(
     _("{coalition} meeting, {date} · recommendation {i} of {n} · {scope}").format(
         coalition=ui.md_escape(mt.coalition),
-        date=mt.day.isoformat(),
+        date=long_date(mt.day),
         i=pos + 1,
         n=n,
         scope=ui.md_escape(m["scope"]),
@@ -281,7 +281,7 @@ with left:
         row = current.iloc[0]
         st.markdown(
             _("**Evidence** ({date}, {source}):").format(
-                date=row["assessed_on"].isoformat(), source=ui.md_escape(row["source_org"])
+                date=long_date(row["assessed_on"]), source=ui.md_escape(row["source_org"])
             )
         )
         ui.text(row["evidence"] or _("(no evidence text)"))

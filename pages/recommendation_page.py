@@ -10,7 +10,7 @@ from tracker.assessments import add_assessment, same_day_assessment
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.formats import number
-from tracker.i18n import _, label_value, ngettext
+from tracker.i18n import _, label_value, long_date, ngettext
 from tracker.models import parse_id
 from tracker.vocab import (
     confidence_label,
@@ -110,7 +110,7 @@ elif not charted.empty:
                 "Source: UPR Tracker database; {n} assessment, the latest on {date}",
                 "Source: UPR Tracker database; {n} assessments, the latest on {date}",
                 len(charted),
-            ).format(n=len(charted), date=charted["assessed_on"].max().isoformat())
+            ).format(n=len(charted), date=long_date(charted["assessed_on"].max()))
             + (" · " + evidence.private_notice() if len(charted) > len(public) else ""),
         ),
         key="timeline",
@@ -176,7 +176,7 @@ def save(entry: dict) -> None:
         ui.flash(
             _("Assessment added: {status} as of {date} ({source}).").format(
                 status=status_label(entry["status"]),
-                date=entry["assessed_on"].isoformat(),
+                date=long_date(entry["assessed_on"]),
                 source=" ".join(entry["source_org"].split()),
             )
         )
@@ -214,7 +214,7 @@ if pending:
                 "{status}). Save this one as well?"
             ).format(
                 source=ui.md_escape(earlier.source_org),
-                date=pending["assessed_on"].isoformat(),
+                date=long_date(pending["assessed_on"]),
                 id=earlier.id,
                 status=status_label(earlier.status),
             ),

@@ -83,7 +83,7 @@ def test_supported_recommendations_never_assessed_are_flagged_with_the_reviews_a
     assert set(df["status"]) == {"not_assessed"}
     # The review of 2025-01-23 is eight months old on 2025-10-01.
     assert list(df["age_months"]) == [8, 8]
-    assert df.iloc[0]["detail"] == "Reviewed on 2025-01-23, 8 months ago; never assessed"
+    assert df.iloc[0]["detail"] == "Reviewed on 23 January 2025, 8 months ago; never assessed"
     # They are the ones the "stale" toggle adds: now counted without it.
     stale = set(flags.flag_details(sample_session, KAZ, opts())["stale"])
     with_unassessed = set(
@@ -120,7 +120,7 @@ def test_regressed_compares_with_the_last_earlier_status(session) -> None:
     session.commit()
     details = flags.flag_details(session, None, opts())
     assert (
-        "Fully implemented (2020-01-01, Government) → Partially implemented"
+        "Fully implemented (1 January 2020, Government) → Partially implemented"
         in (details["regressed"][rid])
     )
     assert rid not in details["contested"]  # the sources' views are two years apart

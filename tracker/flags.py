@@ -279,7 +279,7 @@ def _regressed_views(session: Session, ids: list[int]) -> dict[int, str]:
     return {
         int(rec_id): _("{before} ({date}, {source}) → {after}").format(
             before=status_label(before),
-            date=day.isoformat(),
+            date=long_date(day),
             source=source,
             after=status_label(status),
         )
@@ -429,7 +429,7 @@ def _frame(
                 "Reviewed on {date}, {months} month ago; never assessed",
                 "Reviewed on {date}, {months} months ago; never assessed",
                 int(age),
-            ).format(date=day.isoformat(), months=int(age))
+            ).format(date=long_date(day), months=int(age))
             if pd.notna(day) and pd.notna(age)
             else ""
             for day, age in zip(df["review_date"], df["age_months"], strict=True)

@@ -42,7 +42,7 @@ def test_never_assessed_lists_supported_recommendations_with_the_reviews_age(sam
     rows = table.value
     assert sorted(rows["id"]) == [22, 24]
     assert set(rows["response"]) == {"Supported"}
-    assert all(d.startswith("Reviewed on 2025-01-23") for d in rows["detail"])
+    assert all(d.startswith("Reviewed on 23 January 2025") for d in rows["detail"])
     # No empty assessment columns for recommendations that have none.
     assert "assessed_on" not in table.proto.column_order
     assert "age_months" in table.proto.column_order

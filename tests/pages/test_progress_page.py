@@ -22,7 +22,9 @@ def test_progress_draws_every_breakdown_for_the_filter(sample_url) -> None:
     assert all("Kazakhstan" in t for t in titles)  # every title states the filter
     captions = chart_captions(at)
     assert len(captions) == len(titles)
-    assert all("Source: UPR Tracker database" in c and "as of 2025-09-01" in c for c in captions)
+    assert all(
+        "Source: UPR Tracker database" in c and "as of 1 September 2025" in c for c in captions
+    )
 
 
 def test_progress_follows_the_filters_and_its_controls(sample_url) -> None:

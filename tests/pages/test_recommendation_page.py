@@ -54,7 +54,7 @@ def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:
     )
     assert not at.error
     assert any(
-        "Assessment added: Not implemented as of 2025-09-30 (Our NGO)" in unescape(s.value)
+        "Assessment added: Not implemented as of 30 September 2025 (Our NGO)" in unescape(s.value)
         for s in at.success
     )
     assert ":red-badge[Current status: Not implemented]" in texts(at)  # the status badge
@@ -85,7 +85,7 @@ def test_the_same_source_on_the_same_day_is_asked_before_saving(sample_url) -> N
     # The same source ("our  ngo": spelling aside) on the same day: asked, not saved.
     _form(at, status="partially_implemented", day=day, source="our  ngo")
     warning = asked(at)[0]
-    assert "Our NGO already assessed this recommendation on 2025-09-30" in warning
+    assert "Our NGO already assessed this recommendation on 30 September 2025" in warning
     assert "Not implemented" in warning
     assert texts(at).count("Shelters opened in 3 more regions") == assessments
     widget(at.button, "Do not save it").click().run()

@@ -10,7 +10,7 @@ import tracker.auth as auth
 from tracker import editing, evidence
 from tracker.assessments import retract_assessment, retractable
 from tracker.errors import ValidationError
-from tracker.i18n import _
+from tracker.i18n import _, long_date
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import flash, md_escape
@@ -162,7 +162,7 @@ def drafts_for_review(rec_id: int | None = None) -> None:
                 _(
                     "**{date}** {status} — {source} ({marks}); recommendation {id}, by {author}"
                 ).format(
-                    date=d.assessed_on.isoformat(),
+                    date=long_date(d.assessed_on),
                     status=status_label(d.status),
                     source=md_escape(d.source_org),
                     marks=md_escape(", ".join(marks)),

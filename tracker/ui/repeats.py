@@ -14,7 +14,7 @@ from tracker import display_frames, linking, own_links
 from tracker.display_frames import detail_path
 from tracker.errors import ValidationError
 from tracker.filters import Filters
-from tracker.i18n import _
+from tracker.i18n import _, long_date
 from tracker.ui.actor import can_write
 from tracker.ui.data import query, write
 from tracker.ui.markup import md_escape, text
@@ -159,7 +159,7 @@ def render_repeats(rec_id: int) -> None:
                     _("{decision} by {who} on {day}").format(
                         decision=_("Confirmed") if v.status == "confirmed" else _("Rejected"),
                         who=md_escape(v.decided_by or "?"),
-                        day=v.decided_at.date().isoformat() if v.decided_at else "?",
+                        day=long_date(v.decided_at.date()) if v.decided_at else "?",
                     )
                 )
                 _link_card(v, editable)

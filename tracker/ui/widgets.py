@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker import auth, db, images, queries
 from tracker.filters import Filters
 from tracker.hints import cli_command
-from tracker.i18n import _, get_language, set_language
+from tracker.i18n import _, get_language, long_date, set_language
 from tracker.organisation import organisation_name
 from tracker.queries import has_sample
 from tracker.ui.data import engine, query
@@ -144,9 +144,9 @@ def no_match() -> None:
 
 
 def as_of(f: Filters) -> str:
-    """The date of the latest assessment of the filtered recommendations, as text."""
+    """The date of the latest assessment of the filtered recommendations, written out."""
     latest = query(queries.latest_assessment_date, f)
-    return latest.isoformat() if latest else _("no assessment yet")
+    return long_date(latest) if latest else _("no assessment yet")
 
 
 def source_caption(f: Filters) -> str:
