@@ -71,7 +71,7 @@ screenshots: $(VENV)/.dev
 # merge it into each catalogue (new strings arrive with an empty msgstr), then compile the .mo
 # files that the app reads. The compiled .mo files are committed, so `make run` needs no step.
 i18n-extract: $(VENV)/.dev
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -k _ -k ngettext:1,2 -k pgettext:1c,2 --no-location \
 		--sort-output --project "UPR Tracker" -o tracker/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i tracker/locale/messages.pot -d tracker/locale -D messages \
 		--no-fuzzy-matching --ignore-obsolete --width 100

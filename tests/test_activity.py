@@ -127,7 +127,7 @@ def test_the_database_keeps_the_english_summary_and_english_reads_as_before(
             {"action_id": 4, "progress": None},
             {"action_id": 4, "progress": "Half", "due_on": "2026-07-01", "version": 2},
             "Changed: Progress, Due date",
-            "Изменено: Динамика, Срок",  # the plan table's headings
+            "Изменено: Ход выполнения, Срок",  # the plan table's headings
         ),
         (
             "import",

@@ -115,14 +115,22 @@ def test_every_string_marked_in_the_code_has_a_translation(lang: str) -> None:
     i18n-extract``, translate the new entries of tracker/locale/{ru,fr}/LC_MESSAGES/messages.po,
     then ``make i18n-compile``."""
     method_map = [("tracker/**.py", "python"), ("pages/**.py", "python"), ("app.py", "python")]
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "N_": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "NP_": ((1, "c"), 2),
+    }
     marked = {
-        (msg if isinstance(msg, str) else msg[0])
-        for _file, _line, msg, _comments, _ctx in extract_from_dir(
+        (ctx, msg if isinstance(msg, str) else msg[0])
+        for _file, _line, msg, _comments, ctx in extract_from_dir(
             str(ROOT), method_map, keywords=keywords
         )
     }
-    translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in _catalog(lang) if m.id}
+    translated = {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in _catalog(lang) if m.id
+    }
     assert sorted(marked - translated) == []
 
 
@@ -345,3 +353,19 @@ def test_french_dates_write_the_first_of_the_month_as_an_ordinal() -> None:
     finally:
         set_language("en")
     assert long_date(dt.date(2025, 9, 1)) == "1 September 2025"
+
+
+def test_one_english_word_two_meanings_has_two_translations() -> None:
+    # "Progress" is the page (ru «Динамика») and an action plan's field (ru «Ход выполнения»):
+    # the plan's table, its export and the Activity page's "changed: ..." use the field's.
+    from tracker import audit_text
+    from tracker.i18n import pgettext
+
+    set_language("ru")
+    try:
+        assert _("Progress") == "Динамика"
+        assert pgettext("action plan", "Progress") == "Ход выполнения"
+        assert audit_text._label(audit_text.FIELD_LABELS, "progress") == "Ход выполнения"
+    finally:
+        set_language("en")
+    assert audit_text._label(audit_text.FIELD_LABELS, "progress") == "Progress"

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from tracker.auth_roles import role_label
 from tracker.formats import number
-from tracker.i18n import N_, _, ngettext
+from tracker.i18n import N_, NP_, _, ngettext
 from tracker.vocab import source_type_label, status_label
 
 # What each kind of record is called (AuditEvent.entity is the table name).
@@ -38,7 +38,7 @@ FIELD_LABELS: dict[str, str] = {
     "responsible": N_("Responsible body"),
     "due_on": N_("Due date"),
     "indicator": N_("Indicator"),
-    "progress": N_("Progress"),
+    "progress": NP_("action plan", "Progress"),
     "completed_on": N_("Completed on"),
     "paragraph": N_("Paragraph"),
     "text": N_("Recommendation text"),

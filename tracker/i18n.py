@@ -112,9 +112,23 @@ def available_languages() -> tuple[str, ...]:
     return (DEFAULT_LANGUAGE, *translated_shares(LOCALE_DIR))
 
 
+CONTEXT = "\x04"  # gettext's separator of a message's context and its text
+
+
 def _(message: str) -> str:
-    """Translate ``message`` into the language in force."""
-    return _translations(get_language()).gettext(message)
+    """Translate ``message`` into the language in force (a message marked by :func:`NP_`
+    carries its context)."""
+    translations = _translations(get_language())
+    if CONTEXT in message:
+        context, _sep, text = message.partition(CONTEXT)
+        return translations.pgettext(context, text)
+    return translations.gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate ``message`` in ``context``: one English word that two places translate
+    differently ("Progress": the page «Динамика», an action plan's field «Ход выполнения»)."""
+    return _translations(get_language()).pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -131,6 +145,11 @@ def label_value(label: str, value: str) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated later, where it is shown."""
     return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark ``message`` in ``context`` for extraction; :func:`_` translates it later."""
+    return f"{context}{CONTEXT}{message}"
 
 
 def locale_name() -> str:

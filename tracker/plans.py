@@ -27,7 +27,7 @@ from tracker import audit, auth, db
 from tracker.assessments import ValidationError, parse_date
 from tracker.errors import check_fields
 from tracker.filters import Filters
-from tracker.i18n import _
+from tracker.i18n import _, pgettext
 from tracker.models import PlannedAction, Recommendation, Review
 from tracker.queries import SUR, apply_filters, base_select, read_frame
 from tracker.safe_output import entry_text
@@ -420,7 +420,7 @@ def plan_table(df: pd.DataFrame) -> pd.DataFrame:
             _("Responsible body"): df["responsible"],
             _("Due date"): df["due_on"].map(day),
             _("Indicator"): df["indicator"],
-            _("Progress"): df["progress"],
+            pgettext("action plan", "Progress"): df["progress"],
             _("Completed on"): df["completed_on"].map(day),
             _("Overdue"): df["overdue"].map(lambda v: _("yes") if v else ""),
         }

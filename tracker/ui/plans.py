@@ -16,7 +16,7 @@ from tracker.assessments import ValidationError
 from tracker.display_frames import labelled
 from tracker.filters import Filters
 from tracker.formats import number
-from tracker.i18n import _, ngettext
+from tracker.i18n import _, ngettext, pgettext
 from tracker.ui.actor import can_write
 from tracker.ui.assessment_fields import assessment_fields
 from tracker.ui.data import query, write
@@ -31,7 +31,7 @@ def _plan_config() -> dict[str, Any]:
         "responsible": cc.TextColumn(_("Responsible body")),
         "due_on": cc.DateColumn(_("Due date"), format="YYYY-MM-DD"),
         "indicator": cc.TextColumn(_("Indicator")),
-        "progress": cc.TextColumn(_("Progress"), width="medium"),
+        "progress": cc.TextColumn(pgettext("action plan", "Progress"), width="medium"),
         "completed_on": cc.DateColumn(_("Completed on"), format="YYYY-MM-DD"),
         "state_of_action": cc.TextColumn(_("Action status")),
         "days_left": cc.NumberColumn(_("Days left"), format="%d"),
@@ -107,7 +107,7 @@ def _add_form(rec_id: int) -> None:
         responsible = left.text_input(_("Responsible body"), max_chars=plans.MAX_RESPONSIBLE_LENGTH)
         due = right.date_input(_("Due date"), value=None, format="YYYY-MM-DD")
         indicator = st.text_input(_("Indicator"))
-        progress = st.text_area(_("Progress"))
+        progress = st.text_area(pgettext("action plan", "Progress"))
         submitted = st.form_submit_button(_("Add to the plan"), icon=":material/add_task:")
     if not submitted:
         return
@@ -156,7 +156,7 @@ def _edit_form(rec_id: int, df: pd.DataFrame) -> None:
                 format="YYYY-MM-DD",
             )
             indicator = st.text_input(_("Indicator"), value=row.indicator or "")
-            progress = st.text_area(_("Progress"), value=row.progress or "")
+            progress = st.text_area(pgettext("action plan", "Progress"), value=row.progress or "")
             done = st.date_input(
                 _("Completed on"),
                 value=None if pd.isna(row.completed_on) else row.completed_on,
