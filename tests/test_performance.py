@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tracker import evidence, flags, link_text, linking, progress, queries
 from tracker.assessments import DAYS_PER_MONTH, refresh_current_status
 from tracker.filters import Filters
+from tracker.i18n import long_date
 from tracker.models import Assessment, PlannedAction, Recommendation, StatusDay
 from tracker.queries import has_sample
 from tracker.vocab import STATUS_RANK, SourceType, status_label
@@ -115,7 +116,7 @@ def _replay_flags(histories: dict[int, list[tuple]], months: int) -> tuple[dict,
             if before and STATUS_RANK[status] < STATUS_RANK[before[-1][1]]:
                 p = before[-1]
                 regressed[rid] = (
-                    f"{status_label(p[1])} ({p[2].isoformat()}, {p[3]}) → {status_label(status)}"
+                    f"{status_label(p[1])} ({long_date(p[2])}, {p[3]}) → {status_label(status)}"
                 )
         by_source = {" ".join(r[3].split()).casefold(): r for r in rows}
         views = [
@@ -448,3 +449,74 @@ def test_status_by_source_type_agrees_with_a_replay_after_writes(sample_session,
             counts = {(k, st): n for k, st, n in got.itertuples(index=False, name=None)}
             assert counts == _replay_by_source_type(s, f), f"step {step}"
     assert len({k for k, _st in counts}) > 2  # several types were counted
+
+
+def test_a_refresh_binds_a_bounded_number_of_parameters_per_statement(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million recommendations had 136,000 contested ones, and the refresh's NOT IN of all
+    of them passed PostgreSQL's 65,535 parameters: an import of a round of assessments
+    failed. Here with the chunk made small: every statement binds at most a chunk's ids,
+    and the flags still come out right, set and cleared."""
+    from sqlalchemy import event
+
+    from tracker import assessments, status_days
+
+    monkeypatch.setattr(assessments, "REFRESH_CHUNK", 20)
+    monkeypatch.setattr(status_days, "CHUNK", 20)
+    from tests.importer_support import add_recommendations
+    from tracker.importers.inputs import RecommendationInput
+
+    s = session
+    rows = [RecommendationInput("Chile", 5, f"Recommendation {i}.") for i in range(300)]
+    ids = sorted(add_recommendations(s, rows))
+    # A statement binds a few copies of a chunk of ids, and its own constants: not all 300.
+    bound = 5 * 20 + 30
+    assert len(ids) > bound
+    s.execute(text("UPDATE recommendation SET current_assessment_id = NULL"))
+    s.execute(text("DELETE FROM assessment"))
+    for rid in ids:  # two sources a day apart that disagree: contested
+        for org, status, day in (
+            ("NGO A", "fully_implemented", 1),
+            ("Ombudsman", "not_implemented", 2),
+        ):
+            s.execute(
+                insert(Assessment),
+                [
+                    {
+                        "recommendation_id": rid,
+                        "status": status,
+                        "assessed_on": dt.date(2025, 3, day),
+                        "source_org": org,
+                        "created_at": dt.datetime(2025, 3, day),
+                        "author": "test",
+                    }
+                ],
+            )
+    most: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        rows = parameters if executemany else [parameters]
+        most.append(max((len(r) for r in rows if r is not None), default=0))
+
+    engine = s.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        refresh_current_status(s)
+        contested = set(s.scalars(select(Recommendation.id).where(Recommendation.contested)))
+        assert contested == set(ids)
+        # The sources agree again for half of them: their flags are cleared.
+        s.execute(
+            update(Assessment)
+            .where(Assessment.recommendation_id.in_(ids[:60]))
+            .where(Assessment.source_org == "NGO A")
+            .values(status="not_implemented")
+        )
+        refresh_current_status(s)
+        contested = set(s.scalars(select(Recommendation.id).where(Recommendation.contested)))
+        assert contested == set(ids[60:])
+        refresh_current_status(s, ids)  # by ids too
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert most
+    assert max(most) <= bound, max(most)
