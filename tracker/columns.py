@@ -18,6 +18,7 @@ small query, testable without Streamlit).
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.filters import Filters
@@ -94,9 +95,14 @@ FLAGGED_NEVER_ASSESSED = [
 
 def several_states(session: Session, f: Filters | None) -> bool:
     """True when the recommendations matching ``f`` belong to more than one state under
-    review (two distinct states are enough to know: the scan stops there)."""
-    stmt = apply_filters(base_select(SUR.id, current=False), f).distinct().limit(2)
-    return len(session.execute(stmt).all()) > 1
+    review. Two probes that each stop at their first row: a matching row's state, then
+    whether a matching row of another state exists (a DISTINCT ... LIMIT 2 hashed every
+    match first: 9 s for a recommending state's 110,000 at a million on PostgreSQL)."""
+    first = session.scalar(apply_filters(base_select(SUR.id, current=False), f).limit(1))
+    if first is None:
+        return False
+    other = apply_filters(base_select(SUR.id, current=False), f).where(SUR.id != first)
+    return session.scalar(select(other.exists())) is True
 
 
 def _empty(values: pd.Series) -> bool:
