@@ -162,9 +162,12 @@ def recount(session: Session) -> None:
     """Count the three tables again from the link tables, in the caller's transaction (after
     a bulk write that ran with the triggers suspended, or to repair them)."""
     counts = counted(session)
-    for model in (KeptStateStatus, KeptThemeStatus, KeptGroupStatus):
+    for model, key in (
+        (KeptStateStatus, "state_id"),
+        (KeptThemeStatus, "theme_id"),
+        (KeptGroupStatus, "regional_group"),
+    ):
         session.execute(delete(model))
-        key = model.__table__.primary_key.columns.keys()[0]
         rows = [
             {key: k, "status": s, "count": n} for (k, s), n in counts[model.__tablename__].items()
         ]

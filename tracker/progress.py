@@ -240,7 +240,8 @@ def status_by_theme(session: Session, f: Filters | None = None) -> pd.DataFrame:
         rows = session.execute(stmt).all()
     names = _names(session, select(Theme.id, Theme.name), {r[0] for r in rows})
     df = pd.DataFrame(
-        [(names.get(t, ("",))[0], s, n) for t, s, n in rows], columns=["theme", "status", "count"]
+        [(names[t][0] if t in names else "", s, n) for t, s, n in rows],
+        columns=["theme", "status", "count"],
     )
     return _sum_by(df, ["theme", "status"])
 
