@@ -21,7 +21,7 @@ from tests.importer_support import (
     run_import,
     upr_row,
 )
-from tracker import backup, db, kept_links, progress, schema
+from tracker import backup, db, kept_links, progress, queries, schema
 from tracker.assessments import add_assessment, refresh_current_status
 from tracker.editing import update_recommendation
 from tracker.filters import Filters
@@ -257,6 +257,12 @@ def test_the_pages_show_the_same_with_and_without_the_kept_counts(sample_engine:
         )
         for name in ("by_state", "by_group", "totals"):
             pd.testing.assert_frame_equal(getattr(states, name), getattr(states_counted, name))
+        for iso3 in states.totals["iso3"]:  # one recommending state's status counts
+            one = Filters(recommending=(iso3,))
+            pd.testing.assert_frame_equal(
+                queries.status_counts(s, one),
+                queries.status_counts(s, one.with_(cycles=EVERYTHING.cycles)),
+            )
         # and the kept path reads the kept tables (no link table) on the whole corpus
         s.execute(text("UPDATE kept_state_status SET count = count + 1000"))
         assert progress.status_by_recommending_state(s)[
@@ -264,6 +270,8 @@ def test_the_pages_show_the_same_with_and_without_the_kept_counts(sample_engine:
         ].sum() == progress.status_by_recommending_state(s, EVERYTHING)[
             "count"
         ].sum() + 1000 * s.scalar(text("SELECT count(*) FROM kept_state_status"))
+        top = Filters(recommending=(states.totals["iso3"].iloc[0],))
+        assert queries.status_counts(s, top)["count"].sum() >= 1000
         s.rollback()
 
 

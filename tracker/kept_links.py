@@ -72,6 +72,17 @@ def state_counts(session: Session) -> list[tuple[int, str, int]]:
     return [(i, _status(s), n) for i, s, n in rows]
 
 
+def one_state_counts(session: Session, iso3: str) -> dict[str, int]:
+    """status -> recommendations made by the recommending state ``iso3`` (each of its links
+    is one recommendation), from ``kept_state_status``."""
+    rows = session.execute(
+        select(KeptStateStatus.status, KeptStateStatus.count)
+        .join(State, State.id == KeptStateStatus.state_id)
+        .where(State.iso3 == iso3, KeptStateStatus.count != 0)
+    )
+    return {_status(s): n for s, n in rows}
+
+
 def theme_counts(session: Session) -> list[tuple[int | None, str, int]]:
     """(theme id, None for no theme; status; count) of the whole corpus, from
     ``kept_theme_status``: what outer-joining every recommendation to its themes counts."""
@@ -230,6 +241,7 @@ __all__ = [
     "counted",
     "group_duplicates",
     "kept",
+    "one_state_counts",
     "recount",
     "state_counts",
     "suspend",
