@@ -121,8 +121,11 @@ def counted(session: Session) -> Counts:
     keep, for :func:`recount` and the tests."""
     status = func.coalesce(Recommendation.current_status, literal(""))
     link = recommendation_states
-    by_state = select(link.c.state_id, status, func.count()).join(
-        Recommendation, Recommendation.id == link.c.recommendation_id
+    # From the recommendations (SQLite: their covering index (id, current_status), in order)
+    # to their links, the rows without a link dropped below: walking the links by state
+    # read the recommendations at random (0.48 s instead of 0.15 s at 156,000).
+    by_state = select(link.c.state_id, status, func.count()).select_from(
+        outerjoin(Recommendation, link, link.c.recommendation_id == Recommendation.id)
     )
     theme = func.coalesce(recommendation_themes.c.theme_id, NO_THEME)
     by_theme = select(theme, status, func.count()).select_from(
@@ -152,7 +155,7 @@ def counted(session: Session) -> Counts:
     ):
         key, st = stmt.selected_columns[0], stmt.selected_columns[1]
         rows = session.execute(stmt.group_by(key, st)).all()
-        out[table] = {(k, s): int(n) for k, s, n in rows}
+        out[table] = {(k, s): int(n) for k, s, n in rows if k is not None}
     return out
 
 
