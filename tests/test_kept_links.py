@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tests.importer_support import (
@@ -34,6 +35,7 @@ from tracker.models import (
     Theme,
 )
 from tracker.sample import load_sample, remove_sample
+from tracker.status_days import STATUS_DAY_LOCK_KEY
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -313,4 +315,49 @@ def test_migration_0011_goes_down_and_up_on_postgresql(pg_url: str) -> None:
     schema.upgrade(engine)
     with db.session_scope(engine) as s:
         assert kept_links.kept(s) == expected
+    assert_exact(engine)
+
+
+@pytest.mark.postgres
+def test_postgresql_writers_of_links_and_statuses_take_turns(pg_url: str) -> None:
+    """READ COMMITTED: a status change while another transaction's new link is uncommitted
+    would count that link under the old status. The triggers take turns (the status days'
+    advisory lock): the second writer waits for the first's commit, then counts exactly."""
+    engine = db.get_engine(pg_url)
+    with db.session_scope(engine) as s:
+        load_sample(s)
+    with db.session_scope(engine) as s:
+        rec = _rec_with(s, states=1, themes=0)
+        rid = rec.id
+        sid = s.scalar(
+            select(State.id).where(State.id.not_in([x.id for x in rec.recommending_states]))
+        )
+    first, second = engine.connect(), engine.connect()
+    try:
+        first.begin()
+        first.execute(
+            text("INSERT INTO recommendation_state VALUES (:r, :s)"), {"r": rid, "s": sid}
+        )
+        locks = first.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"),
+            {"k": STATUS_DAY_LOCK_KEY},
+        ).scalar()
+        assert locks == 1
+        second.begin()
+        second.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            second.execute(
+                text("UPDATE recommendation SET current_status = 'not_implemented' WHERE id = :r"),
+                {"r": rid},
+            )
+        second.rollback()
+        first.commit()
+        with second.begin():
+            second.execute(
+                text("UPDATE recommendation SET current_status = 'not_implemented' WHERE id = :r"),
+                {"r": rid},
+            )
+    finally:
+        first.close()
+        second.close()
     assert_exact(engine)

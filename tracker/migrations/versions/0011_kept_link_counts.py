@@ -207,6 +207,13 @@ SQLITE_TRIGGERS = {
 }
 
 # --- PostgreSQL: statement triggers with transition tables ----------------------------------
+# Writers of links and statuses take turns (READ COMMITTED): a transaction counting a link
+# under its recommendation's status while another changes that status, or two adding links of
+# one recommendation to the same group, would each miss the other's uncommitted rows. The
+# lock is held to the commit; every statement after it sees what the other committed. The
+# key is tracker.status_days' ("UPRD"): refresh_current_status takes it anyway, and one lock
+# cannot be taken in two orders.
+_LOCK = "PERFORM pg_advisory_xact_lock(1431327300);"
 # No links (the side an INSERT or DELETE trigger has not).
 _NONE_LINKS = (
     "(SELECT NULL::integer AS recommendation_id, NULL::integer AS {c} WHERE false) AS no_links"
@@ -223,6 +230,7 @@ def _pg_state_links(old: str, new: str) -> str:
     with recommendation_id, state_id). Links of recommendations that no longer exist count
     nothing (their recommendation's deletion took them off)."""
     return f"""
+    {_LOCK}
     INSERT INTO kept_state_status AS k (state_id, status, count)
     SELECT d.state_id, coalesce(r.current_status, ''), sum(d.change)
     FROM (SELECT recommendation_id, state_id, 1 AS change FROM {new}
@@ -252,6 +260,7 @@ def _pg_theme_links(old: str, new: str) -> str:
     """The body of a theme-link trigger (as :func:`_pg_state_links`), with "no theme" (0)
     for recommendations that had or have no theme link."""
     return f"""
+    {_LOCK}
     INSERT INTO kept_theme_status AS k (theme_id, status, count)
     SELECT d.theme_id, coalesce(r.current_status, ''), sum(d.change)
     FROM (SELECT recommendation_id, theme_id, 1 AS change FROM {new}
@@ -325,14 +334,19 @@ _PG_FUNCTIONS = {
     SELECT 0, coalesce(current_status, ''), count(*) FROM new_recs GROUP BY 2
     ON CONFLICT (theme_id, status) DO UPDATE SET count = k.count + excluded.count;
     """,
-    "kept_links_rec_status": """
-    PERFORM kept_links_shift(array_agg(n.id), array_agg(coalesce(o.current_status, '')),
-                             array_agg(coalesce(n.current_status, '')))
-    FROM new_recs n JOIN old_recs o ON o.id = n.id
-    WHERE coalesce(o.current_status, '') <> coalesce(n.current_status, '')
-    HAVING count(*) > 0;
+    # (Only when a status changed: an edit of a recommendation's text takes no turn.)
+    "kept_links_rec_status": f"""
+    IF EXISTS (SELECT 1 FROM new_recs n JOIN old_recs o ON o.id = n.id
+               WHERE coalesce(o.current_status, '') <> coalesce(n.current_status, '')) THEN
+        {_LOCK}
+        PERFORM kept_links_shift(array_agg(n.id), array_agg(coalesce(o.current_status, '')),
+                                 array_agg(coalesce(n.current_status, '')))
+        FROM new_recs n JOIN old_recs o ON o.id = n.id
+        WHERE coalesce(o.current_status, '') <> coalesce(n.current_status, '');
+    END IF;
     """,
-    "kept_links_state_group": """
+    "kept_links_state_group": _LOCK
+    + """
     WITH changed AS (SELECT n.id, coalesce(o.regional_group, '') AS old_g
         FROM new_states n JOIN old_states o ON o.id = n.id
         WHERE coalesce(o.regional_group, '') <> coalesce(n.regional_group, '')),
@@ -384,9 +398,10 @@ _PG_TRIGGERS = {
 
 # The deletion of a recommendation: a row trigger (before the row goes, while its links are
 # there; the cascades that delete them come after it and find no recommendation).
-PG_DELETE = """
+PG_DELETE = f"""
 CREATE FUNCTION kept_links_rec_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    {_LOCK}
     PERFORM kept_links_shift(ARRAY[OLD.id], ARRAY[coalesce(OLD.current_status, '')],
                              ARRAY[NULL::text]);
     RETURN OLD;
