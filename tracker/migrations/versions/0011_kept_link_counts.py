@@ -37,6 +37,8 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -143,47 +145,48 @@ def _sqlite_group_move(sign: str, group: str) -> str:
 
 _OLD_STATUS = "coalesce(OLD.current_status, '')"
 _NEW_STATUS = "coalesce(NEW.current_status, '')"
-_LINK_CHANGED = "WHEN OLD.recommendation_id IS NOT NEW.recommendation_id OR OLD.{c} IS NOT NEW.{c}"
+
+
+def _sqlite_link_triggers(
+    kind: str, table: str, column: str, count: Callable[..., str], had: str
+) -> dict[str, str]:
+    """The insert, delete and update triggers of a link table, ``count`` being
+    :func:`_sqlite_state_link` or :func:`_sqlite_theme_link`. An edited link: the old one
+    gone (the new one counts among the others), the new one added (``had``: the old one
+    made it count there before, when it had the same recommendation)."""
+    return {
+        f"kept_links_{kind}_insert": f"AFTER INSERT ON {table} BEGIN "
+        + count("1", "NEW", others=f"l.{column} <> NEW.{column}")
+        + " END",
+        f"kept_links_{kind}_delete": f"AFTER DELETE ON {table} BEGIN "
+        + count("-1", "OLD", others="1 = 1")
+        + " END",
+        f"kept_links_{kind}_update": f"AFTER UPDATE ON {table} "
+        f"WHEN OLD.recommendation_id IS NOT NEW.recommendation_id "
+        f"OR OLD.{column} IS NOT NEW.{column} BEGIN "
+        + count("-1", "OLD", others="1 = 1")
+        + " "
+        + count("1", "NEW", others=f"l.{column} <> NEW.{column}", had=had)
+        + " END",
+    }
+
+
 SQLITE_TRIGGERS = {
-    "kept_links_state_insert": "AFTER INSERT ON recommendation_state BEGIN "
-    + _sqlite_state_link("1", "NEW", others="l.state_id <> NEW.state_id")
-    + " END",
-    "kept_links_state_delete": "AFTER DELETE ON recommendation_state BEGIN "
-    + _sqlite_state_link("-1", "OLD", others="1 = 1")
-    + " END",
-    # An edited link: the old one gone (the new one counts among the others), the new one
-    # added (the old one counted as there before when it had the same recommendation).
-    "kept_links_state_update": "AFTER UPDATE ON recommendation_state "
-    + _LINK_CHANGED.format(c="state_id")
-    + " BEGIN "
-    + _sqlite_state_link("-1", "OLD", others="1 = 1")
-    + " "
-    + _sqlite_state_link(
-        "1",
-        "NEW",
-        others="l.state_id <> NEW.state_id",
+    **_sqlite_link_triggers(
+        "state",
+        "recommendation_state",
+        "state_id",
+        _sqlite_state_link,
         had="OLD.recommendation_id = NEW.recommendation_id AND coalesce((SELECT p.regional_group "
         "FROM state p WHERE p.id = OLD.state_id), '') = coalesce(s.regional_group, '')",
-    )
-    + " END",
-    "kept_links_theme_insert": "AFTER INSERT ON recommendation_theme BEGIN "
-    + _sqlite_theme_link("1", "NEW", others="l.theme_id <> NEW.theme_id")
-    + " END",
-    "kept_links_theme_delete": "AFTER DELETE ON recommendation_theme BEGIN "
-    + _sqlite_theme_link("-1", "OLD", others="1 = 1")
-    + " END",
-    "kept_links_theme_update": "AFTER UPDATE ON recommendation_theme "
-    + _LINK_CHANGED.format(c="theme_id")
-    + " BEGIN "
-    + _sqlite_theme_link("-1", "OLD", others="1 = 1")
-    + " "
-    + _sqlite_theme_link(
-        "1",
-        "NEW",
-        others="l.theme_id <> NEW.theme_id",
+    ),
+    **_sqlite_link_triggers(
+        "theme",
+        "recommendation_theme",
+        "theme_id",
+        _sqlite_theme_link,
         had="OLD.recommendation_id = NEW.recommendation_id",
-    )
-    + " END",
+    ),
     # A new recommendation has no links yet: it counts under "no theme".
     "kept_links_rec_insert": "AFTER INSERT ON recommendation BEGIN "
     "INSERT INTO kept_theme_status (theme_id, status, count) "
