@@ -228,19 +228,26 @@ def _pg_upsert(key: str) -> str:
     return f" ON CONFLICT ({key}) DO UPDATE SET count = k.count + excluded.count"
 
 
+def _pg_link_counts(table: str, column: str, old: str, new: str) -> str:
+    """The statement adding the ``new`` links and taking off the ``old`` ones (relations with
+    recommendation_id and ``column``) to ``table``'s count per ``column`` and status."""
+    return f"""
+    INSERT INTO {table} AS k ({column}, status, count)
+    SELECT d.{column}, coalesce(r.current_status, ''), sum(d.change)
+    FROM (SELECT recommendation_id, {column}, 1 AS change FROM {new}
+          UNION ALL SELECT recommendation_id, {column}, -1 FROM {old}) d
+    JOIN recommendation r ON r.id = d.recommendation_id
+    GROUP BY 1, 2 HAVING sum(d.change) <> 0
+    {_pg_upsert(f"{column}, status")};"""
+
+
 def _pg_state_links(old: str, new: str) -> str:
     """The body of a state-link trigger: ``old`` links gone, ``new`` links added (relations
     with recommendation_id, state_id). Links of recommendations that no longer exist count
     nothing (their recommendation's deletion took them off)."""
     return f"""
     {_LOCK}
-    INSERT INTO kept_state_status AS k (state_id, status, count)
-    SELECT d.state_id, coalesce(r.current_status, ''), sum(d.change)
-    FROM (SELECT recommendation_id, state_id, 1 AS change FROM {new}
-          UNION ALL SELECT recommendation_id, state_id, -1 FROM {old}) d
-    JOIN recommendation r ON r.id = d.recommendation_id
-    GROUP BY 1, 2 HAVING sum(d.change) <> 0
-    {_pg_upsert("state_id, status")};
+    {_pg_link_counts("kept_state_status", "state_id", old, new)}
     WITH o AS (SELECT recommendation_id, state_id FROM {old}),
     n AS (SELECT recommendation_id, state_id FROM {new}),
     now_links AS (SELECT l.recommendation_id, l.state_id FROM recommendation_state l
@@ -264,13 +271,7 @@ def _pg_theme_links(old: str, new: str) -> str:
     for recommendations that had or have no theme link."""
     return f"""
     {_LOCK}
-    INSERT INTO kept_theme_status AS k (theme_id, status, count)
-    SELECT d.theme_id, coalesce(r.current_status, ''), sum(d.change)
-    FROM (SELECT recommendation_id, theme_id, 1 AS change FROM {new}
-          UNION ALL SELECT recommendation_id, theme_id, -1 FROM {old}) d
-    JOIN recommendation r ON r.id = d.recommendation_id
-    GROUP BY 1, 2 HAVING sum(d.change) <> 0
-    {_pg_upsert("theme_id, status")};
+    {_pg_link_counts("kept_theme_status", "theme_id", old, new)}
     WITH o AS (SELECT recommendation_id, theme_id FROM {old}),
     n AS (SELECT recommendation_id, theme_id FROM {new}),
     recs AS (SELECT recommendation_id FROM o UNION SELECT recommendation_id FROM n),
