@@ -180,16 +180,81 @@ def test_imports_bulk_and_not_keep_the_counts(
     """The first import takes the bulk path (triggers suspended, one recount), the second
     the triggers; the schema is the same after (the triggers are back)."""
     monkeypatch.setattr(plan_write, "DEFER_INDEXES_MIN_ROWS", 20)
+    recounts: list[int] = []
+    real = kept_links.recount
+    monkeypatch.setattr(kept_links, "recount", lambda s: (recounts.append(1), real(s)))
     engine = db.get_engine(any_db_url)
     triggers = _triggers(engine)
     assert len(triggers) == 10
     run_import(engine, [_upr_file(tmp_path, 60)])
     assert _triggers(engine) == triggers
+    assert recounts == [1]  # once, after the statuses too
     assert_exact(engine)
     run_import(engine, [_upr_file(tmp_path, 30, start=45)])
+    assert recounts == [1]  # the triggers counted
     assert_exact(engine)
     with db.session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Recommendation)) == 75
+
+
+TEMPLATE_HEADER = [
+    "id",
+    "state_under_review",
+    "state_iso3",
+    "cycle",
+    "session",
+    "review_date",
+    "report_symbol",
+    "paragraph",
+    "recommendation",
+    "recommending_states",
+    "response",
+    "action_category",
+    "themes",
+    "sdgs",
+    "affected_groups",
+    "status",
+    "assessed_on",
+    "assessment_source",
+    "evidence",
+    "evidence_url",
+    "sample",
+    "source_type",
+    "confidence",
+]
+
+
+def test_a_first_bulk_import_with_statuses_keeps_the_counts(
+    any_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statuses of a first bulk import are set after its links, triggers suspended."""
+    monkeypatch.setattr(plan_write, "DEFER_INDEXES_MIN_ROWS", 20)
+    statuses = ["not_implemented", "partially_implemented", "fully_implemented", ""]
+    review = {"state_under_review": "Norway", "state_iso3": "NOR", "cycle": "2"}
+    review |= {"session": "20", "review_date": "2014-04-28", "report_symbol": "A/HRC/27/15"}
+    rows = []
+    for i in range(40):
+        status = statuses[i % 4]
+        row = dict.fromkeys(TEMPLATE_HEADER, "") | review
+        row |= {
+            "paragraph": f"131.{i}",
+            "recommendation": f"Ratify the convention, recommendation {i}.",
+            "recommending_states": ("France", "Chile; Peru", "France; Germany; Chile")[i % 3],
+            "response": "supported",
+            "themes": ("Torture", "Justice; Women's rights", "")[i % 3],
+            "status": status,
+            "assessed_on": "2016-05-01" if status else "",
+            "assessment_source": "NGO" if status else "",
+        }
+        rows.append([row[c] for c in TEMPLATE_HEADER])
+    path = tmp_path / "template.csv"
+    path.write_bytes(csv_bytes(TEMPLATE_HEADER, rows, delimiter=","))
+    engine = db.get_engine(any_db_url)
+    report = run_import(engine, [path])
+    assert (report.added, report.assessments_added) == (40, 30), report
+    assert_exact(engine)
+    with db.session_scope(engine) as s:
+        assert len({st for _k, st in kept_links.kept(s)["kept_state_status"]}) == 4
 
 
 def _triggers(engine: Engine) -> list[str]:

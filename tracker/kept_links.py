@@ -195,7 +195,7 @@ def _triggers(conn: Connection) -> list[tuple[str, str]]:
     if conn.dialect.name == "postgresql":
         sql = (
             "SELECT tgname, tgrelid::regclass::text FROM pg_trigger "
-            "WHERE NOT tgisinternal AND tgname LIKE :p ORDER BY 1"
+            "WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgname LIKE :p ORDER BY 1"
         )
     else:
         sql = (
@@ -210,9 +210,13 @@ def suspend(session: Session) -> Callable[[], None]:
     returns the function that puts them back and counts once (:func:`recount`). Not called
     on an error: the rollback restores the triggers as they were (SQLite and PostgreSQL
     both roll DDL back). On PostgreSQL the triggers are disabled (ALTER TABLE, which locks
-    the tables until the commit: bulk writes are alone then anyway)."""
+    the tables until the commit: bulk writes are alone then anyway). Inside another
+    suspension there is nothing to take off: the function returned does nothing (the outer
+    one counts)."""
     conn = session.connection()
     found = _triggers(conn)
+    if not found:
+        return lambda: None
     quote = conn.dialect.identifier_preparer.quote
     postgres = conn.dialect.name == "postgresql"
     for name, where in found:
