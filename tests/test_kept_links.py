@@ -36,6 +36,7 @@ from tracker.models import (
 )
 from tracker.sample import load_sample, remove_sample
 from tracker.status_days import STATUS_DAY_LOCK_KEY
+from tracker.template_format import TEMPLATE_COLUMNS
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -197,33 +198,6 @@ def test_imports_bulk_and_not_keep_the_counts(
         assert s.scalar(select(func.count()).select_from(Recommendation)) == 75
 
 
-TEMPLATE_HEADER = [
-    "id",
-    "state_under_review",
-    "state_iso3",
-    "cycle",
-    "session",
-    "review_date",
-    "report_symbol",
-    "paragraph",
-    "recommendation",
-    "recommending_states",
-    "response",
-    "action_category",
-    "themes",
-    "sdgs",
-    "affected_groups",
-    "status",
-    "assessed_on",
-    "assessment_source",
-    "evidence",
-    "evidence_url",
-    "sample",
-    "source_type",
-    "confidence",
-]
-
-
 def test_a_first_bulk_import_with_statuses_keeps_the_counts(
     any_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -235,7 +209,7 @@ def test_a_first_bulk_import_with_statuses_keeps_the_counts(
     rows = []
     for i in range(40):
         status = statuses[i % 4]
-        row = dict.fromkeys(TEMPLATE_HEADER, "") | review
+        row = dict.fromkeys(TEMPLATE_COLUMNS, "") | review
         row |= {
             "paragraph": f"131.{i}",
             "recommendation": f"Ratify the convention, recommendation {i}.",
@@ -246,9 +220,9 @@ def test_a_first_bulk_import_with_statuses_keeps_the_counts(
             "assessed_on": "2016-05-01" if status else "",
             "assessment_source": "NGO" if status else "",
         }
-        rows.append([row[c] for c in TEMPLATE_HEADER])
+        rows.append([row[c] for c in TEMPLATE_COLUMNS])
     path = tmp_path / "template.csv"
-    path.write_bytes(csv_bytes(TEMPLATE_HEADER, rows, delimiter=","))
+    path.write_bytes(csv_bytes(TEMPLATE_COLUMNS, rows, delimiter=","))
     engine = db.get_engine(any_db_url)
     report = run_import(engine, [path])
     assert (report.added, report.assessments_added) == (40, 30), report

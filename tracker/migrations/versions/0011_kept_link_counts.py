@@ -371,22 +371,25 @@ _PG_FUNCTIONS = {
     """,
 }
 
+
+def _pg_link_triggers(kind: str, table: str) -> dict[str, tuple[str, str, str]]:
+    """A link table's three statement triggers (PG allows one event per trigger with
+    transition tables)."""
+    return {
+        f"kept_links_{kind}_insert": (table, "AFTER INSERT", "NEW TABLE AS new_links"),
+        f"kept_links_{kind}_delete": (table, "AFTER DELETE", "OLD TABLE AS old_links"),
+        f"kept_links_{kind}_update": (
+            table,
+            "AFTER UPDATE",
+            "OLD TABLE AS old_links NEW TABLE AS new_links",
+        ),
+    }
+
+
 # trigger -> (table, timing and event, transition tables)
 _PG_TRIGGERS = {
-    "kept_links_state_insert": ("recommendation_state", "AFTER INSERT", "NEW TABLE AS new_links"),
-    "kept_links_state_delete": ("recommendation_state", "AFTER DELETE", "OLD TABLE AS old_links"),
-    "kept_links_state_update": (
-        "recommendation_state",
-        "AFTER UPDATE",
-        "OLD TABLE AS old_links NEW TABLE AS new_links",
-    ),
-    "kept_links_theme_insert": ("recommendation_theme", "AFTER INSERT", "NEW TABLE AS new_links"),
-    "kept_links_theme_delete": ("recommendation_theme", "AFTER DELETE", "OLD TABLE AS old_links"),
-    "kept_links_theme_update": (
-        "recommendation_theme",
-        "AFTER UPDATE",
-        "OLD TABLE AS old_links NEW TABLE AS new_links",
-    ),
+    **_pg_link_triggers("state", "recommendation_state"),
+    **_pg_link_triggers("theme", "recommendation_theme"),
     "kept_links_rec_insert": ("recommendation", "AFTER INSERT", "NEW TABLE AS new_recs"),
     "kept_links_rec_status": (
         "recommendation",
