@@ -57,7 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db, private_files, queries, schema, settings
+from tracker import audit, auth, db, kept_links, private_files, queries, schema, settings
 from tracker.assessments import refresh_current_status
 
 # The format and the reading live in modules of their own, re-exported here: callers keep
@@ -256,6 +256,9 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
     safety = auto_backup(engine)
     with open_backup(source) as zf, db.session_scope(engine) as s:
         db.begin_write(s, exclusive=True)
+        # The kept link counts: their triggers off while every row is replaced, one count
+        # at the end (a million row triggers for the deletions otherwise).
+        resume_kept_links = kept_links.suspend(s)
         manifest = read_manifest(zf, source)
         entries = {e["name"]: e for e in manifest["tables"]}
         conn = s.connection()
@@ -301,6 +304,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         # What is derived from the assessments is recomputed (a backup made before migration
         # 0004 has none of it; one made after holds the same values).
         refresh_current_status(s)
+        resume_kept_links()
         restored_version = audit.data_version(s)
         s.execute(
             update(Meta)

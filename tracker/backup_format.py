@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, String, 
 
 from tracker import auth
 from tracker.i18n import _
-from tracker.models import Base
+from tracker.models import KEPT_LINK_TABLES, Base
 
 FORMAT = "upr-tracker-backup"
 FORMAT_VERSION = 1
@@ -53,8 +53,10 @@ class BackupInfo:
 
 
 def tables() -> list[Table]:
-    """Every table of the data model, in foreign-key order (referenced tables first)."""
-    return list(Base.metadata.sorted_tables)
+    """Every table of the data model, in foreign-key order (referenced tables first), but
+    the kept link counts (derived from the links and counted again by a restore:
+    tracker.kept_links)."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in KEPT_LINK_TABLES]
 
 
 # --- values ----------------------------------------------------------------------------------

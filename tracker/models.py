@@ -435,6 +435,47 @@ class StatusDay(Base):
     change: Mapped[int] = mapped_column(Integer)
 
 
+class KeptStateStatus(Base):
+    """The whole corpus' recommendation–state links per recommending state and current
+    status ("" = not assessed), kept exact by database triggers (migration 0011); derived,
+    never written by the application except :func:`tracker.kept_links.recount`. A count
+    may be 0 (readers skip it)."""
+
+    __tablename__ = "kept_state_status"
+
+    state_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class KeptThemeStatus(Base):
+    """The whole corpus' recommendation–theme links per theme and current status, and under
+    theme_id :data:`NO_THEME` (0) the recommendations without a theme: kept by triggers
+    (migration 0011), like :class:`KeptStateStatus`."""
+
+    __tablename__ = "kept_theme_status"
+
+    theme_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class KeptGroupStatus(Base):
+    """The whole corpus' recommendations made by at least one state of each regional group
+    ("" = a state without one), per current status: kept by triggers (migration 0011), like
+    :class:`KeptStateStatus`."""
+
+    __tablename__ = "kept_group_status"
+
+    regional_group: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+NO_THEME = 0  # KeptThemeStatus.theme_id of the recommendations without a theme
+KEPT_LINK_TABLES = ("kept_state_status", "kept_theme_status", "kept_group_status")
+
+
 class _SuggestedPair:
     """The columns both kinds of suggested pair share (tracker.link_store handles them alike):
     score, decision, who took it and when. sort_order keeps the migrations' column order."""
@@ -554,11 +595,16 @@ class Meta(Base):
 
 
 __all__ = [
+    "KEPT_LINK_TABLES",
+    "NO_THEME",
     "AffectedGroup",
     "Assessment",
     "AuditEvent",
     "Base",
     "ImportRun",
+    "KeptGroupStatus",
+    "KeptStateStatus",
+    "KeptThemeStatus",
     "Meta",
     "PlannedAction",
     "Recommendation",

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker import db
+from tracker import db, kept_links
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import (
@@ -227,15 +227,21 @@ def implementation_by_response(session: Session, f: Filters | None = None) -> pd
 
 
 def status_by_theme(session: Session, f: Filters | None = None) -> pd.DataFrame:
-    """Columns: theme ("" = no theme), status, count; themes in alphabetical order."""
-    stmt = _counting(f, THEME_LINK.c.theme_id, status_expr(f), func.count()).outerjoin(
-        THEME_LINK, _theme_link(f)
-    )
-    stmt = apply_filters(stmt, f).group_by(THEME_LINK.c.theme_id, status_expr(f))
-    rows = session.execute(stmt).all()
+    """Columns: theme ("" = no theme), status, count; themes in alphabetical order. The
+    whole corpus' counts are kept (tracker.kept_links)."""
+    rows: Sequence[Sequence[Any]]
+    if _whole(f):
+        rows = kept_links.theme_counts(session)
+    else:
+        stmt = _counting(f, THEME_LINK.c.theme_id, status_expr(f), func.count()).outerjoin(
+            THEME_LINK, _theme_link(f)
+        )
+        stmt = apply_filters(stmt, f).group_by(THEME_LINK.c.theme_id, status_expr(f))
+        rows = session.execute(stmt).all()
     names = _names(session, select(Theme.id, Theme.name), {r[0] for r in rows})
     df = pd.DataFrame(
-        [(names.get(t, ("",))[0], s, n) for t, s, n in rows], columns=["theme", "status", "count"]
+        [(names[t][0] if t in names else "", s, n) for t, s, n in rows],
+        columns=["theme", "status", "count"],
     )
     return _sum_by(df, ["theme", "status"])
 
@@ -277,19 +283,24 @@ def _names(session: Session, stmt: Select, ids: Iterable[int | None]) -> dict[in
 
 
 def _by_state(session: Session, f: Filters | None) -> pd.DataFrame:
-    """status_by_recommending_state: grouped by state id, the names read apart."""
-    status = status_expr(f)
-    # An outer join, its empty rows (a recommendation made by no state) dropped below: an
-    # inner join let SQLite walk the link table by state and read the recommendations at
-    # random (0.5 s more on the full corpus); this way they are read in their order.
-    stmt = apply_filters(
-        _counting(f, STATE_LINK.c.state_id, status, func.count()).outerjoin(
-            STATE_LINK, _state_link(f)
-        ),
-        f,
-    )
-    rows = session.execute(stmt.group_by(STATE_LINK.c.state_id, status)).all()
-    rows = [r for r in rows if r[0] is not None]
+    """status_by_recommending_state: grouped by state id, the names read apart; the whole
+    corpus' counts are kept (tracker.kept_links)."""
+    rows: Sequence[Sequence[Any]]
+    if _whole(f):
+        rows = kept_links.state_counts(session)
+    else:
+        status = status_expr(f)
+        # An outer join, its empty rows (a recommendation made by no state) dropped below:
+        # an inner join let SQLite walk the link table by state and read the recommendations
+        # at random (0.5 s more on the full corpus); this way they are read in their order.
+        stmt = apply_filters(
+            _counting(f, STATE_LINK.c.state_id, status, func.count()).outerjoin(
+                STATE_LINK, _state_link(f)
+            ),
+            f,
+        )
+        rows = session.execute(stmt.group_by(STATE_LINK.c.state_id, status)).all()
+        rows = [r for r in rows if r[0] is not None]
     states = _names(
         session,
         select(State.id, State.iso3, State.name, State.regional_group),
@@ -307,7 +318,11 @@ def _duplicates(session: Session, f: Filters | None) -> pd.DataFrame:
     more than recommendations there are (a recommendation made by two WEOG states counts
     twice in the states' counts and once for WEOG: one duplicate). Only recommendations
     made by several states can have any: few, found in one pass over the link table's
-    primary key (recommendation, state)."""
+    primary key (recommendation, state); the whole corpus' from the kept counts
+    (tracker.kept_links)."""
+    columns = ["regional_group", "status", "count"]
+    if _whole(f):
+        return pd.DataFrame(kept_links.group_duplicates(session), columns=columns)
     link = recommendation_states.alias("shared_link")
     shared = (
         select(link.c.recommendation_id)
@@ -327,7 +342,7 @@ def _duplicates(session: Session, f: Filters | None) -> pd.DataFrame:
         .where(Recommendation.id.in_(shared))
     )
     rows = session.execute(stmt.group_by(group, status)).all()
-    return pd.DataFrame(rows, columns=["regional_group", "status", "count"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _groups(counts: pd.DataFrame, duplicates: pd.DataFrame | None = None) -> pd.DataFrame:

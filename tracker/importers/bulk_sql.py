@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Date, DateTime, Table, insert, select, text
 from sqlalchemy.orm import Session
 
+from tracker import kept_links
 from tracker.models import Recommendation
 
 FTS_TABLE = "recommendation_fts"
@@ -197,6 +198,7 @@ def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None
     tables until the commit: the import is alone on an empty database then."""
     conn = session.connection()
     dialect = conn.dialect.name
+    resume_kept_links = kept_links.suspend(session)  # counted once after the rows
     restore: list[str] = []
     if dialect == "sqlite":
         names = [t.name for t in tables]
@@ -217,6 +219,7 @@ def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None
     yield
     for sql in restore:  # not on an error: the rollback restores them then
         conn.exec_driver_sql(sql)
+    resume_kept_links()
 
 
 def _drop_pg_indexes_and_keys(conn: Connection, tables: Sequence[Table]) -> list[str]:
