@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from tracker import kept_reviews
 from tracker.assessments import effective, hidden_ids, history_order, shown_fields
 from tracker.filters import Filters
 from tracker.models import (
@@ -261,8 +262,17 @@ def _count(session: Session, stmt: Select) -> int:
 
 def _grouped(session: Session, f: Filters | None) -> list[Any]:
     """The matching recommendations counted by review (with its state and cycle), response
-    and status: one pass, over the covering index ix_recommendation_review_status when
-    nothing is filtered on the text or a related table."""
+    and status: the kept counts (tracker.kept_reviews) when ``f`` chooses reviews, responses
+    or current statuses only; else one pass, over the covering index
+    ix_recommendation_review_status when nothing is filtered on the text or a related
+    table."""
+    if kept_reviews.applies(f):
+        return kept_reviews.grouped(session, f)
+    return counted_grouped(session, f)
+
+
+def counted_grouped(session: Session, f: Filters | None) -> list[Any]:
+    """:func:`_grouped` counted from the recommendations (what the kept counts equal)."""
     return list(
         session.execute(
             apply_filters(
