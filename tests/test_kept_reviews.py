@@ -18,7 +18,18 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from tests.importer_support import UPR_INFO_HEADER, csv_bytes, run_import, upr_row
-from tracker import auth, backup, bulk, db, editing, flags, kept_reviews, progress, queries
+from tracker import (
+    auth,
+    backup,
+    bulk,
+    db,
+    editing,
+    evidence,
+    flags,
+    kept_reviews,
+    progress,
+    queries,
+)
 from tracker.assessments import add_assessment, refresh_current_status, retract_assessment
 from tracker.filters import Filters
 from tracker.importers import bulk_sql
@@ -233,3 +244,31 @@ def test_past_days_and_other_filters_count_the_recommendations() -> None:
         Filters(responses=("",)),
     ):
         assert not kept_reviews.applies(f), f
+
+
+def test_the_whole_corpus_figures_equal_a_filter_matching_everything(engine: Engine) -> None:
+    """stats of the whole corpus (link pairs, recommending states, public assessments each
+    counted from an index) equal those of every cycle chosen (counted row by row), with
+    private assessments and drafts left out of both."""
+    with auth.acting_as("ed", "admin"), db.session_scope(engine) as s:
+        ids = list(s.scalars(select(Recommendation.id).order_by(Recommendation.id)))
+        for i, rid in enumerate(ids[:6]):
+            add_assessment(
+                s,
+                rid,
+                status="not_implemented",
+                assessed_on="2023-02-01",
+                source_org="NGO",
+                private=i % 2 == 0,
+            )
+        evidence.set_review_required(s, True)
+    with auth.acting_as("writer", "editor"), db.session_scope(engine) as s:
+        assert add_assessment(
+            s, ids[7], status="fully_implemented", assessed_on="2023-02-02", source_org="NGO B"
+        ).is_draft
+    with db.session_scope(engine) as s:
+        every_cycle = Filters(cycles=tuple(sorted(set(s.scalars(select(Review.cycle))))))
+        whole = queries.stats(s, None)
+        assert whole == queries.stats(s, every_cycle)
+        assert whole["assessments"] > 0
+        assert whole["recommending_states"] > 0

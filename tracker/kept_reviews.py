@@ -54,28 +54,39 @@ def grouped(session: Session, f: Filters | None) -> list[tuple[Any, ...]]:
     """Rows (review id, state id, cycle, response, status, count) of the recommendations
     matching ``f`` (:func:`applies` must hold), one per non-empty kept row: what
     ``tracker.queries._grouped`` counts from the recommendations, None for no response and
-    ``not_assessed`` for no status as it gives them."""
-    response = func.nullif(ReviewCount.response, NONE)
+    ``not_assessed`` for no status as it gives them.
+
+    Two reads of a few thousand rows, put together here: the kept rows, and the reviews'
+    states and cycles (no look-up of a review per kept row)."""
     status = func.coalesce(
         func.nullif(ReviewCount.status, NONE), literal(NOT_ASSESSED, literal_execute=True)
     )
-    stmt = (
-        select(Review.id, Review.state_id, Review.cycle, response, status, ReviewCount.n)
-        .select_from(ReviewCount)
-        .join(Review, Review.id == ReviewCount.review_id)
+    chosen = select(Review.id, Review.state_id, Review.cycle)
+    counts = (
+        select(
+            ReviewCount.review_id, func.nullif(ReviewCount.response, NONE), status, ReviewCount.n
+        )
         .where(ReviewCount.n > 0)
         .order_by(ReviewCount.review_id, ReviewCount.response, ReviewCount.status)
     )
     if f is not None:
         if f.states:
-            stmt = stmt.join(State, State.id == Review.state_id).where(State.iso3.in_(f.states))
+            chosen = chosen.join(State, State.id == Review.state_id).where(State.iso3.in_(f.states))
         if f.cycles:
-            stmt = stmt.where(Review.cycle.in_(f.cycles))
+            chosen = chosen.where(Review.cycle.in_(f.cycles))
+        if f.states or f.cycles:
+            ids = chosen.subquery()
+            counts = counts.where(ReviewCount.review_id.in_(select(ids.c.id)))
         if f.responses:
-            stmt = stmt.where(ReviewCount.response.in_(f.responses))
+            counts = counts.where(ReviewCount.response.in_(f.responses))
         if f.statuses:
-            stmt = stmt.where(status.in_(f.statuses))
-    return [tuple(row) for row in session.execute(stmt)]
+            counts = counts.where(status.in_(f.statuses))
+    reviews = {r: (state_id, cycle) for r, state_id, cycle in session.execute(chosen)}
+    return [
+        (r, *reviews[r], response, st, n)
+        for r, response, st, n in session.execute(counts)
+        if r in reviews  # a review deleted: its rows are at 0 (and skipped) anyway
+    ]
 
 
 def counted(session: Session) -> list[tuple[int, str, str, int]]:

@@ -58,7 +58,14 @@ from tracker.models import (
     recommendation_states,
     recommendation_themes,
 )
-from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
+from tracker.queries import (
+    apply_filters,
+    base_select,
+    counting_select,
+    join_as_of,
+    matches,
+    status_expr,
+)
 from tracker.states import shown_name
 from tracker.status_days import ASSESSED_STATUSES, DayChanges, counted_changes, kept_changes
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Status
@@ -171,12 +178,9 @@ def _whole(f: Filters | None) -> bool:
 
 
 def _counting(f: Filters | None, *columns: Any) -> Select:
-    """``base_select(*columns, current=False)``; for the whole corpus FROM recommendation
-    alone: each recommendation has one review and each review one state (non-null foreign
-    keys), so the joins that filters need only cost two look-ups per row there."""
-    if _whole(f):
-        return select(*columns).select_from(Recommendation)
-    return base_select(*columns, current=False)
+    """``base_select(*columns, current=False)``, FROM recommendation alone for the whole
+    corpus (queries.counting_select)."""
+    return counting_select(f, *columns)
 
 
 CYCLE_RESPONSE_COLUMNS = ["cycle", "response", "status", "count"]

