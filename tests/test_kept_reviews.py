@@ -272,3 +272,25 @@ def test_the_whole_corpus_figures_equal_a_filter_matching_everything(engine: Eng
         assert whole == queries.stats(s, every_cycle)
         assert whole["assessments"] > 0
         assert whole["recommending_states"] > 0
+
+
+def test_a_status_filter_lists_what_the_statuses_say(engine: Engine) -> None:
+    """The status filter (spelt on the column itself for PostgreSQL's index) and the Overview's
+    short list (ids chosen without the current assessment's join) list exactly the
+    recommendations whose current status is asked for, "not_assessed" for none."""
+    with auth.acting_as("ed", "admin"), db.session_scope(engine) as s:
+        ids = list(s.scalars(select(Recommendation.id).order_by(Recommendation.id)))
+        for i, rid in enumerate(ids[:12]):
+            add_assessment(
+                s, rid, status=STATUSES[i % 4], assessed_on="2023-04-01", source_org="NGO"
+            )
+    with db.session_scope(engine) as s:
+        status = dict(s.execute(select(Recommendation.id, Recommendation.current_status)).all())
+        cycles = tuple(sorted(set(s.scalars(select(Review.cycle)))))
+        for wanted in (("partially_implemented",), ("not_assessed", "no_information")):
+            expected = sorted(r for r, st in status.items() if (st or "not_assessed") in wanted)
+            assert expected
+            for f in (Filters(statuses=wanted), Filters(statuses=wanted, cycles=cycles)):
+                frame = queries.recommendations_frame(s, f, limit=len(ids))
+                assert sorted(frame["id"]) == expected, f
+                assert queries.count(s, f) == len(expected), f
