@@ -89,14 +89,19 @@ def grouped(session: Session, f: Filters | None) -> list[tuple[Any, ...]]:
     ]
 
 
-def counted(session: Session) -> list[tuple[int, str, str, int]]:
-    """(review id, response, status, count) counted from the recommendations, keyed as
-    review_count keys them, in key order: what the kept rows with a count hold."""
-    keys = (
+def _keys() -> tuple[Any, Any, Any]:
+    """A recommendation's key in review_count: its review, response and status, "" for none."""
+    return (
         Recommendation.review_id,
         func.coalesce(Recommendation.response, NONE),
         func.coalesce(Recommendation.current_status, NONE),
     )
+
+
+def counted(session: Session) -> list[tuple[int, str, str, int]]:
+    """(review id, response, status, count) counted from the recommendations, keyed as
+    review_count keys them, in key order: what the kept rows with a count hold."""
+    keys = _keys()
     rows = session.execute(select(*keys, func.count()).group_by(*keys).order_by(*keys))
     return [(int(r), str(resp), str(st), int(n)) for r, resp, st, n in rows]
 
@@ -114,11 +119,7 @@ def kept(session: Session) -> list[tuple[int, str, str, int]]:
 def recount(session: Session) -> None:
     """Count every review's recommendations again into ``review_count``, in the caller's
     transaction (after the triggers were suspended, or on a restore)."""
-    keys = (
-        Recommendation.review_id,
-        func.coalesce(Recommendation.response, NONE),
-        func.coalesce(Recommendation.current_status, NONE),
-    )
+    keys = _keys()
     session.execute(delete(ReviewCount))
     session.execute(
         insert(ReviewCount).from_select(
