@@ -263,3 +263,26 @@ def test_migration_0010_downgrades_and_fills_the_status_days_again(empty_url: st
     indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
     assert "ix_recommendation_id_status" not in indexes
     _up_again(engine, migrated)
+
+
+def test_migration_0012_downgrades_and_counts_the_reviews_again(empty_url: str) -> None:
+    """0012 goes down (its table, triggers and index gone: writes no longer count) and up
+    again: the counts per review, response and status equal a count of the recommendations,
+    and its triggers keep them so from then on."""
+    from tracker import kept_reviews
+    from tracker.models import ReviewCount
+
+    engine, migrated = _down_from_a_filled_database(empty_url, "0011")
+    assert "review_count" not in sa_inspect(engine).get_table_names()
+    indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
+    assert "ix_recommendation_status_review" not in indexes
+    with engine.begin() as conn:  # no trigger left to fail on the missing table
+        conn.execute(update(Recommendation).where(Recommendation.id == 1).values(response="noted"))
+    _up_again(engine, migrated)
+    with db.session_scope(engine) as s:
+        counted = kept_reviews.counted(s)
+        assert sum(n for *_k, n in counted) == 80
+        assert kept_reviews.kept(s) == counted
+        assert {r.status for r in s.scalars(select(ReviewCount))} > {""}
+        s.execute(update(Recommendation).where(Recommendation.id <= 5).values(response=None))
+        assert kept_reviews.kept(s) == kept_reviews.counted(s)

@@ -57,7 +57,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tracker import audit, auth, db, kept_links, private_files, queries, schema, settings
+from tracker import (
+    audit,
+    auth,
+    db,
+    kept_links,
+    kept_reviews,
+    private_files,
+    queries,
+    schema,
+    settings,
+)
 from tracker.assessments import refresh_current_status
 
 # The format and the reading live in modules of their own, re-exported here: callers keep
@@ -270,6 +280,9 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         )
         order = [t for t in tables() if not (keep_users and t.name == USER_TABLE)]
         deferred = _deferred_columns(order)
+        # The counts per review kept by triggers: off while every row is replaced, counted
+        # once from what was restored (derived, never in a backup: DERIVED_TABLES).
+        resume_review_counts = kept_reviews.suspend(s)
         # Empty the tables: first the columns that point forward, then children before parents.
         for table in order:
             cols = deferred.get(table.name)
@@ -305,6 +318,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         # 0004 has none of it; one made after holds the same values).
         refresh_current_status(s)
         resume_kept_links()
+        resume_review_counts()
         restored_version = audit.data_version(s)
         s.execute(
             update(Meta)

@@ -51,6 +51,7 @@ from tracker.queries import (
     apply_filters,
     assessed_on_expr,
     base_select,
+    counting_select,
     read_frame,
     recommendations_frame,
     status_expr,
@@ -368,9 +369,7 @@ def flag_counts(
     opts = opts or FlagOptions()
     conditions = {fl: _condition(fl, opts, f) for fl in flags_for(f)}
     summed = {fl: c for fl, c in conditions.items() if c is not None and fl in PAST_FLAGS}
-    row = session.execute(
-        apply_filters(base_select(*map(_sum, summed.values()), current=False), f)
-    ).one()
+    row = session.execute(apply_filters(counting_select(f, *map(_sum, summed.values())), f)).one()
     counts = {fl.value: int(n) for fl, n in zip(summed, row, strict=True)}
     # Regressed, contested and overdue each counted on their own, from their partial index
     # (a few rows): in the one pass they made PostgreSQL read every row of the table instead

@@ -35,10 +35,10 @@ from sqlalchemy import (
     literal,
     outerjoin,
     select,
-    text,
 )
 from sqlalchemy.orm import Session
 
+from tracker import kept_triggers
 from tracker.models import (
     NO_THEME,
     KeptGroupStatus,
@@ -213,49 +213,13 @@ def recount(session: Session) -> None:
 
 def _triggers(conn: Connection) -> list[tuple[str, str]]:
     """(name, table or SQLite's CREATE statement) of the triggers of migration 0011."""
-    pattern = TRIGGER_PREFIX.replace("_", "\\_") + "%"
-    if conn.dialect.name == "postgresql":
-        sql = (
-            "SELECT tgname, tgrelid::regclass::text FROM pg_trigger "
-            "WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgname LIKE :p ORDER BY 1"
-        )
-    else:
-        sql = (
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND name LIKE :p ESCAPE '\\' ORDER BY 1"
-        )
-    return [(n, t) for n, t in conn.execute(text(sql), {"p": pattern}).all()]
+    return kept_triggers.active(conn, TRIGGER_PREFIX)
 
 
 def suspend(session: Session) -> Callable[[], None]:
-    """Take the kept counts' triggers off for a bulk write, in the caller's transaction;
-    returns the function that puts them back and counts once (:func:`recount`). Not called
-    on an error: the rollback restores the triggers as they were (SQLite and PostgreSQL
-    both roll DDL back). On PostgreSQL the triggers are disabled (ALTER TABLE, which locks
-    the tables until the commit: bulk writes are alone then anyway). Inside another
-    suspension there is nothing to take off: the function returned does nothing (the outer
-    one counts)."""
-    conn = session.connection()
-    found = _triggers(conn)
-    if not found:
-        return lambda: None
-    quote = conn.dialect.identifier_preparer.quote
-    postgres = conn.dialect.name == "postgresql"
-    for name, where in found:
-        if postgres:
-            conn.exec_driver_sql(f"ALTER TABLE {where} DISABLE TRIGGER {quote(name)}")
-        else:
-            conn.exec_driver_sql(f"DROP TRIGGER {quote(name)}")
-
-    def resume() -> None:
-        for name, where in found:
-            if postgres:
-                conn.exec_driver_sql(f"ALTER TABLE {where} ENABLE TRIGGER {quote(name)}")
-            else:
-                conn.exec_driver_sql(where)
-        recount(session)
-
-    return resume
+    """Take the kept link counts' triggers off for a bulk write; returns the function that
+    puts them back and counts once (:func:`recount`): :func:`tracker.kept_triggers.suspend`."""
+    return kept_triggers.suspend(session, TRIGGER_PREFIX, recount)
 
 
 @contextmanager

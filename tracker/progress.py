@@ -46,7 +46,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker import db, kept_links
+from tracker import db, kept_links, kept_reviews
 from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.models import (
@@ -58,7 +58,14 @@ from tracker.models import (
     recommendation_states,
     recommendation_themes,
 )
-from tracker.queries import apply_filters, base_select, join_as_of, matches, status_expr
+from tracker.queries import (
+    apply_filters,
+    base_select,
+    counting_select,
+    join_as_of,
+    matches,
+    status_expr,
+)
 from tracker.states import shown_name
 from tracker.status_days import ASSESSED_STATUSES, DayChanges, counted_changes, kept_changes
 from tracker.vocab import NOT_ASSESSED, REGIONAL_GROUPS, STATUS_ORDER, Status
@@ -171,17 +178,32 @@ def _whole(f: Filters | None) -> bool:
 
 
 def _counting(f: Filters | None, *columns: Any) -> Select:
-    """``base_select(*columns, current=False)``; for the whole corpus FROM recommendation
-    alone: each recommendation has one review and each review one state (non-null foreign
-    keys), so the joins that filters need only cost two look-ups per row there."""
-    if _whole(f):
-        return select(*columns).select_from(Recommendation)
-    return base_select(*columns, current=False)
+    """``base_select(*columns, current=False)``, FROM recommendation alone for the whole
+    corpus (queries.counting_select)."""
+    return counting_select(f, *columns)
+
+
+CYCLE_RESPONSE_COLUMNS = ["cycle", "response", "status", "count"]
 
 
 def _by_cycle_and_response(session: Session, f: Filters | None) -> pd.DataFrame:
-    """Columns: cycle, response, status, count — one pass for two charts."""
-    columns = ["cycle", "response", "status", "count"]
+    """Columns: cycle, response, status, count — one pass for two charts; summed from the
+    kept counts per review (tracker.kept_reviews) when they answer for ``f``."""
+    if not kept_reviews.applies(f):
+        return counted_by_cycle_and_response(session, f)
+    columns = CYCLE_RESPONSE_COLUMNS
+    rows = kept_reviews.grouped(session, f)
+    df = pd.DataFrame(
+        [(cycle, response, s, n) for _r, _s, cycle, response, s, n in rows], columns=columns
+    )
+    return df.groupby(columns[:3], as_index=False, dropna=False, sort=False)["count"].sum()
+
+
+def counted_by_cycle_and_response(session: Session, f: Filters | None) -> pd.DataFrame:
+    """:func:`_by_cycle_and_response` counted from the recommendations (what the kept
+    counts equal; the only way under ``as_of`` or a filter on themes, recommending states or
+    the text)."""
+    columns = CYCLE_RESPONSE_COLUMNS
     if _whole(f):
         # Grouped by review on the covering index ix_recommendation_review_status in its
         # order (no join, no sort; PostgreSQL reads the index, not the table with its
