@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from babel.dates import format_date
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import queries
@@ -24,12 +23,7 @@ from tracker.errors import ValidationError
 from tracker.evidence import check_include_private
 from tracker.filters import Filters
 from tracker.i18n import N_, _, get_language, locale_name, long_date, ngettext
-from tracker.models import (
-    Recommendation,
-    Review,
-    Theme,
-    recommendation_themes,
-)
+from tracker.models import Recommendation, Review
 from tracker.safe_output import link_target
 from tracker.states import formal_name
 from tracker.submission.document import (
@@ -81,49 +75,84 @@ def _join_names(names: Sequence[str]) -> str:
     return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
+class _Row(NamedTuple):
+    """A recommendation of the report: the columns of :func:`_report_rows`, its recommending
+    states (names joined by ", ") and the section it is listed under."""
+
+    id: int
+    cycle: int
+    session: int
+    review_date: dt.date | None
+    report_symbol: str | None
+    paragraph: str | None
+    text: str
+    response: str | None
+    status: str
+    assessed_on: dt.date | None
+    source_org: str | None
+    evidence: str | None
+    evidence_url: str | None
+    is_sample: bool
+    recommending_states: str
+    section: str
+
+
+def _report_rows(session: Session, f: Filters) -> list[Any]:
+    """The recommendations matching ``f`` by cycle, session and id: the columns of
+    :class:`_Row` up to ``is_sample``, with the status (and the current assessment) as of
+    ``f.as_of``. Plain rows: the report reads them once, and recommendations_frame's
+    DataFrame and its row iterator cost more than the query (docs/performance.md)."""
+    stmt = queries.apply_filters(
+        queries.base_select(
+            Recommendation.id,
+            Review.cycle,
+            Review.session,
+            Review.review_date,
+            Review.report_symbol,
+            Recommendation.paragraph,
+            Recommendation.text,
+            Recommendation.response,
+            queries.status_expr(f),
+            queries.CURRENT.assessed_on,
+            queries.CURRENT.source_org,
+            queries.CURRENT.evidence,
+            queries.CURRENT.evidence_url,
+            Recommendation.is_sample,
+            as_of=f.as_of,
+        ),
+        f,
+    ).order_by(Review.cycle, Review.session, Recommendation.id)
+    return list(session.execute(stmt).all())
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?", "…", ";")) else text + "."
 
 
-def _rec_themes(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(recommendation_themes.c.recommendation_id, Theme.name)
-            .join(Theme, Theme.id == recommendation_themes.c.theme_id)
-            .where(recommendation_themes.c.recommendation_id.in_(chunk))
-            .order_by(Theme.name)
-        )
-        for rid, name in rows:
-            out[rid].append(name)
-    return out
-
-
 def _assign_sections(
-    frame: pd.DataFrame, themes_of: dict[int, list[str]], chosen: Sequence[str]
+    ids: Sequence[int], themes_of: dict[int, list[str]], chosen: Sequence[str]
 ) -> dict[int, str]:
     """Recommendation id -> the one section (theme) it is listed under."""
     if chosen:
         order = list(chosen)
     else:
         counts: dict[str, int] = {}
-        for rid in frame["id"]:
-            for t in themes_of.get(int(rid), []):
+        for rid in ids:
+            for t in themes_of.get(rid, []):
                 counts[t] = counts.get(t, 0) + 1
         order = sorted(counts, key=lambda t: (-counts[t], t.casefold()))
     rank = {t: i for i, t in enumerate(order)}
     out: dict[int, str] = {}
-    for rid in frame["id"]:
-        mine = [t for t in themes_of.get(int(rid), []) if t in rank]
-        out[int(rid)] = min(mine, key=rank.__getitem__) if mine else OTHER_SECTION
+    for rid in ids:
+        mine = [t for t in themes_of.get(rid, []) if t in rank]
+        out[rid] = min(mine, key=rank.__getitem__) if mine else OTHER_SECTION
     return out
 
 
 def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Run, ...], ...], ...]:
     """The evidence table of a recommendation from its assessments (rows of
-    assessments_frame, oldest first)."""
+    queries.assessments_select, oldest first)."""
     if how == "none" or not assessments:
         return ()
     if how == "latest":
@@ -164,16 +193,20 @@ def _evidence_footnotes(assessments: Sequence[Any], how: str) -> tuple[Run, ...]
 
 
 def _effective_assessments(
-    session: Session, f: Filters, include_private: bool = False
-) -> pd.DataFrame:
-    """Assessments of the selection that count: no retraction, nothing retracted; private
-    ones only with ``include_private``."""
-    df = queries.assessments_frame(session, f, include_private=include_private)
-    if df.empty:
-        return df
-    retracted = set(df["retracts_id"].dropna().astype(int))
-    keep = df["retracts_id"].isna() & ~df["assessment_id"].isin(retracted)
-    return df[keep]
+    session: Session, f: Filters, wanted: set[int], include_private: bool = False
+) -> dict[int, list[Any]]:
+    """Per recommendation of ``wanted``: its assessments that count (no retraction, nothing
+    retracted; private ones only with ``include_private``), oldest first. Plain rows, no
+    DataFrame: a frame and its row iterator were a third of a country's report (20 ms of
+    the 65 at 156k recommendations)."""
+    rows = session.execute(queries.assessments_select(f, include_private=include_private)).all()
+    retracted = {int(a.retracts_id) for a in rows if a.retracts_id is not None}
+    by_rec: dict[int, list[Any]] = defaultdict(list)
+    for a in rows:
+        rid = int(a.recommendation_id)
+        if rid in wanted and a.retracts_id is None and a.assessment_id not in retracted:
+            by_rec[rid].append(a)
+    return by_rec
 
 
 def _own_lead_in(organisations: Sequence[str], state_name: str) -> Para:
@@ -198,7 +231,7 @@ def _paragraphs(text: str) -> list[Block]:
 
 
 def _outline_sections(
-    frame: pd.DataFrame, themes_of: dict[int, list[str]], outline: Outline
+    ids: Sequence[int], themes_of: dict[int, list[str]], outline: Outline
 ) -> dict[int, int]:
     """Recommendation id -> the index of the outline section that quotes it: the first
     section naming its id, else the first naming one of its themes (listed once: no
@@ -207,7 +240,7 @@ def _outline_sections(
     for i, sec in enumerate(outline.sections):
         for rid in sec.ids:
             out.setdefault(int(rid), i)
-    for rid in (int(r) for r in frame["id"]):
+    for rid in ids:
         if rid in out:
             continue
         mine = set(themes_of.get(rid, []))
@@ -274,50 +307,35 @@ def build_report(
         statuses=settings.statuses,
         as_of=settings.as_of,
     )
-    frame = queries.recommendations_frame(
-        session,
-        f,
-        order_by=(
-            Review.cycle,
-            Review.session,
-            Recommendation.id,
-        ),
-    )
-    ids = [int(i) for i in frame["id"]]
-    themes_of = _rec_themes(session, ids)
+    found = _report_rows(session, f)
+    names, themes_of = queries.related_of(session, f) if found else ({}, {})
+    ids = [int(r[0]) for r in found]
     if outline is not None:
-        in_section = _outline_sections(frame, themes_of, outline)
-        frame = frame[frame["id"].map(lambda i: int(i) in in_section)]
-        ids = [int(i) for i in frame["id"]]
+        in_section = _outline_sections(ids, themes_of, outline)
+        found = [r for r in found if int(r[0]) in in_section]
+        ids = [int(r[0]) for r in found]
         section_of = {i: str(in_section[i]) for i in ids}
         section_order = [str(i) for i in range(len(outline.sections))]
     else:
-        section_of = _assign_sections(frame, themes_of, settings.themes)
+        section_of = _assign_sections(ids, themes_of, settings.themes)
     f = f.with_(themes=())  # the assessments of exactly the recommendations listed
-    assessments = _effective_assessments(session, f, include_private) if ids else pd.DataFrame()
-    # Plain rows per recommendation, in one pass: a pandas group per recommendation cost
-    # 1 s for one country's 400 (docs/performance.md).
-    by_rec: dict[int, list[Any]] = defaultdict(list)
-    if not assessments.empty:
-        wanted = set(ids)
-        for a in assessments.itertuples(index=False):
-            if int(a.recommendation_id) in wanted:
-                by_rec[int(a.recommendation_id)].append(a)
-    is_sample = bool(frame["is_sample"].any()) if ids else False
+    by_rec = _effective_assessments(session, f, set(ids), include_private) if ids else {}
+    rows = [_Row._make((*r, names.get(int(r[0]), ""), section_of[int(r[0])])) for r in found]
+    is_sample = any(bool(r.is_sample) for r in rows)
     if not is_sample and by_rec:
-        is_sample = any(bool(a.is_sample) for rows in by_rec.values() for a in rows)
+        is_sample = any(bool(a.is_sample) for history in by_rec.values() for a in history)
 
-    frame = frame.assign(section=[section_of[i] for i in ids])
     if outline is None:
-        section_order = list(settings.themes) or _sections_by_size(frame)
-        if (frame["section"] == OTHER_SECTION).any():
+        section_order = list(settings.themes) or _sections_by_size(rows)
+        if any(r.section == OTHER_SECTION for r in rows):
             section_order = [*section_order, OTHER_SECTION]
-    frame["_order"] = frame["section"].map({s: i for i, s in enumerate(section_order)})
-    frame = frame.sort_values(["_order", "cycle", "session", "id"], kind="stable").drop(
-        columns="_order"
-    )
+    position = {s: i for i, s in enumerate(section_order)}
+    # The rows came by cycle, session and id: a stable sort on the section keeps that order
+    # inside each section.
+    rows.sort(key=lambda r: position[r.section])
 
-    totals = {s: int((frame["status"] == s).sum()) for s in STATUS_ORDER}
+    statuses = Counter(r.status for r in rows)
+    totals = {s: statuses[s] for s in STATUS_ORDER}
     blocks: list[Block] = []
     if outline is not None:
         blocks.append(Heading(_("Executive summary"), 1))
@@ -325,12 +343,11 @@ def build_report(
     else:
         blocks.append(Heading(_("Introduction"), 1))
     blocks.extend(_paragraphs(settings.introduction))
-    blocks.extend(_scope_paragraphs(state_name, frame, cycles, settings, totals))
+    blocks.extend(_scope_paragraphs(state_name, rows, settings, totals))
 
     all_own: list[str] = []
     # One pass over plain rows (sorted by section, cycle, session): a pandas group and a
     # row iterator per review cost a second for one country (docs/performance.md).
-    rows = list(frame.itertuples(index=False))
     for section in section_order:
         part = [r for r in rows if r.section == section]
         sec = outline.sections[int(section)] if outline is not None else None
@@ -372,10 +389,6 @@ def build_report(
     else:
         default_keywords = tuple(theme_label(s) for s in section_order if s != OTHER_SECTION)
     keywords = settings.keywords or default_keywords[:MAX_DEFAULT_KEYWORDS]
-    csv_frame = frame.rename(columns={"text": "recommendation"})
-    if outline is not None:
-        csv_frame["section"] = [outline.sections[int(x)].heading for x in csv_frame["section"]]
-    csv_frame["sample"] = csv_frame["is_sample"].map({True: "yes", False: ""})
     return Report(
         settings=settings,
         state_name=state_name,
@@ -401,7 +414,7 @@ def build_report(
         keywords=keywords,
         blocks=blocks,
         own_recommendations=all_own,
-        frame=csv_frame[CSV_COLUMNS].reset_index(drop=True),
+        frame=_csv_frame(rows, outline),
         is_sample=is_sample,
         status_totals=totals,
         includes_private=include_private,
@@ -410,19 +423,46 @@ def build_report(
     )
 
 
-def _sections_by_size(frame: pd.DataFrame) -> list[str]:
-    counts = frame[frame["section"] != OTHER_SECTION]["section"].value_counts()
-    return sorted(counts.index, key=lambda s: (-int(counts[s]), s.casefold()))
+def _sections_by_size(rows: Sequence[_Row]) -> list[str]:
+    counts = Counter(r.section for r in rows if r.section != OTHER_SECTION)
+    return sorted(counts, key=lambda s: (-counts[s], s.casefold()))
+
+
+def _csv_frame(rows: Sequence[_Row], outline: Outline | None) -> pd.DataFrame:
+    """The selection in report order, one row per recommendation (CSV_COLUMNS)."""
+    return pd.DataFrame(
+        [
+            (
+                outline.sections[int(r.section)].heading if outline is not None else r.section,
+                r.id,
+                r.cycle,
+                r.session,
+                r.review_date,
+                r.report_symbol,
+                r.paragraph,
+                r.text,
+                r.recommending_states,
+                r.response,
+                r.status,
+                r.assessed_on,
+                r.source_org,
+                r.evidence,
+                r.evidence_url,
+                "yes" if r.is_sample else "",
+            )
+            for r in rows
+        ],
+        columns=CSV_COLUMNS,
+    )
 
 
 def _scope_paragraphs(
     state_name: str,
-    frame: pd.DataFrame,
-    cycles: tuple[int, ...],
+    rows: Sequence[_Row],
     settings: ReportSettings,
     totals: dict[str, int],
 ) -> list[Block]:
-    n = len(frame)
+    n = len(rows)
     if not n:
         return [
             Para(
@@ -436,8 +476,8 @@ def _scope_paragraphs(
                 )
             )
         ]
-    present = sorted({int(c) for c in frame["cycle"]})
-    sessions = sorted({int(s) for s in frame["session"]})
+    present = sorted({int(r.cycle) for r in rows})
+    sessions = sorted({int(r.session) for r in rows})
     reviews = ngettext(
         "the review of cycle {cycles} (Working Group session {sessions})",
         "the reviews of cycles {cycles} (Working Group sessions {sessions})",
@@ -449,7 +489,7 @@ def _scope_paragraphs(
     themes = ""
     if settings.themes:
         themes = " " + _("on {themes}").format(themes=_join_names(list(settings.themes)))
-    latest = frame["assessed_on"].dropna()
+    latest = [r.assessed_on for r in rows if r.assessed_on is not None]
     where = _("in footnotes") if settings.evidence_format == "footnotes" else _("in a table")
     if settings.as_of is not None:
         scope = _(
@@ -468,7 +508,7 @@ def _scope_paragraphs(
             "current status of implementation after the dash: the latest assessment on "
             "record (as of {as_of}), whose evidence and sources follow {where}."
         )
-        as_of = long_date(max(latest)) if not latest.empty else _("no assessment yet")
+        as_of = long_date(max(latest)) if latest else _("no assessment yet")
     scope = scope.format(
         recommendations=ngettext("{n} recommendation", "{n} recommendations", n).format(n=n),
         themes=themes,
