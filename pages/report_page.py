@@ -353,16 +353,12 @@ shown = ss.get(K + "preview", PREVIEW_STEP)
 total = report.paragraph_count
 with st.container(border=True, height=640):
     st.markdown(submission.to_markdown(report, paragraphs=shown))
-    if shown is not None and shown < total:
-        st.caption(
-            _(
-                "The first {shown} of {total} numbered paragraphs; the downloads hold the "
-                "whole document."
-            ).format(shown=number(shown), total=number(total))
-        )
-        c1, c2 = st.columns(2)
-        more = min(PREVIEW_STEP, total - shown)
-        c1.button(
+if shown is not None and shown < total:
+    # Under the box, not at the end of its scrolled text: the first paragraphs' footnotes
+    # alone fill the box several times over.
+    more = min(PREVIEW_STEP, total - shown)
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.button(
             ngettext("Show {n} more paragraph", "Show {n} more paragraphs", more).format(
                 n=number(more)
             ),
@@ -371,12 +367,18 @@ with st.container(border=True, height=640):
             args=(shown + PREVIEW_STEP,),
             icon=":material/expand_more:",
         )
-        c2.button(
+        st.button(
             _("Show the whole document"),
             key=K + "preview_all",
             on_click=_show_more,
             args=(None,),
             icon=":material/unfold_more:",
+        )
+        st.caption(
+            _(
+                "The first {shown} of {total} numbered paragraphs; the downloads hold the "
+                "whole document."
+            ).format(shown=number(shown), total=number(total))
         )
 
 with st.expander(_("Your organisation's name (reports and chart images)")):
