@@ -9,6 +9,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -65,8 +66,15 @@ SUMMARY_PHRASES: dict[str, str] = {
 
 
 def _month_year(day: dt.date) -> str:
+    return _month_year_in(day, locale_name())
+
+
+@lru_cache(maxsize=1024)
+def _month_year_in(day: dt.date, locale: str) -> str:
+    # Remembered: babel parses the locale and the pattern on every call, and a report heads
+    # each review once per section it appears in.
     # LLLL: the stand-alone month ("февраль 2010", not the genitive "февраля").
-    return format_date(day, format="LLLL y", locale=locale_name())
+    return format_date(day, format="LLLL y", locale=locale)
 
 
 def _join_names(names: Sequence[str]) -> str:
@@ -171,6 +179,7 @@ class _Phrases:
         self._links: dict[str | None, str | None] = {}
         self._link_runs: dict[str, tuple[Run, ...]] = {}
         self._notes: dict[tuple[str, dt.date, str | None], str] = {}
+        self._evidence: dict[str, str] = {}
 
     def states(self, recommending: str) -> Run:
         """ " (Malaysia, Russian Federation)": the recommending states by their formal name."""
@@ -209,6 +218,14 @@ class _Phrases:
         if runs is None:
             runs = self._link_runs[url] = (self.space, Run(url, url=url))
         return runs
+
+    def evidence(self, text: str) -> str:
+        """The evidence as a footnote's second sentence (" The law …."), "" when blank."""
+        sentence = self._evidence.get(text)
+        if sentence is None:
+            words = " ".join(text.split())
+            sentence = self._evidence[text] = " " + _sentence(words) if words else ""
+        return sentence
 
     def note(self, source: str, day: dt.date, status: str | None) -> str:
         """ "NGO coalition, 3 March 2021: partially implemented." """
@@ -254,8 +271,8 @@ def _evidence_footnotes(assessments: Sequence[Any], how: str, phrases: _Phrases)
     refs = []
     for a in assessments:
         note = phrases.note(str(a.source_org), a.assessed_on, a.status)
-        if isinstance(a.evidence, str) and a.evidence.strip():
-            note += " " + _sentence(" ".join(a.evidence.split()))
+        if isinstance(a.evidence, str):
+            note += phrases.evidence(a.evidence)
         url = phrases.link(a.evidence_url)
         runs = (Run(note), *phrases.link_runs(url)) if url else (Run(note),)
         refs.append(Run("", footnote=runs))
