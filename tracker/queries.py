@@ -464,6 +464,32 @@ def any_match(session: Session, f: Filters | None = None) -> bool:
     return bool(session.scalar(select(exists(filtered_ids(f)))))
 
 
+def recommendation_columns(f: Filters | None = None) -> Select:
+    """SELECT of the recommendation's own columns of :func:`recommendations_frame` (those of
+    RECOMMENDATION_COLUMNS before the related lists, in that order), the status and the
+    current assessment as of ``f.as_of``; add the filter with :func:`apply_filters`."""
+    return base_select(
+        Recommendation.id,
+        SUR.name,
+        SUR.iso3,
+        Review.cycle,
+        Review.session,
+        Review.review_date,
+        Review.report_symbol,
+        Recommendation.paragraph,
+        Recommendation.text,
+        Recommendation.response,
+        Recommendation.action_category,
+        status_expr(f),
+        CURRENT.assessed_on,
+        CURRENT.source_org,
+        CURRENT.evidence,
+        CURRENT.evidence_url,
+        Recommendation.is_sample,
+        as_of=f.as_of if f is not None else None,
+    )
+
+
 def recommendations_frame(
     session: Session,
     f: Filters | None = None,
@@ -483,26 +509,7 @@ def recommendations_frame(
 
     order = list(order_by or (SUR.name, Review.cycle, Recommendation.id))
     as_of = f.as_of if f is not None else None
-    columns = base_select(
-        Recommendation.id,
-        SUR.name,
-        SUR.iso3,
-        Review.cycle,
-        Review.session,
-        Review.review_date,
-        Review.report_symbol,
-        Recommendation.paragraph,
-        Recommendation.text,
-        Recommendation.response,
-        Recommendation.action_category,
-        status_expr(f),
-        CURRENT.assessed_on,
-        CURRENT.source_org,
-        CURRENT.evidence,
-        CURRENT.evidence_url,
-        Recommendation.is_sample,
-        as_of=as_of,
-    )
+    columns = recommendation_columns(f)
     if limit is None:
         stmt = apply_filters(columns, f).order_by(*order)
         if ids is not None:
@@ -706,6 +713,7 @@ __all__ = [
     "matches",
     "overview",
     "read_frame",
+    "recommendation_columns",
     "recommendations_frame",
     "recommending_state_options",
     "related_of",

@@ -84,10 +84,12 @@ def _join_names(names: Sequence[str]) -> str:
 
 
 class _Row(NamedTuple):
-    """A recommendation of the report: the columns of :func:`_report_rows`, its recommending
-    states (names joined by ", ") and the section it is listed under."""
+    """A recommendation of the report: the columns of queries.recommendation_columns, its
+    recommending states (names joined by ", ") and the section it is listed under."""
 
     id: int
+    state: str
+    state_iso3: str
     cycle: int
     session: int
     review_date: dt.date | None
@@ -95,6 +97,7 @@ class _Row(NamedTuple):
     paragraph: str | None
     text: str
     response: str | None
+    action_category: int | None
     status: str
     assessed_on: dt.date | None
     source_org: str | None
@@ -106,30 +109,12 @@ class _Row(NamedTuple):
 
 
 def _report_rows(session: Session, f: Filters) -> list[Any]:
-    """The recommendations matching ``f`` by cycle, session and id: the columns of
-    :class:`_Row` up to ``is_sample``, with the status (and the current assessment) as of
-    ``f.as_of``. Plain rows: the report reads them once, and recommendations_frame's
-    DataFrame and its row iterator cost more than the query (docs/performance.md)."""
-    stmt = queries.apply_filters(
-        queries.base_select(
-            Recommendation.id,
-            Review.cycle,
-            Review.session,
-            Review.review_date,
-            Review.report_symbol,
-            Recommendation.paragraph,
-            Recommendation.text,
-            Recommendation.response,
-            queries.status_expr(f),
-            queries.CURRENT.assessed_on,
-            queries.CURRENT.source_org,
-            queries.CURRENT.evidence,
-            queries.CURRENT.evidence_url,
-            Recommendation.is_sample,
-            as_of=f.as_of,
-        ),
-        f,
-    ).order_by(Review.cycle, Review.session, Recommendation.id)
+    """The recommendations matching ``f`` by cycle, session and id, with the status (and
+    the current assessment) as of ``f.as_of``. Plain rows: the report reads them once, and
+    recommendations_frame's DataFrame and its row iterator cost more than the query."""
+    stmt = queries.apply_filters(queries.recommendation_columns(f), f).order_by(
+        Review.cycle, Review.session, Recommendation.id
+    )
     return list(session.execute(stmt).all())
 
 
