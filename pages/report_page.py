@@ -349,6 +349,10 @@ def _show_more(paragraphs: int | None) -> None:
     ss[K + "preview"] = paragraphs
 
 
+# Another report (state, choices, own text, outline) starts at its beginning again.
+if ss.get(K + "preview_of") != (settings, own, outline_text):
+    ss[K + "preview_of"] = (settings, own, outline_text)
+    ss[K + "preview"] = PREVIEW_STEP
 shown = ss.get(K + "preview", PREVIEW_STEP)
 total = report.paragraph_count
 with st.container(border=True, height=640):

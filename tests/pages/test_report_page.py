@@ -175,5 +175,9 @@ def test_a_long_report_previews_its_start_and_the_rest_on_demand(sample_url) -> 
     assert preview() == submission.to_markdown(whole)
     assert "of 108 numbered paragraphs" not in captions()
     assert not [b for b in at.button if b.label.startswith("Show")]
+    # Another report (here: another word limit) previews from its start again.
+    at.number_input(key="rp_limit").set_value(20000).run()
+    assert preview() == submission.to_markdown(whole, paragraphs=50)
+    assert "The first 50 of 108 numbered paragraphs" in captions()
     # The downloads are built from the same report when asked.
     assert downloads(at) == ["Word document", "Markdown", "CSV of the recommendations"]
