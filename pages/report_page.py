@@ -10,7 +10,7 @@ from tracker import matrix_fill, own_links, queries, submission, ui
 from tracker.auth import PermissionDenied
 from tracker.errors import ValidationError
 from tracker.formats import number
-from tracker.i18n import _, get_language, set_language
+from tracker.i18n import _, get_language, ngettext, set_language
 from tracker.organisation import organisation_name, set_organisation_name
 from tracker.states import shown_name
 from tracker.submission import drafts
@@ -340,8 +340,50 @@ with st.form(K + "save_form", border=False):
             ui.flash(_("Saved the report {name!r}.").format(name=" ".join(name.split())))
             st.rerun()
 
+# The preview: the start of the document, the rest on demand. A whole country's report is
+# megabytes of Markdown that the browser lays out on every view (docs/performance.md).
+PREVIEW_STEP = 50  # numbered paragraphs shown at first, and added by "Show more"
+
+
+def _show_more(paragraphs: int | None) -> None:
+    ss[K + "preview"] = paragraphs
+
+
+# Another report (state, choices, own text, outline) starts at its beginning again.
+if ss.get(K + "preview_of") != (settings, own, outline_text):
+    ss[K + "preview_of"] = (settings, own, outline_text)
+    ss[K + "preview"] = PREVIEW_STEP
+shown = ss.get(K + "preview", PREVIEW_STEP)
+total = report.paragraph_count
 with st.container(border=True, height=640):
-    st.markdown(submission.to_markdown(report))
+    st.markdown(submission.to_markdown(report, paragraphs=shown))
+if shown is not None and shown < total:
+    # Under the box, not at the end of its scrolled text: the first paragraphs' footnotes
+    # alone fill the box several times over.
+    more = min(PREVIEW_STEP, total - shown)
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.button(
+            ngettext("Show {n} more paragraph", "Show {n} more paragraphs", more).format(
+                n=number(more)
+            ),
+            key=K + "preview_more",
+            on_click=_show_more,
+            args=(shown + PREVIEW_STEP,),
+            icon=":material/expand_more:",
+        )
+        st.button(
+            _("Show the whole document"),
+            key=K + "preview_all",
+            on_click=_show_more,
+            args=(None,),
+            icon=":material/unfold_more:",
+        )
+        st.caption(
+            _(
+                "The first {shown} of {total} numbered paragraphs; the downloads hold the "
+                "whole document."
+            ).format(shown=number(shown), total=number(total))
+        )
 
 with st.expander(_("Your organisation's name (reports and chart images)")):
     st.caption(

@@ -273,6 +273,52 @@ def test_status_filter_and_csv_and_markdown_hold_the_same_selection(
     assert md.count("| Date | Source | Status | Evidence |") == len(rows)
 
 
+def split_notes(md: str) -> tuple[str, list[str]]:
+    """A report's Markdown: its text and its footnote definitions ("[^3]: …"), in order."""
+    lines = md.splitlines()
+    notes = [line for line in lines if re.match(r"\[\^\d+\]: ", line)]
+    return "\n".join(line for line in lines if line not in notes).rstrip(), notes
+
+
+@pytest.mark.parametrize("with_outline", [False, True])
+def test_the_preview_is_the_start_of_the_whole_document(
+    kaz_sample: Session, with_outline: bool
+) -> None:
+    """The Report page previews the first numbered paragraphs: the very text of the
+    download up to there, numbered alike, with the footnotes it cites, never ending on a
+    heading or a lead-in; at or past the last paragraph, the whole document."""
+    from tests.test_report_outline import KAZ_OUTLINE
+
+    outline = submission.read_toml(KAZ_OUTLINE, "outline") if with_outline else None
+    report = build_report(kaz_sample, kaz(), OWN, outline=outline)
+    whole = submission.to_markdown(report)
+    text, notes = split_notes(whole)
+    count = report.paragraph_count
+    assert count == len(re.findall(r"^\d+\. ", whole, flags=re.MULTILINE)) > 15
+    assert notes  # footnotes to keep in step
+    for shown in range(count + 2):
+        part = submission.to_markdown(report, paragraphs=shown)
+        if shown >= count:
+            assert part == whole
+            continue
+        part_text, part_notes = split_notes(part)
+        assert text.startswith(part_text + "\n")
+        items = re.findall(r"^(\d+)\. ", part, flags=re.MULTILINE)
+        assert [int(n) for n in items] == list(range(1, shown + 1))
+        # What follows in the document is the next paragraph, or the headings before it.
+        rest = text[len(part_text) :].lstrip("\n")
+        assert rest.startswith((f"{shown + 1}. ", "#")) or "recommend" in rest.split("\n")[0]
+        last = part_text.rsplit("\n", 1)[-1]
+        assert not last.startswith("#")
+        assert "that the Government of" not in last  # "… recommends that the Government of …:"
+        # The footnotes of the part: the document's first ones, each cited in the part.
+        assert part_notes == notes[: len(part_notes)]
+        assert set(re.findall(r"\[\^(\d+)\](?!:)", part_text)) == {
+            str(i) for i in range(1, len(part_notes) + 1)
+        }
+        assert report.word_count_message() not in part
+
+
 def test_markdown_shows_database_text_literally(session: Session) -> None:
     add_recommendation(
         session,

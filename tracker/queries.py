@@ -563,6 +563,32 @@ def any_match(session: Session, f: Filters | None = None) -> bool:
     return bool(session.scalar(select(exists(filtered_ids(f)))))
 
 
+def recommendation_columns(f: Filters | None = None) -> Select:
+    """SELECT of the recommendation's own columns of :func:`recommendations_frame` (those of
+    RECOMMENDATION_COLUMNS before the related lists, in that order), the status and the
+    current assessment as of ``f.as_of``; add the filter with :func:`apply_filters`."""
+    return base_select(
+        Recommendation.id,
+        SUR.name,
+        SUR.iso3,
+        Review.cycle,
+        Review.session,
+        Review.review_date,
+        Review.report_symbol,
+        Recommendation.paragraph,
+        Recommendation.text,
+        Recommendation.response,
+        Recommendation.action_category,
+        status_expr(f),
+        CURRENT.assessed_on,
+        CURRENT.source_org,
+        CURRENT.evidence,
+        CURRENT.evidence_url,
+        Recommendation.is_sample,
+        as_of=f.as_of if f is not None else None,
+    )
+
+
 def recommendations_frame(
     session: Session,
     f: Filters | None = None,
@@ -582,26 +608,7 @@ def recommendations_frame(
 
     order = list(order_by or (SUR.name, Review.cycle, Recommendation.id))
     as_of = f.as_of if f is not None else None
-    columns = base_select(
-        Recommendation.id,
-        SUR.name,
-        SUR.iso3,
-        Review.cycle,
-        Review.session,
-        Review.review_date,
-        Review.report_symbol,
-        Recommendation.paragraph,
-        Recommendation.text,
-        Recommendation.response,
-        Recommendation.action_category,
-        status_expr(f),
-        CURRENT.assessed_on,
-        CURRENT.source_org,
-        CURRENT.evidence,
-        CURRENT.evidence_url,
-        Recommendation.is_sample,
-        as_of=as_of,
-    )
+    columns = recommendation_columns(f)
     if limit is None:
         stmt = apply_filters(columns, f).order_by(*order)
         if ids is not None:
@@ -658,27 +665,16 @@ def _related(
     """
     if not rec_ids:
         return {}, {}, {}
-    state, theme = State.__table__, Theme.__table__
-    rs, rt = recommendation_states, recommendation_themes
-    q_states = (
-        select(rs.c.recommendation_id, state.c.name, state.c.iso3)
-        .join(state, state.c.id == rs.c.state_id)
-        .order_by(rs.c.recommendation_id, state.c.name, state.c.iso3)
-    )
-    q_themes = (
-        select(rt.c.recommendation_id, theme.c.name)
-        .join(theme, theme.c.id == rt.c.theme_id)
-        .order_by(rt.c.recommendation_id, theme.c.name)
-    )
+    state_queries, theme_queries = [_states_query()], [_themes_query()]
     ids = sorted(set(rec_ids))
     wanted: set[int] | None = None
     if len(ids) < RELATED_SCAN_FROM:
         chunks = [ids[i : i + IN_LIST_LIMIT] for i in range(0, len(ids), IN_LIST_LIMIT)]
-        state_queries = [q_states.where(rs.c.recommendation_id.in_(c)) for c in chunks]
-        theme_queries = [q_themes.where(rt.c.recommendation_id.in_(c)) for c in chunks]
+        rs, rt = recommendation_states, recommendation_themes
+        state_queries = [state_queries[0].where(rs.c.recommendation_id.in_(c)) for c in chunks]
+        theme_queries = [theme_queries[0].where(rt.c.recommendation_id.in_(c)) for c in chunks]
     else:
         wanted = set(ids)
-        state_queries, theme_queries = [q_states], [q_themes]
     conn = session.connection()
     names: dict[int, str] = {}
     codes: dict[int, str] = {}
@@ -696,6 +692,62 @@ def _related(
     return names, codes, themes
 
 
+def _states_query() -> Select:
+    """(recommendation id, recommending state's name, its ISO code), by recommendation and
+    name: the order of the lists of recommendations_frame."""
+    state, rs = State.__table__, recommendation_states
+    return (
+        select(rs.c.recommendation_id, state.c.name, state.c.iso3)
+        .join(state, state.c.id == rs.c.state_id)
+        .order_by(rs.c.recommendation_id, state.c.name, state.c.iso3)
+    )
+
+
+def _themes_query() -> Select:
+    """(recommendation id, theme name), by recommendation and name."""
+    theme, rt = Theme.__table__, recommendation_themes
+    return (
+        select(rt.c.recommendation_id, theme.c.name)
+        .join(theme, theme.c.id == rt.c.theme_id)
+        .order_by(rt.c.recommendation_id, theme.c.name)
+    )
+
+
+def related_of(session: Session, f: Filters) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """Per recommendation matching ``f``: its recommending states' names joined by ", " (as
+    the frame's ``recommending_states``) and its theme names in name order; an id without
+    any is left out. The filter goes to the database as a subquery, where an IN list of a
+    country's ids made a statement of thousands of parameters (the report at a million
+    recommendations: SQLAlchemy spent 40 ms rendering them)."""
+    conn = session.connection()
+    names: dict[int, str] = {}
+    for rid, rows in groupby(
+        conn.execute(_states_query().where(matches(recommendation_states.c.recommendation_id, f))),
+        itemgetter(0),
+    ):
+        names[rid] = ", ".join([r[1] for r in rows])
+    themes: dict[int, list[str]] = {}
+    for rid, rows in groupby(
+        conn.execute(_themes_query().where(matches(recommendation_themes.c.recommendation_id, f))),
+        itemgetter(0),
+    ):
+        themes[rid] = [r[1] for r in rows]
+    return names, themes
+
+
+def assessments_select(f: Filters | None = None, *, include_private: bool = False) -> Select:
+    """The statement of :func:`assessments_frame` (its rows, for a reader that wants no
+    DataFrame)."""
+    return (
+        select(Assessment.recommendation_id, *shown_fields())
+        .where(matches(Assessment.recommendation_id, f))
+        .where(Assessment.is_draft.is_(False))
+        .where(true() if include_private else Assessment.is_private.is_(False))
+        .where(_on_record(f))
+        .order_by(Assessment.recommendation_id, *history_order(Assessment))
+    )
+
+
 def assessments_frame(
     session: Session, f: Filters | None = None, *, include_private: bool = False
 ) -> pd.DataFrame:
@@ -709,14 +761,7 @@ def assessments_frame(
     import pandas as pd
 
     # The frame's columns are the statement's (labels spell each name once).
-    result = session.execute(
-        select(Assessment.recommendation_id, *shown_fields())
-        .where(matches(Assessment.recommendation_id, f))
-        .where(Assessment.is_draft.is_(False))
-        .where(true() if include_private else Assessment.is_private.is_(False))
-        .where(_on_record(f))
-        .order_by(Assessment.recommendation_id, *history_order(Assessment))
-    )
+    result = session.execute(assessments_select(f, include_private=include_private))
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
@@ -764,6 +809,7 @@ __all__ = [
     "apply_filters",
     "assessed_on_expr",
     "assessments_frame",
+    "assessments_select",
     "base_select",
     "count",
     "cycle_options",
@@ -773,8 +819,10 @@ __all__ = [
     "matches",
     "overview",
     "read_frame",
+    "recommendation_columns",
     "recommendations_frame",
     "recommending_state_options",
+    "related_of",
     "response_status_counts",
     "selection_has_sample",
     "states_under_review",

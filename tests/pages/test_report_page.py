@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from tracker import db
+from tracker import db, submission
 from tracker.models import SavedReport
 from tracker.organisation import organisation_name
 
@@ -142,3 +143,41 @@ def test_outline_edited_saved_and_reopened_with_the_as_of_date(sample_url) -> No
     assert "[[section]]" in at.text_area(key="rp_outline").value
     preview = "\n".join(md.value for md in at.markdown)
     assert "## Sexual exploitation" in preview
+
+
+def test_a_long_report_previews_its_start_and_the_rest_on_demand(sample_url) -> None:
+    """The preview of a long report is the start of the document the downloads hold (the
+    first 50 numbered paragraphs), and the rest comes on demand; the word count is the
+    whole document's, as built for the same choices."""
+    own = [f"Adopt measure {i} for the protection of victims of trafficking" for i in range(80)]
+    at = open_page(state="KAZ")
+    at.text_area(key="rp_own").input("\n".join(own)).run()
+    assert not at.exception, at.exception
+    with db.session_scope(db.get_engine(sample_url)) as s:
+        whole = submission.build_report(s, submission.ReportSettings(state="KAZ"), own)
+    assert whole.paragraph_count == 2 + 26 + 80  # the scope, the recommendations, our own
+
+    def preview() -> str:  # the Markdown as shown (Streamlit strips the last line break)
+        return next(md.value for md in at.markdown if md.value.startswith("# ")) + "\n"
+
+    def captions() -> str:
+        return "\n".join(c.value for c in at.caption)
+
+    assert metrics(at)["Words"] == f"{whole.word_count:,} / 2,815"
+    assert preview() == submission.to_markdown(whole, paragraphs=50)
+    assert re.findall(r"^(\d+)\. ", preview(), flags=re.MULTILINE)[-1] == "50"
+    assert "The first 50 of 108 numbered paragraphs" in captions()
+    button(at, "Show 50 more paragraphs").click().run()
+    assert preview() == submission.to_markdown(whole, paragraphs=100)
+    assert "The first 100 of 108 numbered paragraphs" in captions()
+    button(at, "Show 8 more paragraphs")  # what is left
+    button(at, "Show the whole document").click().run()
+    assert preview() == submission.to_markdown(whole)
+    assert "of 108 numbered paragraphs" not in captions()
+    assert not [b for b in at.button if b.label.startswith("Show")]
+    # Another report (here: another word limit) previews from its start again.
+    at.number_input(key="rp_limit").set_value(20000).run()
+    assert preview() == submission.to_markdown(whole, paragraphs=50)
+    assert "The first 50 of 108 numbered paragraphs" in captions()
+    # The downloads are built from the same report when asked.
+    assert downloads(at) == ["Word document", "Markdown", "CSV of the recommendations"]

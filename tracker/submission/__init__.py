@@ -1,7 +1,8 @@
 """The stakeholder ("shadow") report builder: one selection of earlier recommendations, as a
 Word document in the form of a UPR stakeholder submission, as Markdown and as CSV.
 
-The report is built once (:mod:`~tracker.submission.builder`) into a small document model
+The report is built once (:mod:`~tracker.submission.builder`, each recommendation's entry
+by :mod:`~tracker.submission.entries`) into a small document model
 (:mod:`~tracker.submission.document`: a title block and a list of headings, paragraphs and
 evidence tables) that the three writers render (``docx_writer``, ``markdown_writer``,
 ``csv_writer``), so that the ``.docx``, the ``.md`` and the word count always agree. What a

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
-from babel.dates import format_date
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import queries
@@ -23,25 +21,19 @@ from tracker import settings as config
 from tracker.errors import ValidationError
 from tracker.evidence import check_include_private
 from tracker.filters import Filters
-from tracker.i18n import N_, _, get_language, locale_name, long_date, ngettext
-from tracker.models import (
-    Recommendation,
-    Review,
-    Theme,
-    recommendation_themes,
-)
-from tracker.safe_output import link_target
+from tracker.i18n import N_, _, get_language, long_date, ngettext
+from tracker.models import Recommendation, Review
 from tracker.states import formal_name
 from tracker.submission.document import (
     CSV_COLUMNS,
     OTHER_SECTION,
     Block,
-    EvidenceTable,
     Heading,
     Para,
     Report,
     Run,
 )
+from tracker.submission.entries import Phrases, recommendation_blocks, review_heading, sentence
 from tracker.submission.options import (
     ReportSettings,
     clean_own_recommendations,
@@ -54,8 +46,6 @@ from tracker.vocab import (
     STATUS_ORDER,
     Status,
     cycle_for_session,
-    response_label,
-    status_phrase,
     theme_label,
 )
 
@@ -70,110 +60,82 @@ SUMMARY_PHRASES: dict[str, str] = {
 }
 
 
-def _month_year(day: dt.date) -> str:
-    # LLLL: the stand-alone month ("февраль 2010", not the genitive "февраля").
-    return format_date(day, format="LLLL y", locale=locale_name())
-
-
 def _join_names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?", "…", ";")) else text + "."
+class _Row(NamedTuple):
+    """A recommendation of the report: the columns of queries.recommendation_columns, its
+    recommending states (names joined by ", ") and the section it is listed under."""
+
+    id: int
+    state: str
+    state_iso3: str
+    cycle: int
+    session: int
+    review_date: dt.date | None
+    report_symbol: str | None
+    paragraph: str | None
+    text: str
+    response: str | None
+    action_category: int | None
+    status: str
+    assessed_on: dt.date | None
+    source_org: str | None
+    evidence: str | None
+    evidence_url: str | None
+    is_sample: bool
+    recommending_states: str
+    section: str
 
 
-def _rec_themes(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(recommendation_themes.c.recommendation_id, Theme.name)
-            .join(Theme, Theme.id == recommendation_themes.c.theme_id)
-            .where(recommendation_themes.c.recommendation_id.in_(chunk))
-            .order_by(Theme.name)
-        )
-        for rid, name in rows:
-            out[rid].append(name)
-    return out
+def _report_rows(session: Session, f: Filters) -> list[Any]:
+    """The recommendations matching ``f`` by cycle, session and id, with the status (and
+    the current assessment) as of ``f.as_of``. Plain rows: the report reads them once, and
+    recommendations_frame's DataFrame and its row iterator cost more than the query."""
+    stmt = queries.apply_filters(queries.recommendation_columns(f), f).order_by(
+        Review.cycle, Review.session, Recommendation.id
+    )
+    return list(session.execute(stmt).all())
 
 
 def _assign_sections(
-    frame: pd.DataFrame, themes_of: dict[int, list[str]], chosen: Sequence[str]
+    ids: Sequence[int], themes_of: dict[int, list[str]], chosen: Sequence[str]
 ) -> dict[int, str]:
     """Recommendation id -> the one section (theme) it is listed under."""
     if chosen:
         order = list(chosen)
     else:
         counts: dict[str, int] = {}
-        for rid in frame["id"]:
-            for t in themes_of.get(int(rid), []):
+        for rid in ids:
+            for t in themes_of.get(rid, []):
                 counts[t] = counts.get(t, 0) + 1
         order = sorted(counts, key=lambda t: (-counts[t], t.casefold()))
     rank = {t: i for i, t in enumerate(order)}
     out: dict[int, str] = {}
-    for rid in frame["id"]:
-        mine = [t for t in themes_of.get(int(rid), []) if t in rank]
-        out[int(rid)] = min(mine, key=rank.__getitem__) if mine else OTHER_SECTION
+    for rid in ids:
+        mine = [t for t in themes_of.get(rid, []) if t in rank]
+        out[rid] = min(mine, key=rank.__getitem__) if mine else OTHER_SECTION
     return out
 
 
-def _evidence_rows(assessments: Sequence[Any], how: str) -> tuple[tuple[tuple[Run, ...], ...], ...]:
-    """The evidence table of a recommendation from its assessments (rows of
-    assessments_frame, oldest first)."""
-    if how == "none" or not assessments:
-        return ()
-    if how == "latest":
-        assessments = assessments[-1:]
-    rows = []
-    for a in assessments:
-        url = link_target(a.evidence_url)  # only http(s), percent-encoded (tracker.safe_output)
-        rows.append(
-            (
-                (Run(a.assessed_on.isoformat()),),
-                (Run(str(a.source_org), url=url),),
-                (Run(status_phrase(a.status)),),
-                (Run(str(a.evidence) if isinstance(a.evidence, str) else ""),),
-            )
-        )
-    return tuple(rows)
-
-
-def _evidence_footnotes(assessments: Sequence[Any], how: str) -> tuple[Run, ...]:
-    """Footnote references, one per assessment listed (oldest first): the source, the date,
-    the status, the evidence and the URL."""
-    if how == "none" or not assessments:
-        return ()
-    if how == "latest":
-        assessments = assessments[-1:]
-    refs = []
-    for a in assessments:
-        evidence = " ".join(str(a.evidence).split()) if isinstance(a.evidence, str) else ""
-        note = _("{source}, {date}: {status}.").format(
-            source=str(a.source_org), date=long_date(a.assessed_on), status=status_phrase(a.status)
-        )
-        runs = [Run(note + (" " + _sentence(evidence) if evidence else ""))]
-        url = link_target(a.evidence_url)
-        if url:
-            runs += [Run(" "), Run(url, url=url)]
-        refs.append(Run("", footnote=tuple(runs)))
-    return tuple(refs)
-
-
 def _effective_assessments(
-    session: Session, f: Filters, include_private: bool = False
-) -> pd.DataFrame:
-    """Assessments of the selection that count: no retraction, nothing retracted; private
-    ones only with ``include_private``."""
-    df = queries.assessments_frame(session, f, include_private=include_private)
-    if df.empty:
-        return df
-    retracted = set(df["retracts_id"].dropna().astype(int))
-    keep = df["retracts_id"].isna() & ~df["assessment_id"].isin(retracted)
-    return df[keep]
+    session: Session, f: Filters, wanted: set[int], include_private: bool = False
+) -> dict[int, list[Any]]:
+    """Per recommendation of ``wanted``: its assessments that count (no retraction, nothing
+    retracted; private ones only with ``include_private``), oldest first. Plain rows, no
+    DataFrame: a frame and its row iterator were a third of a country's report (20 ms of
+    the 65 at 156k recommendations)."""
+    rows = session.execute(queries.assessments_select(f, include_private=include_private)).all()
+    retracted = {int(a.retracts_id) for a in rows if a.retracts_id is not None}
+    by_rec: dict[int, list[Any]] = defaultdict(list)
+    for a in rows:
+        rid = int(a.recommendation_id)
+        if rid in wanted and a.retracts_id is None and a.assessment_id not in retracted:
+            by_rec[rid].append(a)
+    return by_rec
 
 
 def _own_lead_in(organisations: Sequence[str], state_name: str) -> Para:
@@ -198,7 +160,7 @@ def _paragraphs(text: str) -> list[Block]:
 
 
 def _outline_sections(
-    frame: pd.DataFrame, themes_of: dict[int, list[str]], outline: Outline
+    ids: Sequence[int], themes_of: dict[int, list[str]], outline: Outline
 ) -> dict[int, int]:
     """Recommendation id -> the index of the outline section that quotes it: the first
     section naming its id, else the first naming one of its themes (listed once: no
@@ -207,7 +169,7 @@ def _outline_sections(
     for i, sec in enumerate(outline.sections):
         for rid in sec.ids:
             out.setdefault(int(rid), i)
-    for rid in (int(r) for r in frame["id"]):
+    for rid in ids:
         if rid in out:
             continue
         mine = set(themes_of.get(rid, []))
@@ -274,50 +236,35 @@ def build_report(
         statuses=settings.statuses,
         as_of=settings.as_of,
     )
-    frame = queries.recommendations_frame(
-        session,
-        f,
-        order_by=(
-            Review.cycle,
-            Review.session,
-            Recommendation.id,
-        ),
-    )
-    ids = [int(i) for i in frame["id"]]
-    themes_of = _rec_themes(session, ids)
+    found = _report_rows(session, f)
+    names, themes_of = queries.related_of(session, f) if found else ({}, {})
+    ids = [int(r[0]) for r in found]
     if outline is not None:
-        in_section = _outline_sections(frame, themes_of, outline)
-        frame = frame[frame["id"].map(lambda i: int(i) in in_section)]
-        ids = [int(i) for i in frame["id"]]
+        in_section = _outline_sections(ids, themes_of, outline)
+        found = [r for r in found if int(r[0]) in in_section]
+        ids = [int(r[0]) for r in found]
         section_of = {i: str(in_section[i]) for i in ids}
         section_order = [str(i) for i in range(len(outline.sections))]
     else:
-        section_of = _assign_sections(frame, themes_of, settings.themes)
+        section_of = _assign_sections(ids, themes_of, settings.themes)
     f = f.with_(themes=())  # the assessments of exactly the recommendations listed
-    assessments = _effective_assessments(session, f, include_private) if ids else pd.DataFrame()
-    # Plain rows per recommendation, in one pass: a pandas group per recommendation cost
-    # 1 s for one country's 400 (docs/performance.md).
-    by_rec: dict[int, list[Any]] = defaultdict(list)
-    if not assessments.empty:
-        wanted = set(ids)
-        for a in assessments.itertuples(index=False):
-            if int(a.recommendation_id) in wanted:
-                by_rec[int(a.recommendation_id)].append(a)
-    is_sample = bool(frame["is_sample"].any()) if ids else False
+    by_rec = _effective_assessments(session, f, set(ids), include_private) if ids else {}
+    rows = [_Row._make((*r, names.get(int(r[0]), ""), section_of[int(r[0])])) for r in found]
+    is_sample = any(bool(r.is_sample) for r in rows)
     if not is_sample and by_rec:
-        is_sample = any(bool(a.is_sample) for rows in by_rec.values() for a in rows)
+        is_sample = any(bool(a.is_sample) for history in by_rec.values() for a in history)
 
-    frame = frame.assign(section=[section_of[i] for i in ids])
     if outline is None:
-        section_order = list(settings.themes) or _sections_by_size(frame)
-        if (frame["section"] == OTHER_SECTION).any():
+        section_order = list(settings.themes) or _sections_by_size(rows)
+        if any(r.section == OTHER_SECTION for r in rows):
             section_order = [*section_order, OTHER_SECTION]
-    frame["_order"] = frame["section"].map({s: i for i, s in enumerate(section_order)})
-    frame = frame.sort_values(["_order", "cycle", "session", "id"], kind="stable").drop(
-        columns="_order"
-    )
+    position = {s: i for i, s in enumerate(section_order)}
+    # The rows came by cycle, session and id: a stable sort on the section keeps that order
+    # inside each section.
+    rows.sort(key=lambda r: position[r.section])
 
-    totals = {s: int((frame["status"] == s).sum()) for s in STATUS_ORDER}
+    statuses = Counter(r.status for r in rows)
+    totals = {s: statuses[s] for s in STATUS_ORDER}
     blocks: list[Block] = []
     if outline is not None:
         blocks.append(Heading(_("Executive summary"), 1))
@@ -325,14 +272,17 @@ def build_report(
     else:
         blocks.append(Heading(_("Introduction"), 1))
     blocks.extend(_paragraphs(settings.introduction))
-    blocks.extend(_scope_paragraphs(state_name, frame, cycles, settings, totals))
+    blocks.extend(_scope_paragraphs(state_name, rows, settings, totals))
 
     all_own: list[str] = []
     # One pass over plain rows (sorted by section, cycle, session): a pandas group and a
     # row iterator per review cost a second for one country (docs/performance.md).
-    rows = list(frame.itertuples(index=False))
+    in_order: dict[str, list[_Row]] = defaultdict(list)
+    for r in rows:
+        in_order[r.section].append(r)
+    phrases = Phrases(state_name)
     for section in section_order:
-        part = [r for r in rows if r.section == section]
+        part = in_order.get(section, [])
         sec = outline.sections[int(section)] if outline is not None else None
         if not part and sec is None:
             continue
@@ -340,9 +290,9 @@ def build_report(
         blocks.append(Heading(heading, 1))
         for (cyc, sess), review_rows in groupby(part, key=attrgetter("cycle", "session")):
             group = list(review_rows)
-            blocks.append(Heading(_review_heading(int(cyc), int(sess), group[0]), 2))
+            blocks.append(Heading(review_heading(int(cyc), int(sess), group[0]), 2))
             for row in group:
-                blocks.extend(_recommendation_blocks(row, state_name, by_rec, settings))
+                blocks.extend(recommendation_blocks(row, phrases, by_rec, settings))
         if sec is None:
             continue
         for kind, text in narrative_parts(sec.text):
@@ -350,14 +300,14 @@ def build_report(
         sec_own = clean_own_recommendations(sec.own)
         if sec_own:
             blocks.append(_own_lead_in(settings.organisations, state_name))
-            blocks.extend(Para((Run(_sentence(t)),)) for t in sec_own)
+            blocks.extend(Para((Run(sentence(t)),)) for t in sec_own)
             all_own.extend(sec_own)
 
     if own:
         blocks.append(Heading(_("Recommendations"), 1))
         blocks.append(_own_lead_in(settings.organisations, state_name))
         for text in own:
-            blocks.append(Para((Run(_sentence(text)),)))
+            blocks.append(Para((Run(sentence(text)),)))
         all_own.extend(own)
 
     orgs = settings.organisations
@@ -372,11 +322,7 @@ def build_report(
     else:
         default_keywords = tuple(theme_label(s) for s in section_order if s != OTHER_SECTION)
     keywords = settings.keywords or default_keywords[:MAX_DEFAULT_KEYWORDS]
-    csv_frame = frame.rename(columns={"text": "recommendation"})
-    if outline is not None:
-        csv_frame["section"] = [outline.sections[int(x)].heading for x in csv_frame["section"]]
-    csv_frame["sample"] = csv_frame["is_sample"].map({True: "yes", False: ""})
-    return Report(
+    report = Report(
         settings=settings,
         state_name=state_name,
         session=target,
@@ -401,28 +347,59 @@ def build_report(
         keywords=keywords,
         blocks=blocks,
         own_recommendations=all_own,
-        frame=csv_frame[CSV_COLUMNS].reset_index(drop=True),
+        frame=_csv_frame(rows, outline),
         is_sample=is_sample,
         status_totals=totals,
         includes_private=include_private,
         as_of=settings.as_of,
         footnotes_counted=bool(config.value(config.FOOTNOTES_COUNTED)),
     )
+    # Counted once, here: the Report page shows the count on every run, and a cached report
+    # keeps it (a regex over the whole text: 20 ms for a country's 2,451 recommendations).
+    report.word_count  # noqa: B018
+    return report
 
 
-def _sections_by_size(frame: pd.DataFrame) -> list[str]:
-    counts = frame[frame["section"] != OTHER_SECTION]["section"].value_counts()
-    return sorted(counts.index, key=lambda s: (-int(counts[s]), s.casefold()))
+def _sections_by_size(rows: Sequence[_Row]) -> list[str]:
+    counts = Counter(r.section for r in rows if r.section != OTHER_SECTION)
+    return sorted(counts, key=lambda s: (-counts[s], s.casefold()))
+
+
+def _csv_frame(rows: Sequence[_Row], outline: Outline | None) -> pd.DataFrame:
+    """The selection in report order, one row per recommendation (CSV_COLUMNS)."""
+    return pd.DataFrame(
+        [
+            (
+                outline.sections[int(r.section)].heading if outline is not None else r.section,
+                r.id,
+                r.cycle,
+                r.session,
+                r.review_date,
+                r.report_symbol,
+                r.paragraph,
+                r.text,
+                r.recommending_states,
+                r.response,
+                r.status,
+                r.assessed_on,
+                r.source_org,
+                r.evidence,
+                r.evidence_url,
+                "yes" if r.is_sample else "",
+            )
+            for r in rows
+        ],
+        columns=CSV_COLUMNS,
+    )
 
 
 def _scope_paragraphs(
     state_name: str,
-    frame: pd.DataFrame,
-    cycles: tuple[int, ...],
+    rows: Sequence[_Row],
     settings: ReportSettings,
     totals: dict[str, int],
 ) -> list[Block]:
-    n = len(frame)
+    n = len(rows)
     if not n:
         return [
             Para(
@@ -436,8 +413,8 @@ def _scope_paragraphs(
                 )
             )
         ]
-    present = sorted({int(c) for c in frame["cycle"]})
-    sessions = sorted({int(s) for s in frame["session"]})
+    present = sorted({int(r.cycle) for r in rows})
+    sessions = sorted({int(r.session) for r in rows})
     reviews = ngettext(
         "the review of cycle {cycles} (Working Group session {sessions})",
         "the reviews of cycles {cycles} (Working Group sessions {sessions})",
@@ -449,7 +426,7 @@ def _scope_paragraphs(
     themes = ""
     if settings.themes:
         themes = " " + _("on {themes}").format(themes=_join_names(list(settings.themes)))
-    latest = frame["assessed_on"].dropna()
+    latest = [r.assessed_on for r in rows if r.assessed_on is not None]
     where = _("in footnotes") if settings.evidence_format == "footnotes" else _("in a table")
     if settings.as_of is not None:
         scope = _(
@@ -468,7 +445,7 @@ def _scope_paragraphs(
             "current status of implementation after the dash: the latest assessment on "
             "record (as of {as_of}), whose evidence and sources follow {where}."
         )
-        as_of = long_date(max(latest)) if not latest.empty else _("no assessment yet")
+        as_of = long_date(max(latest)) if latest else _("no assessment yet")
     scope = scope.format(
         recommendations=ngettext("{n} recommendation", "{n} recommendations", n).format(n=n),
         themes=themes,
@@ -480,48 +457,3 @@ def _scope_paragraphs(
     parts = [_(SUMMARY_PHRASES[s]).format(n=totals[s]) for s in STATUS_ORDER if totals.get(s)]
     summary = _("Status of these recommendations: {parts}.").format(parts=_join_names(parts))
     return [Para((Run(scope),)), Para((Run(summary),))]
-
-
-def _review_heading(cycle: int, session: int, row: Any) -> str:
-    text = _("Cycle {cycle}, session {session}").format(cycle=cycle, session=session)
-    details = []
-    review_date = row.review_date
-    if isinstance(review_date, dt.date):
-        details.append(_month_year(review_date))
-    if isinstance(row.report_symbol, str) and row.report_symbol:
-        details.append(row.report_symbol)
-    return f"{text} ({', '.join(details)})" if details else text
-
-
-def _recommendation_blocks(
-    row: Any, state_name: str, by_rec: dict[int, list[Any]], settings: ReportSettings
-) -> list[Block]:
-    runs: list[Run] = []
-    if isinstance(row.paragraph, str) and row.paragraph:
-        runs.append(Run(f"{row.paragraph} "))
-    runs.append(Run(_sentence(str(row.text)), italic=True))
-    if row.recommending_states:
-        names = ", ".join(formal_name(n) for n in str(row.recommending_states).split(", "))
-        runs.append(Run(f" ({names})"))
-    runs.append(Run(" — "))
-    runs.append(Run(status_phrase(row.status), bold=True))
-    history = by_rec.get(int(row.id), [])
-    footnotes = settings.evidence_format == "footnotes"
-    if footnotes:
-        runs.extend(_evidence_footnotes(history, settings.evidence))
-    blocks: list[Block] = [Para(tuple(runs), keep_with_next=True)]
-    note = _("Response of {state}: {response}.").format(
-        state=state_name, response=response_label(row.response).lower()
-    )
-    rows = () if footnotes else _evidence_rows(history, settings.evidence)
-    if settings.evidence != "none" and not history:
-        note += " " + _("No assessment recorded yet.")
-    blocks.append(Para((Run(note),), numbered=False, note=True))
-    if rows:
-        blocks.append(
-            EvidenceTable(
-                header=(_("Date"), _("Source"), _("Status"), _("Evidence")),
-                rows=rows,
-            )
-        )
-    return blocks

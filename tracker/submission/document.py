@@ -130,6 +130,11 @@ class Report:
     def recommendation_count(self) -> int:
         return len(self.frame)
 
+    @property
+    def paragraph_count(self) -> int:
+        """The numbered paragraphs of the body (the last paragraph's number)."""
+        return sum(1 for b in self.blocks if isinstance(b, Para) and b.numbered)
+
     def all_text(self) -> str:
         """Every word of the document (title block, body, tables; the footnotes when they
         count), for the word count."""

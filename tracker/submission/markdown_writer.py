@@ -41,8 +41,17 @@ def _md_runs(runs: Iterable[Run], notes: list[str] | None = None) -> str:
     return "".join(out)
 
 
-def to_markdown(report: Report) -> str:
-    """The report as Markdown (numbered paragraphs as an ordered list)."""
+def to_markdown(report: Report, *, paragraphs: int | None = None) -> str:
+    """The report as Markdown (numbered paragraphs as an ordered list).
+
+    With ``paragraphs``, only its beginning: the title block and the body up to numbered
+    paragraph ``paragraphs`` (with the response and evidence under it, without a heading
+    left hanging at the end), followed by the footnotes of that part; the word count line
+    of the end only comes with the whole. The Report page previews a long report this way:
+    the start of the very text the download holds, numbered alike (a Markdown renderer
+    numbers the footnotes in the order they are cited, so that a part from the start keeps
+    the document's footnote numbers). With ``paragraphs`` at or past the last numbered
+    paragraph the text is the whole document's."""
     lines = [f"# {_md(report.title)}", "", f"**{_md(report.subtitle)}**  "]
     lines.append(f"{_md(report.byline)}  ")
     lines.append(f"{_md(report.generated_label)}  ")
@@ -55,11 +64,17 @@ def to_markdown(report: Report) -> str:
         lines += [f"> **{_md(private_notice())}**", ""]
     number = 0
     notes: list[str] = []
+    complete = True
+    end = len(lines)  # the lines up to the last block that is not a heading or a lead-in
     for b in report.blocks:
         if isinstance(b, Heading):
             lines += [f"{'#' * (b.level + 1)} {_md(b.text)}", ""]
-        elif isinstance(b, Para):
+            continue
+        if isinstance(b, Para):
             if b.numbered:
+                if paragraphs is not None and number >= paragraphs:
+                    complete = False
+                    break
                 number += 1
                 lines += [f"{number}. {_md_runs(b.runs, notes)}", ""]
             elif b.note:
@@ -72,7 +87,14 @@ def to_markdown(report: Report) -> str:
             for row in b.rows:
                 lines.append("| " + " | ".join(_md_runs(cell) for cell in row) + " |")
             lines.append("")
-    lines.append(f"*{_md(report.word_count_message())}*")
+        if not (isinstance(b, Para) and b.keep_with_next and not b.numbered):
+            end = len(lines)  # a lead-in ("… recommends that …:") goes with what follows
+    if complete:
+        lines.append(f"*{_md(report.word_count_message())}*")
+    else:
+        del lines[end:]  # the headings of the part not shown
+        if lines[-1] == "":
+            lines.pop()
     if notes:
         lines.append("")
         lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]
