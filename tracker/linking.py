@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import auth, db, queries
@@ -55,15 +55,17 @@ from tracker.filters import Filters
 from tracker.i18n import _
 from tracker.link_scoring import (
     DEFAULT_THRESHOLD,
+    MAX_EARLIER_PER_LATER,
     MAX_PER_RECOMMENDATION,
+    PAIR_BUDGET,
     STRONG_SCORE,
-    feature_similarity,
+    best_earlier,
     features_of,
     idf_weights,
     select_pairs,
     similarity_matrix,
 )
-from tracker.link_store import decide_suggestion, store_suggestions
+from tracker.link_store import WRITE_BATCH, SuggestionWriter, decide_suggestion
 from tracker.link_text import clear_normalised_cache, normalise_for_matching, state_name_words
 from tracker.models import (
     Recommendation,
@@ -95,7 +97,15 @@ class SuggestResult:
     known: int = 0  # candidates already linked (suggested, confirmed or rejected before)
     states: int = 0  # states under review with at least two cycles
     recommendations: int = 0  # recommendations compared
-    new: list[LinkCandidate] = field(default_factory=list)
+
+
+@dataclass
+class _StateBlock:
+    """One state's candidates, and the pairs of its recommendations already in the link
+    table (whatever their status): what :func:`suggest` holds at a time."""
+
+    candidates: list[LinkCandidate]
+    known: set[tuple[int, int]]
 
 
 def candidate_links(
@@ -106,98 +116,129 @@ def candidate_links(
     progress: Progress | None = None,
 ) -> tuple[list[LinkCandidate], SuggestResult]:
     """Candidate repeats for the states (all when None), including pairs already linked.
-    ``progress(fraction, message)`` is called after each state."""
-    stmt = (
-        select(Recommendation.id, Review.state_id, Review.cycle, Recommendation.text)
-        .join(Review, Review.id == Recommendation.review_id)
-        .order_by(Review.state_id, Review.cycle, Recommendation.id)
-    )
-    wanted = None if state_ids is None else set(state_ids)
-    if wanted is not None:
-        stmt = stmt.where(Review.state_id.in_(wanted))
-    by_state: dict[int, dict[int, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
-    for rec_id, state_id, cycle, text in session.execute(stmt):
-        by_state[state_id][cycle].append((rec_id, text))
-    names = {
-        sid: state_name_words(name, un_name)
-        for sid, name, un_name in session.execute(select(State.id, State.name, State.un_name))
-        if sid in by_state
-    }
-    existing = _existing_pairs(session, by_state)
+    ``progress(fraction, message)`` is called before each state. Holds every candidate:
+    :func:`suggest` takes them a state at a time."""
     result = SuggestResult()
     candidates: list[LinkCandidate] = []
-    total = sum(len(items) for cycles in by_state.values() for items in cycles.values()) or 1
-    done = 0
-    message = _("Suggesting repeats across cycles")
-    for state_id, cycles in by_state.items():
-        if progress is not None:
-            progress(done / total, message)
-        done += sum(len(items) for items in cycles.values())
-        if len(cycles) < 2:
-            continue
-        result.states += 1
-        norm: dict[int, str] = {}
-        for items in cycles.values():
-            for rec_id, text in items:
-                norm[rec_id] = normalise_for_matching(text, names.get(state_id, frozenset()))
-        result.recommendations += len(norm)
-        idf = idf_weights(list(norm.values()))
-        features = {rec_id: features_of(text, idf) for rec_id, text in norm.items()}
-        cycle_of = {rec_id: c for c, items in cycles.items() for rec_id, _t in items}
-        links_out: dict[int, set[int]] = defaultdict(set)  # rec -> cycles it repeats into
-        links_in: dict[int, set[int]] = defaultdict(set)  # rec -> cycles repeated from
-        for a, b in existing.get(state_id, ()):
-            if a in cycle_of and b in cycle_of:
-                links_out[a].add(cycle_of[b])
-                links_in[b].add(cycle_of[a])
-        order = sorted(cycles)
-        pairs = sorted(
-            ((c1, c2) for i, c1 in enumerate(order) for c2 in order[i + 1 :]),
-            key=lambda p: (p[1] - p[0], p[0]),
-        )
-        for c1, c2 in pairs:
-            between = set(range(c1 + 1, c2))
-            a_ids = [r for r, _t in cycles[c1] if not links_out[r] & between]
-            b_ids = [r for r, _t in cycles[c2] if not links_in[r] & between]
-            scores = feature_similarity(
-                [features[r] for r in a_ids],
-                [features[r] for r in b_ids],
-                idf,
-                threshold,
-                best_of_row=MAX_PER_RECOMMENDATION,
-            )
-            for i, j in select_pairs(scores, threshold):
-                a, b = a_ids[i], b_ids[j]
-                candidates.append(LinkCandidate(a, b, round(float(scores[i, j]), 1)))
-                links_out[a].add(c2)
-                links_in[b].add(c1)
-    if progress is not None:
-        progress(1.0, message)
+    for block in _state_blocks(session, state_ids, threshold, progress, result):
+        candidates.extend(block.candidates)
     return candidates, result
 
 
-def _existing_pairs(
-    session: Session, by_state: dict[int, dict[int, list[tuple[int, str]]]]
-) -> dict[int, set[tuple[int, int]]]:
-    """Suggested and confirmed links already stored, per state (a rejected pair is no repeat:
-    it does not stand in for a link across the cycles in between)."""
-    state_of = {
-        rec_id: sid
-        for sid, cycles in by_state.items()
-        for items in cycles.values()
-        for rec_id, _t in items
-    }
-    out: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    rows = session.execute(
-        select(RecommendationLink.earlier_id, RecommendationLink.later_id).where(
-            RecommendationLink.status != LinkStatus.REJECTED.value
-        )
+def _state_blocks(
+    session: Session,
+    state_ids: Iterable[int] | None,
+    threshold: float,
+    progress: Progress | None,
+    result: SuggestResult,
+    budget: int = PAIR_BUDGET,
+) -> Iterator[_StateBlock]:
+    """The candidates of each state under review with two cycles or more, a state at a
+    time (its texts, and its links, read when it comes); counts go to ``result``. ``budget``:
+    the pairs scored at once (:func:`tracker.link_scoring.best_earlier`)."""
+    sizes = select(Review.state_id, Review.cycle, func.count(Recommendation.id)).join(
+        Recommendation, Recommendation.review_id == Review.id
     )
-    for a, b in rows:
-        sid = state_of.get(a)
-        if sid is not None:
-            out[sid].add((a, b))
-    return out
+    if state_ids is not None:
+        sizes = sizes.where(Review.state_id.in_(set(state_ids)))
+    cycles_of: dict[int, int] = defaultdict(int)
+    count_of: dict[int, int] = defaultdict(int)
+    for state_id, _cycle, n in session.execute(sizes.group_by(Review.state_id, Review.cycle)):
+        cycles_of[state_id] += 1
+        count_of[state_id] += n
+    total = sum(count_of.values()) or 1
+    names = {
+        sid: state_name_words(name, un_name)
+        for sid, name, un_name in session.execute(
+            select(State.id, State.name, State.un_name).where(State.id.in_(list(cycles_of)))
+        )
+    }
+    done = 0
+    message = _("Suggesting repeats across cycles")
+    for state_id in sorted(cycles_of):
+        if progress is not None:
+            progress(done / total, message)
+        done += count_of[state_id]
+        if cycles_of[state_id] < 2:
+            continue
+        result.states += 1
+        yield _state_candidates(
+            session, state_id, names.get(state_id, frozenset()), threshold, result, budget
+        )
+    if progress is not None:
+        progress(1.0, message)
+
+
+def _state_candidates(
+    session: Session,
+    state_id: int,
+    state_words: frozenset[str],
+    threshold: float,
+    result: SuggestResult,
+    budget: int,
+) -> _StateBlock:
+    """The candidates of one state under review (see the module's docstring)."""
+    cycles: dict[int, list[int]] = defaultdict(list)
+    norm: dict[int, str] = {}
+    for rec_id, cycle, text in session.execute(
+        select(Recommendation.id, Review.cycle, Recommendation.text)
+        .join(Review, Review.id == Recommendation.review_id)
+        .where(Review.state_id == state_id)
+        .order_by(Review.cycle, Recommendation.id)
+    ):
+        cycles[cycle].append(rec_id)
+        norm[rec_id] = normalise_for_matching(text, state_words)
+    result.recommendations += len(norm)
+    idf = idf_weights(list(norm.values()))
+    features = {rec_id: features_of(text, idf) for rec_id, text in norm.items()}
+    del norm
+    cycle_of = {rec_id: c for c, ids in cycles.items() for rec_id in ids}
+    known = _known_pairs(session, state_id)
+    links_out: dict[int, set[int]] = defaultdict(set)  # rec -> cycles it repeats into
+    links_in: dict[int, set[int]] = defaultdict(set)  # rec -> cycles repeated from
+    for (a, b), rejected in known.items():
+        # A rejected pair is no repeat: it does not stand in for a link across the cycles
+        # in between.
+        if not rejected and a in cycle_of and b in cycle_of:
+            links_out[a].add(cycle_of[b])
+            links_in[b].add(cycle_of[a])
+    order = sorted(cycles)
+    pairs = sorted(
+        ((c1, c2) for i, c1 in enumerate(order) for c2 in order[i + 1 :]),
+        key=lambda p: (p[1] - p[0], p[0]),
+    )
+    candidates: list[LinkCandidate] = []
+    for c1, c2 in pairs:
+        between = set(range(c1 + 1, c2))
+        a_ids = [r for r in cycles[c1] if not links_out[r] & between]
+        b_ids = [r for r in cycles[c2] if not links_in[r] & between]
+        for rows, cols, scores in best_earlier(
+            [features[r] for r in a_ids],
+            [features[r] for r in b_ids],
+            idf,
+            threshold,
+            budget=budget,
+        ):
+            for i, j, score in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
+                a, b = a_ids[i], b_ids[j]
+                candidates.append(LinkCandidate(a, b, round(score, 1)))
+                links_out[a].add(c2)
+                links_in[b].add(c1)
+    return _StateBlock(candidates, set(known))
+
+
+def _known_pairs(session: Session, state_id: int) -> dict[tuple[int, int], bool]:
+    """The pairs already in the link table whose earlier recommendation is the state's
+    (suggested, confirmed or rejected), each with True when it was rejected."""
+    earlier = select(Recommendation.id).join(Review, Review.id == Recommendation.review_id)
+    rows = session.execute(
+        select(
+            RecommendationLink.earlier_id,
+            RecommendationLink.later_id,
+            RecommendationLink.status == LinkStatus.REJECTED.value,
+        ).where(RecommendationLink.earlier_id.in_(earlier.where(Review.state_id == state_id)))
+    )
+    return {(a, b): bool(rejected) for a, b, rejected in rows}
 
 
 def suggest(
@@ -207,13 +248,20 @@ def suggest(
     threshold: float = DEFAULT_THRESHOLD,
     actor: str | None = None,
     progress: Progress | None = None,
+    batch_size: int = WRITE_BATCH,
+    budget: int = PAIR_BUDGET,
 ) -> SuggestResult:
     """Write new link suggestions for the states (all when None) and return what happened.
 
     Pairs already in the link table, whatever their status, are left as they are. One audit
     event records the run when it added anything. Needs the editor role
-    (:class:`tracker.auth.PermissionDenied`). The caller commits. ``progress(fraction,
-    message)`` is called as the states are compared.
+    (:class:`tracker.auth.PermissionDenied`). The caller commits: the whole run is one
+    transaction (a failure or an interruption leaves nothing, and a new run starts over).
+    ``progress(fraction, message)`` is called as the states are compared.
+
+    Memory stays bounded whatever the corpus: one state's texts and candidates are held at a
+    time, the new suggestions are written ``batch_size`` at a time as they come, and the
+    pairs are scored ``budget`` at a time (see :func:`tracker.link_scoring.best_earlier`).
     """
     auth.require(Role.EDITOR, _("suggesting repeats"))
     if not 0 <= threshold <= 100:
@@ -224,21 +272,23 @@ def suggest(
     # Exclusive: two runs at once would both insert the same new pairs (PostgreSQL; SQLite
     # writers queue anyway).
     db.begin_write(session, exclusive=True)
-    candidates, result = candidate_links(session, state_ids, threshold=threshold, progress=progress)
-    known = set(session.execute(select(RecommendationLink.earlier_id, RecommendationLink.later_id)))
-    new = [c for c in candidates if (c.earlier_id, c.later_id) not in known]
-    result.known = len(candidates) - len(new)
-    result.added = len(new)
-    result.new = new
-    store_suggestions(
-        session,
-        RecommendationLink,
-        [{"earlier_id": c.earlier_id, "later_id": c.later_id, "score": c.score} for c in new],
+    result = SuggestResult()
+    writer = SuggestionWriter(
+        session, RecommendationLink, ("earlier_id", "later_id"), batch_size=batch_size
+    )
+    for block in _state_blocks(session, state_ids, threshold, progress, result, budget):
+        for c in block.candidates:
+            if (c.earlier_id, c.later_id) in block.known:
+                result.known += 1
+            else:
+                writer.add(c.earlier_id, c.later_id, c.score)
+    result.added = writer.close()
+    writer.record(
         actor,
         action="link",
-        summary=f"{len(new)} suggested repeat(s), threshold {threshold:g}",
+        summary=f"{result.added} suggested repeat(s), threshold {threshold:g}",
         after={
-            "added": len(new),
+            "added": result.added,
             "threshold": threshold,
             "state_ids": None if state_ids is None else sorted(set(state_ids)),
         },
@@ -507,6 +557,7 @@ def repeated_not_implemented(
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "MAX_EARLIER_PER_LATER",
     "MAX_PER_RECOMMENDATION",
     "STRONG_SCORE",
     "LineageStep",
