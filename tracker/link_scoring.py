@@ -337,12 +337,17 @@ def _kth_at_least(values: np.ndarray, groups: np.ndarray, mask: np.ndarray, k: i
     """For every pair, a value that the ``k``-th highest of ``values`` (0-100) among the
     pairs of ``mask`` in its group reaches (-inf where the group has fewer than ``k``),
     lower than it by less than ``1 / FLOOR_STEPS``: from a histogram per group, without
-    the sort that an exact rank takes (which was most of the time at a million)."""
+    the sort that an exact rank takes (which was most of the time at a million); exact when
+    the pairs are few beside the histogram."""
     steps = 100 * FLOOR_STEPS + 1
     n_groups = int(groups.max(initial=0)) + 1
+    idx = np.flatnonzero(mask)
+    if idx.size < n_groups * steps // 8:  # few pairs: an exact rank costs less
+        order, rank = _ranked(values, groups, idx)
+        return _floor(values, groups, order, rank, k)
     # Down to the step: never above the value, so never above the k-th highest either.
-    step = np.floor(np.clip(values[mask], 0, 100) * FLOOR_STEPS).astype(np.int64)
-    counts = np.bincount(groups[mask] * steps + step, minlength=n_groups * steps)
+    step = np.floor(np.clip(values[idx], 0, 100) * FLOOR_STEPS).astype(np.int64)
+    counts = np.bincount(groups[idx] * steps + step, minlength=n_groups * steps)
     # Per group, from the top step down: how many pairs at that step or above.
     above = np.cumsum(counts.reshape(n_groups, steps)[:, ::-1], axis=1)
     reached = above >= k
