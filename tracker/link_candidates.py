@@ -162,18 +162,20 @@ def _read_states(session: Session, states: list[int]) -> tuple[Texts, Known]:
 
 
 # The statements run for each group of states, built once (their compiled form is cached;
-# building an IN list of ids, value by value, cost more than running it).
+# building an IN list of ids, value by value, cost more than running it). The ids are
+# integers of this process, rendered into the SQL: psycopg parsed 5,000 placeholders per
+# query anew, which made the 61k file's step 10 % slower on PostgreSQL.
 _TEXTS = (
     select(Review.state_id, Recommendation.id, Review.cycle, Recommendation.text)
     .join(Review, Review.id == Recommendation.review_id)
-    .where(Review.state_id.in_(bindparam("states", expanding=True)))
+    .where(Review.state_id.in_(bindparam("states", expanding=True, literal_execute=True)))
     .order_by(Review.state_id, Review.cycle, Recommendation.id)
 )
 _KNOWN = select(
     RecommendationLink.earlier_id,
     RecommendationLink.later_id,
     RecommendationLink.status == LinkStatus.REJECTED.value,
-).where(RecommendationLink.earlier_id.in_(bindparam("ids", expanding=True)))
+).where(RecommendationLink.earlier_id.in_(bindparam("ids", expanding=True, literal_execute=True)))
 
 
 def _state_candidates(
