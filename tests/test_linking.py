@@ -1818,13 +1818,18 @@ def test_the_faster_pass_suggests_the_same_repeats_on_the_real_file(kazakhstan) 
         assert _suggestion_digest(s) == KAZAKHSTAN_SUGGESTIONS  # from the cache: the same
 
 
-def test_the_faster_pass_suggests_the_same_repeats_on_a_synthetic_set(session) -> None:
+def add_synthetic(session: Session) -> None:
+    """The recommendations of :func:`synthetic_texts` (each distinct one once), committed."""
     seen: set[tuple[str, int, str]] = set()
     for item in synthetic_texts():
         if item not in seen:
             seen.add(item)
             add(session, *item)
     session.commit()
+
+
+def test_the_faster_pass_suggests_the_same_repeats_on_a_synthetic_set(session) -> None:
+    add_synthetic(session)
     linking.clear_normalised_cache()
     assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS
     assert _suggestion_digest(session) == SYNTHETIC_SUGGESTIONS

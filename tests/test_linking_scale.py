@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from tests.test_linking import add, synthetic_texts
+from tests.test_linking import add, add_synthetic, synthetic_texts
 from tracker import db, linking
 from tracker import link_scoring as ls
 from tracker.models import RecommendationLink
@@ -85,15 +85,6 @@ def test_an_earlier_recommendation_keeps_every_later_repeat(session: Session) ->
     assert len(linking.links_for(session, first)) == len(later) > ls.MAX_PER_RECOMMENDATION
 
 
-def _corpus(session: Session) -> None:
-    seen: set[tuple[str, int, str]] = set()
-    for item in synthetic_texts():
-        if item not in seen:
-            seen.add(item)
-            add(session, *item)
-    session.commit()
-
-
 def _links(session: Session) -> list[tuple[int, int, float, str]]:
     return sorted(  # type: ignore[arg-type]
         session.execute(
@@ -108,7 +99,7 @@ def _links(session: Session) -> list[tuple[int, int, float, str]]:
 
 
 def test_small_blocks_and_batches_suggest_exactly_what_one_pass_does(session: Session) -> None:
-    _corpus(session)
+    add_synthetic(session)
     linking.clear_normalised_cache()
     whole = linking.suggest(session, batch_size=1_000_000, budget=1 << 30)
     expected = _links(session)
@@ -222,7 +213,7 @@ def test_the_run_writes_through_the_databases_bulk_path(db_url: str) -> None:
     # More suggestions than a batch, through the same session as the import's second step.
     engine = db.get_engine(db_url)
     with db.session_scope(engine) as s:
-        _corpus(s)
+        add_synthetic(s)
     with db.session_scope(engine) as s:
         added = linking.suggest(s, batch_size=500).added
     with db.session_scope(engine) as s:
