@@ -2,7 +2,9 @@
 pairs to suggest.
 
 Word overlap weighted by rarity (IDF: the weighted Dice and overlap coefficients), rapidfuzz's
-``token_sort_ratio``, the treaty rule, the threshold and the per-recommendation limit; see
+``token_sort_ratio``, the treaty rule, the threshold and the per-recommendation limits (for
+repeats, :func:`best_earlier`: the best 3 earlier texts of each later one, in blocks of
+bounded memory; for take-ups of own recommendations, :func:`select_pairs`); see
 :mod:`tracker.linking` for the whole method and its tuning.
 """
 
