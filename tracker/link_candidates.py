@@ -82,8 +82,9 @@ def state_blocks(
     budget: int = PAIR_BUDGET,
 ) -> Iterator[StateBlock]:
     """The candidates of each state under review with two cycles or more, a state at a
-    time (its texts, and its links, read when it comes); counts go to ``result``. ``budget``:
-    the pairs scored at once (:func:`tracker.link_scoring.best_earlier`)."""
+    time (texts and stored links read for a group of states, :data:`READ_BLOCK`
+    recommendations or one larger state); counts go to ``result``. ``budget``: the pairs
+    scored at once (:func:`tracker.link_scoring.best_earlier`)."""
     sizes = select(Review.state_id, Review.cycle, func.count(Recommendation.id)).join(
         Recommendation, Recommendation.review_id == Review.id
     )

@@ -43,10 +43,10 @@ for the weighted overlap, rapidfuzz for the fuzzy ratio, taken only for the pair
 among a later recommendation's best: :func:`tracker.link_scoring.best_earlier`): the whole
 61k-recommendation UPR Info export (193 states) is compared in about 3 s of CPU time.
 
-Memory is bounded whatever the corpus: :func:`suggest` reads one state at a time (its texts
-and its stored links), scores the later texts in blocks of at most ``PAIR_BUDGET`` pairs
-sharing a word, and writes the new suggestions in batches (``WRITE_BATCH``) as it goes, in
-the caller's one transaction.
+Memory is bounded whatever the corpus: :func:`suggest` reads a group of states at a time
+(``READ_BLOCK`` recommendations, or one larger state: texts and stored links), scores the
+later texts in blocks of at most ``PAIR_BUDGET`` pairs sharing a word, and writes the new
+suggestions in batches (``WRITE_BATCH``) as it goes, in the caller's one transaction.
 """
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ def suggest(
     transaction (a failure or an interruption leaves nothing, and a new run starts over).
     ``progress(fraction, message)`` is called as the states are compared.
 
-    Memory stays bounded whatever the corpus: one state's texts and candidates are held at a
-    time, the new suggestions are written ``batch_size`` at a time as they come, and the
+    Memory stays bounded whatever the corpus: one group of states' texts (``READ_BLOCK``
+    recommendations or one larger state) and one state's candidates are held at a time, the
+    new suggestions are written ``batch_size`` at a time as they come, and the
     pairs are scored ``budget`` at a time (see :func:`tracker.link_scoring.best_earlier`).
     """
     auth.require(Role.EDITOR, _("suggesting repeats"))
