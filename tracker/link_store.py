@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tracker import audit, auth, db
@@ -19,36 +18,76 @@ from tracker.vocab import LinkStatus, Role
 AnyLink = TypeVar("AnyLink", RecommendationLink, OwnRecommendationLink)
 
 
-def store_suggestions(
-    session: Session,
-    model: type[AnyLink],
-    pairs: list[dict[str, Any]],
-    actor: str | None,
-    *,
-    action: str,
-    summary: str,
-    after: dict[str, Any],
-) -> None:
-    """Insert new suggested ``pairs`` of ``model`` (each: its two ids and ``score``) and
-    note the run in the audit trail as ``{action}.suggest``; nothing when there are none.
-    The caller commits."""
-    if not pairs:
-        return
-    now = utcnow()
-    suggested = LinkStatus.SUGGESTED.value
-    # Core's executemany: the ORM's bulk insert took half again as long (21,000 rows).
-    session.connection().execute(
-        insert(model.__table__),  # type: ignore[arg-type]
-        [{**pair, "status": suggested, "created_at": now} for pair in pairs],
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action=f"{action}.suggest",
-        entity=model.__tablename__,
-        summary=summary,
-        after=after,
-    )
+# New suggestions written at a time: the run holds at most this many besides one state's
+# candidates (PostgreSQL: one COPY each).
+WRITE_BATCH = 10_000
+
+
+class SuggestionWriter:
+    """New suggested pairs of ``model`` (its two id columns ``ids``, then the score),
+    written ``batch_size`` at a time as they come: a run never holds all of them. The
+    caller commits; with the batches in its transaction, a failed run leaves none."""
+
+    def __init__(
+        self,
+        session: Session,
+        model: type[RecommendationLink] | type[OwnRecommendationLink],
+        ids: tuple[str, str],
+        *,
+        batch_size: int = WRITE_BATCH,
+    ) -> None:
+        self.session = session
+        self.model = model
+        self.columns = [*ids, "score", "status", "created_at"]
+        self.batch_size = max(1, batch_size)
+        self.now = utcnow()
+        self.pending: list[tuple[int, int, float]] = []
+        self.written = 0
+
+    def add(self, first_id: int, second_id: int, score: float) -> None:
+        """Queue one new pair; write the queue when it is full."""
+        self.pending.append((first_id, second_id, score))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued pairs (one executemany; PostgreSQL: one COPY)."""
+        if not self.pending:
+            return
+        # Here, not at the top: tracker.importers runs the suggestions (it imports linking,
+        # which imports this module), so its package cannot be loaded while this one is.
+        from tracker.importers.bulk_sql import insert_many, table_of
+
+        suggested = LinkStatus.SUGGESTED.value
+        insert_many(
+            self.session.connection(),
+            table_of(self.model),
+            self.columns,
+            ((a, b, score, suggested, self.now) for a, b, score in self.pending),
+        )
+        self.written += len(self.pending)
+        self.pending = []
+
+    def close(self) -> int:
+        """Write what is queued; return how many pairs the writer wrote in all."""
+        self.flush()
+        return self.written
+
+    def record(
+        self, actor: str | None, *, action: str, summary: str, after: dict[str, Any]
+    ) -> None:
+        """Note the run in the audit trail as ``{action}.suggest`` when it wrote anything
+        (after :meth:`close`)."""
+        if not self.written:
+            return
+        audit.record(
+            self.session,
+            actor=actor,
+            action=f"{action}.suggest",
+            entity=self.model.__tablename__,
+            summary=summary,
+            after=after,
+        )
 
 
 def decide_suggestion(
@@ -92,4 +131,4 @@ def decide_suggestion(
     return link
 
 
-__all__ = ["decide_suggestion", "store_suggestions"]
+__all__ = ["WRITE_BATCH", "SuggestionWriter", "decide_suggestion"]

@@ -29,7 +29,7 @@ from tracker.link_scoring import (
     idf_weights,
     select_pairs,
 )
-from tracker.link_store import decide_suggestion, store_suggestions
+from tracker.link_store import SuggestionWriter, decide_suggestion
 from tracker.link_text import normalise_for_matching, state_name_words
 from tracker.models import (
     OwnRecommendation,
@@ -77,7 +77,7 @@ def suggest_own(
         sid: state_name_words(n, u)
         for sid, n, u in session.execute(select(State.id, State.name, State.un_name))
     }
-    new: list[dict[str, Any]] = []
+    writer = SuggestionWriter(session, OwnRecommendationLink, ("own_id", "recommendation_id"))
     for (sid, sess), owns in own_by_review.items():
         # The review the own recommendations were written for.
         recs = session.execute(
@@ -104,23 +104,15 @@ def suggest_own(
             if pair in known:
                 continue
             known.add(pair)
-            new.append(
-                {
-                    "own_id": pair[0],
-                    "recommendation_id": pair[1],
-                    "score": round(float(scores[i, j]), 1),
-                }
-            )
-    store_suggestions(
-        session,
-        OwnRecommendationLink,
-        new,
+            writer.add(pair[0], pair[1], round(float(scores[i, j]), 1))
+    added = writer.close()
+    writer.record(
         actor,
         action="own_link",
-        summary=f"{len(new)} suggested take-up(s), threshold {threshold:g}",
-        after={"added": len(new), "threshold": threshold},
+        summary=f"{added} suggested take-up(s), threshold {threshold:g}",
+        after={"added": added, "threshold": threshold},
     )
-    return len(new)
+    return added
 
 
 def decide_own_link(
