@@ -119,33 +119,67 @@ def group_duplicates(session: Session) -> list[tuple[str | None, str, int]]:
 
 def counted(session: Session) -> Counts:
     """The three tables' rows counted from the link tables (no zeros): what the triggers
-    keep, for :func:`recount` and the tests."""
-    status = func.coalesce(Recommendation.current_status, literal(""))
-    link = recommendation_states
-    # From the recommendations (SQLite: their covering index (id, current_status), in order)
-    # to their links, the rows without a link dropped below: walking the links by state
-    # read the recommendations at random (0.48 s instead of 0.15 s at 156,000).
-    by_state = select(link.c.state_id, status, func.count()).select_from(
-        outerjoin(Recommendation, link, link.c.recommendation_id == Recommendation.id)
-    )
-    theme = func.coalesce(recommendation_themes.c.theme_id, NO_THEME)
-    by_theme = select(theme, status, func.count()).select_from(
-        outerjoin(
-            Recommendation,
-            recommendation_themes,
-            recommendation_themes.c.recommendation_id == Recommendation.id,
+    keep, for :func:`recount` and the tests.
+
+    The links of recommendations not assessed are counted from the link tables alone (each
+    one's index on its key, read in order) as every link less the assessed ones; only the
+    assessed recommendations are joined to their links. A first import without assessments
+    (the 61,000-row UPR Info export) has none to join: 0.09 -> 0.02 s."""
+    # Statuses are words of the vocabulary: > '' is "assessed" (neither NULL nor ""), and an
+    # index on current_status answers it by a range.
+    assessed = Recommendation.current_status > ""
+    n_assessed = session.scalar(select(func.count()).where(assessed)) or 0
+    themes = recommendation_themes
+    by_state = _counted_links(session, recommendation_states, recommendation_states.c.state_id)
+    by_theme = _counted_links(session, themes, themes.c.theme_id)
+    # NO_THEME: the recommendations without a theme link; the assessed ones came out of the
+    # outer join as a None key, the others are those not assessed less the themed ones.
+    assessed_unthemed = by_theme.pop(None, {})
+    themed = session.scalar(
+        select(func.count()).select_from(
+            select(themes.c.recommendation_id).group_by(themes.c.recommendation_id).subquery()
         )
     )
-    out: Counts = {}
-    for table, stmt in (
-        (KeptStateStatus.__tablename__, by_state),
-        (KeptThemeStatus.__tablename__, by_theme),
-    ):
-        key, st = stmt.selected_columns[0], stmt.selected_columns[1]
-        rows = session.execute(stmt.group_by(key, st)).all()
-        out[table] = {(k, s): int(n) for k, s, n in rows if k is not None}
+    all_recs = session.scalar(select(func.count()).select_from(Recommendation)) or 0
+    themed_assessed = n_assessed - sum(assessed_unthemed.values())
+    unthemed = dict(assessed_unthemed)
+    unthemed[""] = (all_recs - n_assessed) - ((themed or 0) - themed_assessed)
+    by_theme[NO_THEME] = unthemed
+    by_state.pop(None, None)  # recommendations without a recommending state
+    out: Counts = {
+        KeptStateStatus.__tablename__: _flat(by_state),
+        KeptThemeStatus.__tablename__: _flat(by_theme),
+    }
     out[KeptGroupStatus.__tablename__] = _group_counts(session, out[KeptStateStatus.__tablename__])
     return out
+
+
+def _counted_links(session: Session, link: Any, key: Any) -> dict[Any, dict[str, int]]:
+    """key -> status ("" not assessed) -> links of ``link`` (a link table, ``key`` its
+    column), and None -> status -> the assessed recommendations without a link."""
+    out: dict[Any, dict[str, int]] = {}
+    for k, n in session.execute(select(key, func.count()).group_by(key)):
+        out[k] = {"": int(n)}
+    status = Recommendation.current_status
+    # From the assessed recommendations (their status index) to their links: an outer join
+    # keeps that order on SQLite (which otherwise walks every link in key order).
+    assessed = (
+        select(key, status, func.count())
+        .select_from(outerjoin(Recommendation, link, link.c.recommendation_id == Recommendation.id))
+        .where(status > "")
+        .group_by(key, status)
+    )
+    for k, st, n in session.execute(assessed):
+        per = out.setdefault(k, {"": 0})
+        per[st] = int(n)
+        if k is not None:
+            per[""] -= int(n)
+    return out
+
+
+def _flat(counts: dict[Any, dict[str, int]]) -> dict[tuple[Any, str], int]:
+    """{(key, status): count} of ``counts``, zeros left out."""
+    return {(k, s): n for k, per in counts.items() for s, n in per.items() if n}
 
 
 def _group_counts(
