@@ -135,3 +135,36 @@ def test_a_failed_bulk_import_into_postgresql_leaves_the_schema_as_it_was(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _check_failed_import(db.get_engine(pg_url), tmp_path, monkeypatch)
+
+
+def test_an_import_writes_with_a_larger_sqlite_cache_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's connection writes with SQLITE_WRITER_CACHE_KIB of page cache (its
+    tables and indexes stay in memory while built), and has SQLite's default again once the
+    import is committed or rolled back: a server's pooled connections do not keep it."""
+    engine = new_engine(tmp_path)
+    with engine.connect() as conn:
+        default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    seen: list[int] = []
+    real = plan_write.PlanWriter._write_links
+
+    def spy(self) -> None:
+        seen.append(self.session.connection().exec_driver_sql("PRAGMA cache_size").scalar())
+        real(self)
+
+    monkeypatch.setattr(plan_write.PlanWriter, "_write_links", spy)
+    run_import(engine, [_file(tmp_path)])
+    assert seen == [-db.SQLITE_WRITER_CACHE_KIB]
+    assert default != seen[0]
+
+    def broken(self) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(plan_write.PlanWriter, "_write_links", broken)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        run_import(engine, [_file(tmp_path, "more.csv", start=ROWS)])
+    # The pool holds one connection here (SQLite file, one thread): every checkout gets it.
+    for _ in range(3):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default
