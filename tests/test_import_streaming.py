@@ -56,12 +56,13 @@ def test_a_bad_row_late_in_a_streamed_csv_stores_nothing_and_names_the_row(
     assert (report.added, report.rows_rejected) == (ROWS - 1, 1)
 
 
+@pytest.mark.parametrize("cell", ["Long " * 500, "Long\n" * 500], ids=["one line", "500 lines"])
 def test_a_cell_over_the_limit_late_in_the_file_refuses_it_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cell: str
 ) -> None:
     monkeypatch.setenv("UPR_TRACKER_MAX_CELL_CHARS", "2000")
     rows = _rows()
-    rows[-1][3] = "Long " * 500
+    rows[-1][3] = cell
     path = tmp_path / "long_cell.csv"
     path.write_bytes(csv_bytes(UPR_INFO_HEADER, rows))
     engine = new_engine(tmp_path)

@@ -299,14 +299,21 @@ def _records(
 
     reader = csv.reader(counted(_lines(searched(pieces))), delimiter=delimiter, strict=False)
     number = 0
+    # Characters of the lines read before this record: a record whose lines hold at most
+    # ``longest`` has no cell longer (the reader reads no line ahead), so its cells are
+    # measured only when its lines are longer (0.045 s of the 61k file's 0.15 s otherwise).
+    before = 0
     try:
         for number, record in enumerate(reader, start=1):
             if number > max_rows:
                 raise limits.too_many_rows()
-            if check_cells and (
-                len(record) > MAX_COLUMNS or max(map(len, record), default=0) > longest
-            ):
-                limits.check_row(number, record)
+            if check_cells:
+                if len(record) > MAX_COLUMNS or (
+                    seen.chars_read - before > longest
+                    and max(map(len, record), default=0) > longest
+                ):
+                    limits.check_row(number, record)
+                before = seen.chars_read
             yield number, restore_row(record) if seen.restore else record
     except csv.Error as exc:
         raise NotATableError(
