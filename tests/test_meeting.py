@@ -165,7 +165,7 @@ def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:
     md = meeting.minutes_markdown(
         m, meeting.meeting_changes(session, m), reviewed=3, scope="Kazakhstan; cycle 2"
     )
-    assert md.startswith("# Minutes: Coalition meeting, 2025-05-14\n")
+    assert md.startswith("# Minutes: Coalition meeting, 14 May 2025\n")
     assert "Recommendations reviewed: 3. Statuses agreed and recorded: 1." in md
     assert "Selection: Kazakhstan; cycle 2." in md
     assert (
@@ -176,7 +176,7 @@ def test_the_minutes_in_markdown_keep_the_texts_literal(session, recs) -> None:
         r"> Adopt a \*law\* on &lt;b&gt;domestic violence&lt;/b&gt; \[now\](http://x.example) \# 1"
         in md
     )
-    assert "- **Status before**: Partially implemented (2024-03-01, Legal centre)" in md
+    assert "- **Status before**: Partially implemented (1 March 2024, Legal centre)" in md
     assert "- **Agreed status**: Not implemented" in md
     assert r"- **Evidence**: See \*report\*" in md
     assert "- **Link**: <https://example.org/report>" in md
@@ -195,7 +195,7 @@ def test_the_minutes_in_word(session, recs) -> None:
     data = meeting.minutes_docx(m, meeting.meeting_changes(session, m), reviewed=2)
     doc = Document(io.BytesIO(data))
     paragraphs = [p.text for p in doc.paragraphs]
-    assert paragraphs[0] == "Minutes: Coalition meeting, 2025-05-14"
+    assert paragraphs[0] == "Minutes: Coalition meeting, 14 May 2025"
     assert TEXT_WITH_MARKUP in paragraphs  # the text as it is, no markup applied or escaped
     assert "Evidence: Law withdrawn" in paragraphs
     table = doc.tables[0]
@@ -206,8 +206,8 @@ def test_the_minutes_in_word(session, recs) -> None:
         "Agreed status",
     ]
     assert [r.cells[3].text for r in table.rows[1:]] == ["Not implemented", "Partially implemented"]
-    assert table.rows[1].cells[2].text == "Partially implemented (2024-03-01, Legal centre)"
-    assert doc.core_properties.title == "Minutes: Coalition meeting, 2025-05-14"
+    assert table.rows[1].cells[2].text == "Partially implemented (1 March 2024, Legal centre)"
+    assert doc.core_properties.title == "Minutes: Coalition meeting, 14 May 2025"
 
 
 def test_the_minutes_file_name_is_safe() -> None:

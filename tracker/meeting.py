@@ -43,7 +43,7 @@ from tracker.assessments import (
     validate_status,
 )
 from tracker.filters import Filters
-from tracker.i18n import _, label_value
+from tracker.i18n import _, label_value, long_date
 from tracker.models import Assessment, Recommendation, Review
 from tracker.safe_output import entry_text, link_target, md_literal, printable
 from tracker.vocab import NOT_ASSESSED, status_label
@@ -271,14 +271,14 @@ def _before(change: MeetingChange) -> str:
     label = status_label(change.previous_status)
     if change.previous_date and change.previous_source:
         return _("{status} ({date}, {source})").format(
-            status=label, date=change.previous_date.isoformat(), source=change.previous_source
+            status=label, date=long_date(change.previous_date), source=change.previous_source
         )
     return label
 
 
 def minutes_title(meeting: Meeting) -> str:
     return _("Minutes: {coalition} meeting, {date}").format(
-        coalition=meeting.coalition, date=meeting.day.isoformat()
+        coalition=meeting.coalition, date=long_date(meeting.day)
     )
 
 
