@@ -78,7 +78,7 @@ else:
             st.markdown(f"**{ui.md_escape(src.source_type_label)}**")
             st.badge(status_label(src.status), color=ui.STATUS_BADGE_COLOURS[src.status])
             st.caption(
-                ui.md_escape(f"{src.source_org}, {src.assessed_on.isoformat()}")
+                ui.md_escape(f"{src.source_org}, {long_date(src.assessed_on)}")
                 + (
                     " · " + _("confidence: {level}").format(level=confidence_label(src.confidence))
                     if isinstance(src.confidence, str) and src.confidence
@@ -118,7 +118,7 @@ elif not charted.empty:
     for a in display_frames.assessment_rows(history).itertuples(index=False):
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center"):
-                st.markdown(f"**{a.assessed_on.isoformat()}**", width="content")
+                st.markdown(f"**{long_date(a.assessed_on)}**", width="content")
                 st.badge(a.status, color=ui.STATUS_BADGE_COLOURS[a.status_code])
                 st.markdown(ui.md_escape(a.source_org), width="content")
                 if a.note:

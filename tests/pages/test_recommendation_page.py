@@ -59,6 +59,9 @@ def test_adding_an_assessment_validates_and_shows_at_once(sample_url) -> None:
     )
     assert ":red-badge[Current status: Not implemented]" in texts(at)  # the status badge
     assert "Shelters opened in 3 more regions" in texts(at)
+    # The history and the evidence by source write the date out, as the message does.
+    assert "**30 September 2025**" in texts(at)
+    assert any(c.value.startswith("Our NGO, 30 September 2025") for c in at.caption)
     assert widget(at.text_input, "Source organisation").value == ""  # a fresh form
 
 
