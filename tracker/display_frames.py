@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from tracker.detail import RecommendationDetail
-from tracker.i18n import _, get_language
+from tracker.i18n import _, get_language, long_date
 from tracker.states import shown_name
 from tracker.vocab import (
     action_category_label,
@@ -142,7 +142,7 @@ def detail_facts(d: RecommendationDetail) -> list[tuple[str, str]]:
         _("session {n}").format(n=d.session),
     ]
     if d.review_date:
-        review.append(d.review_date.isoformat())
+        review.append(long_date(d.review_date))
     if d.report_symbol:
         review.append(_("report {symbol}").format(symbol=d.report_symbol))
     states = [

@@ -24,7 +24,7 @@ def test_detail_shows_the_recommendation_and_its_timeline(sample_url) -> None:
     said = texts(at)
     assert "Recommendation 1" in said
     assert "Further strengthen law enforcement" in said
-    assert "Kazakhstan, cycle 1, session 7, 2010-02-12, report A/HRC/14/10" in said
+    assert "Kazakhstan, cycle 1, session 7, 12 February 2010, report A/HRC/14/10" in said
     assert "Malaysia" in said
     assert "4 – General action" in said
     assert "Trafficking" in said
