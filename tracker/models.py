@@ -243,7 +243,9 @@ class Recommendation(Base):
         # the link tables by id): PostgreSQL reads this index instead of the table with its
         # texts (1.3 GB at a million recommendations; migration 0010). SQLite's indexes
         # carry the rowid, so ix_recommendation_review_status already covered them there.
-        Index("ix_recommendation_id_status", "id", "current_status"),
+        # The review too (migration 0013): one recommending state's recommendations counted
+        # by review look each id up here, not in the table (0.69 s -> 0.18 s for 110,000).
+        Index("ix_recommendation_id_status_review", "id", "current_status", "review_id"),
         # The partially implemented (the Flagged page's first list, by theme and cycle) read
         # from a tenth of this index instead of the whole table with its texts (migration
         # 0012; a sequential scan of 1.3 GB at a million recommendations on PostgreSQL).
