@@ -4,7 +4,8 @@ of write, on SQLite and PostgreSQL: the sample loaded and removed, assessments a
 retracted and bulk, metadata edits, the ORM, raw SQL (a response, a move to another review,
 a delete with its cascade), a review deleted, a full refresh, imports into an empty and a
 filled database (the bulk path suspends the triggers and counts once), a restore. The
-Overview, ``stats`` and the Progress page read them and give what counting gives."""
+Overview, ``stats`` and the Progress page read them and give what counting gives. The same
+writes keep the number of assessments (``assessment_count``, migration 0013) exact."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tracker import (
     editing,
     evidence,
     flags,
+    kept_assessments,
     kept_reviews,
     progress,
     queries,
@@ -44,6 +46,8 @@ def assert_kept(s: Session, what: str) -> None:
     negative."""
     s.flush()
     assert kept_reviews.kept(s) == kept_reviews.counted(s), what
+    # The assessments counted by the triggers of migration 0013, after the same writes.
+    assert kept_assessments.total(s) == kept_assessments.counted(s), what
     assert s.scalar(select(ReviewCount.n).where(ReviewCount.n < 0).limit(1)) is None, what
 
 

@@ -61,6 +61,7 @@ from tracker import (
     audit,
     auth,
     db,
+    kept_assessments,
     kept_links,
     kept_reviews,
     private_files,
@@ -283,6 +284,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         # The counts per review kept by triggers: off while every row is replaced, counted
         # once from what was restored (derived, never in a backup: DERIVED_TABLES).
         resume_review_counts = kept_reviews.suspend(s)
+        resume_assessment_count = kept_assessments.suspend(s)  # the same for the assessments
         # Empty the tables: first the columns that point forward, then children before parents.
         for table in order:
             cols = deferred.get(table.name)
@@ -319,6 +321,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         refresh_current_status(s)
         resume_kept_links()
         resume_review_counts()
+        resume_assessment_count()
         restored_version = audit.data_version(s)
         s.execute(
             update(Meta)

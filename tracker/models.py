@@ -500,6 +500,19 @@ class ReviewCount(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class AssessmentCount(Base):
+    """How many assessments the database holds (every one: drafts, private ones, retracted
+    and retractions alike), kept by database triggers on ``assessment`` (migration 0013) in
+    its one row (id 1): the whole corpus' headline figure (``stats``, the Overview) without
+    counting 3.3 million rows (tracker.kept_assessments). Derived, never edited, left out
+    of backups (recounted on restore)."""
+
+    __tablename__ = "assessment_count"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class _SuggestedPair:
     """The columns both kinds of suggested pair share (tracker.link_store handles them alike):
     score, decision, who took it and when. sort_order keeps the migrations' column order."""

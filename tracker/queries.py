@@ -33,7 +33,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker import kept_links, kept_reviews
+from tracker import kept_assessments, kept_links, kept_reviews
 from tracker.assessments import effective, hidden_ids, history_order, shown_fields
 from tracker.filters import Filters
 from tracker.models import (
@@ -451,7 +451,9 @@ def _whole_corpus_counts(session: Session) -> tuple[int, int, int]:
         select(Assessment.id).where(Assessment.is_private.is_(True)),
         select(Assessment.id).where(Assessment.is_draft.is_(True)),
     ).subquery()
-    every = session.scalar(select(func.count()).select_from(Assessment)) or 0
+    # Every assessment as the triggers keep it (tracker.kept_assessments): counting 3.3
+    # million took 0.29-0.52 s at a million recommendations.
+    every = kept_assessments.total(session)
     assessments = every - (session.scalar(select(func.count()).select_from(hidden)) or 0)
     return pairs, recommending, assessments
 
