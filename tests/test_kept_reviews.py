@@ -28,6 +28,7 @@ from tracker import (
     evidence,
     flags,
     kept_assessments,
+    kept_partial,
     kept_reviews,
     progress,
     queries,
@@ -48,6 +49,7 @@ def assert_kept(s: Session, what: str) -> None:
     assert kept_reviews.kept(s) == kept_reviews.counted(s), what
     # The assessments counted by the triggers of migration 0013, after the same writes.
     assert kept_assessments.total(s) == kept_assessments.counted(s), what
+    assert kept_partial.kept(s) == kept_partial.counted(s), what  # (by theme, review: 0013)
     assert s.scalar(select(ReviewCount.n).where(ReviewCount.n < 0).limit(1)) is None, what
 
 

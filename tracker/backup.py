@@ -63,6 +63,7 @@ from tracker import (
     db,
     kept_assessments,
     kept_links,
+    kept_partial,
     kept_reviews,
     private_files,
     queries,
@@ -285,6 +286,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         # once from what was restored (derived, never in a backup: DERIVED_TABLES).
         resume_review_counts = kept_reviews.suspend(s)
         resume_assessment_count = kept_assessments.suspend(s)  # the same for the assessments
+        resume_kept_partial = kept_partial.suspend(s)  # ... and the partially implemented
         # Empty the tables: first the columns that point forward, then children before parents.
         for table in order:
             cols = deferred.get(table.name)
@@ -322,6 +324,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         resume_kept_links()
         resume_review_counts()
         resume_assessment_count()
+        resume_kept_partial()
         restored_version = audit.data_version(s)
         s.execute(
             update(Meta)

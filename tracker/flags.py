@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from tracker import kept_reviews
+from tracker import kept_partial, kept_reviews
 from tracker.assessments import CONTESTED_MONTHS, DAYS_PER_MONTH, disagreements, window_days
 from tracker.filters import Filters
 from tracker.i18n import N_, _, long_date, ngettext
@@ -602,11 +602,19 @@ def _partial_view(
         .outerjoin(link, link.c.recommendation_id == Recommendation.id)
         .subquery("listed")
     )
-    grouped = session.execute(
-        select(listed.c.theme_id, listed.c.cycle, func.count()).group_by(
-            listed.c.theme_id, listed.c.cycle
-        )
-    ).all()
+    if f is None or f.is_empty():
+        # The whole corpus: the counts kept by the database (0.5-0.6 s of joining 650,000
+        # theme links at a million recommendations on PostgreSQL).
+        grouped = kept_partial.theme_cycle_counts(session)
+    else:
+        grouped = [
+            tuple(row)
+            for row in session.execute(
+                select(listed.c.theme_id, listed.c.cycle, func.count()).group_by(
+                    listed.c.theme_id, listed.c.cycle
+                )
+            )
+        ]
     if not grouped:
         return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts, f), 0, pd.DataFrame())
     used = {t for t, _c, _n in grouped if t is not None}

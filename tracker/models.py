@@ -513,6 +513,20 @@ class AssessmentCount(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class KeptPartialTheme(Base):
+    """The partially implemented recommendations' theme links per theme and review, theme
+    :data:`NO_THEME` (0) counting those without a theme, kept by database triggers
+    (migration 0013): the Flagged page's whole corpus by theme and cycle without joining
+    every theme link (tracker.kept_partial). Rows reaching 0 are kept; readers skip them.
+    Derived, never edited, left out of backups (recounted on restore)."""
+
+    __tablename__ = "kept_partial_theme"
+
+    theme_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    review_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class _SuggestedPair:
     """The columns both kinds of suggested pair share (tracker.link_store handles them alike):
     score, decision, who took it and when. sort_order keeps the migrations' column order."""
