@@ -5,7 +5,8 @@ retracted and bulk, metadata edits, the ORM, raw SQL (a response, a move to anot
 a delete with its cascade), a review deleted, a full refresh, imports into an empty and a
 filled database (the bulk path suspends the triggers and counts once), a restore. The
 Overview, ``stats`` and the Progress page read them and give what counting gives. The same
-writes keep the number of assessments (``assessment_count``, migration 0013) exact."""
+writes keep the number of assessments (``assessment_count``, migration 0013, PostgreSQL) and
+the partially implemented by theme and review (``kept_partial_theme``) exact."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def assert_kept(s: Session, what: str) -> None:
     negative."""
     s.flush()
     assert kept_reviews.kept(s) == kept_reviews.counted(s), what
-    # The assessments counted by the triggers of migration 0013, after the same writes.
+    # The assessments counted by the triggers of migration 0013 (PostgreSQL), after the
+    # same writes.
     assert kept_assessments.total(s) == kept_assessments.counted(s), what
     assert kept_partial.kept(s) == kept_partial.counted(s), what  # (by theme, review: 0013)
     assert s.scalar(select(ReviewCount.n).where(ReviewCount.n < 0).limit(1)) is None, what

@@ -290,8 +290,8 @@ def test_migration_0012_downgrades_and_counts_the_reviews_again(empty_url: str) 
 
 def test_migration_0013_downgrades_and_counts_the_assessments_again(empty_url: str) -> None:
     """0013 goes down (its table, triggers and index gone, the index by id and status back:
-    writes no longer count) and up again: the kept number of assessments equals a count of
-    the rows there, and its triggers keep it so from then on (an assessment deleted)."""
+    writes no longer count) and up again: the number of assessments read for the headline
+    (kept on PostgreSQL, counted on SQLite) equals a count, an assessment deleted or not."""
     from tracker import kept_assessments
     from tracker.models import Assessment
 

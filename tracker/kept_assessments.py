@@ -7,8 +7,11 @@ any write: 3.3 million at a million recommendations, 0.29-0.52 s on PostgreSQL, 
 number. The triggers keep it exact whoever writes (the app, cascades, a restore, psql); the
 private ones and drafts are few and counted from their partial indexes.
 
-The first bulk import into an empty database and a restore suspend the triggers and count
-once at the end (:func:`suspend`).
+PostgreSQL only: SQLite counts its assessments (520,000 in 12 ms), where a row trigger cost
+18 us per assessment written (+9 % of CPU importing a second round of 156,000). There the
+table stays empty and :func:`total` counts.
+
+A restore suspends the triggers and counts once at the end (:func:`suspend`).
 """
 
 from __future__ import annotations
@@ -25,8 +28,16 @@ TRIGGER_PREFIX = "assessment_count_"  # every trigger of migration 0013
 ROW = 1  # the id of the table's one row
 
 
+def kept_here(session: Session) -> bool:
+    """True when the database keeps the count (PostgreSQL)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def total(session: Session) -> int:
-    """Every assessment of the database (what :func:`counted` counts), from the kept row."""
+    """Every assessment of the database (what :func:`counted` counts): the kept row on
+    PostgreSQL, a count on SQLite."""
+    if not kept_here(session):
+        return counted(session)
     return int(session.scalar(select(AssessmentCount.n).where(AssessmentCount.id == ROW)) or 0)
 
 
@@ -37,7 +48,9 @@ def counted(session: Session) -> int:
 
 def recount(session: Session) -> None:
     """Count the assessments again into ``assessment_count``, in the caller's transaction
-    (after the triggers were suspended, or on a restore)."""
+    (after the triggers were suspended, or on a restore); nothing on SQLite."""
+    if not kept_here(session):
+        return
     session.execute(delete(AssessmentCount))
     session.execute(
         insert(AssessmentCount).from_select(

@@ -502,10 +502,10 @@ class ReviewCount(Base):
 
 class AssessmentCount(Base):
     """How many assessments the database holds (every one: drafts, private ones, retracted
-    and retractions alike), kept by database triggers on ``assessment`` (migration 0013) in
-    its one row (id 1): the whole corpus' headline figure (``stats``, the Overview) without
-    counting 3.3 million rows (tracker.kept_assessments). Derived, never edited, left out
-    of backups (recounted on restore)."""
+    and retractions alike), kept by PostgreSQL triggers on ``assessment`` (migration 0013)
+    in its one row (id 1): the whole corpus' headline figure (``stats``, the Overview)
+    without counting 3.3 million rows (tracker.kept_assessments; empty on SQLite, which
+    counts). Derived, never edited, left out of backups (recounted on restore)."""
 
     __tablename__ = "assessment_count"
 
