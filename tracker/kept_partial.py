@@ -16,9 +16,8 @@ once at the end (:func:`suspend`, from ``tracker.importers.bulk_sql.deferred_ind
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import Select, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from tracker import kept_triggers
@@ -49,29 +48,25 @@ def theme_cycle_counts(session: Session) -> list[tuple[int | None, int, int]]:
     return [(None if t == NO_THEME else int(t), int(c), int(n)) for t, c, n in rows]
 
 
-def _counting() -> tuple[Any, Any]:
-    """(theme id or NO_THEME, review id) of every partially implemented recommendation's
-    theme link, or of the recommendation itself when it has none."""
+def _counting() -> Select:
+    """(theme id or NO_THEME, review id, count) of the partially implemented
+    recommendations' theme links, a recommendation without any counted under NO_THEME."""
     link = recommendation_themes
+    theme = func.coalesce(link.c.theme_id, literal(NO_THEME))
     return (
-        func.coalesce(link.c.theme_id, literal(NO_THEME)),
-        Recommendation.review_id,
+        select(theme, Recommendation.review_id, func.count())
+        .select_from(Recommendation)
+        .outerjoin(link, link.c.recommendation_id == Recommendation.id)
+        .where(Recommendation.current_status == PARTIAL)
+        .group_by(theme, Recommendation.review_id)
     )
 
 
 def counted(session: Session) -> list[tuple[int, int, int]]:
     """(theme id, review id, count) counted from the recommendations and their links, in
     key order: what the kept rows with a count hold."""
-    theme, review = _counting()
-    link = recommendation_themes
-    rows = session.execute(
-        select(theme, review, func.count())
-        .select_from(Recommendation)
-        .outerjoin(link, link.c.recommendation_id == Recommendation.id)
-        .where(Recommendation.current_status == PARTIAL)
-        .group_by(theme, review)
-        .order_by(theme, review)
-    )
+    stmt = _counting()
+    rows = session.execute(stmt.order_by(*list(stmt.selected_columns)[:2]))
     return [(int(t), int(r), int(n)) for t, r, n in rows]
 
 
@@ -89,18 +84,9 @@ def recount(session: Session) -> None:
     """Count the partially implemented recommendations' links again into
     ``kept_partial_theme``, in the caller's transaction (after the triggers were suspended,
     or on a restore)."""
-    theme, review = _counting()
-    link = recommendation_themes
     session.execute(delete(KeptPartialTheme))
     session.execute(
-        insert(KeptPartialTheme).from_select(
-            ["theme_id", "review_id", "n"],
-            select(theme, review, func.count())
-            .select_from(Recommendation)
-            .outerjoin(link, link.c.recommendation_id == Recommendation.id)
-            .where(Recommendation.current_status == PARTIAL)
-            .group_by(theme, review),
-        )
+        insert(KeptPartialTheme).from_select(["theme_id", "review_id", "n"], _counting())
     )
 
 
