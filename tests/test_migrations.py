@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
 from sqlalchemy import inspect as sa_inspect
 
 from tests.conftest import _pg_admin
@@ -286,3 +286,26 @@ def test_migration_0012_downgrades_and_counts_the_reviews_again(empty_url: str) 
         assert {r.status for r in s.scalars(select(ReviewCount))} > {""}
         s.execute(update(Recommendation).where(Recommendation.id <= 5).values(response=None))
         assert kept_reviews.kept(s) == kept_reviews.counted(s)
+
+
+def test_migration_0013_downgrades_and_counts_the_assessments_again(empty_url: str) -> None:
+    """0013 goes down (its table, triggers and index gone, the index by id and status back:
+    writes no longer count) and up again: the number of assessments read for the headline
+    (kept on PostgreSQL, counted on SQLite) equals a count, an assessment deleted or not."""
+    from tracker import kept_assessments
+    from tracker.models import Assessment
+
+    engine, migrated = _down_from_a_filled_database(empty_url, "0012")
+    assert "assessment_count" not in sa_inspect(engine).get_table_names()
+    indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
+    assert "ix_recommendation_id_status_review" not in indexes
+    assert "ix_recommendation_id_status" in indexes
+    _up_again(engine, migrated)
+    indexes = {i["name"] for i in sa_inspect(engine).get_indexes("recommendation")}
+    assert "ix_recommendation_id_status" not in indexes
+    with db.session_scope(engine) as s:
+        assert kept_assessments.total(s) == kept_assessments.counted(s) > 0
+        s.execute(
+            delete(Assessment).where(Assessment.id == s.scalar(select(func.min(Assessment.id))))
+        )
+        assert kept_assessments.total(s) == kept_assessments.counted(s) > 0

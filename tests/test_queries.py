@@ -110,3 +110,23 @@ def test_current_status_prefers_latest_date_then_latest_entry(sample_session) ->
     sample_session.commit()
     df = queries.recommendations_frame(sample_session, Filters(q="National Action Plan endorsed"))
     assert df.iloc[0]["status"] == "fully_implemented"  # an older date never wins
+
+
+def test_one_recommending_state_matches_what_a_list_of_them_matches(sample_session) -> None:
+    """One recommending state is matched through its id (a scalar subquery, for PostgreSQL's
+    plan); the same recommendations as a list naming it and a state that made none, in the
+    Explorer's groups, the counts and the frame, for every state of the sample."""
+    from tracker import explorer
+
+    states = queries.recommending_state_options(sample_session)["iso3"].tolist()
+    assert len(states) > 3
+    for iso3 in [*states, "ZZZ"]:
+        one, listed = Filters(recommending=(iso3,)), Filters(recommending=(iso3, "ZZZ"))
+        assert queries.count(sample_session, one) == queries.count(sample_session, listed)
+        assert explorer.match_groups(sample_session, one) == explorer.match_groups(
+            sample_session, listed
+        )
+        frame = queries.recommendations_frame(sample_session, one)
+        assert frame.equals(queries.recommendations_frame(sample_session, listed))
+        assert all(iso3 in codes.split(", ") for codes in frame["recommending_iso3"])
+    assert queries.count(sample_session, Filters(recommending=(states[0],))) > 0

@@ -61,7 +61,9 @@ from tracker import (
     audit,
     auth,
     db,
+    kept_assessments,
     kept_links,
+    kept_partial,
     kept_reviews,
     private_files,
     queries,
@@ -283,6 +285,8 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         # The counts per review kept by triggers: off while every row is replaced, counted
         # once from what was restored (derived, never in a backup: DERIVED_TABLES).
         resume_review_counts = kept_reviews.suspend(s)
+        resume_assessment_count = kept_assessments.suspend(s)  # the same for the assessments
+        resume_kept_partial = kept_partial.suspend(s)  # ... and the partially implemented
         # Empty the tables: first the columns that point forward, then children before parents.
         for table in order:
             cols = deferred.get(table.name)
@@ -319,6 +323,8 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         refresh_current_status(s)
         resume_kept_links()
         resume_review_counts()
+        resume_assessment_count()
+        resume_kept_partial()
         restored_version = audit.data_version(s)
         s.execute(
             update(Meta)

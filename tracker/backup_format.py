@@ -54,9 +54,12 @@ class BackupInfo:
 
 # Tables derived by the database itself and left out of backups: the counts kept by triggers
 # (by recommending state, theme and group: tracker.kept_links, migration 0011; per review:
-# tracker.kept_reviews, 0012). Restoring their rows would count every row twice: a restore
-# counts them again instead.
-DERIVED_TABLES = frozenset({"review_count", *KEPT_LINK_TABLES})
+# tracker.kept_reviews, 0012; the assessments and the partially implemented by theme:
+# tracker.kept_assessments and tracker.kept_partial, 0013). Restoring their rows would count
+# every row twice: a restore counts them again instead.
+DERIVED_TABLES = frozenset(
+    {"review_count", "assessment_count", "kept_partial_theme", *KEPT_LINK_TABLES}
+)
 
 
 def tables() -> list[Table]:

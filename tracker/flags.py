@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from tracker import kept_partial, kept_reviews
 from tracker.assessments import CONTESTED_MONTHS, DAYS_PER_MONTH, disagreements, window_days
 from tracker.filters import Filters
 from tracker.i18n import N_, _, long_date, ngettext
@@ -371,8 +372,13 @@ def flag_counts(
     opts = opts or FlagOptions()
     conditions = {fl: _condition(fl, opts, f) for fl in flags_for(f)}
     summed = {fl: c for fl, c in conditions.items() if c is not None and fl in PAST_FLAGS}
-    row = session.execute(apply_filters(counting_select(f, *map(_sum, summed.values())), f)).one()
-    counts = {fl.value: int(n) for fl, n in zip(summed, row, strict=True)}
+    if f is None or f.is_empty():
+        counts = _whole_corpus_counts(session, opts)
+    else:
+        row = session.execute(
+            apply_filters(counting_select(f, *map(_sum, summed.values())), f)
+        ).one()
+        counts = {fl.value: int(n) for fl, n in zip(summed, row, strict=True)}
     # Regressed, contested and overdue each counted on their own, from their partial index
     # (a few rows): in the one pass they made PostgreSQL read every row of the table instead
     # of the covering index of the other three (1.3 s for a million recommendations).
@@ -386,6 +392,55 @@ def flag_counts(
         if fl.value in counts
         else len(_contested(session, f, opts, explain=False))
         for fl in conditions
+    }
+
+
+def _whole_corpus_counts(session: Session, opts: FlagOptions) -> dict[str, int]:
+    """The partially implemented, stale and never assessed of the whole corpus (what
+    :func:`flag_counts`' one pass sums), from the kept counts per review, response and
+    status (tracker.kept_reviews) and a few ranges of the covering index
+    ix_recommendation_review_status read review by review: the supported recommendations
+    not fully implemented, less those assessed since the cutoff and (unless they count)
+    those never assessed. The one pass read the whole index (a million entries on
+    PostgreSQL: 0.34 s); the ranges read the recent ones (172,000: 0.1 s)."""
+    supported = Response.SUPPORTED.value
+    fully, partial = Status.FULLY_IMPLEMENTED.value, Status.PARTIALLY_IMPLEMENTED.value
+    kept = kept_reviews.kept(session)  # (review, response, status, n), "" for none
+    not_fully = sum(n for _r, resp, st, n in kept if resp == supported and st != fully)
+    # The statuses the supported recommendations have (kept keys): ranges of the index.
+    statuses = sorted({st for _r, resp, st, _n in kept if resp == supported and st})
+    others = [st for st in statuses if st != fully]
+
+    def supported_count(*conditions: ColumnElement[bool]) -> int:
+        """Supported recommendations under ``conditions``, review by review (an IN over
+        the reviews: the index's first column), for the index's ranges."""
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Recommendation)
+                .where(
+                    Recommendation.review_id.in_(select(Review.id)),
+                    Recommendation.response == supported,
+                    *conditions,
+                )
+            )
+            or 0
+        )
+
+    assessed_on = Recommendation.current_assessed_on
+    status = Recommendation.current_status
+    recent = supported_count(status.in_(others), assessed_on >= opts.cutoff())
+    recent += supported_count(status.is_(None), assessed_on >= opts.cutoff())
+    undated = supported_count(status.in_(others), assessed_on.is_(None))
+    undated += supported_count(status.is_(None), assessed_on.is_(None))
+    undated_fully = (
+        supported_count(status == fully, assessed_on.is_(None)) if fully in statuses else 0
+    )
+    stale = not_fully - recent - (0 if opts.include_unassessed else undated)
+    return {
+        Flag.PARTIAL.value: sum(n for _r, _resp, st, n in kept if st == partial),
+        Flag.STALE.value: stale,
+        Flag.NEVER_ASSESSED.value: undated + undated_fully,
     }
 
 
@@ -547,11 +602,19 @@ def _partial_view(
         .outerjoin(link, link.c.recommendation_id == Recommendation.id)
         .subquery("listed")
     )
-    grouped = session.execute(
-        select(listed.c.theme_id, listed.c.cycle, func.count()).group_by(
-            listed.c.theme_id, listed.c.cycle
-        )
-    ).all()
+    if f is None or f.is_empty():
+        # The whole corpus: the counts kept by the database (0.5-0.6 s of joining 650,000
+        # theme links at a million recommendations on PostgreSQL).
+        grouped = kept_partial.theme_cycle_counts(session)
+    else:
+        grouped = [
+            tuple(row)
+            for row in session.execute(
+                select(listed.c.theme_id, listed.c.cycle, func.count()).group_by(
+                    listed.c.theme_id, listed.c.cycle
+                )
+            )
+        ]
     if not grouped:
         return FlaggedView(0, _frame(session, [], Flag.PARTIAL, opts, f), 0, pd.DataFrame())
     used = {t for t, _c, _n in grouped if t is not None}

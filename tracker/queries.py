@@ -33,7 +33,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker import kept_links, kept_reviews
+from tracker import kept_assessments, kept_links, kept_reviews
 from tracker.assessments import effective, hidden_ids, history_order, shown_fields
 from tracker.filters import Filters
 from tracker.models import (
@@ -226,7 +226,9 @@ def apply_filters(stmt: Select, f: Filters | None) -> Select:
                 .where(theme.name.in_(f.themes))
             )
         )
-    if f.recommending or f.regional_groups:
+    if len(f.recommending) == 1 and not f.regional_groups:
+        stmt = stmt.where(Recommendation.id.in_(_made_by(f.recommending[0])))
+    elif f.recommending or f.regional_groups:
         rs = aliased(State, name="rs")
         conds = []
         if f.recommending:
@@ -243,6 +245,21 @@ def apply_filters(stmt: Select, f: Filters | None) -> Select:
     if f.q:
         stmt = stmt.where(text_condition(f.q, lead=not f.states))
     return stmt
+
+
+def _made_by(iso3: str) -> Select:
+    """SELECT the ids of the recommendations made by the state ``iso3`` (one recommending
+    state: the Recommending states page's choice). The state's id is a scalar subquery,
+    not a join: PostgreSQL then knows that each link row of that one state is a distinct
+    recommendation (the link's key is recommendation and state) and that the state's
+    links are a tenth of the table (its statistics per state id), and joins them to the
+    recommendations in parallel, without making them distinct first. Mauritania's 110,000
+    at a million recommendations, counted by review: 0.69 s -> 0.40 s (0.18 s with the
+    index of migration 0013)."""
+    rs = aliased(State, name="rs")
+    link = recommendation_states
+    state_id = select(rs.id).where(rs.iso3 == iso3).scalar_subquery()
+    return select(link.c.recommendation_id).where(link.c.state_id == state_id)
 
 
 class _StatusIn(FunctionElement[bool]):
@@ -434,7 +451,9 @@ def _whole_corpus_counts(session: Session) -> tuple[int, int, int]:
         select(Assessment.id).where(Assessment.is_private.is_(True)),
         select(Assessment.id).where(Assessment.is_draft.is_(True)),
     ).subquery()
-    every = session.scalar(select(func.count()).select_from(Assessment)) or 0
+    # Every assessment as the triggers keep it (tracker.kept_assessments): counting 3.3
+    # million took 0.29-0.52 s at a million recommendations.
+    every = kept_assessments.total(session)
     assessments = every - (session.scalar(select(func.count()).select_from(hidden)) or 0)
     return pairs, recommending, assessments
 
