@@ -81,8 +81,10 @@ class PlannedRec:
         # until the first one (lists: a recommendation has one or a few of each, and an
         # import holds 60,000 recommendations)
         self.links: list[list[str] | None] = [None, None, None, None]
-        # per kind: the natural keys the database has (recommendations it holds only)
-        self.known: list[set[str]] | None = None
+        # per kind: the natural keys the database has (recommendations it holds only);
+        # tuples, not sets: a recommendation has one or a few of each, a later round of a
+        # million holds a million of these, and four empty sets cost 860 bytes, () nothing
+        self.known: list[tuple[str, ...]] | None = None
         self.n_new = 0
         self.new_paragraph = False
         # a response given later (pending -> supported): see BulkWriter.fill_response
@@ -98,9 +100,9 @@ class PlannedRec:
         self.response = response
         self.action_category = action_category
         self.source_row = source_row
-        # assessments already there: (fingerprint, database id, or None and the index of the
-        # file of the import that brings it)
-        self.fingerprints: list[tuple[Fingerprint, int | None, int | None]] | None = None
+        # assessments already there: (the digest of its fingerprint, database id, or None and
+        # the index of the file of the import that brings it)
+        self.fingerprints: list[tuple[bytes, int | None, int | None]] | None = None
 
     @property
     def is_new(self) -> bool:
