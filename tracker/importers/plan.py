@@ -27,6 +27,9 @@ LINK_TABLES = (
     (recommendation_groups, "group_id"),
 )
 STATES, THEMES, SDGS, GROUPS = range(4)
+# The links of a recommendation the import adds none to (most of a later round's): one tuple
+# shared by all, replaced by a list of its own at the first link added.
+NO_LINKS: tuple[None, None, None, None] = (None, None, None, None)
 
 
 class PlannedRec:
@@ -79,8 +82,8 @@ class PlannedRec:
         self.is_sample = is_sample
         # per kind (states, themes, SDGs, groups): the natural keys the import adds, None
         # until the first one (lists: a recommendation has one or a few of each, and an
-        # import holds 60,000 recommendations)
-        self.links: list[list[str] | None] = [None, None, None, None]
+        # import holds 60,000 recommendations); NO_LINKS until the first of any kind
+        self.links: list[list[str] | None] | tuple[None, None, None, None] = NO_LINKS
         # per kind: the natural keys the database has (recommendations it holds only);
         # tuples, not sets: a recommendation has one or a few of each, a later round of a
         # million holds a million of these, and four empty sets cost 860 bytes, () nothing
@@ -134,6 +137,8 @@ class PlannedRec:
         if (new is not None and key in new) or (self.known is not None and key in self.known[kind]):
             return False
         if new is None:
+            if isinstance(self.links, tuple):
+                self.links = [None, None, None, None]
             self.links[kind] = [key]
         else:
             new.append(key)

@@ -188,7 +188,8 @@ class BulkWriter(PlanWriter):
         if not self._stored_any:
             return  # the first import into an empty database: nothing to look up
         existing, settled = self._existing, self._settled
-        named = {k for k in keys if k not in existing and k not in settled}
+        # key -> itself: the plan keeps the import's own string, not the database's copy
+        named = {k: k for k in keys if k not in existing and k not in settled}
         if not named:
             return
         stmt = select(
@@ -214,8 +215,9 @@ class BulkWriter(PlanWriter):
         runs = self._sample_runs
         for batch in batches:
             for key, rid, para, sample, review_id, run in batch:
-                if key in named:
-                    existing[key] = (rid, para, bool(sample), review_id, run in runs)
+                own = named.get(key)
+                if own is not None:
+                    existing[own] = (rid, para, bool(sample), review_id, run in runs)
 
     def _resolve(self, name: str) -> str:
         try:
@@ -229,11 +231,14 @@ class BulkWriter(PlanWriter):
         files: Iterable[Iterable[tuple[RecommendationInput, list[AssessmentInput]]]],
         *,
         texts_clean: bool = False,
+        rows_owned: bool = False,
         progress: Progress | None = None,
     ) -> Plan:
         """Work out what ``files`` (each the rows with their assessments, in file order)
         change; write nothing. ``texts_clean``: the texts already went through
-        :func:`tracker.identity.clean_text` (the readers do it).
+        :func:`tracker.identity.clean_text` (the readers do it). ``rows_owned``: nobody but
+        the plan reads the rows afterwards, so that the row of a recommendation the
+        database holds lets go of its text at once (only a new one's text is written).
 
         The rows are read once, in order (generators do), and each is let go of once taken
         into the plan: given rows nobody else holds, the plan's memory replaces theirs."""
@@ -268,13 +273,19 @@ class BulkWriter(PlanWriter):
                     if new_key != key:
                         out[j] = (new_key, iso3, body, row, assessments)
                         numbered.append(new_key)
+        holders.clear()  # numbered: one entry per row with a paragraph, not needed any more
         self._fetch(numbered)
         for out in keyed:
-            for entry in out:
+            for j, entry in enumerate(out):
                 assert entry is not None
                 got = existing.get(entry[0])
                 if got is not None:
                     touched[got[0]] = entry[0]
+                    if rows_owned:
+                        # stored: its text is not written again (a later round's rows
+                        # are mostly such, and their texts most of what they hold)
+                        entry[3].text = ""
+                        out[j] = (*entry[:2], "", *entry[3:])
         if progress:
             progress(0.4, "")
         self._load_existing(touched)
@@ -334,6 +345,9 @@ class BulkWriter(PlanWriter):
 
         added = updated = unchanged = adopted = 0
         for rec in recs.values():
+            # what the database holds of it was only for the comparison: the writes need
+            # none of it (a later round's stored links and assessments, let go before them)
+            rec.known = rec.fingerprints = None
             if rec.is_new:
                 added += 1
             elif rec.gained:
@@ -486,6 +500,9 @@ class BulkWriter(PlanWriter):
             rec.known = [(), (), (), ()]
             self._recs[key] = rec
             by_id[rid] = rec
+        # Taken into the plan: what was looked up is not needed any more (its memory goes
+        # to the stored assessments, loaded next).
+        self._existing.clear()
         names: list[dict[int, str]] = [
             {i: c for c, i in self._state_ids.items()},
             {i: n for n, i in self._theme_ids.items()},
