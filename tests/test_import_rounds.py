@@ -54,7 +54,8 @@ def test_a_later_round_adds_its_assessments_and_nothing_else(
         monkeypatch.setattr(writer, "SCAN_ABOVE", 10**9)
     engine = new_engine(tmp_path)
     first = run_import(engine, [corpus / "round1.csv"], defer_repeats=True)
-    assert first.added == _rows(corpus / "round1.csv") and not first.rows_rejected
+    assert first.added == _rows(corpus / "round1.csv")
+    assert not first.rows_rejected
     before = snapshot(engine)
     later = corpus / "round4.csv"
     report = run_import(engine, [later], defer_repeats=True)
@@ -79,10 +80,11 @@ def test_a_later_round_holds_memory_in_proportion_to_the_file(
     tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fourth round (a third of the corpus' recommendations) into the database of the
-    first: 12 times the file at its peak (Python's own allocations; a large part is the
-    import's fixed cost, which a file this small does not dwarf), where loading every stored
-    recommendation and the stored assessments as tuples of their texts took 21. The backup taken before the import is left out: its memory follows the database, and it
-    is measured apart (bench/import_memory.py)."""
+    first: 12 times the file at its peak (Python's own allocations; much of it the import's
+    fixed cost, which a file this small does not dwarf), where loading every stored
+    recommendation, and the stored assessments as tuples of their texts, took 21. The backup
+    taken before the import is left out: its memory follows the database, and it is
+    measured apart (bench/import_memory.py)."""
     monkeypatch.setattr(backup, "auto_backup", lambda *a, **k: None)
     engine = new_engine(tmp_path)
     run_import(engine, [corpus / "round1.csv"], defer_repeats=True)
