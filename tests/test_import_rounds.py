@@ -99,3 +99,37 @@ def test_a_later_round_holds_memory_in_proportion_to_the_file(
     assert report.assessments_added == _rows(later)
     size = later.stat().st_size
     assert peak < 16 * size, f"peak {peak / size:.1f} times the file"
+
+
+def test_a_json_template_with_lists_in_its_cells_shares_the_repeating_values() -> None:
+    """Template rows from JSON may give their lists as arrays: they read as the same list
+    as the text would, and two rows naming the same themes share one list (read-only)."""
+    import json
+
+    from tracker.importers import ImportSource, read_file
+
+    rows = [
+        {
+            "state_under_review": "Kazakhstan",
+            "session": 20,
+            "recommendation": f"Ratify the Optional Protocol, step {i}.",
+            "recommending_states": ["France", "Chile"],
+            "response": "supported",
+            "themes": ["Torture", "Justice"],
+            "paragraph": f"1.{i}",
+            "status": "not_implemented",
+            "assessed_on": "2020-01-01",
+            "assessment_source": "Coalition of NGOs",
+        }
+        for i in (1, 2)
+    ]
+    report = read_file(ImportSource("t.json", json.dumps(rows).encode()))
+    assert not report.fatal
+    assert not report.problems
+    first, second = (p.rec for p in report.parsed)
+    assert first.themes == ["Torture", "Justice"]
+    assert first.recommending_states == ["FRA", "CHL"]
+    assert first.themes is second.themes
+    a, b = (p.assessments[0] for p in report.parsed)
+    assert a.source_org == "Coalition of NGOs"
+    assert a.source_org is b.source_org

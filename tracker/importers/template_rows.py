@@ -230,7 +230,12 @@ def read_rows(
         return None if i is None else cells[i]
 
     fields = Fields(table(ctx), cmap)
-    for row_no, cells, values, check in iter_fields(report, rows, fields, progress):
+    # JSON's list cells (themes as an array) are read as their text: a repeating column's
+    # cells are looked up in its cache, and every parser reads a list as that text anyway.
+    json = report.kind == "json"
+    for row_no, cells, values, check in iter_fields(
+        report, rows, fields, progress, text_cells=json
+    ):
         (local_id, session, text, review_date, symbol, paragraph, states, response, action) = (
             values[:9]
         )
