@@ -103,9 +103,9 @@ class PlannedRec:
         self.response = response
         self.action_category = action_category
         self.source_row = source_row
-        # assessments already there: (the digest of its fingerprint, database id, or None and
-        # the index of the file of the import that brings it)
-        self.fingerprints: list[tuple[bytes, int | None, int | None]] | None = None
+        # assessments already there: a stored one's fingerprint digest followed by its id
+        # (8 bytes), or (digest, index of the file of the import that brings it)
+        self.fingerprints: list[bytes | tuple[bytes, int]] | None = None
 
     @property
     def is_new(self) -> bool:

@@ -78,12 +78,16 @@ _Keyed = tuple[str, str, str, RecommendationInput, list[AssessmentInput]]
 _Stored = tuple[int, str | None, bool, int, bool]
 
 
+DIGEST_SIZE = 16
+
+
 def _digest(fp: Fingerprint) -> bytes:
     """An assessment's fingerprint as 16 bytes: what the plan holds of each stored
     assessment of the recommendations an import names (a later round of a million names
     three million), instead of the fingerprint's texts (evidence, URL). Two assessments
     are equal exactly when their digests are (128 bits: no collision in practice)."""
-    return hashlib.blake2b(repr(fp).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    data = repr(fp).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
 
 class BulkWriter(PlanWriter):
@@ -462,29 +466,37 @@ class BulkWriter(PlanWriter):
         brought by an earlier file of the import); plan the others."""
         if rec.fingerprints is None:
             rec.fingerprints = []
-        planned: list[tuple[bytes, int | None, int | None]] = []
+        held = rec.fingerprints
+        planned: list[bytes | tuple[bytes, int]] = []
         for a in assessments:
             fp = (*a.fingerprint(), a.retracts is not None)
             digest = _digest(fp)
+            # a stored one (digest and id in one bytes), or one an earlier file brings
             match = next(
                 (
                     i
-                    for i, (f, _id, by_file) in enumerate(rec.fingerprints)
-                    if f == digest and (by_file is None or by_file != file_index)
+                    for i, f in enumerate(held)
+                    if (
+                        f.startswith(digest)
+                        if isinstance(f, bytes)
+                        else f[0] == digest and f[1] != file_index
+                    )
                 ),
                 None,
             )
             if match is not None:
-                _fp, existing_id, by_file = rec.fingerprints.pop(match)
+                got = held.pop(match)
                 fc.assessments_unchanged += 1
                 if a.local_id is not None:  # a retraction in this file may name it
                     self._same_as[(file_index, a.local_id)] = (
-                        existing_id if existing_id is not None else (by_file or 0, fp)
+                        int.from_bytes(got[DIGEST_SIZE:])
+                        if isinstance(got, bytes)
+                        else (got[1], fp)
                     )
                 continue
             fc.assessments.append((key, a))
-            planned.append((digest, None, file_index))
-        rec.fingerprints.extend(planned)
+            planned.append((digest, file_index))
+        held.extend(planned)
 
     def _load_existing(self, touched: dict[int, str]) -> None:
         """Bring the recommendations the import finds in the database into the plan, with
@@ -555,7 +567,9 @@ class BulkWriter(PlanWriter):
                 held = by_id.get(rid)
                 if held is not None and held.fingerprints is not None:
                     fp = (status, day, source, evidence or None, url or None, retracts is not None)
-                    held.fingerprints.append((_digest(fp), aid, None))
+                    # one object, not a tuple of a digest and an int: a million stored
+                    # recommendations have 3.3 million assessments
+                    held.fingerprints.append(_digest(fp) + aid.to_bytes(8))
 
 
 __all__ = ["COPY_MIN_ROWS", "SAMPLE_FORMAT", "BulkWriter", "FileChanges", "Plan"]
