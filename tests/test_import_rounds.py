@@ -41,18 +41,19 @@ def _rows(path: Path) -> int:
 
 @pytest.mark.parametrize("lookup", ["in-lists", "one-pass"])
 def test_a_later_round_adds_its_assessments_and_nothing_else(
-    tmp_path: Path, corpus: Path, lookup: str, monkeypatch: pytest.MonkeyPatch
+    any_db_url: str, corpus: Path, lookup: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Both ways of finding the stored recommendations (IN lists for a few, one pass over
-    the table for many) find every one: a later round adds one assessment per row, no
-    recommendation, and importing it again adds nothing."""
+    """Both ways of finding the stored recommendations (IN lists for a few, one streamed
+    pass over the table for many: a server-side cursor on PostgreSQL) find every one: a
+    later round adds one assessment per row, no recommendation, and importing it again adds
+    nothing."""
     if lookup == "one-pass":
         monkeypatch.setattr(writer, "SCAN_KEYS_ABOVE", 0)
         monkeypatch.setattr(writer, "SCAN_ABOVE", 0)
     else:
         monkeypatch.setattr(writer, "SCAN_KEYS_ABOVE", 10**9)
         monkeypatch.setattr(writer, "SCAN_ABOVE", 10**9)
-    engine = new_engine(tmp_path)
+    engine = db.get_engine(any_db_url)
     first = run_import(engine, [corpus / "round1.csv"], defer_repeats=True)
     assert first.added == _rows(corpus / "round1.csv")
     assert not first.rows_rejected
