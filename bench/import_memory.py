@@ -2,10 +2,16 @@
 
 Each file is imported into a new SQLite database by a child process (so that one file's
 peak does not hide another's), with the repeat suggestions deferred as the CLI does; the
-child reports its resident set before reading the file (Python, the app's modules) and its
-peak (``ru_maxrss``). Prints one JSON object.
+child reports its resident set before reading the file (Python, the app's modules), its
+peak (``ru_maxrss``) and the import's wall and CPU time. Prints one JSON object.
 
-    .venv/bin/python bench/import_memory.py [FILE ...] [--xlsx-mb 50]
+    .venv/bin/python bench/import_memory.py [FILE ...] [--xlsx-mb 50] [--onto BASE ...]
+
+With ``--onto BASE`` (repeatable) each file is imported into a database that holds BASE
+already (imported in order by another process, kept in the bench directory between runs and
+copied for each measurement): a later round of the same recommendations, the usual import
+of a coalition (issue #19.4). ``--tracemalloc N`` prints the N lines of the app that hold
+the most memory at the import's peak (slow: for finding what holds it, not for figures).
 
 Without files: the real 61,014-row UPR Info export (CSV), and a UPR Info export written as
 an ``.xlsx`` of ``--xlsx-mb`` MB (long, little-compressible synthetic texts; generated once
@@ -15,9 +21,11 @@ into the bench directory).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,18 +50,50 @@ sys.path.insert(0, {root!r})
 from tracker import db, schema
 from tracker.importers import import_files
 import tracker.linking, openpyxl  # every module the import needs, loaded before the baseline
-base = int(open("/proc/self/statm").read().split()[1]) * {page} // 1024
 engine = db.create_engine_for("sqlite:///" + sys.argv[2])
 schema.upgrade(engine)
-start = time.perf_counter()
+top = int(sys.argv[3])
+if top:
+    import gc, tracemalloc
+    import tracker.importers.writer as w
+    tracemalloc.start(1)
+    snaps = []
+    plan = w.BulkWriter.plan
+    def traced(self, *a, **k):  # the peak: the plan made, the rows and the plan both held
+        got = plan(self, *a, **k)
+        snaps.append(tracemalloc.take_snapshot())
+        return got
+    w.BulkWriter.plan = traced
+base = int(open("/proc/self/statm").read().split()[1]) * {page} // 1024
+start, cpu = time.perf_counter(), time.process_time()
 with db.session_scope(engine) as s:
     report = import_files(s, [sys.argv[1]], skip_invalid=True, defer_repeats=True)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+lines = []
+if top:
+    for stat in snaps[0].statistics("lineno")[:top]:
+        lines.append(f"{{stat.size / 1e6:9.1f}} MB {{stat.count:>10,}} {{stat.traceback}}")
 print(json.dumps({{"baseline_kb": base, "peak_kb": peak, "seconds": round(seconds, 2),
-                  "rows_read": report.rows_read, "added": report.added,
+                  "cpu_seconds": round(cpu, 2), "rows_read": report.rows_read,
+                  "added": report.added, "updated": report.updated,
+                  "assessments_added": report.assessments_added,
                   "rows_rejected": report.rows_rejected, "fatal": report.fatal,
-                  "problems": [str(p) for p in report.problems[:5]]}}))
+                  "problems": [str(p) for p in report.problems[:5]], "top": lines}}))
+"""
+
+# Imports BASE files in order into a new database (the ``--onto`` starting point).
+BUILD = r"""
+import sys
+sys.path.insert(0, {root!r})
+from tracker import db, schema
+from tracker.importers import import_files
+engine = db.create_engine_for("sqlite:///" + sys.argv[1])
+schema.upgrade(engine)
+for path in sys.argv[2:]:
+    with db.session_scope(engine) as s:
+        report = import_files(s, [path], skip_invalid=True, defer_repeats=True)
+    assert report.written and not report.rows_rejected, path
 """
 
 
@@ -89,24 +129,57 @@ def write_big_xlsx(path: Path, megabytes: float, seed: int = 19) -> Path:
     return path
 
 
-def measure(path: Path) -> dict[str, object]:
-    """Peak RSS of importing ``path`` in a child process."""
+def _env() -> dict[str, str]:
     env = {**os.environ, **IMPORT_LIMITS_ENV}
     env.setdefault("UPR_TRACKER_BACKUP_DIR", tempfile.mkdtemp(prefix="upr-bench-mem-bk-"))
+    return env
+
+
+def base_database(files: list[Path], workdir: Path) -> Path:
+    """A SQLite database holding ``files`` (imported in order), built once and kept in
+    ``workdir``: its name depends on the files (path, size, time) and on the migrations."""
+    migrations = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+    tag = hashlib.sha256(
+        repr(
+            [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+            + [m.name for m in migrations]
+        ).encode()
+    ).hexdigest()[:12]
+    path = workdir / f"onto-{'-'.join(p.stem for p in files)}-{tag}.db"
+    if path.is_file():
+        return path
+    workdir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.db")
+    tmp.unlink(missing_ok=True)
+    subprocess.run(
+        [PYTHON, "-c", BUILD.format(root=str(ROOT)), str(tmp), *map(str, files)],
+        env=_env(),
+        check=True,
+    )
+    tmp.replace(path)
+    return path
+
+
+def measure(path: Path, onto: Path | None = None, top: int = 0) -> dict[str, object]:
+    """Peak RSS of importing ``path`` in a child process, into a new database or into a
+    copy of ``onto``."""
     with tempfile.TemporaryDirectory(prefix="upr-bench-mem-") as tmp:
+        target = Path(tmp) / "m.db"
+        if onto is not None:
+            shutil.copyfile(onto, target)
         code = CHILD.format(root=str(ROOT), page=os.sysconf("SC_PAGE_SIZE"))
         done = subprocess.run(
-            [PYTHON, "-c", code, str(path), str(Path(tmp) / "m.db")],
+            [PYTHON, "-c", code, str(path), str(target), str(top)],
             capture_output=True,
             text=True,
-            env=env,
+            env=_env(),
             check=True,
         )
     got = json.loads(done.stdout.strip().splitlines()[-1])
     # A file that could not be read, or whose rows were all rejected, is imported in no time
     # and no memory: that figure would mean nothing.
     require(
-        not got["fatal"] and got["added"] > 0,
+        not got["fatal"] and (got["added"] or got["updated"] or got["assessments_added"]),
         f"{path.name}: the import stored nothing ({got['rows_read']:,} rows read, "
         f"{got['rows_rejected']:,} rejected):\n" + "\n".join(got["problems"]),
     )
@@ -114,14 +187,19 @@ def measure(path: Path) -> dict[str, object]:
     peak_mb, base_mb = got["peak_kb"] / 1024, got["baseline_kb"] / 1024
     return {
         "file": path.name,
+        "onto": onto.name if onto is not None else None,
         "file_mb": round(size_mb, 1),
         "rows_read": got["rows_read"],
         "rows_rejected": got["rows_rejected"],
+        "added": got["added"],
+        "assessments_added": got["assessments_added"],
         "import_seconds": got["seconds"],
+        "import_cpu_seconds": got["cpu_seconds"],
         "baseline_rss_mb": round(base_mb, 1),
         "peak_rss_mb": round(peak_mb, 1),
         "peak_over_baseline_mb": round(peak_mb - base_mb, 1),
         "over_baseline_per_file_mb": round((peak_mb - base_mb) / size_mb, 1),
+        **({"tracemalloc_top": got["top"]} if top else {}),
     }
 
 
@@ -129,12 +207,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--xlsx-mb", type=float, default=50.0)
+    parser.add_argument(
+        "--onto",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="BASE",
+        help="import each file into a database holding BASE first (repeatable, in order)",
+    )
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--tracemalloc", type=int, default=0, metavar="N")
     args = parser.parse_args(argv)
+    onto = base_database(args.onto, args.workdir) if args.onto else None
     files = args.files or [
         REAL_FILE,
-        write_big_xlsx(DEFAULT_WORKDIR / f"upr_info_{args.xlsx_mb:g}mb.xlsx", args.xlsx_mb),
+        write_big_xlsx(args.workdir / f"upr_info_{args.xlsx_mb:g}mb.xlsx", args.xlsx_mb),
     ]
-    emit({"benchmark": "import_memory", "files": [measure(p) for p in files], "load": load()})
+    emit(
+        {
+            "benchmark": "import_memory",
+            "files": [measure(p, onto, args.tracemalloc) for p in files],
+            "load": load(),
+        }
+    )
     return 0
 
 

@@ -232,6 +232,7 @@ def _import_files(
     plan = writer.plan(
         (((p.rec, p.assessments) for p in rows) for rows in _drain(parsed)),
         texts_clean=True,
+        rows_owned=not dry_run,
         progress=report_progress.scaled(_READ_SHARE, _PLAN_SHARE, ""),
     )
     for r, fc in zip(reports, plan.files, strict=True):

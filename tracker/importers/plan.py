@@ -27,6 +27,9 @@ LINK_TABLES = (
     (recommendation_groups, "group_id"),
 )
 STATES, THEMES, SDGS, GROUPS = range(4)
+# The links of a recommendation the import adds none to (most of a later round's): one tuple
+# shared by all, replaced by a list of its own at the first link added.
+NO_LINKS: tuple[None, None, None, None] = (None, None, None, None)
 
 
 class PlannedRec:
@@ -79,10 +82,12 @@ class PlannedRec:
         self.is_sample = is_sample
         # per kind (states, themes, SDGs, groups): the natural keys the import adds, None
         # until the first one (lists: a recommendation has one or a few of each, and an
-        # import holds 60,000 recommendations)
-        self.links: list[list[str] | None] = [None, None, None, None]
-        # per kind: the natural keys the database has (recommendations it holds only)
-        self.known: list[set[str]] | None = None
+        # import holds 60,000 recommendations); NO_LINKS until the first of any kind
+        self.links: list[list[str] | None] | tuple[None, None, None, None] = NO_LINKS
+        # per kind: the natural keys the database has (recommendations it holds only);
+        # tuples, not sets: a recommendation has one or a few of each, a later round of a
+        # million holds a million of these, and four empty sets cost 860 bytes, () nothing
+        self.known: list[tuple[str, ...]] | None = None
         self.n_new = 0
         self.new_paragraph = False
         # a response given later (pending -> supported): see BulkWriter.fill_response
@@ -98,9 +103,9 @@ class PlannedRec:
         self.response = response
         self.action_category = action_category
         self.source_row = source_row
-        # assessments already there: (fingerprint, database id, or None and the index of the
-        # file of the import that brings it)
-        self.fingerprints: list[tuple[Fingerprint, int | None, int | None]] | None = None
+        # assessments already there: a stored one's fingerprint digest followed by its id
+        # (8 bytes), or (digest, index of the file of the import that brings it)
+        self.fingerprints: list[bytes | tuple[bytes, int]] | None = None
 
     @property
     def is_new(self) -> bool:
@@ -132,6 +137,8 @@ class PlannedRec:
         if (new is not None and key in new) or (self.known is not None and key in self.known[kind]):
             return False
         if new is None:
+            if isinstance(self.links, tuple):
+                self.links = [None, None, None, None]
             self.links[kind] = [key]
         else:
             new.append(key)

@@ -371,14 +371,15 @@ class PlanWriter:
         for ref in self._same_as.values():
             if isinstance(ref, tuple):
                 named |= {(f, a.local_id) for f, a, _rid in todo if f == ref[0] and a.local_id}
-        bulk = [
-            values(a, rid, None)
+        # A generator: insert_many takes its rows a batch at a time (a later round's 300,000
+        # assessments held as parameter dicts at once took 100 MB per 156,000).
+        bulk = (
+            tuple(values(a, rid, None).values())
             for f, a, rid in todo
             if a.retracts is None and (f, a.local_id) not in named
-        ]
-        if bulk:
-            keys = list(bulk[0])
-            insert_many(s.connection(), _ASSESSMENT, keys, [tuple(d.values()) for d in bulk])
+        )
+        keys = list(values(todo[0][1], todo[0][2], None))
+        insert_many(s.connection(), _ASSESSMENT, keys, bulk)
         ids: dict[tuple[int, str], int] = {}
         pending = [
             (f, a, rid) for f, a, rid in todo if a.retracts is not None or (f, a.local_id) in named

@@ -151,26 +151,35 @@ def _flag(value: Any) -> bool:
     return bool(parse_flag(value))
 
 
+# What a row without states, themes, SDGs or groups holds: one empty list for all (read-only,
+# like every list a reader produces).
+_NONE: list[Any] = []
+
+
 def table(ctx: ParseContext) -> tuple[Field, ...]:
     """The first sheet's columns but the state (name and code checked together), in the
-    order their problems are listed."""
+    order their problems are listed. The values that repeat from row to row (a review's
+    session, date and symbol; responses; lists of states, themes, groups, SDGs) are parsed
+    once each and shared by the rows (read-only): a round file of a million rows holds one
+    value each, not a million."""
     return (
         Field("id", parse_local_id),
-        Field("session", parse_session),
+        Field("session", parse_session, repeats=True),
         Field("recommendation", _text, required=_("empty — the recommendation text is required")),
-        Field("review_date", parse_date_cell),
-        Field("report_symbol", bounded_line(MAX_SYMBOL)),
+        Field("review_date", parse_date_cell, repeats=True),
+        Field("report_symbol", bounded_line(MAX_SYMBOL), repeats=True),
         Field("paragraph", bounded_line(MAX_PARAGRAPH)),
         Field(
             "recommending_states",
             lambda v: ctx.recommending_states(split_list(as_text(v), SEPARATORS)),
+            repeats=True,
         ),
-        Field("response", parse_response_cell),
-        Field("action_category", parse_action_category),
-        Field("themes", _names),
-        Field("affected_groups", _names),
-        Field("sdgs", _sdgs),
-        Field("sample", _flag),
+        Field("response", parse_response_cell, repeats=True),
+        Field("action_category", parse_action_category, repeats=True),
+        Field("themes", _names, repeats=True),
+        Field("affected_groups", _names, repeats=True),
+        Field("sdgs", _sdgs, repeats=True),
+        Field("sample", _flag, repeats=True),
     )
 
 
@@ -212,13 +221,21 @@ def read_rows(
     order = [col(k) for k in _ORDER]
     seen_ids: dict[str, int] = {}  # every row's id, valid or not: ids must differ
     rejected_ids: dict[str, int] = {}
+    # one object per distinct status, date, source, source type and confidence of the
+    # assessments (each row of a round file has one): not one per row
+    shared: dict[Any, Any] = {}
 
     def cell(cells: list[Any], key: str) -> Any:
         i = idx.get(key)
         return None if i is None else cells[i]
 
     fields = Fields(table(ctx), cmap)
-    for row_no, cells, values, check in iter_fields(report, rows, fields, progress):
+    # JSON's list cells (themes as an array) are read as their text: a repeating column's
+    # cells are looked up in its cache, and every parser reads a list as that text anyway.
+    json = report.kind == "json"
+    for row_no, cells, values, check in iter_fields(
+        report, rows, fields, progress, text_cells=json
+    ):
         (local_id, session, text, review_date, symbol, paragraph, states, response, action) = (
             values[:9]
         )
@@ -255,9 +272,9 @@ def read_rows(
 
         assessments: list[AssessmentInput] = []
         if status_columns:
-            a = _status_columns(check, cells, cell, col, bool(is_sample), row_no)
+            a = _status_columns(check, cells, cell, col, bool(is_sample), row_no, shared)
             if a is not None:
-                assessments.append(a)
+                assessments = [a]  # exactly one slot (an appended list keeps four)
 
         if not check.errors and sur is not None and session is not None:
             conflict = ctx.check_review(sur, session, row_no)
@@ -279,10 +296,10 @@ def read_rows(
                     text=text,
                     response=response,
                     action_category=action,
-                    recommending_states=states or [],
-                    themes=themes or [],
-                    sdgs=sdgs or [],
-                    affected_groups=groups or [],
+                    recommending_states=states or _NONE,
+                    themes=themes or _NONE,
+                    sdgs=sdgs or _NONE,
+                    affected_groups=groups or _NONE,
                     paragraph=paragraph,
                     review_date=review_date,
                     report_symbol=symbol,
@@ -298,9 +315,16 @@ def read_rows(
 
 
 def _status_columns(
-    check: RowCheck, cells: list[Any], cell: Any, col: Any, is_sample: bool, row_no: int
+    check: RowCheck,
+    cells: list[Any],
+    cell: Any,
+    col: Any,
+    is_sample: bool,
+    row_no: int,
+    shared: dict[Any, Any],
 ) -> AssessmentInput | None:
-    """The current assessment given by the status columns of a row, if any."""
+    """The current assessment given by the status columns of a row, if any; its repeating
+    values are the equal ones of ``shared`` (added there when new)."""
     status_raw = single_line(as_text(cell(cells, "status")))
     others = [
         k
@@ -327,16 +351,17 @@ def _status_columns(
     sure = check.parse(col("confidence"), _confidence, cell(cells, "confidence"))
     if status is None or day is None or source is None:
         return None
+    same = shared.setdefault
     return AssessmentInput(
-        status=status,
-        assessed_on=day,
-        source_org=source,
+        status=same(status, status),
+        assessed_on=same(day, day),
+        source_org=same(source, source),
         evidence=evidence,
         evidence_url=url,
         is_sample=is_sample,
         row=row_no,
-        source_type=kind or SourceType.OTHER.value,
-        confidence=sure or None,
+        source_type=same(kind, kind) if kind else SourceType.OTHER.value,
+        confidence=same(sure, sure) if sure else None,
     )
 
 

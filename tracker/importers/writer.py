@@ -26,6 +26,7 @@ file again adds none, and two equal assessments within one file stay two.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -64,11 +65,29 @@ from tracker.vocab import cycle_for_session
 
 IN_CHUNK = 500  # ids per IN (...) list: far below every database's parameter limit
 SCAN_ABOVE = 5000  # above this many ids, one pass over a whole table beats IN lists
+# Above this many identities, one streamed pass over the recommendations (keeping only those
+# the import names) beats IN lists on their unique index; below it, a few queries do.
+SCAN_KEYS_ABOVE = 20000
+STREAM_ROWS = 10000  # rows fetched at a time by a pass over a whole table (never all at once)
 SAMPLE_FORMAT = "sample"  # ImportRun.format of the bundled sample's load
 
 Progress = Callable[[float, str], None]
 # A row as the plan keys it: identity key, state, clean text, the row, its assessments.
 _Keyed = tuple[str, str, str, RecommendationInput, list[AssessmentInput]]
+# A stored recommendation: id, paragraph, sample, review id, brought in by the sample's load.
+_Stored = tuple[int, str | None, bool, int, bool]
+
+
+DIGEST_SIZE = 16
+
+
+def _digest(fp: Fingerprint) -> bytes:
+    """An assessment's fingerprint as 16 bytes: what the plan holds of each stored
+    assessment of the recommendations an import names (a later round of a million names
+    three million), instead of the fingerprint's texts (evidence, URL). Two assessments
+    are equal exactly when their digests are (128 bits: no collision in practice)."""
+    data = repr(fp).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
 
 class BulkWriter(PlanWriter):
@@ -99,20 +118,16 @@ class BulkWriter(PlanWriter):
         self._theme_names: dict[str, str] = {}
         self._group_names: dict[str, str] = {}
         self._sdg_labels: dict[str, str | None] = {}
-        sample_runs = set(s.scalars(select(ImportRun.id).where(ImportRun.format == SAMPLE_FORMAT)))
-        self._existing: dict[str, tuple[int, str | None, bool, int, bool]] = {
-            key: (rid, para, bool(sample), review_id, run in sample_runs)
-            for key, rid, para, sample, review_id, run in s.execute(
-                select(
-                    Recommendation.identity,
-                    Recommendation.id,
-                    Recommendation.paragraph,
-                    Recommendation.is_sample,
-                    Recommendation.review_id,
-                    Recommendation.import_run_id,
-                )
-            )
-        }
+        self._sample_runs = set(
+            s.scalars(select(ImportRun.id).where(ImportRun.format == SAMPLE_FORMAT))
+        )
+        # The stored recommendations the import names, by identity: looked up for the keys
+        # it brings (_fetch), not loaded whole: a later round of 300,000 rows into a database
+        # of a million would hold all million otherwise (issue #19.4).
+        self._existing: dict[str, _Stored] = {}
+        # identities never to look up again: moved by fill_response
+        self._settled: set[str] = set()
+        self._stored_any = s.scalar(select(Recommendation.id).limit(1)) is not None
         self._recs: dict[str, PlannedRec] = {}
         # a theme's or group's name -> its casefolded key, made once (61,000 rows name
         # 40 themes: one string each, not one per row)
@@ -132,7 +147,9 @@ class BulkWriter(PlanWriter):
         identity ``new_key`` (:func:`tracker.identity.identity_key` with the response), or
         its paragraph key when a recommendation of another paragraph holds that already;
         rows of the import with that identity then merge into it. Returns the identity."""
+        self._fetch((old_key,))
         got = self._existing.pop(old_key, None)
+        self._settled.add(old_key)  # moved (or never stored): not to be looked up again
         if got is None:
             return new_key
         new_key = self.numbered_identity(new_key, got[1])
@@ -143,6 +160,7 @@ class BulkWriter(PlanWriter):
     def numbered_identity(self, key: str, paragraph: str | None) -> str:
         """The identity a recommendation of ``paragraph`` whose :func:`identity_key` is ``key``
         has or gets, given what the database holds (see :mod:`tracker.identity`)."""
+        self._fetch((key,))
         got = self._existing.get(key)
         if got is not None and distinct_paragraphs(got[1], paragraph):
             assert paragraph is not None
@@ -166,6 +184,45 @@ class BulkWriter(PlanWriter):
             return paragraph_key(key, paragraph)
         return key
 
+    def _fetch(self, keys: Iterable[str]) -> None:
+        """Look the stored recommendations of ``keys`` (identities) up into ``_existing``:
+        a few by IN lists on the unique index; many by one streamed pass over the table that
+        keeps only those named, so that what is held is the import's matches, never the
+        whole table."""
+        if not self._stored_any:
+            return  # the first import into an empty database: nothing to look up
+        existing, settled = self._existing, self._settled
+        # key -> itself: the plan keeps the import's own string, not the database's copy
+        named = {k: k for k in keys if k not in existing and k not in settled}
+        if not named:
+            return
+        stmt = select(
+            Recommendation.identity,
+            Recommendation.id,
+            Recommendation.paragraph,
+            Recommendation.is_sample,
+            Recommendation.review_id,
+            Recommendation.import_run_id,
+        )
+        if len(named) > SCAN_KEYS_ABOVE:
+            batches: Iterable[Any] = [
+                self.session.execute(stmt.execution_options(yield_per=STREAM_ROWS))
+            ]
+        else:
+            wanted = list(named)
+            batches = (
+                self.session.execute(
+                    stmt.where(Recommendation.identity.in_(wanted[i : i + IN_CHUNK]))
+                )
+                for i in range(0, len(wanted), IN_CHUNK)
+            )
+        runs = self._sample_runs
+        for batch in batches:
+            for key, rid, para, sample, review_id, run in batch:
+                own = named.get(key)
+                if own is not None:
+                    existing[own] = (rid, para, bool(sample), review_id, run in runs)
+
     def _resolve(self, name: str) -> str:
         try:
             return self._iso3[name]
@@ -178,11 +235,14 @@ class BulkWriter(PlanWriter):
         files: Iterable[Iterable[tuple[RecommendationInput, list[AssessmentInput]]]],
         *,
         texts_clean: bool = False,
+        rows_owned: bool = False,
         progress: Progress | None = None,
     ) -> Plan:
         """Work out what ``files`` (each the rows with their assessments, in file order)
         change; write nothing. ``texts_clean``: the texts already went through
-        :func:`tracker.identity.clean_text` (the readers do it).
+        :func:`tracker.identity.clean_text` (the readers do it). ``rows_owned``: nobody but
+        the plan reads the rows afterwards, so that the row of a recommendation the
+        database holds lets go of its text at once (only a new one's text is written).
 
         The rows are read once, in order (generators do), and each is let go of once taken
         into the plan: given rows nobody else holds, the plan's memory replaces theirs."""
@@ -199,15 +259,37 @@ class BulkWriter(PlanWriter):
                 iso3 = self._resolve(row.state_under_review)
                 body = row.text if texts_clean else clean_text(row.text)
                 key = identity_key(iso3, row.session, body, row.response, row.action_category)
-                if row.paragraph:
-                    key = self._numbered_key(key, row.paragraph, holders)
                 out.append((key, iso3, body, row, assessments))
                 if assessments:
                     has_assessments = True
-                got = existing.get(key)
-                if got is not None:
-                    touched[got[0]] = key
             keyed.append(out)
+        # The stored recommendations the rows name, then the numbering of rows with a
+        # paragraph (in file order, as it depends on the rows before), then the stored
+        # recommendations of the paragraph keys that numbering made.
+        self._fetch(entry[0] for out in keyed for entry in out if entry is not None)
+        numbered: list[str] = []
+        for out in keyed:
+            for j, entry in enumerate(out):
+                assert entry is not None
+                key, iso3, body, row, assessments = entry
+                if row.paragraph:
+                    new_key = self._numbered_key(key, row.paragraph, holders)
+                    if new_key != key:
+                        out[j] = (new_key, iso3, body, row, assessments)
+                        numbered.append(new_key)
+        holders.clear()  # numbered: one entry per row with a paragraph, not needed any more
+        self._fetch(numbered)
+        for out in keyed:
+            for j, entry in enumerate(out):
+                assert entry is not None
+                got = existing.get(entry[0])
+                if got is not None:
+                    touched[got[0]] = entry[0]
+                    if rows_owned:
+                        # stored: its text is not written again (a later round's rows
+                        # are mostly such, and their texts most of what they hold)
+                        entry[3].text = ""
+                        out[j] = (*entry[:2], "", *entry[3:])
         if progress:
             progress(0.4, "")
         self._load_existing(touched)
@@ -267,6 +349,9 @@ class BulkWriter(PlanWriter):
 
         added = updated = unchanged = adopted = 0
         for rec in recs.values():
+            # what the database holds of it was only for the comparison: the writes need
+            # none of it (a later round's stored links and assessments, let go before them)
+            rec.known = rec.fingerprints = None
             if rec.is_new:
                 added += 1
             elif rec.gained:
@@ -381,28 +466,37 @@ class BulkWriter(PlanWriter):
         brought by an earlier file of the import); plan the others."""
         if rec.fingerprints is None:
             rec.fingerprints = []
-        planned: list[tuple[Fingerprint, int | None, int | None]] = []
+        held = rec.fingerprints
+        planned: list[bytes | tuple[bytes, int]] = []
         for a in assessments:
             fp = (*a.fingerprint(), a.retracts is not None)
+            digest = _digest(fp)
+            # a stored one (digest and id in one bytes), or one an earlier file brings
             match = next(
                 (
                     i
-                    for i, (f, _id, by_file) in enumerate(rec.fingerprints)
-                    if f == fp and (by_file is None or by_file != file_index)
+                    for i, f in enumerate(held)
+                    if (
+                        f.startswith(digest)
+                        if isinstance(f, bytes)
+                        else f[0] == digest and f[1] != file_index
+                    )
                 ),
                 None,
             )
             if match is not None:
-                _fp, existing_id, by_file = rec.fingerprints.pop(match)
+                got = held.pop(match)
                 fc.assessments_unchanged += 1
                 if a.local_id is not None:  # a retraction in this file may name it
                     self._same_as[(file_index, a.local_id)] = (
-                        existing_id if existing_id is not None else (by_file or 0, fp)
+                        int.from_bytes(got[DIGEST_SIZE:])
+                        if isinstance(got, bytes)
+                        else (got[1], fp)
                     )
                 continue
             fc.assessments.append((key, a))
-            planned.append((fp, None, file_index))
-        rec.fingerprints.extend(planned)
+            planned.append((digest, file_index))
+        held.extend(planned)
 
     def _load_existing(self, touched: dict[int, str]) -> None:
         """Bring the recommendations the import finds in the database into the plan, with
@@ -415,9 +509,12 @@ class BulkWriter(PlanWriter):
             _id, para, sample, review_id, sample_run = self._existing[key]
             rec = PlannedRec(rid, key, review_keys[review_id], para, sample, sample_run=sample_run)
             rec.new_response = self._responses.get(rid)
-            rec.known = [set(), set(), set(), set()]
+            rec.known = [(), (), (), ()]
             self._recs[key] = rec
             by_id[rid] = rec
+        # Taken into the plan: what was looked up is not needed any more (its memory goes
+        # to the stored assessments, loaded next).
+        self._existing.clear()
         names: list[dict[int, str]] = [
             {i: c for c, i in self._state_ids.items()},
             {i: n for n, i in self._theme_ids.items()},
@@ -428,12 +525,13 @@ class BulkWriter(PlanWriter):
             for rid, other in self._pairs(table, col, list(by_id)):
                 linked = by_id.get(rid)
                 if linked is not None and linked.known is not None:
-                    linked.known[kind].add(names[kind][other])
+                    linked.known[kind] += (names[kind][other],)
 
     def _pairs(self, table: Any, col: str, ids: list[int]) -> Iterable[tuple[int, int]]:
         c_rec, c_other = table.c.recommendation_id, table.c[col]
         if len(ids) > SCAN_ABOVE:
-            yield from self.session.execute(select(c_rec, c_other))
+            stmt = select(c_rec, c_other).execution_options(yield_per=STREAM_ROWS)
+            yield from self.session.execute(stmt)
             return
         for start in range(0, len(ids), IN_CHUNK):
             chunk = ids[start : start + IN_CHUNK]
@@ -460,12 +558,18 @@ class BulkWriter(PlanWriter):
             else [ids[i : i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
         )
         for chunk in chunks:
-            q = stmt if chunk is None else stmt.where(Assessment.recommendation_id.in_(chunk))
+            q = (
+                stmt.execution_options(yield_per=STREAM_ROWS)  # a pass over the whole table
+                if chunk is None
+                else stmt.where(Assessment.recommendation_id.in_(chunk))
+            )
             for rid, aid, status, day, source, evidence, url, retracts in self.session.execute(q):
                 held = by_id.get(rid)
                 if held is not None and held.fingerprints is not None:
                     fp = (status, day, source, evidence or None, url or None, retracts is not None)
-                    held.fingerprints.append((fp, aid, None))
+                    # one object, not a tuple of a digest and an int: a million stored
+                    # recommendations have 3.3 million assessments
+                    held.fingerprints.append(_digest(fp) + aid.to_bytes(8))
 
 
 __all__ = ["COPY_MIN_ROWS", "SAMPLE_FORMAT", "BulkWriter", "FileChanges", "Plan"]
