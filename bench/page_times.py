@@ -4,7 +4,7 @@ Each page runs under Streamlit's AppTest in this (warm) process: the app is run 
 every page first, so that imports are paid before anything is measured. Then, ``--repeat``
 times, for each page and scope ("one_state" = ``?state=KAZ``, "all" = no filter):
 
-* **cold**: the data-version cache emptied first (``st.cache_data.clear()``), as on the first
+* **cold**: the data-version caches emptied first (``ui.forget_queries()``), as on the first
   view after any write (an assessment, an import): every query of the page and the sidebar
   runs;
 * **warm**: the same page run again: what a user waits after a click that changes nothing
@@ -147,12 +147,12 @@ def _open(page: str, params: dict[str, str]):
 
 def time_page(page: str, params: dict[str, str], repeat: int) -> dict[str, object]:
     """Cold and warm script runs of ``page``, ``repeat`` times each."""
-    import streamlit as st
+    from tracker import ui
 
     at = _open(page, params)
     cold, warm = [], []
     for _ in range(max(1, repeat)):
-        st.cache_data.clear()  # cold: every query of the page (and the sidebar) runs
+        ui.forget_queries()  # cold: every query of the page (and the sidebar) runs
         t0 = time.perf_counter()
         at.run()
         cold.append(time.perf_counter() - t0)

@@ -247,7 +247,8 @@ own = tuple(_lines(ss.get(K + "own", "")))
 try:
     outline_text = ss.get(K + "outline", "")
     outline = outlines.read_toml(outline_text, _("outline")) if outline_text.strip() else None
-    report = ui.query(submission.build_report, settings, own, outline=outline)
+    # shared, not copied per run (ui.query_shared): only read below
+    report = ui.query_shared(submission.build_report, settings, own, outline=outline)
 except ValidationError as exc:
     st.error(ui.md_escape(str(exc)), icon=":material/error:")
     st.stop()

@@ -25,7 +25,16 @@ in this list (no cycles):
 
 from tracker.ui.actor import ACTOR_KEY, can_write, current_actor, is_admin, require_role
 from tracker.ui.assessment_fields import assessment_fields
-from tracker.ui.data import begin_run, data_version, engine, query, session, write
+from tracker.ui.data import (
+    begin_run,
+    data_version,
+    engine,
+    forget_queries,
+    query,
+    query_shared,
+    session,
+    write,
+)
 from tracker.ui.edit_forms import drafts_for_review, edit_recommendation_form, retraction_form
 from tracker.ui.file_buttons import Download, download_row
 from tracker.ui.import_steps import render_repeats_step, start_repeats_step
@@ -101,6 +110,7 @@ __all__ = [
     "file_stem",
     "filter_description",
     "flash",
+    "forget_queries",
     "format_now",
     "init_language",
     "is_admin",
@@ -118,6 +128,7 @@ __all__ = [
     "plotly",
     "private_choice",
     "query",
+    "query_shared",
     "render_own_links",
     "render_repeated_not_implemented",
     "render_repeats",
