@@ -66,17 +66,15 @@ def _run_version() -> int:
     return data_version()
 
 
-@st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
-def _cached(
-    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
-) -> Any:
+def _run(fn: Callable[..., Any], url: str, args: tuple, kwargs: tuple) -> Any:
     with gc_paused(), db.session_scope(_engine_for(url)) as s:  # tracker.memory: why
-        return _fn(s, *args, **dict(kwargs))
+        return fn(s, *args, **dict(kwargs))
 
 
-def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fn(session, *args, **kwargs)``, cached until the next write to the database."""
-    return _cached(
+def _key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """What a cached query is called with: ``fn`` (not hashed), its name, the database, the
+    data version of this run, the language, the arguments."""
+    return (
         fn,
         f"{fn.__module__}.{fn.__qualname__}",
         settings.database_url(),
@@ -85,6 +83,18 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         args,
         tuple(sorted(kwargs.items())),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
+def _cached(
+    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
+) -> Any:
+    return _run(_fn, url, args, kwargs)
+
+
+def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(session, *args, **kwargs)``, cached until the next write to the database."""
+    return _cached(*_key(fn, args, kwargs))
 
 
 # A large result pages only read (a country's built report: 3.7 MB pickled at a million) is
@@ -95,22 +105,13 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 def _shared(
     _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
 ) -> Any:
-    with gc_paused(), db.session_scope(_engine_for(url)) as s:
-        return _fn(s, *args, **dict(kwargs))
+    return _run(_fn, url, args, kwargs)
 
 
 def query_shared(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """:func:`query` for a large result that pages only read: one object shared by every
     run and session until the next write, never copied. The caller must not change it."""
-    return _shared(
-        fn,
-        f"{fn.__module__}.{fn.__qualname__}",
-        settings.database_url(),
-        _run_version(),
-        get_language(),
-        args,
-        tuple(sorted(kwargs.items())),
-    )
+    return _shared(*_key(fn, args, kwargs))
 
 
 def forget_queries() -> None:
