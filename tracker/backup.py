@@ -61,10 +61,7 @@ from tracker import (
     audit,
     auth,
     db,
-    kept_assessments,
-    kept_links,
-    kept_partial,
-    kept_reviews,
+    kept_counts,
     private_files,
     queries,
     schema,
@@ -268,9 +265,10 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
     safety = auto_backup(engine)
     with open_backup(source) as zf, db.session_scope(engine) as s:
         db.begin_write(s, exclusive=True)
-        # The kept link counts: their triggers off while every row is replaced, one count
-        # at the end (a million row triggers for the deletions otherwise).
-        resume_kept_links = kept_links.suspend(s)
+        # The counts kept by triggers (tracker.kept_counts): off while every row is replaced,
+        # counted once from what was restored at the end (a million row triggers for the
+        # deletions otherwise; derived, never in a backup: DERIVED_TABLES).
+        resume_kept_counts = kept_counts.suspend_all(s)
         manifest = read_manifest(zf, source)
         entries = {e["name"]: e for e in manifest["tables"]}
         conn = s.connection()
@@ -282,11 +280,6 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         )
         order = [t for t in tables() if not (keep_users and t.name == USER_TABLE)]
         deferred = _deferred_columns(order)
-        # The counts per review kept by triggers: off while every row is replaced, counted
-        # once from what was restored (derived, never in a backup: DERIVED_TABLES).
-        resume_review_counts = kept_reviews.suspend(s)
-        resume_assessment_count = kept_assessments.suspend(s)  # the same for the assessments
-        resume_kept_partial = kept_partial.suspend(s)  # ... and the partially implemented
         # Empty the tables: first the columns that point forward, then children before parents.
         for table in order:
             cols = deferred.get(table.name)
@@ -321,10 +314,7 @@ def restore(engine: Engine, path: str | Path) -> BackupInfo:
         # What is derived from the assessments is recomputed (a backup made before migration
         # 0004 has none of it; one made after holds the same values).
         refresh_current_status(s)
-        resume_kept_links()
-        resume_review_counts()
-        resume_assessment_count()
-        resume_kept_partial()
+        resume_kept_counts()
         restored_version = audit.data_version(s)
         s.execute(
             update(Meta)

@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Date, DateTime, Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from tracker import kept_links, kept_partial, kept_reviews
+from tracker import kept_counts
 from tracker.models import Recommendation
 
 FTS_TABLE = "recommendation_fts"
@@ -201,7 +201,8 @@ def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None
     database then."""
     conn = session.connection()
     dialect = conn.dialect.name
-    resume_kept_links = kept_links.suspend(session)  # counted once after the rows
+    # The counts kept by triggers (tracker.kept_counts): counted once after the rows.
+    resume_kept_counts = kept_counts.suspend_all(session)
     restore: list[str] = []
     if dialect == "sqlite":
         names = [t.name for t in tables]
@@ -219,15 +220,10 @@ def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None
             restore.append(sql)
     elif dialect == "postgresql":
         restore = _drop_pg_indexes_and_keys(conn, tables)
-    # The kept counts per review: their triggers off for the bulk insert, one count after.
-    resume_review_counts = kept_reviews.suspend(session)
-    resume_kept_partial = kept_partial.suspend(session)  # the same, partially implemented
     yield
     for sql in restore:  # not on an error: the rollback restores them then
         conn.exec_driver_sql(sql)
-    resume_kept_links()
-    resume_review_counts()
-    resume_kept_partial()
+    resume_kept_counts()
 
 
 def _drop_pg_indexes_and_keys(conn: Connection, tables: Sequence[Table]) -> list[str]:
