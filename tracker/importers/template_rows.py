@@ -16,7 +16,7 @@ from typing import Any
 from tracker.assessments import MAX_SOURCE_LENGTH
 from tracker.i18n import _, ngettext
 from tracker.importers.detect import ColumnMap
-from tracker.importers.inputs import AssessmentInput, RecommendationInput
+from tracker.importers.inputs import NO_ITEMS, AssessmentInput, RecommendationInput
 from tracker.importers.outcome import FileReport, ParsedRow
 from tracker.importers.rows import (
     Field,
@@ -149,11 +149,6 @@ def _evidence(value: Any) -> str | None:
 
 def _flag(value: Any) -> bool:
     return bool(parse_flag(value))
-
-
-# What a row without states, themes, SDGs or groups holds: one empty list for all (read-only,
-# like every list a reader produces).
-_NONE: list[Any] = []
 
 
 def table(ctx: ParseContext) -> tuple[Field, ...]:
@@ -296,10 +291,10 @@ def read_rows(
                     text=text,
                     response=response,
                     action_category=action,
-                    recommending_states=states or _NONE,
-                    themes=themes or _NONE,
-                    sdgs=sdgs or _NONE,
-                    affected_groups=groups or _NONE,
+                    recommending_states=states or NO_ITEMS,
+                    themes=themes or NO_ITEMS,
+                    sdgs=sdgs or NO_ITEMS,
+                    affected_groups=groups or NO_ITEMS,
                     paragraph=paragraph,
                     review_date=review_date,
                     report_symbol=symbol,

@@ -25,7 +25,7 @@ from typing import Any
 
 from tracker.i18n import _
 from tracker.importers.detect import ColumnMap
-from tracker.importers.inputs import RecommendationInput
+from tracker.importers.inputs import NO_ITEMS, RecommendationInput
 from tracker.importers.outcome import FileReport, ParsedRow
 from tracker.importers.rows import (
     Field,
@@ -52,9 +52,6 @@ from tracker.importers.values import (
 MAX_PARAGRAPH = 20
 MAX_SYMBOL = 40
 MAX_THEME = 200
-# The export has no SDGs nor affected groups: every row shares this empty list (read-only,
-# like all a reader produces; 61,000 empty lists would take 7 MB).
-_NONE: list[Any] = []
 
 
 def _issues(raw: Any) -> list[str]:
@@ -145,8 +142,8 @@ def read_rows(
                     action_category=action,
                     recommending_states=states,
                     themes=themes,
-                    sdgs=_NONE,
-                    affected_groups=_NONE,
+                    sdgs=NO_ITEMS,
+                    affected_groups=NO_ITEMS,
                     paragraph=paragraph,
                     report_symbol=symbol,
                     source_row=row_no,
