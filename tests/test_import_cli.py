@@ -219,14 +219,17 @@ def _big_file(path: Path, n: int) -> Path:
 # before the updates. Watching the write-ahead log grow from outside (what this did before)
 # raced with the commit on a loaded machine: the signal could land after it.
 _INTERRUPTING_IMPORT = """
-import os, sys
+import os, signal, sys
 from tracker.cli import main
 from tracker.importers import writer
 
 original = writer.BulkWriter._write_updates
 
 def interrupted(self, *args, **kwargs):
-    os.kill(os.getpid(), int(os.environ["UPR_TEST_SIGNAL"]))
+    # raise(3) delivers the signal to this thread before it returns; os.kill(getpid()) lets
+    # the kernel pick any thread of the process, whose handler ran after the import had
+    # committed once on a loaded machine.
+    signal.raise_signal(int(os.environ["UPR_TEST_SIGNAL"]))
     return original(self, *args, **kwargs)
 
 writer.BulkWriter._write_updates = interrupted
