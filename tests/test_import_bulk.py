@@ -140,9 +140,10 @@ def test_a_failed_bulk_import_into_postgresql_leaves_the_schema_as_it_was(
 def test_an_import_writes_with_a_larger_sqlite_cache_and_gives_it_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The import's connection writes with SQLITE_WRITER_CACHE_KIB of page cache (its
-    tables and indexes stay in memory while built), and has SQLite's default again once the
-    import is committed or rolled back: a server's pooled connections do not keep it."""
+    """The import's connection writes with a larger page cache (its tables and indexes stay
+    in memory while built; a small file's: the least of it), and has SQLite's default again
+    once the import is committed or rolled back: a server's pooled connections do not keep
+    it."""
     engine = new_engine(tmp_path)
     with engine.connect() as conn:
         default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
@@ -155,7 +156,7 @@ def test_an_import_writes_with_a_larger_sqlite_cache_and_gives_it_back(
 
     monkeypatch.setattr(plan_write.PlanWriter, "_write_links", spy)
     run_import(engine, [_file(tmp_path)])
-    assert seen == [-db.SQLITE_WRITER_CACHE_KIB]
+    assert seen == [-db.SQLITE_WRITER_CACHE_MIN_KIB]
     assert default != seen[0]
 
     def broken(self) -> None:
@@ -168,3 +169,13 @@ def test_an_import_writes_with_a_larger_sqlite_cache_and_gives_it_back(
     for _ in range(3):
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default
+
+
+def test_the_import_cache_grows_with_the_files_within_its_bounds() -> None:
+    """Half the files' size, at least 8 MiB and at most 32 MiB: the 61k export (14.7 MB)
+    gets the least, the 156k corpus' 62 MB round file about 30 MiB, a 400 MB file the most."""
+    mib = 1024 * 1024
+    assert db.writer_cache_kib(1) == db.SQLITE_WRITER_CACHE_MIN_KIB == 8 * 1024
+    assert db.writer_cache_kib(14_673_784) == 8 * 1024
+    assert db.writer_cache_kib(62 * mib) == 31 * 1024
+    assert db.writer_cache_kib(400 * mib) == db.SQLITE_WRITER_CACHE_KIB == 32 * 1024

@@ -189,7 +189,7 @@ def _import_files(
     if not dry_run:
         # Now the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: imports one at a time),
         # so that nobody adds the same recommendations between our plan and our writes.
-        db.begin_write(session, exclusive=True)
+        db.begin_write(session, exclusive=True, cache_kib=db.writer_cache_kib(total_bytes))
         if _review_sessions(session) != known:
             # A review's session changed while the files were read: read them again, now
             # under the lock (rare; correctness over speed).
