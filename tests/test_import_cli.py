@@ -226,13 +226,14 @@ from tracker.importers import writer
 original = writer.BulkWriter._write_updates
 
 def interrupted(self, *args, **kwargs):
-    # raise(3) delivers the signal to this thread before it returns; os.kill(getpid()) lets
-    # the kernel pick any thread of the process, whose handler ran after the import had
-    # committed once on a loaded machine.
+    # raise(3): delivered to this thread before it returns.
     signal.raise_signal(int(os.environ["UPR_TEST_SIGNAL"]))
     return original(self, *args, **kwargs)
 
 writer.BulkWriter._write_updates = interrupted
+# Ctrl-C as at a terminal: a test run started in the background by a shell without job
+# control (`make test &` in a script) ignores SIGINT, and its children inherit that.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.exit(main(sys.argv[1:]))
 """
 
