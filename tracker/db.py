@@ -63,6 +63,13 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (or "busy"): another connection held the
+    write lock for longer than :data:`SQLITE_BUSY_TIMEOUT_MS`."""
+    reason = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in reason or "database is busy" in reason
+
+
 def writer_cache_kib(nbytes: int) -> int:
     """The SQLite page cache (KiB) of an import of files holding ``nbytes``: half their size,
     between :data:`SQLITE_WRITER_CACHE_MIN_KIB` and :data:`SQLITE_WRITER_CACHE_KIB`."""

@@ -27,3 +27,13 @@ def check_fields(names: Iterable[str], allowed: Sequence[str], message: str) -> 
         raise ValidationError(
             unknown[0], message.format(field=unknown[0], allowed=", ".join(allowed))
         )
+
+
+class DatabaseBusy(ValidationError):
+    """A save that waited longer than the busy timeout for another write (a large import
+    holds SQLite's one write lock for minutes): nothing was saved, and saving again later
+    works. Shown where a page shows a :class:`ValidationError`, so that the form keeps what
+    was typed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("database", message)

@@ -124,3 +124,32 @@ def test_our_recommendation_taken_up_is_confirmed_on_the_page(sample_url, tmp_pa
     widget(at.button, "Confirm: it took this up").click().run()
     said = texts(at)
     assert "taken up by 1 State (supported)" in said
+
+
+def test_a_save_while_another_write_holds_the_database_says_so_and_works_after(
+    sample_url, monkeypatch
+) -> None:
+    """SQLite takes one writer at a time, and a large import holds the lock for minutes: a
+    save that waited past the busy timeout is told so in words (not a generic error), saves
+    nothing, and saving again once the lock is free works."""
+    import sqlite3
+
+    from tracker import db
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    db.dispose_engines()  # the connections made from now on wait 0.2 s, not a minute
+    at = open_page(PAGE, id="1")
+    holder = sqlite3.connect(sample_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # as an import's transaction does
+        _form(at, status="partially_implemented", source="Busy NGO")
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        assert any(e.startswith("The database is busy with another change") for e in errors), errors
+        assert "nothing was saved" in errors[0]
+    finally:
+        holder.rollback()
+        holder.close()
+    _form(at, status="partially_implemented", source="Busy NGO")
+    assert not at.error
+    assert any("Assessment added: Partially implemented" in unescape(s.value) for s in at.success)

@@ -13,10 +13,12 @@ from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tracker import audit, db, schema, settings
-from tracker.i18n import get_language
+from tracker.errors import DatabaseBusy
+from tracker.i18n import _, get_language
 from tracker.memory import gc_paused
 
 T = TypeVar("T")
@@ -128,5 +130,16 @@ def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         with session() as s:
             return fn(s, *args, **kwargs)
+    except OperationalError as exc:
+        if not db.is_busy(exc):
+            raise
+        # Another write held the database past the busy timeout (a large import on SQLite):
+        # a message where the page shows a refused input, the form keeping what was typed.
+        raise DatabaseBusy(
+            _(
+                "The database is busy with another change (a large import can take a few "
+                "minutes): nothing was saved. Save again in a moment."
+            )
+        ) from exc
     finally:
         st.session_state.pop(_RUN_VERSION_KEY, None)  # the queries after it read it afresh
