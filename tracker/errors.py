@@ -32,8 +32,8 @@ def check_fields(names: Iterable[str], allowed: Sequence[str], message: str) -> 
 class DatabaseBusy(ValidationError):
     """A save that waited longer than the busy timeout for another write (a large import
     holds SQLite's one write lock for minutes): nothing was saved, and saving again later
-    works. Shown where a page shows a :class:`ValidationError`, so that the form keeps what
-    was typed."""
+    works. A :class:`ValidationError`, so that every form shows it as it shows a refused
+    input."""
 
     def __init__(self, message: str) -> None:
         super().__init__("database", message)

@@ -134,7 +134,7 @@ def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if not db.is_busy(exc):
             raise
         # Another write held the database past the busy timeout (a large import on SQLite):
-        # a message where the page shows a refused input, the form keeping what was typed.
+        # said in words where the page shows a refused input, not as a generic error.
         raise DatabaseBusy(
             _(
                 "The database is busy with another change (a large import can take a few "
