@@ -9,6 +9,7 @@ import streamlit as st
 
 from tracker import ui
 from tracker.auth import PermissionDenied, Role
+from tracker.errors import DatabaseBusy
 from tracker.i18n import _
 from tracker.importers import (
     FORMAT_CHOICES,
@@ -202,6 +203,10 @@ if st.button(
     except PermissionDenied as exc:
         bar.empty()
         st.error(ui.md_escape(str(exc)), icon=":material/lock:")
+        st.stop()
+    except DatabaseBusy as exc:  # another import holds SQLite's write lock: nothing written
+        bar.empty()
+        st.error(ui.md_escape(str(exc)), icon=":material/hourglass_top:")
         st.stop()
     bar.empty()
     st.session_state.pop(CHECK_KEY, None)

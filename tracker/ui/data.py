@@ -39,9 +39,22 @@ def engine() -> Engine:
 
 @contextmanager
 def session() -> Iterator[Session]:
-    """A session committed on success, rolled back on error."""
-    with db.session_scope(engine()) as s:
-        yield s
+    """A session committed on success, rolled back on error. A write that waited past
+    SQLite's busy timeout for another (a large import holds the one write lock for minutes)
+    raises :class:`~tracker.errors.DatabaseBusy`, which the pages show as they show a
+    refused input, instead of a generic error."""
+    try:
+        with db.session_scope(engine()) as s:
+            yield s
+    except OperationalError as exc:
+        if not db.is_busy(exc):
+            raise
+        raise DatabaseBusy(
+            _(
+                "The database is busy with another change (a large import can take a few "
+                "minutes): nothing was saved. Try again in a moment."
+            )
+        ) from exc
 
 
 def data_version() -> int:
@@ -130,16 +143,5 @@ def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         with session() as s:
             return fn(s, *args, **kwargs)
-    except OperationalError as exc:
-        if not db.is_busy(exc):
-            raise
-        # Another write held the database past the busy timeout (a large import on SQLite):
-        # said in words where the page shows a refused input, not as a generic error.
-        raise DatabaseBusy(
-            _(
-                "The database is busy with another change (a large import can take a few "
-                "minutes): nothing was saved. Save again in a moment."
-            )
-        ) from exc
     finally:
         st.session_state.pop(_RUN_VERSION_KEY, None)  # the queries after it read it afresh
