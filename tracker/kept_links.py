@@ -22,8 +22,7 @@ counts once at the end instead of once per row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -256,14 +255,6 @@ def suspend(session: Session) -> Callable[[], None]:
     return kept_triggers.suspend(session, TRIGGER_PREFIX, recount)
 
 
-@contextmanager
-def suspended(session: Session) -> Iterator[None]:
-    """:func:`suspend` around a block: the triggers back and one recount after it."""
-    resume = suspend(session)
-    yield
-    resume()
-
-
 __all__ = [
     "counted",
     "group_duplicates",
@@ -272,6 +263,5 @@ __all__ = [
     "recount",
     "state_counts",
     "suspend",
-    "suspended",
     "theme_counts",
 ]

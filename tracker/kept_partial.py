@@ -10,7 +10,7 @@ restore, psql); theme :data:`~tracker.models.NO_THEME` (0) counts the recommenda
 a theme. Filters count the recommendations (tracker.flags).
 
 The first bulk import into an empty database and a restore suspend the triggers and count
-once at the end (:func:`suspend`, from ``tracker.importers.bulk_sql.deferred_indexes``).
+once at the end (:func:`suspend`, through ``tracker.kept_counts``).
 """
 
 from __future__ import annotations

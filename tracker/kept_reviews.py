@@ -13,7 +13,7 @@ Not kept: the status on a past day (``as_of``: the assessments then decide, not
 recommendations, not reviews). Those count the recommendations (:func:`applies` says which).
 
 The first bulk import into an empty table suspends the triggers and counts once at the end
-(:func:`suspend`, from ``tracker.importers.bulk_sql.deferred_indexes``); a restore counts
+(:func:`suspend`, through ``tracker.kept_counts``); a restore counts
 again (:func:`recount`).
 """
 

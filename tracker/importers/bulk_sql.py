@@ -22,7 +22,6 @@ from typing import Any, cast
 from sqlalchemy import Connection, Date, DateTime, Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from tracker import kept_counts
 from tracker.models import Recommendation
 
 FTS_TABLE = "recommendation_fts"
@@ -201,8 +200,6 @@ def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None
     database then."""
     conn = session.connection()
     dialect = conn.dialect.name
-    # The counts kept by triggers (tracker.kept_counts): counted once after the rows.
-    resume_kept_counts = kept_counts.suspend_all(session)
     restore: list[str] = []
     if dialect == "sqlite":
         names = [t.name for t in tables]
@@ -223,7 +220,6 @@ def deferred_indexes(session: Session, tables: Sequence[Table]) -> Iterator[None
     yield
     for sql in restore:  # not on an error: the rollback restores them then
         conn.exec_driver_sql(sql)
-    resume_kept_counts()
 
 
 def _drop_pg_indexes_and_keys(conn: Connection, tables: Sequence[Table]) -> list[str]:

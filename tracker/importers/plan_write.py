@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker import kept_links
+from tracker import kept_counts
 from tracker.assessments import refresh_current_status
 from tracker.importers.bulk_sql import (
     DEFER_INDEXES_MIN_ROWS,
@@ -92,10 +92,10 @@ class PlanWriter:
         self._write_reviews()
         step(0.1)
         bulk = self._first_bulk()
-        # The kept link counts (tracker.kept_links) of a first bulk import: counted once
-        # after the current statuses too (SQLite's row triggers would move 156,000 new
-        # statuses one by one: 2 s of CPU more than the count).
-        with kept_links.suspended(self.session) if bulk else nullcontext():
+        # Every count kept by triggers (tracker.kept_counts) of a first bulk import: counted
+        # once after the rows, links, assessments and current statuses (SQLite's row
+        # triggers would move 156,000 new statuses one by one: 2 s of CPU more than the count).
+        with kept_counts.suspended(self.session) if bulk else nullcontext():
             with self._indexes_deferred(bulk):
                 self._write_new(run_ids, now)
                 step(0.6)
