@@ -7,6 +7,7 @@ failing with "database is locked".
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -64,10 +65,10 @@ def _sqlite_begin(conn) -> None:
 
 
 def is_busy(exc: BaseException) -> bool:
-    """True for SQLite's "database is locked" (or "busy"): another connection held the
-    write lock for longer than :data:`SQLITE_BUSY_TIMEOUT_MS`."""
-    reason = str(getattr(exc, "orig", exc)).lower()
-    return "database is locked" in reason or "database is busy" in reason
+    """True for SQLite's SQLITE_BUSY ("database is locked"), also wrapped by SQLAlchemy:
+    another connection held the write lock for longer than :data:`SQLITE_BUSY_TIMEOUT_MS`."""
+    code = getattr(getattr(exc, "orig", exc), "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY  # primary code of extended
 
 
 def writer_cache_kib(nbytes: int) -> int:
