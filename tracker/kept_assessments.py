@@ -11,7 +11,8 @@ PostgreSQL only: SQLite counts its assessments (520,000 in 12 ms), where a row t
 18 us per assessment written (+9 % of CPU importing a second round of 156,000). There the
 table stays empty and :func:`total` counts.
 
-A restore suspends the triggers and counts once at the end (:func:`suspend`).
+The first bulk import into an empty database and a restore suspend the triggers and count
+once at the end (:func:`suspend`, through ``tracker.kept_counts``).
 """
 
 from __future__ import annotations

@@ -81,9 +81,13 @@ def _run_version() -> int:
     return data_version()
 
 
-def _run(fn: Callable[..., Any], url: str, args: tuple, kwargs: tuple) -> Any:
+def _run(
+    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
+) -> Any:
+    """Run a query (called by the two caches below with what :func:`_key` gives: ``key``,
+    ``version`` and ``lang`` only key the cache)."""
     with gc_paused(), db.session_scope(_engine_for(url)) as s:  # tracker.memory: why
-        return fn(s, *args, **dict(kwargs))
+        return _fn(s, *args, **dict(kwargs))
 
 
 def _key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> tuple[Any, ...]:
@@ -100,11 +104,7 @@ def _key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> tuple[A
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
-def _cached(
-    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
-) -> Any:
-    return _run(_fn, url, args, kwargs)
+_cached = st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)(_run)
 
 
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -116,11 +116,7 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 # kept as one object per process instead: st.cache_data pickles what it stores and unpickles
 # it on every run that reads it (0.05-0.15 s and 0.16-0.22 s for that report). Few are kept:
 # each is held whole, not as bytes.
-@st.cache_resource(show_spinner=False, max_entries=4, ttl=6 * 3600)
-def _shared(
-    _fn: Callable[..., Any], key: str, url: str, version: int, lang: str, args: tuple, kwargs: tuple
-) -> Any:
-    return _run(_fn, url, args, kwargs)
+_shared = st.cache_resource(show_spinner=False, max_entries=4, ttl=6 * 3600)(_run)
 
 
 def query_shared(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
